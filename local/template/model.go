@@ -1,0 +1,112 @@
+// Package template reads a synthesized CloudFormation template (the artifact `cdk deploy`
+// ships) and builds the model the local runtime serves: functions, HTTP APIs and their routes,
+// and DynamoDB tables, with the intrinsics in their properties resolved to local values.
+//
+// Nothing here is specific to one application: any template of this shape loads.
+package template
+
+import "time"
+
+// Model is what the local runtime needs from a template.
+type Model struct {
+	// StackName is the stack's name (from the file name, or given).
+	StackName string
+	Region    string
+	AccountID string
+	// Functions by logical ID.
+	Functions map[string]*Function
+	// APIs are the HTTP APIs (AWS::ApiGatewayV2::Api, ProtocolType HTTP), in logical-ID order.
+	APIs []*HTTPAPI
+	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
+	// in logical-ID order.
+	Tables []*Table
+}
+
+// Function is an AWS::Lambda::Function.
+type Function struct {
+	LogicalID string
+	// Name is FunctionName when the template sets it, else the logical ID.
+	Name string
+	// ARN is the local ARN: arn:aws:lambda:<region>:<account>:function:<Name>.
+	ARN string
+	// GoPackage is the Go package (relative to the module root, e.g.
+	// "./functions/catalog/cmd/catalog-get-product") recorded in the resource's
+	// Metadata as {"LocalRuntime": {"GoPackage": "..."}}. Empty when absent.
+	GoPackage    string
+	Handler      string
+	Runtime      string
+	Architecture string        // "arm64" or "x86_64"
+	MemoryMB     int           // default 128
+	Timeout      time.Duration // default 3s
+	// ReservedConcurrency is 0 when the template does not set it.
+	ReservedConcurrency int
+	// Environment with every intrinsic resolved to local values.
+	Environment map[string]string
+}
+
+// HTTPAPI is an API Gateway HTTP API with its routes.
+type HTTPAPI struct {
+	LogicalID string
+	ID        string // local API id (deterministic, 10 lower-case alphanumerics)
+	Name      string
+	Routes    []*Route
+}
+
+// Route is an AWS::ApiGatewayV2::Route with its Lambda proxy integration resolved.
+type Route struct {
+	LogicalID string
+	// Key is the RouteKey exactly as in the template: "GET /products/{id}", "ANY /{proxy+}",
+	// "$default".
+	Key string
+	// Method is the key's method ("ANY" allowed); empty for $default.
+	Method string
+	// Path is the key's path; empty for $default.
+	Path string
+	// Function is the logical ID of the integration's target function.
+	Function string
+	// PayloadFormatVersion of the integration: "2.0" or "1.0".
+	PayloadFormatVersion string
+	// IntegrationTimeout from TimeoutInMillis; default 30s.
+	IntegrationTimeout time.Duration
+	// AuthorizationType: "NONE", "JWT", "AWS_IAM", "CUSTOM".
+	AuthorizationType string
+	// AuthorizerID is the logical ID of the route's authorizer, if any.
+	AuthorizerID        string
+	AuthorizationScopes []string
+}
+
+// Table is a DynamoDB table.
+type Table struct {
+	LogicalID string
+	// Name is TableName when set, else the logical ID.
+	Name                   string
+	KeySchema              []KeyElement
+	AttributeDefinitions   []AttributeDefinition
+	GlobalSecondaryIndexes []Index
+	LocalSecondaryIndexes  []Index
+	BillingMode            string // PAY_PER_REQUEST or PROVISIONED
+	// StreamViewType is empty when the table has no stream.
+	StreamViewType string
+	// TTLAttribute is empty when TTL is off.
+	TTLAttribute string
+}
+
+// KeyElement is one part of a key schema.
+type KeyElement struct {
+	AttributeName string
+	KeyType       string // HASH or RANGE
+}
+
+// AttributeDefinition declares a key attribute's type.
+type AttributeDefinition struct {
+	AttributeName string
+	AttributeType string // S, N or B
+}
+
+// Index is a global or local secondary index.
+type Index struct {
+	IndexName        string
+	KeySchema        []KeyElement
+	ProjectionType   string // ALL, KEYS_ONLY or INCLUDE
+	NonKeyAttributes []string
+}
