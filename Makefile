@@ -1,0 +1,67 @@
+# Microshop developer interface. CI calls the same targets (`.ci/run` runs `make test`).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+STACK    ?= Microshop
+TEMPLATE ?= cdk.out/$(STACK).template.json
+DEVCLOUD := .local/bin/devcloud
+GOFILES   = $(shell git ls-files --cached --others --exclude-standard '*.go')
+
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: help deps build synth dev test lint bench invoke deploy devcloud clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+deps: node_modules/.package-lock.json ## install npm packages (CDK CLI, dynalite) and Go modules
+	go mod download
+
+build: deps ## compile every Lambda to build/lambda/<name>/bootstrap (linux/arm64)
+	rm -rf build/bin build/lambda && mkdir -p build/bin build/lambda
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -ldflags "-s -w" -tags lambda.norpc \
+		-o build/bin/ ./functions/*/cmd/...
+	for f in build/bin/*; do n=$$(basename "$$f"); mkdir -p "build/lambda/$$n"; mv "$$f" "build/lambda/$$n/bootstrap"; done
+	@ls -1 build/lambda | sed 's/^/  built /'
+
+synth: build ## cdk synth into cdk.out/ (runs cdk-nag's AwsSolutions checks)
+	npx cdk synth --quiet $(STACK)
+
+devcloud: deps
+	go build -o $(DEVCLOUD) ./local/cmd/devcloud
+
+dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :4566 (Ctrl-C stops)
+	$(DEVCLOUD) serve --template $(TEMPLATE) \
+		--after-start 'go run ./functions/catalog/tools/seed -api "$$API_URL"'
+
+invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/apigw/catalog-get-product.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
+	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
+
+test: synth lint ## run every test (unit, integration, end to end, infra)
+	go test -count=1 ./...
+	go test -count=1 -race ./local/lambda/... ./local/edge/...
+
+lint: deps ## gofmt, go vet, staticcheck, go mod tidy
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go tool staticcheck ./...
+	go mod tidy -diff
+
+bench: synth ## print the performance figures the issues ask for
+	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./local/runtime/
+	@echo "Lambda binary sizes (linux/arm64, stripped; target <= 8 MB):"
+	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %6.2f MB\n", n, s/1048576}'; done
+
+deploy: synth ## deploy the stack to the AWS account in your environment
+	npx cdk deploy $(STACK)
+
+clean: ## remove build outputs
+	rm -rf build cdk.out .local
