@@ -2,7 +2,14 @@
 // ships) and builds the model the local runtime serves: functions, HTTP APIs and their routes,
 // and DynamoDB tables, with the intrinsics in their properties resolved to local values.
 //
-// Nothing here is specific to one application: any template of this shape loads.
+// Nothing here is specific to one application: any template of this shape loads, and
+// resource types it does not model are ignored (but kept in Model.Resources).
+//
+// Local identifiers are deterministic: a resource's name is its name property (FunctionName,
+// TableName, QueueName, ...) or else its logical ID; an HTTP API's ID is derived from a hash
+// of its logical ID; ARNs use Options.Region and Options.AccountID. Resources whose
+// Condition is false do not exist. Intrinsics the local runtime cannot honour
+// (Fn::ImportValue) fail with ErrUnsupported rather than resolve to a guess.
 package template
 
 import "time"
@@ -20,6 +27,12 @@ type Model struct {
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table
+	// Resources are all the template's resources by logical ID, as written (unresolved),
+	// including those whose condition is false and types not modelled above. Resolve their
+	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
+	Resources map[string]*Resource
+
+	res *resolver
 }
 
 // Function is an AWS::Lambda::Function.
@@ -49,7 +62,10 @@ type HTTPAPI struct {
 	LogicalID string
 	ID        string // local API id (deterministic, 10 lower-case alphanumerics)
 	Name      string
-	Routes    []*Route
+	// Endpoint is the API's Fn::GetAtt ApiEndpoint (see Options.APIEndpoint).
+	Endpoint string
+	// Routes in RouteKey order (then logical ID).
+	Routes []*Route
 }
 
 // Route is an AWS::ApiGatewayV2::Route with its Lambda proxy integration resolved.
@@ -62,9 +78,17 @@ type Route struct {
 	Method string
 	// Path is the key's path; empty for $default.
 	Path string
-	// Function is the logical ID of the integration's target function.
+	// Integration is the logical ID of the route's AWS::ApiGatewayV2::Integration; empty
+	// when the route has no Target.
+	Integration string
+	// IntegrationType is the integration's type: "AWS_PROXY" for Lambda, or another type
+	// ("HTTP_PROXY", ...) the local runtime may not serve.
+	IntegrationType string
+	// Function is the logical ID of the integration's target function; empty unless the
+	// integration is a Lambda proxy (AWS_PROXY without an IntegrationSubtype).
 	Function string
-	// PayloadFormatVersion of the integration: "2.0" or "1.0".
+	// PayloadFormatVersion of the integration: "2.0" or "1.0" (the default when the
+	// template omits it, as API Gateway does).
 	PayloadFormatVersion string
 	// IntegrationTimeout from TimeoutInMillis; default 30s.
 	IntegrationTimeout time.Duration
@@ -79,12 +103,16 @@ type Route struct {
 type Table struct {
 	LogicalID string
 	// Name is TableName when set, else the logical ID.
-	Name                   string
+	Name string
+	// ARN is the local ARN: arn:aws:dynamodb:<region>:<account>:table/<Name>.
+	ARN string
+	// StreamARN is ARN + "/stream/" + StreamLabel; empty when the table has no stream.
+	StreamARN              string
 	KeySchema              []KeyElement
 	AttributeDefinitions   []AttributeDefinition
 	GlobalSecondaryIndexes []Index
 	LocalSecondaryIndexes  []Index
-	BillingMode            string // PAY_PER_REQUEST or PROVISIONED
+	BillingMode            string // PAY_PER_REQUEST or PROVISIONED (the default)
 	// StreamViewType is empty when the table has no stream.
 	StreamViewType string
 	// TTLAttribute is empty when TTL is off.

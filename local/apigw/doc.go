@@ -1,0 +1,90 @@
+// Package apigw serves an API Gateway HTTP API (AWS::ApiGatewayV2::Api, protocol HTTP) locally:
+// it selects a route for each request the way API Gateway does, sends the route's Lambda
+// function a payload format 2.0 event, and turns the function's answer into the HTTP response.
+// It is wired into the local runtime by local/runtime; New is the only way in, and Err
+// reports the routes it could not set up (payload format 1.0, a non-Lambda integration, a
+// malformed or conflicting route key): requests selecting such a route get a 500.
+//
+// Behaviour follows API Gateway, not a generic router. Where AWS documents nothing, the choice
+// below comes from captured real events (aws-lambda-go's events/testdata and published
+// captures) and is marked "chosen".
+//
+// Route selection
+//
+//   - The path decides first, segment by segment from the left: a literal segment beats
+//     {param}, which beats a greedy {proxy+}. For the same path pattern, an exact method beats
+//     ANY. When no route with a path matches, $default takes the request; without one the
+//     answer is 404 {"message":"Not Found"}. A route for the right path but another method
+//     does not stop the search: "POST /p/new" does not hide "GET /p/{id}" from GET /p/new.
+//   - {param} matches one non-empty segment; {proxy+} matches one or more segments and only as
+//     the last segment of a route; its value is the rest of the path ("a/b").
+//   - Matching uses the decoded path, as HTTP APIs do: rawPath, requestContext.http.path and
+//     the path parameters are percent-decoded once (/p/a%20b gives id "a b"; an encoded slash
+//     %2F splits segments, as it does on AWS). AWS's further quirks with %25 and %3F are not
+//     copied.
+//   - A single trailing slash is ignored for matching (/products/ selects "GET /products"),
+//     but kept in rawPath. An empty segment never matches a {param} ("/products/" does not
+//     match "GET /products/{id}").
+//   - HEAD and OPTIONS are ordinary methods, as on an HTTP API without CORS configuration:
+//     they match "HEAD /x" / "OPTIONS /x" routes, then ANY, then $default, else 404. HEAD is
+//     not mapped to GET and no preflight is answered (the template model carries no CORS
+//     configuration). A HEAD response carries the function's headers but no body.
+//   - A stage other than "$default" (Options.Stage) is the first path segment, as on AWS:
+//     /dev/products is routed as /products and rawPath keeps /dev/products.
+//
+// Event (payload format 2.0)
+//
+//   - Keys follow real API Gateway captures: cookies, queryStringParameters, pathParameters,
+//     stageVariables and body are omitted when empty; requestContext.authentication (mutual
+//     TLS only) is never sent; requestContext.authorizer only when an Authorizer supplied it.
+//   - headers are lower-cased, repeated headers joined with "," and the Cookie header moves to
+//     cookies (split at ";"). API Gateway's own headers are set: host, content-length (always,
+//     "0" for an empty body), x-forwarded-for (the client's address appended), x-forwarded-port
+//     (the local port), x-forwarded-proto ("http" locally), and x-amzn-trace-id (kept when the
+//     client sent one).
+//   - rawQueryString is the query exactly as received; queryStringParameters holds the decoded
+//     values ("+" is a space), repeated keys joined with ",".
+//   - requestContext.domainName (chosen) is the Host the client addressed, port included, and
+//     equals headers.host: on AWS domainName is the host the client used (the execute-api
+//     name or a custom domain), so locally links built from it point back at this server.
+//     domainPrefix is its first DNS label (the whole address for an IP literal).
+//   - requestId looks like API Gateway's ("JKJaXmPLvHcESHA=") and is also sent to the client
+//     in the apigw-requestid response header. time is "02/Jan/2006:15:04:05 +0000" in UTC.
+//   - The body is sent as text (isBase64Encoded false) only when Content-Type is text/* or
+//     exactly application/json, application/xml or application/javascript, which is how
+//     real HTTP APIs were measured to behave; anything else, a missing Content-Type and
+//     application/x-www-form-urlencoded included, is base64-encoded. Chosen beyond that: a
+//     "text" body that is not valid UTF-8 or carries a Content-Encoding is base64-encoded too,
+//     so no byte is lost.
+//   - Bodies over 10 MB are refused with 413 {"message":"Request Entity Too Large"}.
+//
+// Response
+//
+//   - A JSON object with a "statusCode" key is the structured format: statusCode (a number,
+//     100-599), headers (string values; numbers and booleans are accepted and printed), cookies
+//     (each becomes a Set-Cookie header), body (a string) and isBase64Encoded. Without a
+//     content-type header the response is "text/plain; charset=utf-8" (chosen; REST APIs
+//     default to application/json, HTTP APIs do not). multiValueHeaders is ignored, as API
+//     Gateway ignores it for payload 2.0; the log says so once per function.
+//   - Any other valid JSON is the inferred format: status 200, content-type application/json,
+//     and the body is the function's response: a JSON string is sent unquoted, any other value
+//     (object, array, number, boolean, null) as the JSON text the function returned.
+//   - An invalid response (not JSON, a bad field type, a status outside 100-599, bad base64)
+//     is 500 {"message":"Internal Server Error"}.
+//
+// Failures
+//
+//   - A function error, crash or function timeout, and an invocation that never ran (the
+//     Invoker's error), are 500 {"message":"Internal Server Error"}.
+//   - A response slower than the route's integration timeout (Route.IntegrationTimeout,
+//     default 30 s) is 503 {"message":"Service Unavailable"}. The server stops waiting then
+//     even if the Invoker does not; the invocation's context ends, and what that does to a
+//     running function is the Invoker's business. A client that disconnects does not cancel
+//     the invocation, as on AWS.
+//   - Routes whose AuthorizationType is not NONE go through Options.Authorizer before the
+//     function is invoked; with no Authorizer (today) they are served as if NONE.
+//
+// One line per request goes to Options.Log, e.g.
+//
+//	GET /products/abc 200 1.2ms GET /products/{id} -> catalog-get-product (cold start, init 85.0ms)
+package apigw
