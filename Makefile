@@ -7,6 +7,8 @@ STACK    ?= Microshop
 TEMPLATE ?= cdk.out/$(STACK).template.json
 DEVCLOUD := .local/bin/devcloud
 GOFILES   = $(shell git ls-files --cached --others --exclude-standard '*.go')
+# Every Lambda is a main package under functions/<service>/cmd/<name>.
+LAMBDAS   = $(patsubst %,./%/...,$(wildcard functions/*/cmd))
 
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -27,7 +29,7 @@ deps: node_modules/.package-lock.json ## install npm packages (CDK CLI, dynalite
 build: deps ## compile every Lambda to build/lambda/<name>/bootstrap (linux/arm64)
 	rm -rf build/bin build/lambda && mkdir -p build/bin build/lambda
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -ldflags "-s -w" -tags lambda.norpc \
-		-o build/bin/ ./functions/*/cmd/...
+		-o build/bin/ $(LAMBDAS)
 	for f in build/bin/*; do n=$$(basename "$$f"); mkdir -p "build/lambda/$$n"; mv "$$f" "build/lambda/$$n/bootstrap"; done
 	@ls -1 build/lambda | sed 's/^/  built /'
 

@@ -6,12 +6,11 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/sdk"
 )
 
 // Endpoint starts a local DynamoDB engine for the test and returns its base URL. The engine
@@ -37,10 +36,4 @@ func Client(t testing.TB) *dynamodb.Client {
 }
 
 // NewClient returns an SDK client with dummy credentials for the endpoint.
-func NewClient(endpoint string) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
-}
+func NewClient(endpoint string) *dynamodb.Client { return sdk.DynamoDB(endpoint) }

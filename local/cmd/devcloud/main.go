@@ -1,0 +1,179 @@
+// Command devcloud runs a CDK app's synthesized template on this machine without Docker:
+//
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--dynamodb-endpoint URL] [--after-start CMD]
+//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
+//
+// serve runs every function, HTTP API and table until interrupted; invoke runs one function
+// once with an event, like `sam local invoke`, and prints its result.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/microshop/microshop/local/runtime"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devcloud:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  devcloud serve  [flags]            serve the template's HTTP APIs, functions and tables
+  devcloud invoke [flags] FUNCTION   invoke one function once with an event
+run "devcloud serve -h" or "devcloud invoke -h" for flags`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "invoke":
+		return invoke(ctx, args[1:], stdout, stderr)
+	default:
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	apiAddr := fs.String("api-addr", runtime.DefaultAPIAddr, "address of the first HTTP API")
+	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
+	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting dynalite")
+	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, AWS_ENDPOINT_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path, err := templatePath(*tmpl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
+	rt, err := runtime.Start(ctx, runtime.Config{
+		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, DynamoDBEndpoint: *ddb, Log: stdout,
+	})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	t := rt.Timings()
+	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
+		len(rt.Model().Functions), len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
+	for i, u := range rt.APIURLs() {
+		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
+	}
+	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
+	if u := rt.APIURL(); u != "" {
+		fmt.Fprintf(stdout, "  try:  curl -s %s/products?limit=3\n", u)
+	}
+	fmt.Fprintln(stdout, "  Ctrl-C stops everything.")
+
+	if *after != "" {
+		if err := afterStart(ctx, *after, rt, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "devcloud: --after-start failed: %v (still serving)\n", err)
+		}
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "\ndevcloud: stopping")
+	return rt.Close()
+}
+
+func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout, stderr io.Writer) error {
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = append(os.Environ(),
+		"API_URL="+rt.APIURL(),
+		"EDGE_URL="+rt.EdgeURL(),
+		"AWS_ENDPOINT_URL="+rt.EdgeURL(),
+		"AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local",
+	)
+	return cmd.Run()
+}
+
+func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
+	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("invoke needs exactly one FUNCTION (name, logical ID or Go package name)")
+	}
+	path, err := templatePath(*tmpl)
+	if err != nil {
+		return err
+	}
+	payload, err := readEvent(*eventPath)
+	if err != nil {
+		return err
+	}
+	rt, err := runtime.Start(ctx, runtime.Config{
+		Template: path, DynamoDBEndpoint: *ddb, Functions: []string{fs.Arg(0)}, Log: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	res, err := rt.Invoke(ctx, fs.Arg(0), payload)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "REPORT Duration: %s Init Duration: %s\n", res.Duration, res.InitDuration)
+	fmt.Fprintln(stdout, string(res.Payload))
+	if res.Error != nil {
+		return fmt.Errorf("function failed: %s", res.Error.Error())
+	}
+	return nil
+}
+
+func readEvent(path string) ([]byte, error) {
+	switch path {
+	case "":
+		return []byte("{}"), nil
+	case "-":
+		return io.ReadAll(os.Stdin)
+	default:
+		return os.ReadFile(path)
+	}
+}
+
+// templatePath returns path, or the only template in cdk.out when path is empty.
+func templatePath(path string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	matches, _ := filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
+	if len(matches) != 1 {
+		return "", fmt.Errorf("give --template: found %d templates in cdk.out (run `make synth` first)", len(matches))
+	}
+	return matches[0], nil
+}
+
+func round(d time.Duration) string {
+	return strings.TrimSpace(d.Round(time.Millisecond).String())
+}

@@ -1,0 +1,330 @@
+// Package runtime wires the local runtime together from a synthesized CloudFormation
+// template: it starts the DynamoDB engine behind the edge port and creates the template's
+// tables, builds every function for the host, runs them under the Lambda process manager, and
+// serves each HTTP API. The devcloud command and the end-to-end tests both start it here.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/microshop/microshop/local/apigw"
+	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/dynalite"
+	"github.com/microshop/microshop/local/edge"
+	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/template"
+)
+
+// Defaults for the fixed development ports.
+const (
+	DefaultAPIAddr  = "127.0.0.1:3000"
+	DefaultEdgeAddr = "127.0.0.1:4566"
+)
+
+// ErrUnknownFunction is returned when a name matches no function of the template.
+var ErrUnknownFunction = errors.New("unknown function")
+
+// Config says what to run and where.
+type Config struct {
+	// Template is the path of the synthesized template.
+	Template string
+	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
+	// module holding the template.
+	Root string
+	// APIAddr is where the first HTTP API listens ("127.0.0.1:0" for a free port). Further
+	// APIs listen on free ports. Empty: serve no HTTP API.
+	APIAddr string
+	// EdgeAddr is where the AWS endpoint listens; empty means a free loopback port.
+	EdgeAddr string
+	// DynamoDBEndpoint, when set, is an external DynamoDB-compatible endpoint used instead of
+	// starting an engine.
+	DynamoDBEndpoint string
+	// Functions limits which functions are built and run (names as accepted by Lookup);
+	// empty means all.
+	Functions []string
+	// Log receives the runtime's lines and the functions' output; nil means io.Discard.
+	Log io.Writer
+}
+
+// Timings are what starting took, for the benchmarks and the startup banner.
+type Timings struct {
+	Engine time.Duration // DynamoDB engine start and table creation
+	Build  time.Duration // building the functions for the host
+	Total  time.Duration // Start call until everything serves
+}
+
+// Runtime is a running local stack.
+type Runtime struct {
+	model    *template.Model
+	manager  *lambda.Manager
+	edgeURL  string
+	apiURLs  []string
+	servers  []*http.Server
+	closers  []func() error
+	timings  Timings
+	closeErr error
+	once     sync.Once
+}
+
+// Start runs the template's stack locally. Close stops everything it started.
+func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
+	began := time.Now()
+	logw := cfg.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	root := cfg.Root
+	if root == "" {
+		if root, err = modroot.Find(filepath.Dir(cfg.Template)); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
+		}
+	}
+	rt := &Runtime{}
+	defer func() {
+		if err != nil {
+			_ = rt.Close()
+		}
+	}()
+
+	edgeAddr := cfg.EdgeAddr
+	if edgeAddr == "" {
+		edgeAddr = "127.0.0.1:0"
+	}
+	edgeLn, err := net.Listen("tcp", edgeAddr)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: edge port: %w", err)
+	}
+	rt.edgeURL = "http://" + edgeLn.Addr().String()
+	gw := edge.New()
+	rt.serve(edgeLn, gw)
+
+	model, err := template.Load(cfg.Template, template.Options{QueueBaseURL: rt.edgeURL})
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.model = model
+
+	engineStart := time.Now()
+	ddbEndpoint := cfg.DynamoDBEndpoint
+	if ddbEndpoint == "" {
+		srv, err := dynalite.Start(ctx, dynalite.Options{Root: root, Log: logw})
+		if err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
+		}
+		rt.closers = append(rt.closers, srv.Close)
+		ddbEndpoint = srv.Endpoint()
+	}
+	u, err := url.Parse(ddbEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: dynamodb endpoint %q: %w", ddbEndpoint, err)
+	}
+	gw.Handle(edge.DynamoDB, edge.Proxy(u))
+	if err := CreateTables(ctx, ddbEndpoint, model.Tables, logw); err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.timings.Engine = time.Since(engineStart)
+
+	fns, err := rt.selectFunctions(cfg.Functions)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	buildStart := time.Now()
+	binaries, err := buildFunctions(ctx, root, fns, logw)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.timings.Build = time.Since(buildStart)
+
+	rt.manager = lambda.NewManager(lambda.ManagerOptions{
+		Logs:   logw,
+		Region: model.Region,
+		Env:    endpointEnv(rt.edgeURL),
+	})
+	rt.closers = append(rt.closers, rt.manager.Close)
+	for _, fn := range fns {
+		spec := lambda.FunctionSpec{
+			Name:                fn.Name,
+			ARN:                 fn.ARN,
+			Binary:              binaries[fn.GoPackage],
+			Environment:         fn.Environment,
+			Timeout:             fn.Timeout,
+			MemoryMB:            fn.MemoryMB,
+			ReservedConcurrency: fn.ReservedConcurrency,
+		}
+		if err := rt.manager.Register(spec); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
+		}
+	}
+
+	if cfg.APIAddr != "" {
+		names := map[string]string{}
+		for id, fn := range model.Functions {
+			names[id] = fn.Name
+		}
+		for i, api := range model.APIs {
+			addr := "127.0.0.1:0"
+			if i == 0 {
+				addr = cfg.APIAddr
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return nil, fmt.Errorf("start local runtime: HTTP API %s: %w", api.LogicalID, err)
+			}
+			h := apigw.New(api, names, rt.manager, apigw.Options{
+				Region:    model.Region,
+				AccountID: model.AccountID,
+				Log:       logw,
+			})
+			rt.apiURLs = append(rt.apiURLs, "http://"+ln.Addr().String())
+			rt.serve(ln, h)
+		}
+	}
+	rt.timings.Total = time.Since(began)
+	return rt, nil
+}
+
+func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	rt.servers = append(rt.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// endpointEnv points every AWS SDK in a function at the edge port, so nothing a function does
+// leaves the machine.
+func endpointEnv(edgeURL string) map[string]string {
+	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA"} {
+		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
+	}
+	return env
+}
+
+func (rt *Runtime) selectFunctions(names []string) ([]*template.Function, error) {
+	var fns []*template.Function
+	if len(names) == 0 {
+		for _, fn := range rt.model.Functions {
+			fns = append(fns, fn)
+		}
+	}
+	for _, n := range names {
+		fn, err := rt.Lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		fns = append(fns, fn)
+	}
+	sort.Slice(fns, func(i, j int) bool { return fns[i].LogicalID < fns[j].LogicalID })
+	for _, fn := range fns {
+		if fn.GoPackage == "" {
+			return nil, fmt.Errorf("function %s has no LocalRuntime.GoPackage metadata: the runtime cannot tell which Go package to build", fn.LogicalID)
+		}
+	}
+	return fns, nil
+}
+
+func buildFunctions(ctx context.Context, root string, fns []*template.Function, logw io.Writer) (map[string]string, error) {
+	pkgs := make([]string, 0, len(fns))
+	seen := map[string]bool{}
+	for _, fn := range fns {
+		if !seen[fn.GoPackage] {
+			seen[fn.GoPackage] = true
+			pkgs = append(pkgs, fn.GoPackage)
+		}
+	}
+	if len(pkgs) == 0 {
+		return map[string]string{}, nil
+	}
+	return build.Build(ctx, build.Options{
+		Root:     root,
+		OutDir:   filepath.Join(root, ".local", "functions"),
+		Packages: pkgs,
+		Stdout:   logw,
+		Stderr:   logw,
+	})
+}
+
+// Lookup finds a function by its name, logical ID, or Go package base name (for example
+// "catalog-get-product"), or by a unique prefix of its logical ID.
+func (rt *Runtime) Lookup(name string) (*template.Function, error) {
+	return Lookup(rt.model, name)
+}
+
+// Lookup is Runtime.Lookup on a model.
+func Lookup(m *template.Model, name string) (*template.Function, error) {
+	var prefixed []*template.Function
+	for _, fn := range m.Functions {
+		if fn.Name == name || fn.LogicalID == name || (fn.GoPackage != "" && filepath.Base(fn.GoPackage) == name) {
+			return fn, nil
+		}
+		if strings.HasPrefix(fn.LogicalID, name) {
+			prefixed = append(prefixed, fn)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0], nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownFunction, name)
+}
+
+// Invoke runs one invocation of the named function (any name Lookup accepts).
+func (rt *Runtime) Invoke(ctx context.Context, name string, payload []byte) (*lambda.Result, error) {
+	fn, err := rt.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return rt.manager.Invoke(ctx, fn.Name, payload)
+}
+
+// Model is the template model being served.
+func (rt *Runtime) Model() *template.Model { return rt.model }
+
+// Manager is the Lambda process manager (for benchmarks and event sources).
+func (rt *Runtime) Manager() *lambda.Manager { return rt.manager }
+
+// EdgeURL is the AWS endpoint, e.g. http://127.0.0.1:4566.
+func (rt *Runtime) EdgeURL() string { return rt.edgeURL }
+
+// APIURL is the first HTTP API's base URL, or "" when none is served.
+func (rt *Runtime) APIURL() string {
+	if len(rt.apiURLs) == 0 {
+		return ""
+	}
+	return rt.apiURLs[0]
+}
+
+// APIURLs are every HTTP API's base URL, in the model's API order.
+func (rt *Runtime) APIURLs() []string { return rt.apiURLs }
+
+// Timings says how long Start took and where.
+func (rt *Runtime) Timings() Timings { return rt.timings }
+
+// Close stops the servers, every function process, and the engine, and waits for them.
+func (rt *Runtime) Close() error {
+	rt.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var errs []error
+		for _, s := range rt.servers {
+			if err := s.Shutdown(ctx); err != nil {
+				errs = append(errs, s.Close())
+			}
+		}
+		for i := len(rt.closers) - 1; i >= 0; i-- {
+			errs = append(errs, rt.closers[i]())
+		}
+		rt.closeErr = errors.Join(errs...)
+	})
+	return rt.closeErr
+}
