@@ -58,8 +58,11 @@ lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 	go mod tidy -diff
 
 bench: synth ## print the performance figures the issues ask for
-	go test -run '^$$' -bench . -benchtime 2000x -count 1 ./local/runtime/
-	@echo "Lambda binary sizes (linux/arm64, stripped; target <= 8 MB):"
+	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="
+	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== local runtime: cold start =="
+	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %6.2f MB\n", n, s/1048576}'; done
 
 deploy: synth ## deploy the stack to the AWS account in your environment

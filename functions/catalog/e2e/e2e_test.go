@@ -22,7 +22,12 @@ import (
 	"github.com/microshop/microshop/local/runtime"
 )
 
-var api string // base URL of the catalog HTTP API
+var (
+	api  string           // base URL of the catalog HTTP API
+	tmpl string           // the synthesized template
+	rt   *runtime.Runtime // the local runtime serving it
+	logs = &syncWriter{w: &bytes.Buffer{}}
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -34,14 +39,13 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
+	tmpl = filepath.Join(root, "cdk.out", "Microshop.template.json")
 	if _, err := os.Stat(tmpl); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
 		return 1
 	}
-	var logs bytes.Buffer
-	rt, err := runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, APIAddr: "127.0.0.1:0", Log: &syncWriter{w: &logs},
+	rt, err = runtime.Start(context.Background(), runtime.Config{
+		Template: tmpl, APIAddr: "127.0.0.1:0", Log: logs,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
@@ -53,7 +57,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
 	}
 	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.String())
+		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
 	}
 	return code
 }
