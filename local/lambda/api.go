@@ -47,6 +47,10 @@ type FunctionError struct {
 	Timeout bool
 	// Crashed is true when the process exited during the invocation.
 	Crashed bool
+	// Init is true when the function failed before it was ready for an invocation: its
+	// process exited (or reported /runtime/init/error) before its first
+	// /runtime/invocation/next.
+	Init bool
 }
 
 func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }

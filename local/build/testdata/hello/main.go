@@ -1,0 +1,6 @@
+// Command hello is a build fixture.
+package main
+
+import "fmt"
+
+func main() { fmt.Println("hello") }
