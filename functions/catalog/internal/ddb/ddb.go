@@ -1,0 +1,285 @@
+// Package ddb stores catalog products in DynamoDB, in the table described in docs/contracts.md:
+// partition key id, and the GSIs byCategory (category, sortKey) and byNewest (listKey,
+// sortKey) that serve newest-first lists.
+//
+// Conditions and updates are built with the SDK's expression package and items are converted
+// with attributevalue; the product domain type knows nothing of either.
+package ddb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/microshop/microshop/functions/catalog/internal/product"
+	"github.com/microshop/microshop/shared/money"
+)
+
+// Index names and the constant partition of byNewest.
+const (
+	IndexByCategory = "byCategory"
+	IndexByNewest   = "byNewest"
+	listKeyProduct  = "PRODUCT"
+)
+
+// timeLayout is RFC 3339 in UTC with exactly nine fractional digits, so timestamps (and sortKey,
+// which starts with one) sort as strings in time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// API is the part of the DynamoDB client the store uses; *dynamodb.Client implements it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// Store is the DynamoDB catalog store. Errors it returns wrap the product package's sentinels
+// (ErrNotFound, ErrAlreadyExists, ErrVersionMismatch) where they apply; anything else is an
+// infrastructure failure.
+type Store struct {
+	db    API
+	table string
+}
+
+// New returns a store for the named table.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: table}
+}
+
+// Table returns the name of the store's table.
+func (s *Store) Table() string { return s.table }
+
+// CreateTableInput describes the catalog table as docs/contracts.md defines it (on-demand; PITR
+// is a separate call and left to the infrastructure). Tests use it to create tables; the CDK
+// construct must stay in line with it.
+func CreateTableInput(table string) *dynamodb.CreateTableInput {
+	s := func(name string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	gsi := func(name, hash string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{
+			IndexName: aws.String(name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("sortKey"), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}
+	}
+	return &dynamodb.CreateTableInput{
+		TableName:              aws.String(table),
+		BillingMode:            types.BillingModePayPerRequest,
+		AttributeDefinitions:   []types.AttributeDefinition{s("id"), s("category"), s("listKey"), s("sortKey")},
+		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{gsi(IndexByCategory, "category"), gsi(IndexByNewest, "listKey")},
+	}
+}
+
+// item is a product as stored. Optional attributes are omitted when empty rather than stored as
+// empty values.
+type item struct {
+	ID          string   `dynamodbav:"id"`
+	Name        string   `dynamodbav:"name"`
+	Description string   `dynamodbav:"description,omitempty"`
+	Category    string   `dynamodbav:"category"`
+	PriceAmount int64    `dynamodbav:"priceAmount"`
+	Currency    string   `dynamodbav:"currency"`
+	ImageURL    string   `dynamodbav:"imageUrl,omitempty"`
+	Tags        []string `dynamodbav:"tags,omitempty"` // a list, not a string set: order is kept
+	CreatedAt   string   `dynamodbav:"createdAt"`
+	UpdatedAt   string   `dynamodbav:"updatedAt"`
+	Version     int      `dynamodbav:"version"`
+	ListKey     string   `dynamodbav:"listKey"`
+	SortKey     string   `dynamodbav:"sortKey"`
+}
+
+func toItem(p *product.Product) item {
+	d := p.Details()
+	return item{
+		ID:          p.ID().String(),
+		Name:        d.Name,
+		Description: d.Description,
+		Category:    d.Category,
+		PriceAmount: int64(d.Price.Amount()),
+		Currency:    d.Price.Currency().String(),
+		ImageURL:    d.ImageURL,
+		Tags:        d.Tags,
+		CreatedAt:   p.CreatedAt().Format(timeLayout),
+		UpdatedAt:   p.UpdatedAt().Format(timeLayout),
+		Version:     p.Version(),
+		ListKey:     listKeyProduct,
+		SortKey:     sortKey(p.Position()),
+	}
+}
+
+func (it item) product() (*product.Product, error) {
+	currency, err := money.ParseCurrency(it.Currency)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: %w", it.ID, err)
+	}
+	price, err := money.NewPrice(money.Cents(it.PriceAmount), currency)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: %w", it.ID, err)
+	}
+	createdAt, err := time.Parse(timeLayout, it.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: createdAt: %w", it.ID, err)
+	}
+	updatedAt, err := time.Parse(timeLayout, it.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: updatedAt: %w", it.ID, err)
+	}
+	d := product.Details{
+		Name: it.Name, Description: it.Description, Category: it.Category,
+		Price: price, ImageURL: it.ImageURL, Tags: it.Tags,
+	}
+	return product.Restore(product.ID(it.ID), d, createdAt, updatedAt, it.Version)
+}
+
+// sortKey is createdAt (fixed-width) + "#" + id, so a descending query lists newest first with
+// the id as tie-breaker: the order product.Position defines.
+func sortKey(pos product.Position) string {
+	return pos.CreatedAt.UTC().Format(timeLayout) + "#" + pos.ID.String()
+}
+
+func key(id product.ID) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id.String()}}
+}
+
+// Get returns the product with id, or an error wrapping product.ErrNotFound. The read is
+// strongly consistent, so it sees every write that completed before it.
+func (s *Store) Get(ctx context.Context, id product.ID) (*product.Product, error) {
+	p, err := s.get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get product %s: %w", id, err)
+	}
+	return p, nil
+}
+
+func (s *Store) get(ctx context.Context, id product.ID) (*product.Product, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key(id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil {
+		return nil, product.ErrNotFound
+	}
+	var it item
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("unmarshal item: %w", err)
+	}
+	return it.product()
+}
+
+// Create stores a new product. If its id is taken it returns an error wrapping
+// product.ErrAlreadyExists and leaves the existing product alone.
+func (s *Store) Create(ctx context.Context, p *product.Product) error {
+	cond := expression.AttributeNotExists(expression.Name("id"))
+	if err := s.put(ctx, p, cond); err != nil {
+		if isConditionFailed(err) {
+			err = product.ErrAlreadyExists
+		}
+		return fmt.Errorf("create product %s: %w", p.ID(), err)
+	}
+	return nil
+}
+
+// Update reads product id, checks that it is at version expected, applies fn and writes the
+// result back on condition that the stored version is still expected (optimistic locking), so a
+// concurrent change or delete is never overwritten. The whole item is written, as a replace
+// must leave no old optional attribute behind.
+//
+// It returns the stored product, or an error wrapping product.ErrNotFound or
+// product.ErrVersionMismatch, or fn's error as is; in every error case nothing is written.
+func (s *Store) Update(ctx context.Context, id product.ID, expected int, fn func(*product.Product) error) (*product.Product, error) {
+	p, err := s.get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("update product %s: %w", id, err)
+	}
+	if p.Version() != expected {
+		return nil, fmt.Errorf("update product %s at version %d (stored: %d): %w", id, expected, p.Version(), product.ErrVersionMismatch)
+	}
+	if err := fn(p); err != nil {
+		return nil, err
+	}
+	if p.ID() != id {
+		return nil, fmt.Errorf("update product %s: update function changed the id to %s", id, p.ID())
+	}
+
+	cond := expression.Name("version").Equal(expression.Value(expected)) // false if the item is gone, too
+	err = s.put(ctx, p, cond)
+	if err == nil {
+		return p, nil
+	}
+	if !isConditionFailed(err) {
+		return nil, fmt.Errorf("update product %s: %w", id, err)
+	}
+	// The condition failed, so the product changed or vanished after our read. Tell the two
+	// apart with a second read (ReturnValuesOnConditionCheckFailure would save it, but the local
+	// engine does not support it).
+	if _, err := s.get(ctx, id); err != nil {
+		return nil, fmt.Errorf("update product %s after a conflicting write: %w", id, err)
+	}
+	return nil, fmt.Errorf("update product %s at version %d: %w", id, expected, product.ErrVersionMismatch)
+}
+
+// Delete removes product id, or returns an error wrapping product.ErrNotFound.
+func (s *Store) Delete(ctx context.Context, id product.ID) error {
+	expr, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("id"))).Build()
+	if err != nil {
+		return fmt.Errorf("delete product %s: build condition: %w", id, err)
+	}
+	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(id),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if isConditionFailed(err) {
+		err = product.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("delete product %s: %w", id, err)
+	}
+	return nil
+}
+
+// put writes p's whole item on condition cond.
+func (s *Store) put(ctx context.Context, p *product.Product, cond expression.ConditionBuilder) error {
+	av, err := attributevalue.MarshalMap(toItem(p))
+	if err != nil {
+		return fmt.Errorf("marshal item: %w", err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("build condition: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      av,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	return err
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
