@@ -20,8 +20,11 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# The go.mod inside node_modules keeps the Go files some npm packages ship (the CDK CLI's init
+# templates) out of ./... patterns.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	echo 'module ignore/node_modules' > node_modules/go.mod
 
 deps: node_modules/.package-lock.json ## install npm packages (CDK CLI, dynalite) and Go modules
 	go mod download

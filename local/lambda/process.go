@@ -183,7 +183,14 @@ func (p *process) start() (*exec.Cmd, error) {
 		Handler:  p,
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	go func() { _ = p.srv.Serve(ln) }()
+	// The server starts serving only once the pid is recorded below: a process that connects
+	// earlier waits in the listen backlog, so a ready process always has its pid.
+	serving := false
+	defer func() {
+		if !serving {
+			ln.Close()
+		}
+	}()
 
 	cmd := exec.Command(p.spec.Binary)
 	cmd.Dir = filepath.Dir(p.spec.Binary)
@@ -235,6 +242,8 @@ func (p *process) start() (*exec.Cmd, error) {
 		p.signalLocked(syscall.SIGKILL)
 	}
 	f.mu.Unlock()
+	serving = true
+	go func() { _ = p.srv.Serve(ln) }()
 	return cmd, nil
 }
 
