@@ -6,16 +6,29 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/microshop/microshop/local/dynalite"
+	"github.com/microshop/microshop/local/dynamodb"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sdk"
 )
 
-// Endpoint starts a local DynamoDB engine for the test and returns its base URL. The engine
-// stops when the test ends.
+// Endpoint starts the default local DynamoDB engine (our embedded engine) for the test and
+// returns its base URL. The engine stops when the test ends.
 func Endpoint(t testing.TB) string {
+	t.Helper()
+	srv, err := dynamodb.NewServer("127.0.0.1:0", dynamodb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve() }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv.Endpoint()
+}
+
+// Dynalite starts dynalite (the npm reference engine) for the test and returns its base URL.
+func Dynalite(t testing.TB) string {
 	t.Helper()
 	root, err := modroot.FromWorkingDir()
 	if err != nil {
@@ -30,10 +43,10 @@ func Endpoint(t testing.TB) string {
 }
 
 // Client returns an SDK client with dummy credentials pointed at a fresh local engine.
-func Client(t testing.TB) *dynamodb.Client {
+func Client(t testing.TB) *awsddb.Client {
 	t.Helper()
 	return NewClient(Endpoint(t))
 }
 
 // NewClient returns an SDK client with dummy credentials for the endpoint.
-func NewClient(endpoint string) *dynamodb.Client { return sdk.DynamoDB(endpoint) }
+func NewClient(endpoint string) *awsddb.Client { return sdk.DynamoDB(endpoint) }

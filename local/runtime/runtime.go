@@ -21,6 +21,7 @@ import (
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/build"
 	"github.com/microshop/microshop/local/dynalite"
+	"github.com/microshop/microshop/local/dynamodb"
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/modroot"
@@ -31,6 +32,12 @@ import (
 const (
 	DefaultAPIAddr  = "127.0.0.1:3000"
 	DefaultEdgeAddr = "127.0.0.1:4566"
+)
+
+// DynamoDB engines.
+const (
+	EngineEmbedded = "embedded"
+	EngineDynalite = "dynalite"
 )
 
 // ErrUnknownFunction is returned when a name matches no function of the template.
@@ -51,6 +58,11 @@ type Config struct {
 	// DynamoDBEndpoint, when set, is an external DynamoDB-compatible endpoint used instead of
 	// starting an engine.
 	DynamoDBEndpoint string
+	// DynamoDBEngine picks the engine started when DynamoDBEndpoint is empty: EngineEmbedded
+	// (default: our in-process engine with transactions, streams and TTL) or EngineDynalite.
+	DynamoDBEngine string
+	// DataDir, when set, keeps the embedded engine's tables across restarts.
+	DataDir string
 	// Functions limits which functions are built and run (names as accepted by Lookup);
 	// empty means all.
 	Functions []string
@@ -68,6 +80,7 @@ type Timings struct {
 // Runtime is a running local stack.
 type Runtime struct {
 	model    *template.Model
+	ddb      *dynamodb.Engine
 	manager  *lambda.Manager
 	edgeURL  string
 	apiURLs  []string
@@ -117,20 +130,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.model = model
 
 	engineStart := time.Now()
-	ddbEndpoint := cfg.DynamoDBEndpoint
-	if ddbEndpoint == "" {
-		srv, err := dynalite.Start(ctx, dynalite.Options{Root: root, Log: logw})
-		if err != nil {
-			return nil, fmt.Errorf("start local runtime: %w", err)
-		}
-		rt.closers = append(rt.closers, srv.Close)
-		ddbEndpoint = srv.Endpoint()
-	}
-	u, err := url.Parse(ddbEndpoint)
+	ddbEndpoint, err := rt.startDynamoDB(ctx, cfg, gw, root, logw)
 	if err != nil {
-		return nil, fmt.Errorf("start local runtime: dynamodb endpoint %q: %w", ddbEndpoint, err)
+		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
-	gw.Handle(edge.DynamoDB, edge.Proxy(u))
 	if err := CreateTables(ctx, ddbEndpoint, model.Tables, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -194,6 +197,39 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.timings.Total = time.Since(began)
 	return rt, nil
 }
+
+// startDynamoDB mounts the DynamoDB engine on the edge and returns the endpoint tables are
+// created through.
+func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge, root string, logw io.Writer) (string, error) {
+	endpoint := cfg.DynamoDBEndpoint
+	switch {
+	case endpoint != "":
+	case cfg.DynamoDBEngine == EngineDynalite:
+		srv, err := dynalite.Start(ctx, dynalite.Options{Root: root, Log: logw})
+		if err != nil {
+			return "", err
+		}
+		rt.closers = append(rt.closers, srv.Close)
+		endpoint = srv.Endpoint()
+	case cfg.DynamoDBEngine == "" || cfg.DynamoDBEngine == EngineEmbedded:
+		rt.ddb = dynamodb.New(dynamodb.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, DataDir: cfg.DataDir})
+		rt.closers = append(rt.closers, rt.ddb.Close)
+		gw.Handle(edge.DynamoDB, rt.ddb)
+		gw.Handle(edge.DynamoDBStreams, rt.ddb)
+		return rt.edgeURL, nil
+	default:
+		return "", fmt.Errorf("unknown DynamoDB engine %q (want %s or %s)", cfg.DynamoDBEngine, EngineEmbedded, EngineDynalite)
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", fmt.Errorf("dynamodb endpoint %q: %w", endpoint, err)
+	}
+	gw.Handle(edge.DynamoDB, edge.Proxy(u))
+	return endpoint, nil
+}
+
+// DynamoDB is the embedded engine, or nil when another engine serves DynamoDB.
+func (rt *Runtime) DynamoDB() *dynamodb.Engine { return rt.ddb }
 
 func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

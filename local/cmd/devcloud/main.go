@@ -59,7 +59,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
 	apiAddr := fs.String("api-addr", runtime.DefaultAPIAddr, "address of the first HTTP API")
 	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
-	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting dynalite")
+	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting an engine")
+	engine := fs.String("dynamodb-engine", runtime.EngineEmbedded, "DynamoDB engine to start: embedded or dynalite")
+	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables in this directory across restarts")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,7 +72,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
-		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, DynamoDBEndpoint: *ddb, Log: stdout,
+		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, Log: stdout,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,430 @@
+package dynamodb
+
+import (
+	"sort"
+)
+
+// mapPath resolves a document path in item; nil if any step is missing.
+func mapPath(path docPath, item Item) *AV {
+	if len(path) == 0 {
+		return &AV{T: "M", M: item}
+	}
+	if len(path) == 1 {
+		return item[path[0].name]
+	}
+	cur := &AV{T: "M", M: item}
+	for _, e := range path {
+		switch {
+		case e.isIdx && cur.T == "L":
+			if e.idx >= len(cur.L) {
+				return nil
+			}
+			cur = cur.L[e.idx]
+		case cur.T == "M" && !e.isIdx:
+			cur = cur.M[e.name]
+		default:
+			return nil
+		}
+		if cur == nil {
+			return nil
+		}
+	}
+	return cur
+}
+
+// projNode builds a projected copy of part of an item.
+type projNode struct {
+	leaf *AV
+	m    map[string]*projNode
+	l    map[int]*projNode
+}
+
+// mapPaths returns the parts of item named by paths (ProjectionExpression, UPDATED_* return
+// values); list elements keep their relative order and are compacted.
+func mapPaths(paths []docPath, item Item) Item {
+	root := &projNode{m: map[string]*projNode{}}
+	for _, path := range paths {
+		v := mapPath(path, item)
+		if v == nil {
+			continue
+		}
+		cur := root
+		for j, e := range path {
+			last := j == len(path)-1
+			var next *projNode
+			if e.isIdx {
+				if cur.l == nil {
+					cur.l = map[int]*projNode{}
+				}
+				next = cur.l[e.idx]
+				if next == nil {
+					next = &projNode{}
+					cur.l[e.idx] = next
+				}
+			} else {
+				if cur.m == nil {
+					cur.m = map[string]*projNode{}
+				}
+				next = cur.m[e.name]
+				if next == nil {
+					next = &projNode{}
+					cur.m[e.name] = next
+				}
+			}
+			if last {
+				next.leaf = v.clone()
+			}
+			cur = next
+		}
+	}
+	out := Item{}
+	for k, n := range root.m {
+		out[k] = n.build()
+	}
+	return out
+}
+
+func (n *projNode) build() *AV {
+	if n.leaf != nil {
+		return n.leaf
+	}
+	if n.l != nil {
+		idx := make([]int, 0, len(n.l))
+		for i := range n.l {
+			idx = append(idx, i)
+		}
+		sort.Ints(idx)
+		a := &AV{T: "L", L: make([]*AV, 0, len(idx))}
+		for _, i := range idx {
+			a.L = append(a.L, n.l[i].build())
+		}
+		return a
+	}
+	a := &AV{T: "M", M: make(map[string]*AV, len(n.m))}
+	for k, c := range n.m {
+		a.M[k] = c.build()
+	}
+	return a
+}
+
+// evalCond evaluates a parsed condition against item (nil or empty when absent).
+func evalCond(n *node, item Item) bool {
+	switch n.op {
+	case "and":
+		return evalCond(n.args[0], item) && evalCond(n.args[1], item)
+	case "or":
+		return evalCond(n.args[0], item) || evalCond(n.args[1], item)
+	case "not":
+		return !evalCond(n.args[0], item)
+	}
+	args := make([]*AV, len(n.args))
+	for i, a := range n.args {
+		args[i] = resolveOperand(a, item)
+	}
+	op := n.op
+	if op == "function" {
+		op = n.name
+	}
+	var val *AV
+	if len(args) > 0 {
+		val = args[0]
+	}
+	return compare(op, val, args[1:])
+}
+
+func resolveOperand(n *node, item Item) *AV {
+	switch n.op {
+	case "path":
+		return mapPath(n.path, item)
+	case "value":
+		return n.val
+	case "function":
+		if n.name == "size" {
+			return sizeOf(resolveOperand(n.args[0], item))
+		}
+	}
+	return nil
+}
+
+// legacyCondition is one entry of Expected, QueryFilter, ScanFilter or KeyConditions.
+type legacyCondition struct {
+	attr   string
+	op     string
+	values []*AV
+}
+
+func matchesLegacy(item Item, conds []legacyCondition, conditionalOperator string) bool {
+	for _, c := range conds {
+		ok := compare(c.op, item[c.attr], c.values)
+		if !ok {
+			return false
+		}
+		if conditionalOperator == "OR" {
+			return true
+		}
+	}
+	return true
+}
+
+// updateError is a validation error raised while applying an update.
+type updateError string
+
+// applyUpdate applies an update expression to item in place.
+func applyUpdate(u *updateExpr, t *table, item Item) string {
+	vals := make([]*AV, len(u.sections))
+	for i, s := range u.sections {
+		if s.typ == "set" {
+			v, msg := resolveSetValue(s.val, item)
+			if msg != "" {
+				return msg
+			}
+			vals[i] = v.clone()
+		}
+	}
+	root := &AV{T: "M", M: item}
+	var squash []*AV
+	for i, s := range u.sections {
+		parent := root
+		if len(s.path) > 1 {
+			parent = mapPath(s.path[:len(s.path)-1], item)
+		}
+		last := s.path[len(s.path)-1]
+		if parent == nil || (last.isIdx && parent.T != "L") || (!last.isIdx && parent.T != "M") {
+			return "The document path provided in the update expression is invalid for update"
+		}
+		var existing *AV
+		if last.isIdx {
+			if last.idx < len(parent.L) {
+				existing = parent.L[last.idx]
+			}
+		} else {
+			existing = parent.M[last.name]
+		}
+		switch s.typ {
+		case "remove":
+			deleteFromParent(parent, last)
+		case "delete":
+			if existing != nil && existing.T != s.attrType {
+				return "An operand in the update expression has an incorrect data type"
+			}
+			if existing != nil {
+				kept := existing.Set[:0:0]
+				for _, v := range existing.Set {
+					if !containsStr(s.av.Set, v) {
+						kept = append(kept, v)
+					}
+				}
+				existing.Set = kept
+				if len(kept) == 0 {
+					deleteFromParent(parent, last)
+				}
+			}
+		case "add":
+			if existing != nil && existing.T != s.attrType {
+				return "An operand in the update expression has an incorrect data type"
+			}
+			had := existing != nil
+			if s.attrType == "N" {
+				if existing == nil {
+					existing = &AV{T: "N", S: "0"}
+				}
+				a, _ := parseDecimal(existing.S)
+				b, _ := parseDecimal(s.av.S)
+				existing.S = addDecimal(a, b, false).String()
+			} else {
+				if existing == nil {
+					existing = &AV{T: s.attrType}
+				}
+				for _, v := range s.av.Set {
+					if !containsStr(existing.Set, v) {
+						existing.Set = append(existing.Set, v)
+					}
+				}
+			}
+			if !had {
+				squash = addToParent(parent, last, existing, squash)
+			}
+		case "set":
+			if len(s.path) == 1 {
+				for _, ik := range t.indexKeyAttrs() {
+					if s.path[0].name == ik.name && vals[i].T != ik.typ {
+						return "The update expression attempted to update the secondary index key to unsupported type"
+					}
+				}
+			}
+			squash = addToParent(parent, last, vals[i], squash)
+		}
+	}
+	for _, l := range squash {
+		kept := l.L[:0]
+		for _, v := range l.L {
+			if v != nil {
+				kept = append(kept, v)
+			}
+		}
+		l.L = kept
+	}
+	return ""
+}
+
+func containsStr(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func deleteFromParent(parent *AV, e pathElem) {
+	if parent.T == "M" {
+		delete(parent.M, e.name)
+		return
+	}
+	if e.idx < len(parent.L) {
+		parent.L = append(parent.L[:e.idx], parent.L[e.idx+1:]...)
+	}
+}
+
+func addToParent(parent *AV, e pathElem, v *AV, squash []*AV) []*AV {
+	if parent.T == "M" {
+		parent.M[e.name] = v
+		return squash
+	}
+	if e.idx < len(parent.L) {
+		parent.L[e.idx] = v
+		return squash
+	}
+	// Past the end: DynamoDB appends.
+	parent.L = append(parent.L, v)
+	return squash
+}
+
+func resolveSetValue(n *node, item Item) (*AV, string) {
+	const wrongType = "An operand in the update expression has an incorrect data type"
+	var v *AV
+	switch n.op {
+	case "path":
+		v = mapPath(n.path, item)
+	case "value":
+		v = n.val
+	case "add", "subtract":
+		a, msg := resolveSetValue(n.args[0], item)
+		if msg != "" {
+			return nil, msg
+		}
+		if a.T != "N" {
+			return nil, wrongType
+		}
+		b, msg := resolveSetValue(n.args[1], item)
+		if msg != "" {
+			return nil, msg
+		}
+		if b.T != "N" {
+			return nil, wrongType
+		}
+		x, _ := parseDecimal(a.S)
+		y, _ := parseDecimal(b.S)
+		v = &AV{T: "N", S: addDecimal(x, y, n.op == "subtract").String()}
+	case "function":
+		switch n.name {
+		case "if_not_exists":
+			v = mapPath(n.args[0].path, item)
+			if v == nil {
+				return resolveSetValue(n.args[1], item)
+			}
+		case "list_append":
+			a, msg := resolveSetValue(n.args[0], item)
+			if msg != "" {
+				return nil, msg
+			}
+			if a.T != "L" {
+				return nil, wrongType
+			}
+			b, msg := resolveSetValue(n.args[1], item)
+			if msg != "" {
+				return nil, msg
+			}
+			if b.T != "L" {
+				return nil, wrongType
+			}
+			l := make([]*AV, 0, len(a.L)+len(b.L))
+			l = append(l, a.L...)
+			l = append(l, b.L...)
+			return &AV{T: "L", L: l}, ""
+		}
+	}
+	if v == nil {
+		return nil, "The provided expression refers to an attribute that does not exist in the item"
+	}
+	return v, ""
+}
+
+// attributeUpdate is one entry of the legacy AttributeUpdates parameter.
+type attributeUpdate struct {
+	attr   string
+	action string
+	value  *AV
+}
+
+func applyAttributeUpdates(updates []attributeUpdate, item Item) string {
+	for _, u := range updates {
+		switch u.action {
+		case "", "PUT":
+			item[u.attr] = u.value.clone()
+		case "ADD":
+			cur := item[u.attr]
+			if u.value.T == "N" {
+				if cur != nil && cur.T != "N" {
+					return "Type mismatch for attribute to update"
+				}
+				if cur == nil {
+					cur = &AV{T: "N", S: "0"}
+					item[u.attr] = cur
+				}
+				a, _ := parseDecimal(cur.S)
+				b, _ := parseDecimal(u.value.S)
+				cur.S = addDecimal(a, b, false).String()
+				continue
+			}
+			if cur != nil && cur.T != u.value.T {
+				return "Type mismatch for attribute to update"
+			}
+			if cur == nil {
+				cur = &AV{T: u.value.T}
+				item[u.attr] = cur
+			}
+			if u.value.T == "L" {
+				cur.L = append(cur.L, u.value.clone().L...)
+				continue
+			}
+			for _, v := range u.value.Set {
+				if !containsStr(cur.Set, v) {
+					cur.Set = append(cur.Set, v)
+				}
+			}
+		case "DELETE":
+			if u.value == nil {
+				delete(item, u.attr)
+				continue
+			}
+			cur := item[u.attr]
+			if cur != nil && cur.T != u.value.T {
+				return "Type mismatch for attribute to update"
+			}
+			if cur != nil {
+				kept := cur.Set[:0:0]
+				for _, v := range cur.Set {
+					if !containsStr(u.value.Set, v) {
+						kept = append(kept, v)
+					}
+				}
+				cur.Set = kept
+				if len(kept) == 0 {
+					delete(item, u.attr)
+				}
+			}
+		}
+	}
+	return ""
+}
