@@ -1,0 +1,77 @@
+package sqs_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/microshop/microshop/local/sqs"
+)
+
+// fakeClock is a settable clock for the engine's time-based behaviour.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newService(t *testing.T, clock *fakeClock) *sqs.Service {
+	t.Helper()
+	o := sqs.Options{Region: "us-east-1", AccountID: "123456789012", BaseURL: "http://127.0.0.1:4566"}
+	if clock != nil {
+		o.Clock = clock.Now
+	}
+	return sqs.New(o)
+}
+
+func mustCreate(t *testing.T, s *sqs.Service, name string, attrs map[string]string) {
+	t.Helper()
+	if _, err := s.CreateQueue(name, attrs); err != nil {
+		t.Fatalf("CreateQueue(%s): %v", name, err)
+	}
+}
+
+func mustSend(t *testing.T, s *sqs.Service, queue string, in sqs.SendInput) sqs.SendOutput {
+	t.Helper()
+	out, err := s.Send(queue, in)
+	if err != nil {
+		t.Fatalf("Send(%s, %q): %v", queue, in.Body, err)
+	}
+	return out
+}
+
+// receiveNow receives without waiting.
+func receiveNow(t *testing.T, s *sqs.Service, queue string, maxN int) []sqs.Message {
+	t.Helper()
+	zero := 0
+	msgs, err := s.Receive(t.Context(), queue, sqs.ReceiveInput{MaxNumberOfMessages: maxN, WaitTimeSeconds: &zero})
+	if err != nil {
+		t.Fatalf("Receive(%s): %v", queue, err)
+	}
+	return msgs
+}
+
+func bodies(msgs []sqs.Message) []string {
+	out := []string{}
+	for _, m := range msgs {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
+func intp(n int) *int { return &n }
