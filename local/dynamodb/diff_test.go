@@ -59,20 +59,17 @@ func startDynalite(t testing.TB) *dyn {
 	t.Helper()
 	root, err := modroot.FromWorkingDir()
 	if err != nil {
-		t.Skipf("module root: %v", err)
+		t.Fatalf("module root: %v", err)
 	}
 	srv, err := dynalite.Start(context.Background(), dynalite.Options{Root: root})
 	if err != nil {
-		t.Skipf("dynalite unavailable: %v", err)
+		t.Fatalf("dynalite unavailable (run npm ci): %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	return &dyn{endpoint: srv.Endpoint(), client: &http.Client{}}
 }
 
 func TestDifferential(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential test starts dynalite")
-	}
 	d := startDynalite(t)
 	seeds := regressionSeeds(t)
 	if *diffSeed != 0 {

@@ -35,7 +35,7 @@ func aws(t *testing.T, endpoint string, args ...string) (stdout, stderr string, 
 // error shapes) the way functions' SDKs will see it.
 func TestAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
+		t.Fatal("the AWS CLI is not installed: these tests drive the API as a user would, with `aws`")
 	}
 	s := catalog(t)
 	rec := newRecorder()

@@ -26,7 +26,7 @@ func awsCLI(t *testing.T, endpoint string, args ...string) (stdout, stderr strin
 
 func TestAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not installed")
+		t.Fatal("the AWS CLI is not installed: these tests drive the API as a user would, with `aws`")
 	}
 	t.Parallel()
 	_, c := startAPI(t)
