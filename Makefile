@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke deploy devcloud clean
+.PHONY: help deps build synth dev test lint bench invoke token deploy devcloud clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :
 invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/apigw/catalog-get-product.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
 	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
+
+token: devcloud ## print a token for the local JWT authorizers: make token USER=<sub> [GROUPS=admin] [SCOPES=a,b]
+	@$(DEVCLOUD) token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)") $(if $(SCOPES),--scopes "$(SCOPES)")
 
 test: synth lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...

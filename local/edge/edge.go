@@ -37,10 +37,21 @@ var targetPrefixes = map[string]string{
 type Edge struct {
 	mu       sync.RWMutex
 	services map[string]http.Handler
+	prefixes map[string]http.Handler
 }
 
 // New returns an Edge with no services.
-func New() *Edge { return &Edge{services: map[string]http.Handler{}} }
+func New() *Edge {
+	return &Edge{services: map[string]http.Handler{}, prefixes: map[string]http.Handler{}}
+}
+
+// HandlePrefix serves every request whose path starts with prefix with h, before any service
+// dispatch: local-only endpoints such as the token issuer's JWKS.
+func (e *Edge) HandlePrefix(prefix string, h http.Handler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.prefixes[prefix] = h
+}
 
 // Handle registers h as the handler for service (one of the constants above).
 func (e *Edge) Handle(service string, h http.Handler) {
@@ -97,8 +108,15 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "running", "services": e.Services()})
 		return
 	}
-	svc := ServiceOf(r)
 	e.mu.RLock()
+	for prefix, h := range e.prefixes {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			e.mu.RUnlock()
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
+	svc := ServiceOf(r)
 	h := e.services[svc]
 	e.mu.RUnlock()
 	if h == nil {

@@ -81,14 +81,7 @@ func NewAuthorizer(iss *Issuer, configs ...Config) *Authorizer {
 // Resources whose condition is false are skipped.
 func FromModel(m *template.Model, iss *Issuer) *Authorizer {
 	a := NewAuthorizer(iss)
-	ids := make([]string, 0, len(m.Resources))
-	for id, res := range m.Resources {
-		if res.Type == authorizerType {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range authorizerIDs(m) {
 		c, err := configFromModel(m, id)
 		switch {
 		case err == nil:
@@ -100,6 +93,29 @@ func FromModel(m *template.Model, iss *Issuer) *Authorizer {
 		}
 	}
 	return a
+}
+
+// ModelConfigs returns the usable authorizer configurations of the template in logical-ID
+// order: what an Issuer needs to mint tokens they accept, before the Authorizer exists.
+func ModelConfigs(m *template.Model) []Config {
+	var out []Config
+	for _, id := range authorizerIDs(m) {
+		if c, err := configFromModel(m, id); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func authorizerIDs(m *template.Model) []string {
+	ids := make([]string, 0, len(m.Resources))
+	for id, res := range m.Resources {
+		if res.Type == authorizerType {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 func configFromModel(m *template.Model, id string) (Config, error) {

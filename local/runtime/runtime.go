@@ -23,8 +23,10 @@ import (
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/dynamodb"
 	"github.com/microshop/microshop/local/edge"
+	"github.com/microshop/microshop/local/eventbridge"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/sqs"
 	"github.com/microshop/microshop/local/template"
 )
 
@@ -63,6 +65,8 @@ type Config struct {
 	DynamoDBEngine string
 	// DataDir, when set, keeps the embedded engine's tables across restarts.
 	DataDir string
+	// KeyDir keeps the local token issuer's signing key; default DefaultKeyDir(Root).
+	KeyDir string
 	// Functions limits which functions are built and run (names as accepted by Lookup);
 	// empty means all.
 	Functions []string
@@ -81,6 +85,9 @@ type Timings struct {
 type Runtime struct {
 	model    *template.Model
 	ddb      *dynamodb.Engine
+	sqs      *sqs.Service
+	events   *eventbridge.Service
+	arns     *arnIndex
 	manager  *lambda.Manager
 	edgeURL  string
 	apiURLs  []string
@@ -151,9 +158,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.timings.Build = time.Since(buildStart)
 
 	rt.manager = lambda.NewManager(lambda.ManagerOptions{
-		Logs:   logw,
-		Region: model.Region,
-		Env:    endpointEnv(rt.edgeURL),
+		Logs:    logw,
+		Region:  model.Region,
+		Env:     endpointEnv(rt.edgeURL),
+		Reports: true,
 	})
 	rt.closers = append(rt.closers, rt.manager.Close)
 	for _, fn := range fns {
@@ -171,6 +179,19 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 
+	if err := rt.startEvents(gw, logw); err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.startLambdaAPI(gw, logw)
+	keyDir := cfg.KeyDir
+	if keyDir == "" {
+		keyDir = DefaultKeyDir(root)
+	}
+	auth, err := rt.startIdentity(gw, keyDir)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+
 	if cfg.APIAddr != "" {
 		names := map[string]string{}
 		for id, fn := range model.Functions {
@@ -185,11 +206,11 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			if err != nil {
 				return nil, fmt.Errorf("start local runtime: HTTP API %s: %w", api.LogicalID, err)
 			}
-			h := apigw.New(api, names, rt.manager, apigw.Options{
-				Region:    model.Region,
-				AccountID: model.AccountID,
-				Log:       logw,
-			})
+			opts := apigw.Options{Region: model.Region, AccountID: model.AccountID, Log: logw}
+			if auth != nil {
+				opts.Authorizer = auth
+			}
+			h := apigw.New(api, names, rt.manager, opts)
 			rt.apiURLs = append(rt.apiURLs, "http://"+ln.Addr().String())
 			rt.serve(ln, h)
 		}

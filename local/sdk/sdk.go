@@ -6,6 +6,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Region is the region the local stack reports.
@@ -16,9 +20,25 @@ var Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 
 // DynamoDB returns a DynamoDB client for the endpoint (e.g. http://127.0.0.1:4566).
 func DynamoDB(endpoint string) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{
-		Region:       Region,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  Credentials,
-	})
+	return dynamodb.New(dynamodb.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// DynamoDBStreams returns a DynamoDB Streams client for the endpoint.
+func DynamoDBStreams(endpoint string) *dynamodbstreams.Client {
+	return dynamodbstreams.New(dynamodbstreams.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// SQS returns an SQS client for the endpoint.
+func SQS(endpoint string) *sqs.Client {
+	return sqs.New(sqs.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// EventBridge returns an EventBridge client for the endpoint.
+func EventBridge(endpoint string) *eventbridge.Client {
+	return eventbridge.New(eventbridge.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// Lambda returns a Lambda client for the endpoint.
+func Lambda(endpoint string) *lambda.Client {
+	return lambda.New(lambda.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
 }

@@ -2,6 +2,7 @@
 //
 //	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--dynamodb-endpoint URL] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
+//	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
 // serve runs every function, HTTP API and table until interrupted; invoke runs one function
 // once with an event, like `sam local invoke`, and prints its result.
@@ -21,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
 )
 
@@ -37,6 +39,7 @@ func main() {
 const usage = `usage:
   devcloud serve  [flags]            serve the template's HTTP APIs, functions and tables
   devcloud invoke [flags] FUNCTION   invoke one function once with an event
+  devcloud token  --user SUB [--groups admin] [--scopes a,b]   print a token the local JWT authorizers accept
 run "devcloud serve -h" or "devcloud invoke -h" for flags`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		return invoke(ctx, args[1:], stdout, stderr)
+	case "token":
+		return jwtauth.TokenCommand(args[1:], stdout)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 	}

@@ -1,0 +1,397 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/microshop/microshop/local/edge"
+	"github.com/microshop/microshop/local/eventbridge"
+	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/template"
+)
+
+// arnIndex maps the local ARNs of the template's functions and queues to their names, so
+// rule targets, dead-letter configs and event source mappings written as ARNs find them.
+type arnIndex struct {
+	functions map[string]string // function ARN → function name
+	queues    map[string]string // queue ARN → queue name
+}
+
+func (rt *Runtime) indexARNs() (*arnIndex, error) {
+	idx := &arnIndex{functions: map[string]string{}, queues: map[string]string{}}
+	for _, fn := range rt.model.Functions {
+		idx.functions[fn.ARN] = fn.Name
+	}
+	for _, id := range resourcesOfType(rt.model, "AWS::SQS::Queue") {
+		arn, err := rt.model.GetAtt(id, "Arn")
+		if err != nil {
+			return nil, err
+		}
+		name, err := rt.model.GetAtt(id, "QueueName")
+		if err != nil {
+			return nil, err
+		}
+		idx.queues[arn] = name
+	}
+	return idx, nil
+}
+
+// function resolves a function reference as templates write it: a name, an ARN, or an ARN
+// with a version or alias qualifier.
+func (idx *arnIndex) function(ref string) (string, bool) {
+	if name, ok := idx.functions[ref]; ok {
+		return name, true
+	}
+	for arn, name := range idx.functions {
+		if ref == name || strings.HasPrefix(ref, arn+":") {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+func resourcesOfType(m *template.Model, typ string) []string {
+	var ids []string
+	for id, r := range m.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// startEvents serves SQS and EventBridge on the edge with the template's queues, buses and
+// rules, and starts the event source mappings from queues to functions.
+func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	idx, err := rt.indexARNs()
+	if err != nil {
+		return err
+	}
+	rt.arns = idx
+
+	rt.sqs = sqs.New(sqs.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
+	gw.Handle(edge.SQS, rt.sqs)
+	if err := rt.createQueues(); err != nil {
+		return err
+	}
+
+	rt.events = eventbridge.New(eventbridge.Options{
+		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
+		DeadLetter: rt.deadLetter(log),
+	})
+	rt.closers = append(rt.closers, rt.events.Close)
+	gw.Handle(edge.EventBridge, rt.events)
+	if err := rt.addRules(); err != nil {
+		return err
+	}
+	return rt.startQueueMappings()
+}
+
+// createQueues creates dead-letter queues first, so a source queue's redrive target exists.
+func (rt *Runtime) createQueues() error {
+	ids := resourcesOfType(rt.model, "AWS::SQS::Queue")
+	sort.SliceStable(ids, func(i, j int) bool {
+		return !hasRedrive(rt.model, ids[i]) && hasRedrive(rt.model, ids[j])
+	})
+	for _, id := range ids {
+		props, err := rt.model.Property(id)
+		if err != nil {
+			return err
+		}
+		m, _ := props.(map[string]any)
+		attrs, err := sqs.AttributesFromTemplate(m)
+		if err != nil {
+			return fmt.Errorf("queue %s: %w", id, err)
+		}
+		name, err := rt.model.GetAtt(id, "QueueName")
+		if err != nil {
+			return err
+		}
+		if _, err := rt.sqs.CreateQueue(name, attrs); err != nil {
+			return fmt.Errorf("queue %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func hasRedrive(m *template.Model, id string) bool {
+	v, err := m.Property(id, "RedrivePolicy")
+	return err == nil && v != nil
+}
+
+// ruleProps is the part of AWS::Events::Rule the runtime serves.
+type ruleProps struct {
+	Name         string          `json:"Name"`
+	EventBusName string          `json:"EventBusName"`
+	EventPattern json.RawMessage `json:"EventPattern"`
+	State        string          `json:"State"`
+	Targets      []struct {
+		ID               string `json:"Id"`
+		Arn              string `json:"Arn"`
+		Input            string `json:"Input"`
+		InputPath        string `json:"InputPath"`
+		InputTransformer *struct {
+			InputPathsMap map[string]string `json:"InputPathsMap"`
+			InputTemplate string            `json:"InputTemplate"`
+		} `json:"InputTransformer"`
+		RetryPolicy *struct {
+			MaximumRetryAttempts     *json.Number `json:"MaximumRetryAttempts"`
+			MaximumEventAgeInSeconds *json.Number `json:"MaximumEventAgeInSeconds"`
+		} `json:"RetryPolicy"`
+		DeadLetterConfig *struct {
+			Arn string `json:"Arn"`
+		} `json:"DeadLetterConfig"`
+		SqsParameters *struct {
+			MessageGroupID string `json:"MessageGroupId"`
+		} `json:"SqsParameters"`
+	} `json:"Targets"`
+}
+
+func (rt *Runtime) addRules() error {
+	for _, id := range resourcesOfType(rt.model, "AWS::Events::EventBus") {
+		name, err := rt.model.Ref(id)
+		if err != nil {
+			return err
+		}
+		if err := rt.events.AddBus(name); err != nil {
+			return fmt.Errorf("event bus %s: %w", id, err)
+		}
+	}
+	for _, id := range resourcesOfType(rt.model, "AWS::Events::Rule") {
+		var p ruleProps
+		if err := decodeProperties(rt.model, id, &p); err != nil {
+			return err
+		}
+		if len(p.EventPattern) == 0 {
+			continue // scheduled rules are not served locally
+		}
+		rule := eventbridge.Rule{Name: p.Name, Bus: busName(p.EventBusName), Pattern: p.EventPattern, State: p.State}
+		if rule.Name == "" {
+			rule.Name = id
+		}
+		if rule.State == "" {
+			rule.State = eventbridge.Enabled
+		}
+		for _, t := range p.Targets {
+			target := eventbridge.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath}
+			if t.InputTransformer != nil {
+				target.InputTransformer = &eventbridge.InputTransformer{
+					InputPathsMap: t.InputTransformer.InputPathsMap, InputTemplate: t.InputTransformer.InputTemplate,
+				}
+			}
+			target.RetryPolicy = &eventbridge.RetryPolicy{
+				MaximumRetryAttempts:     eventbridge.DefaultMaximumRetryAttempts,
+				MaximumEventAgeInSeconds: eventbridge.DefaultMaximumEventAgeInSeconds,
+			}
+			if rp := t.RetryPolicy; rp != nil {
+				if n, err := intOf(rp.MaximumRetryAttempts); err == nil && rp.MaximumRetryAttempts != nil {
+					target.RetryPolicy.MaximumRetryAttempts = n
+				}
+				if n, err := intOf(rp.MaximumEventAgeInSeconds); err == nil && rp.MaximumEventAgeInSeconds != nil {
+					target.RetryPolicy.MaximumEventAgeInSeconds = n
+				}
+			}
+			if t.DeadLetterConfig != nil {
+				target.DeadLetterARN = t.DeadLetterConfig.Arn
+			}
+			groupID := ""
+			if t.SqsParameters != nil {
+				groupID = t.SqsParameters.MessageGroupID
+			}
+			deliver, err := rt.deliverTo(t.Arn, groupID)
+			if err != nil {
+				return fmt.Errorf("rule %s target %s: %w", id, t.ID, err)
+			}
+			target.Deliver = deliver
+			rule.Targets = append(rule.Targets, target)
+		}
+		if err := rt.events.AddRule(rule); err != nil {
+			return fmt.Errorf("rule %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// busName accepts a bus name or ARN; empty is the default bus.
+func busName(v string) string {
+	if v == "" {
+		return eventbridge.DefaultBus
+	}
+	if i := strings.LastIndex(v, ":event-bus/"); i >= 0 {
+		return v[i+len(":event-bus/"):]
+	}
+	return v
+}
+
+// deliverTo returns how a rule target receives an event: a function is invoked (an error it
+// returns fails the delivery, so the rule's retry policy and then the target's DLQ apply), a
+// queue is sent the event.
+func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte) error, error) {
+	if name, ok := rt.arns.function(arn); ok {
+		return func(ctx context.Context, payload []byte) error { return rt.invokeForEvent(ctx, name, payload) }, nil
+	}
+	if name, ok := rt.arns.queues[arn]; ok {
+		return func(_ context.Context, payload []byte) error {
+			in := sqs.SendInput{Body: string(payload), GroupID: groupID}
+			if strings.HasSuffix(name, ".fifo") && groupID == "" {
+				in.GroupID = "default"
+			}
+			_, err := rt.sqs.Send(name, in)
+			return err
+		}, nil
+	}
+	return nil, fmt.Errorf("target %s is neither a function nor a queue of the template", arn)
+}
+
+// invokeForEvent runs a function for an event source; a function error is an error.
+func (rt *Runtime) invokeForEvent(ctx context.Context, name string, payload []byte) error {
+	res, err := rt.manager.Invoke(ctx, name, payload)
+	if err != nil {
+		return err
+	}
+	if res.Error != nil {
+		return res.Error
+	}
+	return nil
+}
+
+// deadLetter sends an event whose delivery was given up to the target's DLQ queue, with the
+// message attributes EventBridge sets; an event without a usable DLQ is logged, never dropped
+// silently.
+func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []byte, error) {
+	return func(_ context.Context, arn string, payload []byte, cause error) {
+		name, ok := rt.arns.queues[arn]
+		if !ok {
+			log.Error("event delivery given up and its dead-letter queue is not a queue of the template",
+				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
+			return
+		}
+		attrs := map[string]sqs.MessageAttribute{"ERROR_MESSAGE": {DataType: "String", StringValue: cause.Error()}}
+		var de *eventbridge.DeliveryError
+		if errors.As(cause, &de) {
+			attrs["RULE_ARN"] = sqs.MessageAttribute{DataType: "String", StringValue: de.RuleARN}
+			attrs["TARGET_ARN"] = sqs.MessageAttribute{DataType: "String", StringValue: de.TargetARN}
+			attrs["ERROR_CODE"] = sqs.MessageAttribute{DataType: "String", StringValue: de.Reason}
+		}
+		if _, err := rt.sqs.Send(name, sqs.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
+			log.Error("event could not be sent to its dead-letter queue",
+				slog.String("dlq", arn), slog.Any("error", err), slog.String("event", string(payload)))
+		}
+	}
+}
+
+// mappingProps is the part of AWS::Lambda::EventSourceMapping the runtime serves.
+type mappingProps struct {
+	EventSourceArn                 string       `json:"EventSourceArn"`
+	FunctionName                   string       `json:"FunctionName"`
+	BatchSize                      *json.Number `json:"BatchSize"`
+	MaximumBatchingWindowInSeconds *json.Number `json:"MaximumBatchingWindowInSeconds"`
+	Enabled                        *bool        `json:"Enabled"`
+	FunctionResponseTypes          []string     `json:"FunctionResponseTypes"`
+	StartingPosition               string       `json:"StartingPosition"`
+	MaximumRetryAttempts           *json.Number `json:"MaximumRetryAttempts"`
+	MaximumRecordAgeInSeconds      *json.Number `json:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError     bool         `json:"BisectBatchOnFunctionError"`
+	DestinationConfig              *struct {
+		OnFailure *struct {
+			Destination string `json:"Destination"`
+		} `json:"OnFailure"`
+	} `json:"DestinationConfig"`
+}
+
+func (p mappingProps) reportsItemFailures() bool {
+	for _, t := range p.FunctionResponseTypes {
+		if t == "ReportBatchItemFailures" {
+			return true
+		}
+	}
+	return false
+}
+
+func (rt *Runtime) mappings() (map[string]mappingProps, error) {
+	out := map[string]mappingProps{}
+	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventSourceMapping") {
+		var p mappingProps
+		if err := decodeProperties(rt.model, id, &p); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+func (rt *Runtime) startQueueMappings() error {
+	all, err := rt.mappings()
+	if err != nil {
+		return err
+	}
+	for id, p := range all {
+		queue, ok := rt.arns.queues[p.EventSourceArn]
+		if !ok {
+			continue // a stream or another source
+		}
+		fn, ok := rt.arns.function(p.FunctionName)
+		if !ok {
+			return fmt.Errorf("event source mapping %s: unknown function %q", id, p.FunctionName)
+		}
+		if !rt.serves(fn) {
+			continue
+		}
+		window, _ := intOf(p.MaximumBatchingWindowInSeconds)
+		batch, _ := intOf(p.BatchSize)
+		m, err := sqs.NewMapping(rt.sqs, sqs.MappingConfig{
+			QueueName: queue, Function: fn, Invoker: rt.manager, BatchSize: batch,
+			MaximumBatchingWindow:   time.Duration(window) * time.Second,
+			ReportBatchItemFailures: p.reportsItemFailures(),
+			Enabled:                 p.Enabled == nil || *p.Enabled,
+		})
+		if err != nil {
+			return fmt.Errorf("event source mapping %s: %w", id, err)
+		}
+		m.Start()
+		rt.closers = append(rt.closers, func() error { m.Stop(); return nil })
+	}
+	return nil
+}
+
+// serves reports whether the runtime runs the function (Config.Functions may limit them).
+func (rt *Runtime) serves(name string) bool {
+	_, ok := rt.manager.Stats(name)
+	return ok
+}
+
+func decodeProperties(m *template.Model, id string, dst any) error {
+	v, err := m.Property(id)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return fmt.Errorf("%s: properties: %w", id, err)
+	}
+	return nil
+}
+
+// intOf reads an optional template number; 0 when absent.
+func intOf(n *json.Number) (int, error) {
+	if n == nil {
+		return 0, nil
+	}
+	return strconv.Atoi(n.String())
+}
+
+var _ lambda.Invoker = (*lambda.Manager)(nil)

@@ -1,0 +1,275 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/microshop/microshop/local/jwtauth"
+	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/sdk"
+)
+
+// startEvents runs testdata/Events.template.json: queues, a bus with a rule, an event source
+// mapping, a stream table, a JWT-protected HTTP API, and the sink and echo functions.
+func startEvents(t *testing.T) (*runtime.Runtime, string) {
+	t.Helper()
+	keyDir := t.TempDir()
+	rt, err := runtime.Start(context.Background(), runtime.Config{
+		Template: filepath.Join("testdata", "Events.template.json"), APIAddr: "127.0.0.1:0", KeyDir: keyDir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close() })
+	return rt, keyDir
+}
+
+// sunk returns the events the sink function stored, waiting until want(events) holds.
+func sunk(t *testing.T, rt *runtime.Runtime, want func([]string) bool) []string {
+	t.Helper()
+	db := sdk.DynamoDB(rt.EdgeURL())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("SinkTable")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var events []string
+		for _, it := range out.Items {
+			var s string
+			if err := attributeString(it["event"], &s); err == nil {
+				events = append(events, s)
+			}
+		}
+		if want(events) {
+			return events
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sink never saw the expected events; it has %q", events)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func containing(sub string, n int) func([]string) bool {
+	return func(events []string) bool {
+		c := 0
+		for _, e := range events {
+			if strings.Contains(e, sub) {
+				c++
+			}
+		}
+		return c >= n
+	}
+}
+
+func TestEventBridgeRuleDeliversToQueueAndFunction(t *testing.T) {
+	rt, _ := startEvents(t)
+	eb := sdk.EventBridge(rt.EdgeURL())
+	out, err := eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{EventBusName: aws.String("shop-bus"), Source: aws.String("shop.orders"), DetailType: aws.String("OrderPlaced"),
+			Detail: aws.String(`{"orderId":"o-42","total":1999}`)},
+		{EventBusName: aws.String("shop-bus"), Source: aws.String("shop.orders"), DetailType: aws.String("OrderPlaced"),
+			Detail: aws.String(`{"orderId":"o-free","total":0}`)}, // does not match: total must be > 0
+		{EventBusName: aws.String("shop-bus"), Source: aws.String("shop.orders"), DetailType: aws.String("OrderPlaced"),
+			Detail: aws.String(`not json`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.FailedEntryCount != 1 || out.Entries[2].ErrorCode == nil || out.Entries[0].EventId == nil {
+		t.Fatalf("PutEvents results: failed %d, entries %+v", out.FailedEntryCount, out.Entries)
+	}
+	// The function target gets the transformed input; the queue target gets $.detail, which the
+	// queue's event source mapping hands to the same function as an SQS event.
+	events := sunk(t, rt, func(e []string) bool {
+		return containing(`{"placed": "o-42"}`, 1)(e) && containing(`\"orderId\":\"o-42\"`, 1)(e)
+	})
+	for _, e := range events {
+		if strings.Contains(e, "o-free") {
+			t.Errorf("an event the pattern does not match was delivered: %s", e)
+		}
+	}
+}
+
+func TestEventBridgeTargetFailuresLandInTheRuleDLQ(t *testing.T) {
+	rt, _ := startEvents(t)
+	eb := sdk.EventBridge(rt.EdgeURL())
+	_, err := eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{EventBusName: aws.String("shop-bus"), Source: aws.String("shop.orders"), DetailType: aws.String("OrderPlaced"),
+			Detail: aws.String(`{"orderId":"poison-1","total":5}`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := receiveOne(t, rt, "rule-dlq", 10*time.Second)
+	if !strings.Contains(body, "poison-1") {
+		t.Errorf("rule DLQ message = %s, want the failed event", body)
+	}
+}
+
+func receiveOne(t *testing.T, rt *runtime.Runtime, queue string, within time.Duration) string {
+	t.Helper()
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: url.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) > 0 {
+			return aws.ToString(out.Messages[0].Body)
+		}
+	}
+	t.Fatalf("no message in %s within %s", queue, within)
+	return ""
+}
+
+func TestQueueMappingRedrivesAPoisonMessageToTheDLQ(t *testing.T) {
+	rt, _ := startEvents(t)
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"job":"fine"}`, `{"job":"poison"}`} {
+		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sunk(t, rt, containing(`\"job\":\"fine\"`, 1))
+	// The poison message fails, becomes visible again after 1 s, fails again, and on the
+	// receive past maxReceiveCount (2) moves to the DLQ.
+	if body := receiveOne(t, rt, "work-dlq", 10*time.Second); body != `{"job":"poison"}` {
+		t.Errorf("DLQ message = %s", body)
+	}
+	sunk(t, rt, containing(`\"job\":\"poison\"`, 2))
+}
+
+func TestJWTAuthorizer(t *testing.T) {
+	rt, keyDir := startEvents(t)
+	token := func(args ...string) string {
+		var out bytes.Buffer
+		if err := jwtauth.TokenCommand(append([]string{"--dir", keyDir}, args...), &out); err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	get := func(path, tok string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, rt.APIURL()+path, nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	user := token("--user", "alice", "--groups", "admin")
+	tests := []struct {
+		name, path, token string
+		status            int
+		body              string
+	}{
+		{"no token", "/me", "", 401, `{"message":"Unauthorized"}`},
+		{"garbage token", "/me", "not-a-jwt", 401, `{"message":"Unauthorized"}`},
+		{"valid token", "/me", user, 200, `"sub":"alice"`},
+		{"groups reach the function", "/me", user, 200, `"cognito:groups":"[admin]"`},
+		{"missing scope", "/admin", user, 403, `{"message":"Forbidden"}`},
+		{"scope present", "/admin", token("--user", "bob", "--scopes", "shop/admin"), 200, `"scopes":["shop/admin"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := get(tt.path, tt.token)
+			if status != tt.status || !strings.Contains(body, tt.body) {
+				t.Errorf("GET %s = %d %s, want %d containing %s", tt.path, status, body, tt.status, tt.body)
+			}
+		})
+	}
+}
+
+func TestLambdaInvokeAPI(t *testing.T) {
+	rt, _ := startEvents(t)
+	lc := sdk.Lambda(rt.EdgeURL())
+	out, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"hello":"world"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Payload) != `{"hello":"world"}` || out.FunctionError != nil {
+		t.Errorf("echo = %s (error %v)", out.Payload, aws.ToString(out.FunctionError))
+	}
+	out, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), "poison event") {
+		t.Errorf("failing function = %s, error %q", out.Payload, aws.ToString(out.FunctionError))
+	}
+}
+
+// The AWS CLI works against the edge as it does against AWS.
+func TestAWSCLI(t *testing.T) {
+	rt, _ := startEvents(t)
+	aws := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("aws", append(args, "--endpoint-url", rt.EdgeURL(), "--output", "json")...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	var put struct{ FailedEntryCount int }
+	if err := json.Unmarshal([]byte(aws("events", "put-events", "--entries",
+		`[{"EventBusName":"shop-bus","Source":"shop.orders","DetailType":"OrderPlaced","Detail":"{\"orderId\":\"cli-1\",\"total\":3}"}]`)), &put); err != nil || put.FailedEntryCount != 0 {
+		t.Errorf("put-events: %+v %v", put, err)
+	}
+	if out := aws("events", "test-event-pattern", "--event-pattern", `{"source":["a"]}`,
+		"--event", `{"id":"1","account":"000000000000","source":"a","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail-type":"x","detail":{}}`); !strings.Contains(out, "true") {
+		t.Errorf("test-event-pattern = %s", out)
+	}
+	if out := aws("sqs", "list-queues"); !strings.Contains(out, "/work") || !strings.Contains(out, "/work-dlq") {
+		t.Errorf("list-queues = %s", out)
+	}
+	if out := aws("dynamodb", "list-tables"); !strings.Contains(out, "OrdersTable") {
+		t.Errorf("list-tables = %s", out)
+	}
+	sunk(t, rt, containing("cli-1", 2))
+}
+
+func attributeString(v types.AttributeValue, dst *string) error {
+	s, ok := v.(*types.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("attribute is %T, want a string", v)
+	}
+	*dst = s.Value
+	return nil
+}

@@ -1,0 +1,59 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/microshop/microshop/local/edge"
+	"github.com/microshop/microshop/local/jwtauth"
+	"github.com/microshop/microshop/local/lambdaapi"
+)
+
+// JWKSPathPrefix is where the edge serves the local issuer's discovery document and keys:
+// <edge>/_local/jwt/.well-known/openid-configuration and .../jwks.json.
+const JWKSPathPrefix = "/_local/jwt/"
+
+// startIdentity makes the runtime the issuer for every JWT authorizer in the template: it
+// signs tokens with its own key (kept in keyDir, so `devcloud token` can mint them) and the
+// HTTP APIs check tokens against it. It returns nil when the template has no authorizer.
+func (rt *Runtime) startIdentity(gw *edge.Edge, keyDir string) (*jwtauth.Authorizer, error) {
+	configs := jwtauth.ModelConfigs(rt.model)
+	if len(configs) == 0 {
+		return nil, nil
+	}
+	opts := jwtauth.Options{KeyDir: keyDir, IssuerURL: configs[0].Issuer}
+	if len(configs[0].Audience) > 0 {
+		opts.ClientID = configs[0].Audience[0]
+	}
+	iss, err := jwtauth.NewIssuer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("local token issuer: %w", err)
+	}
+	gw.HandlePrefix(JWKSPathPrefix, iss.Handler())
+	auth := jwtauth.FromModel(rt.model, iss)
+	if err := auth.Err(); err != nil {
+		return nil, fmt.Errorf("authorizers: %w", err)
+	}
+	return auth, nil
+}
+
+// startLambdaAPI serves the Lambda Invoke API on the edge, addressing functions by any name
+// the template gives them.
+func (rt *Runtime) startLambdaAPI(gw *edge.Edge, logw io.Writer) {
+	h := lambdaapi.New(rt.manager, func(name string) (string, bool) {
+		if fn, ok := rt.arns.function(name); ok {
+			return fn, true
+		}
+		fn, err := rt.Lookup(name)
+		if err != nil {
+			return "", false
+		}
+		return fn.Name, true
+	}, lambdaapi.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, Log: logw})
+	rt.closers = append(rt.closers, func() error { h.Close(); return nil })
+	gw.Handle(edge.Lambda, h)
+}
+
+// DefaultKeyDir is where the token issuer keeps its key, under the module root.
+func DefaultKeyDir(root string) string { return filepath.Join(root, ".local", "jwt") }
