@@ -2,6 +2,7 @@ package lambda_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -697,5 +698,33 @@ func waitFor(t testing.TB, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestGOMAXPROCSFollowsLambdaCPUAllocation(t *testing.T) {
+	tests := []struct {
+		memoryMB int
+		env      map[string]string
+		want     string
+	}{
+		{128, nil, "1"},
+		{1769, nil, "1"},
+		{1770, nil, "2"},
+		{10240, nil, "6"},
+		{512, map[string]string{"GOMAXPROCS": "4"}, "4"}, // the template decides when it says
+	}
+	for _, tt := range tests {
+		s := spec("env", "env")
+		s.MemoryMB, s.Environment = tt.memoryMB, tt.env
+		m, _ := newManager(t, lambda.ManagerOptions{}, s)
+		var got struct {
+			Env map[string]string `json:"env"`
+		}
+		if err := json.Unmarshal(invoke(t, m, "env", `{}`).Payload, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Env["GOMAXPROCS"] != tt.want {
+			t.Errorf("%d MB, env %v: GOMAXPROCS = %q, want %q", tt.memoryMB, tt.env, got.Env["GOMAXPROCS"], tt.want)
+		}
 	}
 }

@@ -344,6 +344,14 @@ var reservedEnv = map[string]bool{
 
 // environ is the process's environment: PATH and HOME from this process, Lambda's
 // variables, the template's, then ManagerOptions.Env.
+// vCPUs is the CPU share Lambda gives a function of memoryMB: one vCPU's worth at 1,769 MB,
+// proportionally more above. A Go function sized for Lambda gets the same GOMAXPROCS locally
+// (the template's environment may still set its own): on a laptop this also keeps each warm
+// process from waking extra threads, which measurably cuts per-request latency.
+func vCPUs(memoryMB int) int {
+	return max(1, (memoryMB+1768)/1769)
+}
+
 func (p *process) environ(runtimeAPI string) []string {
 	m, spec := p.f.m, p.spec
 	root := filepath.Dir(spec.Binary)
@@ -369,6 +377,7 @@ func (p *process) environ(runtimeAPI string) []string {
 		"AWS_ACCESS_KEY_ID":               "local",
 		"AWS_SECRET_ACCESS_KEY":           "local",
 		"AWS_SESSION_TOKEN":               "local",
+		"GOMAXPROCS":                      strconv.Itoa(vCPUs(spec.MemoryMB)),
 	} {
 		env[k] = v
 	}
