@@ -20,6 +20,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
@@ -272,4 +273,30 @@ func attributeString(v types.AttributeValue, dst *string) error {
 	}
 	*dst = s.Value
 	return nil
+}
+
+// The sample events in events/ are what `make invoke` feeds functions: each one runs through
+// a function and reaches it intact.
+func TestSampleEventsInvoke(t *testing.T) {
+	rt, _ := startEvents(t)
+	for _, f := range []string{"eventbridge/order-placed.json", "sqs/batch.json", "dynamodb/stream.json"} {
+		t.Run(f, func(t *testing.T) {
+			payload, err := os.ReadFile(filepath.Join("..", "..", "events", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := rt.Invoke(context.Background(), "echo", payload)
+			if err != nil || res.Error != nil {
+				t.Fatalf("invoke: %v %v", err, res.Error)
+			}
+			var want, got any
+			_ = json.Unmarshal(payload, &want)
+			if err := json.Unmarshal(res.Payload, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("the function saw a different event (-sample +seen):\n%s", diff)
+			}
+		})
+	}
 }

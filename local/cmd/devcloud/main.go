@@ -151,7 +151,6 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "REPORT Duration: %s Init Duration: %s\n", res.Duration, res.InitDuration)
 	fmt.Fprintln(stdout, string(res.Payload))
 	if res.Error != nil {
 		return fmt.Errorf("function failed: %s", res.Error.Error())
