@@ -1,0 +1,208 @@
+package streamsource
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/microshop/microshop/local/dynamodb"
+)
+
+// record is one stream record ready for an event: its JSON as Lambda sends it, and what
+// delivery needs to know about it.
+type record struct {
+	seq     string
+	created time.Time
+	raw     json.RawMessage
+}
+
+// convert turns an engine record into the record of a Lambda event. Going through
+// events.DynamoDBEventRecord keeps the event exactly what aws-lambda-go reads and writes, and
+// respells userIdentity the Lambda way.
+func convert(r dynamodb.Record, arn string) (record, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return record{}, err
+	}
+	var ev events.DynamoDBEventRecord
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return record{}, err
+	}
+	ev.EventSourceArn = arn
+	if r.EventSourceARN != "" {
+		ev.EventSourceArn = r.EventSourceARN
+	}
+	return encode(ev)
+}
+
+func encode(ev events.DynamoDBEventRecord) (record, error) {
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return record{}, err
+	}
+	return record{seq: ev.Change.SequenceNumber, created: ev.Change.ApproximateCreationDateTime.Time, raw: raw}, nil
+}
+
+// seqLess orders sequence numbers: decimal strings, compared as numbers.
+func seqLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// reader turns the subscription (after the backlog read through the Streams API) into
+// batches.
+type reader struct {
+	ch      <-chan dynamodb.Record
+	arn     string
+	log     *slog.Logger
+	pending []record
+	last    string // sequence number of the last record read; later duplicates are dropped
+}
+
+func (r *reader) add(rec dynamodb.Record) {
+	if r.last != "" && !seqLess(r.last, rec.Dynamodb.SequenceNumber) {
+		return
+	}
+	c, err := convert(rec, r.arn)
+	if err != nil {
+		// Cannot happen for records the engine produced; never drop one silently.
+		r.log.Error("streamsource: cannot convert stream record; SKIPPED", "sequenceNumber", rec.Dynamodb.SequenceNumber, "err", err)
+		return
+	}
+	r.last = c.seq
+	r.pending = append(r.pending, c)
+}
+
+// next returns the next batch: it waits for a first record, then gathers until size records,
+// maxPayload bytes, or the end of the window (0: only what is available now). ok is false
+// when ctx is done or the subscription closed.
+func (r *reader) next(ctx context.Context, size int, window time.Duration) (batch []record, ok bool) {
+	for len(r.pending) == 0 {
+		select {
+		case rec, open := <-r.ch:
+			if !open {
+				return nil, false
+			}
+			r.add(rec)
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	var deadline <-chan time.Time
+	if window > 0 {
+		t := time.NewTimer(window)
+		defer t.Stop()
+		deadline = t.C
+	}
+gather:
+	for len(r.pending) < size {
+		if deadline == nil {
+			select {
+			case rec, open := <-r.ch:
+				if !open {
+					break gather
+				}
+				r.add(rec)
+			default:
+				break gather
+			}
+			continue
+		}
+		select {
+		case rec, open := <-r.ch:
+			if !open {
+				break gather
+			}
+			r.add(rec)
+		case <-deadline:
+			break gather
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	n, bytes := 0, len(`{"Records":[]}`)
+	for n < len(r.pending) && n < size {
+		bytes += len(r.pending[n].raw) + 1
+		if n > 0 && bytes > maxPayload {
+			break
+		}
+		n++
+	}
+	batch = r.pending[:n:n]
+	r.pending = r.pending[n:]
+	return batch, true
+}
+
+// readBacklog reads the records already in the stream through the Streams API: from the
+// trim horizon, or after the sequence number after when resuming.
+func (r *reader) readBacklog(src Source, shard, after string) error {
+	in := map[string]string{"StreamArn": r.arn, "ShardId": shard, "ShardIteratorType": TrimHorizon}
+	if after != "" {
+		in["ShardIteratorType"], in["SequenceNumber"] = "AFTER_SEQUENCE_NUMBER", after
+	}
+	var it struct{ ShardIterator string }
+	if err := call(src, "GetShardIterator", in, &it); err != nil {
+		return err
+	}
+	for iter := it.ShardIterator; iter != ""; {
+		var out struct {
+			Records           []events.DynamoDBEventRecord
+			NextShardIterator string
+		}
+		if err := call(src, "GetRecords", map[string]any{"ShardIterator": iter, "Limit": 1000}, &out); err != nil {
+			return err
+		}
+		if len(out.Records) == 0 {
+			break
+		}
+		for _, ev := range out.Records {
+			ev.EventSourceArn = r.arn // not part of the Streams API's record
+			c, err := encode(ev)
+			if err != nil {
+				return err
+			}
+			r.pending = append(r.pending, c)
+			r.last = c.seq
+		}
+		iter = out.NextShardIterator
+	}
+	return nil
+}
+
+// describeShard returns the ID of the stream's (single) shard.
+func describeShard(src Source, arn string) (string, error) {
+	var out struct {
+		StreamDescription struct {
+			Shards []struct{ ShardId string }
+		}
+	}
+	if err := call(src, "DescribeStream", map[string]string{"StreamArn": arn}, &out); err != nil {
+		return "", err
+	}
+	if len(out.StreamDescription.Shards) == 0 {
+		return "", fmt.Errorf("stream %s has no shard", arn)
+	}
+	return out.StreamDescription.Shards[0].ShardId, nil
+}
+
+// call runs one DynamoDB Streams API operation on the engine.
+func call(src Source, op string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	status, resp := src.Do("DynamoDBStreams_20120810."+op, body)
+	if status != 200 {
+		return fmt.Errorf("%s: %s", op, resp)
+	}
+	if err := json.Unmarshal(resp, out); err != nil {
+		return fmt.Errorf("%s: decode response: %w", op, err)
+	}
+	return nil
+}
