@@ -16,6 +16,7 @@ import (
 	"github.com/microshop/microshop/local/eventbridge"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/streamsource"
 	"github.com/microshop/microshop/local/template"
 )
 
@@ -95,7 +96,7 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	if err := rt.addRules(); err != nil {
 		return err
 	}
-	return rt.startQueueMappings()
+	return rt.startMappings(log)
 }
 
 // createQueues creates dead-letter queues first, so a source queue's redrive target exists.
@@ -331,15 +332,23 @@ func (rt *Runtime) mappings() (map[string]mappingProps, error) {
 	return out, nil
 }
 
-func (rt *Runtime) startQueueMappings() error {
+func (rt *Runtime) startMappings(log *slog.Logger) error {
 	all, err := rt.mappings()
 	if err != nil {
 		return err
 	}
 	for id, p := range all {
+		if table, ok := rt.streamTable(p.EventSourceArn); ok {
+			if err := rt.startStreamMapping(id, table, p, log); err != nil {
+				return err
+			}
+			continue
+		}
 		queue, ok := rt.arns.queues[p.EventSourceArn]
 		if !ok {
-			continue // a stream or another source
+			log.Warn("event source mapping not served locally: its source is neither a queue nor a table stream of the template",
+				slog.String("mapping", id), slog.String("source", p.EventSourceArn))
+			continue
 		}
 		fn, ok := rt.arns.function(p.FunctionName)
 		if !ok {
@@ -362,6 +371,74 @@ func (rt *Runtime) startQueueMappings() error {
 		m.Start()
 		rt.closers = append(rt.closers, func() error { m.Stop(); return nil })
 	}
+	return nil
+}
+
+// streamTable finds the table whose stream ARN is arn.
+func (rt *Runtime) streamTable(arn string) (string, bool) {
+	for _, t := range rt.model.Tables {
+		if t.StreamARN != "" && t.StreamARN == arn {
+			return t.Name, true
+		}
+	}
+	return "", false
+}
+
+// startStreamMapping runs a DynamoDB stream → function mapping on the embedded engine's
+// stream; a batch whose retries run out goes to the on-failure queue.
+func (rt *Runtime) startStreamMapping(id, table string, p mappingProps, log *slog.Logger) error {
+	fn, ok := rt.arns.function(p.FunctionName)
+	if !ok {
+		return fmt.Errorf("event source mapping %s: unknown function %q", id, p.FunctionName)
+	}
+	if !rt.serves(fn) || (p.Enabled != nil && !*p.Enabled) {
+		return nil
+	}
+	if rt.ddb == nil {
+		log.Warn("stream event source mapping needs the embedded DynamoDB engine; not served",
+			slog.String("mapping", id), slog.String("table", table))
+		return nil
+	}
+	batch, _ := intOf(p.BatchSize)
+	window, _ := intOf(p.MaximumBatchingWindowInSeconds)
+	age, _ := intOf(p.MaximumRecordAgeInSeconds)
+	cfg := streamsource.Config{
+		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.manager,
+		BatchSize: batch, MaximumBatchingWindow: time.Duration(window) * time.Second,
+		StartingPosition: p.StartingPosition, MaximumRecordAgeInSeconds: age,
+		BisectBatchOnFunctionError: p.BisectBatchOnFunctionError,
+		ReportBatchItemFailures:    p.reportsItemFailures(),
+		Region:                     rt.model.Region, AccountID: rt.model.AccountID, Log: log,
+	}
+	if cfg.StartingPosition == "" {
+		cfg.StartingPosition = streamsource.Latest
+	}
+	if p.MaximumRetryAttempts != nil {
+		n, err := intOf(p.MaximumRetryAttempts)
+		if err != nil {
+			return fmt.Errorf("event source mapping %s: MaximumRetryAttempts: %w", id, err)
+		}
+		cfg.MaximumRetryAttempts = &n
+	}
+	if d := p.DestinationConfig; d != nil && d.OnFailure != nil && d.OnFailure.Destination != "" {
+		queue, ok := rt.arns.queues[d.OnFailure.Destination]
+		if !ok {
+			return fmt.Errorf("event source mapping %s: on-failure destination %s is not a queue of the template", id, d.OnFailure.Destination)
+		}
+		cfg.DestinationARN = d.OnFailure.Destination
+		cfg.OnFailure = func(_ context.Context, info []byte) error {
+			_, err := rt.sqs.Send(queue, sqs.SendInput{Body: string(info)})
+			return err
+		}
+	}
+	m, err := streamsource.New(cfg)
+	if err != nil {
+		return fmt.Errorf("event source mapping %s: %w", id, err)
+	}
+	if err := m.Start(); err != nil {
+		return fmt.Errorf("event source mapping %s: %w", id, err)
+	}
+	rt.closers = append(rt.closers, func() error { m.Stop(); return nil })
 	return nil
 }
 

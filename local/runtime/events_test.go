@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -298,5 +300,77 @@ func TestSampleEventsInvoke(t *testing.T) {
 				t.Errorf("the function saw a different event (-sample +seen):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestStreamMappingDeliversWritesAndParksPoison(t *testing.T) {
+	rt, _ := startEvents(t)
+	db := sdk.DynamoDB(rt.EdgeURL())
+	put := func(pk, note string) {
+		t.Helper()
+		_, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
+			TableName: aws.String("OrdersTable"),
+			Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: pk}, "note": &types.AttributeValueMemberS{Value: note},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("order-1", "fine")
+	sunk(t, rt, containing(`order-1`, 1))
+	put("order-2", "poison")
+	// Retried once, then bisected down to the poison record, whose batch info lands in the
+	// on-failure queue; the stream is not blocked: the next write still arrives.
+	info := receiveOne(t, rt, "stream-failures", 10*time.Second)
+	if !strings.Contains(info, "RetryAttemptsExhausted") || !strings.Contains(info, "DDBStreamBatchInfo") {
+		t.Errorf("on-failure record = %s", info)
+	}
+	put("order-3", "fine")
+	events := sunk(t, rt, containing(`order-3`, 1))
+	for _, e := range events {
+		if strings.Contains(e, "order-3") && !strings.Contains(e, `"eventName":"INSERT"`) {
+			t.Errorf("stream event is not a Lambda DynamoDB event: %s", e)
+		}
+	}
+}
+
+// The DynamoDB Streams API on the edge reads the same stream, as the AWS CLI or SDK would.
+func TestDynamoDBStreamsAPI(t *testing.T) {
+	rt, _ := startEvents(t)
+	db := sdk.DynamoDB(rt.EdgeURL())
+	if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String("OrdersTable"),
+		Item:      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "o-streamed"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st := sdk.DynamoDBStreams(rt.EdgeURL())
+	streams, err := st.ListStreams(context.Background(), &dynamodbstreams.ListStreamsInput{TableName: aws.String("OrdersTable")})
+	if err != nil || len(streams.Streams) != 1 {
+		t.Fatalf("ListStreams: %v %+v", err, streams)
+	}
+	desc, err := st.DescribeStream(context.Background(), &dynamodbstreams.DescribeStreamInput{StreamArn: streams.Streams[0].StreamArn})
+	if err != nil || len(desc.StreamDescription.Shards) == 0 {
+		t.Fatalf("DescribeStream: %v", err)
+	}
+	it, err := st.GetShardIterator(context.Background(), &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: streams.Streams[0].StreamArn, ShardId: desc.StreamDescription.Shards[0].ShardId,
+		ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.GetRecords(context.Background(), &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Records) != 1 || recs.Records[0].EventName != streamtypes.OperationTypeInsert {
+		t.Fatalf("GetRecords = %+v", recs.Records)
+	}
+	key, _ := recs.Records[0].Dynamodb.Keys["pk"].(*streamtypes.AttributeValueMemberS)
+	if key == nil || key.Value != "o-streamed" {
+		t.Errorf("record key = %+v", recs.Records[0].Dynamodb.Keys)
 	}
 }
