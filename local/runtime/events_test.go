@@ -265,6 +265,16 @@ func TestAWSCLI(t *testing.T) {
 	if out := aws("dynamodb", "list-tables"); !strings.Contains(out, "OrdersTable") {
 		t.Errorf("list-tables = %s", out)
 	}
+	if out := aws("dynamodbstreams", "list-streams", "--table-name", "OrdersTable"); !strings.Contains(out, "table/OrdersTable/stream/") {
+		t.Errorf("list-streams = %s", out)
+	}
+	outFile := filepath.Join(t.TempDir(), "out.json")
+	if out := aws("lambda", "invoke", "--function-name", "echo", "--payload", `{"via":"cli"}`, outFile); !strings.Contains(out, `"StatusCode": 200`) {
+		t.Errorf("lambda invoke = %s", out)
+	}
+	if got, _ := os.ReadFile(outFile); string(got) != `{"via":"cli"}` {
+		t.Errorf("lambda invoke wrote %s", got)
+	}
 	sunk(t, rt, containing("cli-1", 2))
 }
 
