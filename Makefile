@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke token deploy devcloud clean
+.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-p
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
 	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
 
+diagram: synth ## redraw the stack diagram in README.md from the synthesized template
+	go run ./local/diagram/cmd/diagram --template $(TEMPLATE) --readme README.md
+
 token: devcloud ## print a token for the local JWT authorizers: make token USER=<sub> [GROUPS=admin] [SCOPES=a,b]
 	@$(DEVCLOUD) token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)") $(if $(SCOPES),--scopes "$(SCOPES)")
 
@@ -68,6 +71,14 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== hot rebuild: edit -> first response with the new code =="
+	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
+	go test -run '^$$' -bench 'Engine|Dynalite' -benchtime 5000x -count 1 ./local/dynamodb/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== event sources: event in -> Lambda invocation start (p50) =="
+	go test -run '^$$' -bench 'PutEventsToDelivery' -benchtime 3000x -count 1 ./local/eventbridge/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqs/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %6.2f MB\n", n, s/1048576}'; done
 

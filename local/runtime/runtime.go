@@ -28,6 +28,7 @@ import (
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sqs"
 	"github.com/microshop/microshop/local/template"
+	"github.com/microshop/microshop/local/watch"
 )
 
 // Defaults for the fixed development ports.
@@ -67,6 +68,9 @@ type Config struct {
 	DataDir string
 	// KeyDir keeps the local token issuer's signing key; default DefaultKeyDir(Root).
 	KeyDir string
+	// Watch rebuilds a function when its Go source (or an in-module dependency) changes and
+	// replaces its warm processes; in-flight invocations finish on the old binary.
+	Watch bool
 	// Functions limits which functions are built and run (names as accepted by Lookup);
 	// empty means all.
 	Functions []string
@@ -164,6 +168,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		Reports: true,
 	})
 	rt.closers = append(rt.closers, rt.manager.Close)
+	specs := map[string]lambda.FunctionSpec{}
 	for _, fn := range fns {
 		spec := lambda.FunctionSpec{
 			Name:                fn.Name,
@@ -175,6 +180,12 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			ReservedConcurrency: fn.ReservedConcurrency,
 		}
 		if err := rt.manager.Register(spec); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
+		}
+		specs[fn.Name] = spec
+	}
+	if cfg.Watch {
+		if err := rt.watch(ctx, root, fns, specs, logw); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
@@ -256,6 +267,35 @@ func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	rt.servers = append(rt.servers, srv)
 	go func() { _ = srv.Serve(ln) }()
+}
+
+// watch rebuilds functions whose sources change and registers the new binaries, which
+// replaces the warm processes (busy ones after their current invocation).
+func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Function, specs map[string]lambda.FunctionSpec, logw io.Writer) error {
+	pkgs := map[string][]string{}
+	for _, fn := range fns {
+		pkgs[fn.GoPackage] = append(pkgs[fn.GoPackage], fn.Name)
+	}
+	w, err := watch.New(watch.Options{
+		Root: root, Packages: pkgs, Log: logw,
+		Rebuild: watch.Builder(root, filepath.Join(root, ".local", "functions"), "-ldflags=-s -w"),
+		Replace: func(name, binary string) error {
+			s := specs[name]
+			s.Binary = binary
+			specs[name] = s
+			fmt.Fprintf(logw, "devcloud: %s rebuilt, new processes start on the next invocation\n", name)
+			return rt.manager.Register(s)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	// Closers run last-first: the watcher stops before the manager it registers with.
+	rt.closers = append(rt.closers, w.Close)
+	return nil
 }
 
 // endpointEnv points every AWS SDK in a function at the edge port, so nothing a function does

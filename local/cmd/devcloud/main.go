@@ -67,6 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting an engine")
 	engine := fs.String("dynamodb-engine", runtime.EngineEmbedded, "DynamoDB engine to start: embedded or dynalite")
 	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables in this directory across restarts")
+	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,7 +79,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, Log: stdout,
-		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, Watch: *hot,
 	})
 	if err != nil {
 		return err
