@@ -58,7 +58,8 @@ token: devcloud ## print a token for the local JWT authorizers: make token USER=
 
 test: synth lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...
-	go test -count=1 -race ./local/lambda/... ./local/edge/...
+	go test -count=1 -race ./local/lambda/... ./local/edge/... ./local/sqs/... ./local/streamsource/... ./local/eventbridge/...
+	go test -count=1 -race -run 'TestConcurrency|TestTransactions' ./local/dynamodb/
 
 lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

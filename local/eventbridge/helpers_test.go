@@ -1,7 +1,6 @@
 package eventbridge_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,39 +8,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/microshop/microshop/local/eventbridge"
+	"github.com/microshop/microshop/local/internal/syncbuf"
 )
-
-// logBuffer collects a Service's log lines; safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // fixedTime is the clock of most tests.
 var fixedTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 
 // newService returns a Service with a fixed clock, fast retries and a captured log, and
 // closes it when the test ends.
-func newService(t *testing.T, opts eventbridge.Options) (*eventbridge.Service, *logBuffer) {
+func newService(t *testing.T, opts eventbridge.Options) (*eventbridge.Service, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	if opts.Clock == nil {
 		opts.Clock = func() time.Time { return fixedTime }
 	}

@@ -32,6 +32,8 @@ type Result struct {
 	InitDuration time.Duration
 	// MaxMemoryMB is the process's peak resident memory, when known.
 	MaxMemoryMB int
+	// logTail returns Lambda's log tail of the invocation; nil for results made elsewhere.
+	logTail func() []byte
 }
 
 // FunctionError describes a failed invocation the way Lambda reports it.
@@ -51,6 +53,16 @@ type FunctionError struct {
 	// process exited (or reported /runtime/init/error) before its first
 	// /runtime/invocation/next.
 	Init bool
+}
+
+// LogTail is what Lambda returns as X-Amz-Log-Result: START, what the function wrote during
+// this invocation, END and REPORT, at most the last 4 KB. It waits a few milliseconds for
+// lines still in the process's pipes, so call it only when the tail is wanted.
+func (r *Result) LogTail() []byte {
+	if r.logTail == nil {
+		return nil
+	}
+	return r.logTail()
 }
 
 func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }

@@ -8,12 +8,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 )
 
@@ -58,28 +58,10 @@ func spec(name, fixture string) lambda.FunctionSpec {
 	return lambda.FunctionSpec{Name: name, Binary: binaries[fixture]}
 }
 
-// logBuffer is a log writer tests can read while processes write to it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newManager returns a Manager with specs registered, closed when the test ends.
-func newManager(t testing.TB, opts lambda.ManagerOptions, specs ...lambda.FunctionSpec) (*lambda.Manager, *logBuffer) {
+func newManager(t testing.TB, opts lambda.ManagerOptions, specs ...lambda.FunctionSpec) (*lambda.Manager, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	if opts.Logs == nil {
 		opts.Logs = logs
 	}

@@ -310,6 +310,9 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	if inv.err != nil {
 		return nil, inv.err
 	}
+	// The process's tail stays attached to this invocation until its next one, so lines
+	// still in the pipes when the response arrived land here.
+	inv.res.logTail = func() []byte { return logTailOf(inv) }
 	m.reportEnd(f, inv)
 	return inv.res, nil
 }
@@ -445,8 +448,13 @@ func (m *Manager) reportEnd(f *function, inv *invocation) {
 	if !m.opts.Reports || inv.res == nil {
 		return
 	}
-	r := inv.res
 	m.logs.printf(f.name, "END RequestId: %s", inv.id)
+	m.logs.printf(f.name, "%s", reportLine(inv))
+}
+
+// reportLine is Lambda's REPORT line for a finished invocation.
+func reportLine(inv *invocation) string {
+	r := inv.res
 	line := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
 		inv.id, ms(r.Duration), billed(r.Duration), inv.memoryMB, r.MaxMemoryMB)
 	if r.InitDuration > 0 {
@@ -455,7 +463,24 @@ func (m *Manager) reportEnd(f *function, inv *invocation) {
 	if r.Error != nil {
 		line += "\tStatus: error\tError Type: " + r.Error.Type
 	}
-	m.logs.printf(f.name, "%s", line)
+	return line
+}
+
+// logTailOf is what Lambda returns as an invocation's log tail: START, the function's own
+// lines, END and REPORT, cut to the last tailSize bytes.
+func logTailOf(inv *invocation) []byte {
+	b := fmt.Appendf(nil, "START RequestId: %s Version: $LATEST\n", inv.id)
+	if inv.logs != nil {
+		if p := inv.proc; p != nil {
+			inv.logs.settle(p.logFiles)
+		}
+		b = append(b, inv.logs.bytes()...)
+	}
+	b = fmt.Appendf(b, "END RequestId: %s\n%s\n", inv.id, reportLine(inv))
+	if over := len(b) - tailSize; over > 0 {
+		b = b[over:]
+	}
+	return b
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -522,6 +547,7 @@ type invocation struct {
 	memoryMB     int
 	res          *Result
 	err          error
+	logs         *logTail // what the process wrote while running it
 }
 
 // assignLocked hands inv to p, which is ready and out of the idle list, and starts the
@@ -529,6 +555,8 @@ type invocation struct {
 func (f *function) assignLocked(p *process, inv *invocation, now time.Time) {
 	p.state = stateBusy
 	p.current = inv
+	inv.logs = &logTail{}
+	p.tail.Store(inv.logs)
 	inv.state = invRunning
 	inv.elem = nil
 	inv.proc = p

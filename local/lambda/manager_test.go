@@ -728,3 +728,23 @@ func TestGOMAXPROCSFollowsLambdaCPUAllocation(t *testing.T) {
 		}
 	}
 }
+
+// An invocation's log tail is what Lambda returns for X-Amz-Log-Type Tail: the function's own
+// lines between START and END/REPORT, cut to the last 4 KB.
+func TestLogTail(t *testing.T) {
+	m, _ := newManager(t, lambda.ManagerOptions{}, spec("chaos", "chaos"))
+	res := invoke(t, m, "chaos", `{"mode":"log"}`)
+	tail := string(res.LogTail())
+	if len(tail) > 4096 {
+		t.Errorf("tail is %d bytes, want at most 4096", len(tail))
+	}
+	for _, want := range []string{"first half, second half\n", "END RequestId: " + res.RequestID + "\n", "REPORT RequestId: " + res.RequestID} {
+		if !strings.Contains(tail, want) {
+			t.Errorf("tail lacks %q:\n%s", want, tail[max(0, len(tail)-300):])
+		}
+	}
+	short := invoke(t, m, "chaos", `{"mode":"none"}`)
+	if got := string(short.LogTail()); !strings.HasPrefix(got, "START RequestId: "+short.RequestID) || strings.Contains(got, "second half") {
+		t.Errorf("a quiet invocation's tail = %q, want only its own START/END/REPORT", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -53,8 +54,9 @@ type process struct {
 	dead   chan struct{} // closed when the process leaves the pool
 
 	srv      *http.Server
-	logsDone chan struct{} // closed when stdout and stderr are drained
-	logFiles []*os.File    // their read ends
+	tail     atomic.Pointer[logTail] // the running invocation's log tail, nil when idle
+	logsDone chan struct{}           // closed when stdout and stderr are drained
+	logFiles []*os.File              // their read ends
 
 	// Guarded by function.mu.
 	state        procState
@@ -229,8 +231,8 @@ func (p *process) start() (*exec.Cmd, error) {
 	p.logFiles = []*os.File{outR, errR}
 	var pumps sync.WaitGroup
 	pumps.Add(2)
-	go p.f.m.logs.pump(p.f.name, outR, &pumps)
-	go p.f.m.logs.pump(p.f.name, errR, &pumps)
+	go p.f.m.logs.pump(p.f.name, outR, &pumps, p.tail.Load)
+	go p.f.m.logs.pump(p.f.name, errR, &pumps, p.tail.Load)
 	go func() {
 		pumps.Wait()
 		close(p.logsDone)

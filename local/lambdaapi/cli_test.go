@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
 )
@@ -49,7 +50,7 @@ func TestAWSCLI(t *testing.T) {
 		return &lambda.Result{RequestID: "req-" + name, Payload: []byte(`{"ok":true}`)}, nil
 	})
 	url := serve(t, lambdaapi.New(inv, known, lambdaapi.Options{
-		Log:     &syncBuffer{},
+		Log:     &syncbuf.Buffer{},
 		LogTail: func(string) []byte { return []byte(logLines) },
 	}))
 	tests := []struct {
@@ -97,7 +98,7 @@ func TestAWSCLI(t *testing.T) {
 }
 
 func TestAWSCLINotFound(t *testing.T) {
-	url := serve(t, lambdaapi.New(newFake(nil), known, lambdaapi.Options{Log: &syncBuffer{}}))
+	url := serve(t, lambdaapi.New(newFake(nil), known, lambdaapi.Options{Log: &syncbuf.Buffer{}}))
 	_, stderr, err := awsCLI(t, url, "lambda", "invoke", "--function-name", "nope", "--payload", "{}", filepath.Join(t.TempDir(), "out.json"))
 	want := "An error occurred (ResourceNotFoundException) when calling the Invoke operation: Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
 	if err == nil || !strings.Contains(stderr, want) {

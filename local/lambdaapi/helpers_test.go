@@ -1,7 +1,6 @@
 package lambdaapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -91,24 +90,6 @@ func known(name string) (string, bool) {
 		return "fn-" + name, true
 	}
 	return "", false
-}
-
-// syncBuffer is a log writer tests read while the handler writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // serve starts h on a real port.

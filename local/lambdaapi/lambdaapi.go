@@ -92,8 +92,8 @@ type Options struct {
 	// 000000000000 (the local runtime's).
 	Region    string
 	AccountID string
-	// LogTail returns the log lines of the invocation with the given request ID, for
-	// X-Amz-Log-Type Tail; the last 4 KB are sent. Nil sends an empty log.
+	// LogTail, when set, replaces Result.LogTail as the log lines of the invocation with the
+	// given request ID for X-Amz-Log-Type Tail; the last 4 KB are sent.
 	LogTail func(requestID string) []byte
 	// Log receives one line per request and every background (Event) failure and retry.
 	// Nil means os.Stderr: an asynchronous failure is never silent.
@@ -252,7 +252,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 		note += " function error " + res.Error.Error()
 	}
 	if req.tail {
-		var tail []byte
+		tail := res.LogTail()
 		if h.opts.LogTail != nil {
 			tail = h.opts.LogTail(res.RequestID)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
 )
@@ -19,7 +20,7 @@ import (
 const prefix = "/2015-03-31/functions/"
 
 func quietOptions() lambdaapi.Options {
-	return lambdaapi.Options{Log: &syncBuffer{}, AsyncRetryDelays: []time.Duration{time.Millisecond, time.Millisecond}}
+	return lambdaapi.Options{Log: &syncbuf.Buffer{}, AsyncRetryDelays: []time.Duration{time.Millisecond, time.Millisecond}}
 }
 
 func TestInvokeNames(t *testing.T) {
@@ -115,7 +116,7 @@ func TestInvokeErrors(t *testing.T) {
 }
 
 func TestNotFoundMessage(t *testing.T) {
-	h := lambdaapi.New(newFake(nil), known, lambdaapi.Options{Log: &syncBuffer{}, Region: "eu-west-1", AccountID: "123456789012"})
+	h := lambdaapi.New(newFake(nil), known, lambdaapi.Options{Log: &syncbuf.Buffer{}, Region: "eu-west-1", AccountID: "123456789012"})
 	tests := []struct{ path, want string }{
 		{prefix + "nope/invocations", "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:nope"},
 		{prefix + "orders:live/invocations", "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:orders:live"},
@@ -249,7 +250,7 @@ func TestEventRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := newFake(tt.reply)
-			log := &syncBuffer{}
+			log := &syncbuf.Buffer{}
 			failures := make(chan lambdaapi.AsyncFailure, 1)
 			delays := []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
 			h := lambdaapi.New(inv, known, lambdaapi.Options{
@@ -319,7 +320,7 @@ func TestEventReturnsAtOnce(t *testing.T) {
 // TestCloseDropsLoudly: shutting down during a retry wait reports the event.
 func TestCloseDropsLoudly(t *testing.T) {
 	inv := newFake(func(int, string, []byte) (*lambda.Result, error) { return functionError("r"), nil })
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	var failed []lambdaapi.AsyncFailure
 	h := lambdaapi.New(inv, known, lambdaapi.Options{
 		Log: log, AsyncRetryDelays: []time.Duration{time.Hour, time.Hour},
@@ -373,7 +374,7 @@ func (b blockingInvoker) Invoke(ctx context.Context, _ string, _ []byte) (*lambd
 
 func TestCloseDuringAttempt(t *testing.T) {
 	inv := blockingInvoker{started: make(chan struct{}, 1)}
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	failed := 0
 	h := lambdaapi.New(inv, known, lambdaapi.Options{Log: log, AsyncFailed: func(lambdaapi.AsyncFailure) { failed++ }})
 	do(t, h, "POST", prefix+"cart/invocations", map[string]string{"X-Amz-Invocation-Type": "Event"}, `{"id":8}`)

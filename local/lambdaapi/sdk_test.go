@@ -12,6 +12,7 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
 )
@@ -25,7 +26,7 @@ func TestGoSDK(t *testing.T) {
 		return &lambda.Result{RequestID: "req-" + name, Payload: p}, nil
 	})
 	url := serve(t, lambdaapi.New(inv, known, lambdaapi.Options{
-		Log:     &syncBuffer{},
+		Log:     &syncbuf.Buffer{},
 		LogTail: func(id string) []byte { return []byte("log of " + id) },
 	}))
 	client := lambdasdk.New(lambdasdk.Options{

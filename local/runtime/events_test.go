@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
@@ -221,12 +223,18 @@ func TestJWTAuthorizer(t *testing.T) {
 func TestLambdaInvokeAPI(t *testing.T) {
 	rt, _ := startEvents(t)
 	lc := sdk.Lambda(rt.EdgeURL())
-	out, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"hello":"world"}`)})
+	out, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{
+		FunctionName: aws.String("echo"), Payload: []byte(`{"hello":"world"}`), LogType: lambdatypes.LogTypeTail,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(out.Payload) != `{"hello":"world"}` || out.FunctionError != nil {
 		t.Errorf("echo = %s (error %v)", out.Payload, aws.ToString(out.FunctionError))
+	}
+	tail, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if err != nil || !strings.HasPrefix(string(tail), "START RequestId: ") || !strings.Contains(string(tail), "REPORT RequestId: ") {
+		t.Errorf("log tail = %q (%v), want START ... REPORT", tail, err)
 	}
 	out, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
 	if err != nil {

@@ -109,8 +109,20 @@ var operations = map[string]operation{
 	"ListDeadLetterSourceQueues":   listDeadLetterSourceQueues,
 }
 
+// queueRef is the QueueUrl every queue operation carries; request types embed it.
 type queueRef struct {
 	QueueURL string `json:"QueueUrl"`
+}
+
+func (r queueRef) queueURL() string { return r.QueueURL }
+
+// decodeQueue decodes the request into in, which embeds queueRef, and resolves the queue
+// name from its QueueUrl.
+func (c *call) decodeQueue(in interface{ queueURL() string }) (string, error) {
+	if err := c.decode(in); err != nil {
+		return "", err
+	}
+	return queueName(in.queueURL())
 }
 
 func createQueue(c *call) (any, error) {
@@ -145,10 +157,7 @@ func purgeQueue(c *call) (any, error) {
 // withQueue decodes the QueueUrl every queue operation carries.
 func withQueue(c *call, f func(name string) (any, error)) (any, error) {
 	var in queueRef
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -207,13 +216,10 @@ func listQueues(c *call) (any, error) {
 
 func getQueueAttributes(c *call) (any, error) {
 	var in struct {
-		QueueURL       string `json:"QueueUrl"`
+		queueRef
 		AttributeNames []string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -229,13 +235,10 @@ func getQueueAttributes(c *call) (any, error) {
 
 func setQueueAttributes(c *call) (any, error) {
 	var in struct {
-		QueueURL   string `json:"QueueUrl"`
+		queueRef
 		Attributes map[string]string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +291,7 @@ func toWire(in map[string]MessageAttribute) map[string]attributeValue {
 }
 
 type sendEntry struct {
-	ID                      string `json:"Id"`
+	batchID
 	MessageBody             string
 	DelaySeconds            *int
 	MessageAttributes       map[string]attributeValue
@@ -331,13 +334,10 @@ func toSendResult(id string, o SendOutput) sendResult {
 
 func sendMessage(c *call) (any, error) {
 	var in struct {
-		QueueURL string `json:"QueueUrl"`
+		queueRef
 		sendEntry
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -395,22 +395,63 @@ type batchOutput[T any] struct {
 	Failed     []batchError
 }
 
-func sendMessageBatch(c *call) (any, error) {
+// batchID is the Id of a batch entry, and all that DeleteMessageBatch and
+// ChangeMessageVisibilityBatch report for a success.
+type batchID struct {
+	ID string `json:"Id"`
+}
+
+func (b batchID) entryID() string { return b.ID }
+
+// batchEntry is an entry of a *Batch request: a struct that embeds batchID.
+type batchEntry interface{ entryID() string }
+
+// decodeBatch decodes a *Batch request ({QueueUrl, Entries}), resolves the queue name and
+// validates the entry IDs as SQS does.
+func decodeBatch[E batchEntry](c *call) (string, []E, error) {
 	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []sendEntry
+		queueRef
+		Entries []E
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
+	name, err := c.decodeQueue(&in)
+	if err != nil {
+		return "", nil, err
 	}
-	name, err := queueName(in.QueueURL)
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = e.entryID()
+	}
+	if err := checkBatch(ids); err != nil {
+		return "", nil, err
+	}
+	return name, in.Entries, nil
+}
+
+// runBatch runs every entry in order and reports each under Successful or Failed. Only a
+// queue that does not exist fails the whole request, as in SQS.
+func runBatch[E batchEntry, R any](entries []E, run func(E) (R, error)) (any, error) {
+	out := batchOutput[R]{Successful: []R{}, Failed: []batchError{}}
+	for _, e := range entries {
+		r, err := run(e)
+		if errors.Is(err, ErrQueueDoesNotExist) {
+			return nil, err
+		}
+		if err != nil {
+			out.Failed = append(out.Failed, toBatchError(e.entryID(), err))
+			continue
+		}
+		out.Successful = append(out.Successful, r)
+	}
+	return out, nil
+}
+
+func sendMessageBatch(c *call) (any, error) {
+	name, entries, err := decodeBatch[sendEntry](c)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
 	total := 0
-	for i, e := range in.Entries {
-		ids[i] = e.ID
+	for _, e := range entries {
 		total += len(e.MessageBody)
 		for n, a := range e.MessageAttributes {
 			total += len(n) + len(a.DataType) + len(a.BinaryValue)
@@ -419,9 +460,6 @@ func sendMessageBatch(c *call) (any, error) {
 			}
 		}
 	}
-	if err := checkBatch(ids); err != nil {
-		return nil, err
-	}
 	limit, err := c.svc.maxMessageSize(name)
 	if err != nil {
 		return nil, err
@@ -429,22 +467,14 @@ func sendMessageBatch(c *call) (any, error) {
 	if total > limit {
 		return nil, errorf(ErrBatchRequestTooLong, "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", limit, total)
 	}
-	out := batchOutput[sendResult]{Successful: []sendResult{}, Failed: []batchError{}}
-	for _, e := range in.Entries {
+	return runBatch(entries, func(e sendEntry) (sendResult, error) {
 		si, err := e.input(c.sender)
-		if err == nil {
-			var o SendOutput
-			if o, err = c.svc.Send(name, si); err == nil {
-				out.Successful = append(out.Successful, toSendResult(e.ID, o))
-				continue
-			}
+		if err != nil {
+			return sendResult{}, err
 		}
-		if errors.Is(err, ErrQueueDoesNotExist) {
-			return nil, err
-		}
-		out.Failed = append(out.Failed, toBatchError(e.ID, err))
-	}
-	return out, nil
+		o, err := c.svc.Send(name, si)
+		return toSendResult(e.ID, o), err
+	})
 }
 
 type receivedMessage struct {
@@ -459,7 +489,7 @@ type receivedMessage struct {
 
 func receiveMessage(c *call) (any, error) {
 	var in struct {
-		QueueURL                    string `json:"QueueUrl"`
+		queueRef
 		AttributeNames              []string
 		MessageSystemAttributeNames []string
 		MessageAttributeNames       []string
@@ -467,10 +497,7 @@ func receiveMessage(c *call) (any, error) {
 		VisibilityTimeout           *int
 		WaitTimeSeconds             *int
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -529,69 +556,37 @@ func filterUser(all map[string]MessageAttribute, names []string) map[string]Mess
 
 func deleteMessage(c *call) (any, error) {
 	var in struct {
-		QueueURL      string `json:"QueueUrl"`
+		queueRef
 		ReceiptHandle string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
 	return struct{}{}, c.svc.DeleteMessage(name, in.ReceiptHandle)
 }
 
-type batchID struct {
-	ID string `json:"Id"`
-}
-
 func deleteMessageBatch(c *call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []struct {
-			ID            string `json:"Id"`
-			ReceiptHandle string
-		}
+	type entry struct {
+		batchID
+		ReceiptHandle string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, entries, err := decodeBatch[entry](c)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.ID
-	}
-	if err := checkBatch(ids); err != nil {
-		return nil, err
-	}
-	out := batchOutput[batchID]{Successful: []batchID{}, Failed: []batchError{}}
-	for _, e := range in.Entries {
-		if err := c.svc.DeleteMessage(name, e.ReceiptHandle); err != nil {
-			if errors.Is(err, ErrQueueDoesNotExist) {
-				return nil, err
-			}
-			out.Failed = append(out.Failed, toBatchError(e.ID, err))
-			continue
-		}
-		out.Successful = append(out.Successful, batchID{e.ID})
-	}
-	return out, nil
+	return runBatch(entries, func(e entry) (batchID, error) {
+		return e.batchID, c.svc.DeleteMessage(name, e.ReceiptHandle)
+	})
 }
 
 func changeMessageVisibility(c *call) (any, error) {
 	var in struct {
-		QueueURL          string `json:"QueueUrl"`
+		queueRef
 		ReceiptHandle     string
 		VisibilityTimeout int
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -599,51 +594,26 @@ func changeMessageVisibility(c *call) (any, error) {
 }
 
 func changeMessageVisibilityBatch(c *call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []struct {
-			ID                string `json:"Id"`
-			ReceiptHandle     string
-			VisibilityTimeout int
-		}
+	type entry struct {
+		batchID
+		ReceiptHandle     string
+		VisibilityTimeout int
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, entries, err := decodeBatch[entry](c)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.ID
-	}
-	if err := checkBatch(ids); err != nil {
-		return nil, err
-	}
-	out := batchOutput[batchID]{Successful: []batchID{}, Failed: []batchError{}}
-	for _, e := range in.Entries {
-		if err := c.svc.ChangeMessageVisibility(name, e.ReceiptHandle, e.VisibilityTimeout); err != nil {
-			if errors.Is(err, ErrQueueDoesNotExist) {
-				return nil, err
-			}
-			out.Failed = append(out.Failed, toBatchError(e.ID, err))
-			continue
-		}
-		out.Successful = append(out.Successful, batchID{e.ID})
-	}
-	return out, nil
+	return runBatch(entries, func(e entry) (batchID, error) {
+		return e.batchID, c.svc.ChangeMessageVisibility(name, e.ReceiptHandle, e.VisibilityTimeout)
+	})
 }
 
 func tagQueue(c *call) (any, error) {
 	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Tags     map[string]string
+		queueRef
+		Tags map[string]string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}
@@ -652,13 +622,10 @@ func tagQueue(c *call) (any, error) {
 
 func untagQueue(c *call) (any, error) {
 	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		TagKeys  []string
+		queueRef
+		TagKeys []string
 	}
-	if err := c.decode(&in); err != nil {
-		return nil, err
-	}
-	name, err := queueName(in.QueueURL)
+	name, err := c.decodeQueue(&in)
 	if err != nil {
 		return nil, err
 	}

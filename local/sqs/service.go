@@ -161,16 +161,12 @@ func (s *Service) CreateQueue(name string, attrs map[string]string) (string, err
 
 // DeleteQueue deletes the queue and its messages; long polls on it return empty.
 func (s *Service) DeleteQueue(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	delete(s.queues, name)
-	q.deleted = true
-	q.signal()
-	return nil
+	return s.update(name, func(q *queue) error {
+		delete(s.queues, name)
+		q.deleted = true
+		q.signal()
+		return nil
+	})
 }
 
 // QueueURL returns the URL of the named queue. Errors: ErrQueueDoesNotExist.
@@ -209,26 +205,22 @@ func (s *Service) ListQueues(prefix string) []string {
 
 // SetQueueAttributes changes the queue's attributes. FifoQueue cannot change.
 func (s *Service) SetQueueAttributes(name string, attrs map[string]string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	cfg := q.cfg
-	cfg.opaque = map[string]string{}
-	for k, v := range q.cfg.opaque {
-		cfg.opaque[k] = v
-	}
-	for _, k := range sortedKeys(attrs) {
-		if err := cfg.set(k, attrs[k]); err != nil {
-			return err
+	return s.update(name, func(q *queue) error {
+		cfg := q.cfg
+		cfg.opaque = map[string]string{}
+		for k, v := range q.cfg.opaque {
+			cfg.opaque[k] = v
 		}
-	}
-	q.cfg = cfg
-	q.modified = s.now()
-	q.signal()
-	return nil
+		for _, k := range sortedKeys(attrs) {
+			if err := cfg.set(k, attrs[k]); err != nil {
+				return err
+			}
+		}
+		q.cfg = cfg
+		q.modified = s.now()
+		q.signal()
+		return nil
+	})
 }
 
 // QueueAttributes returns the named attributes ("All" for every one), including the
@@ -278,24 +270,32 @@ func (s *Service) QueueAttributes(name string, names []string) (map[string]strin
 // PurgeQueue deletes every message in the queue. Like SQS it refuses a second purge within
 // 60 seconds. Errors: ErrQueueDoesNotExist, ErrPurgeQueueInProgress.
 func (s *Service) PurgeQueue(name string) error {
+	return s.update(name, func(q *queue) error {
+		now := s.now()
+		if !q.purgedAt.IsZero() && now.Sub(q.purgedAt) < purgeCooldown {
+			return errorf(ErrPurgeQueueInProgress, "Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)
+		}
+		q.purgedAt = now
+		for _, m := range q.msgs {
+			m.deleted = true
+		}
+		q.msgs, q.dead = nil, 0
+		clear(q.byID)
+		q.signal()
+		return nil
+	})
+}
+
+// update runs f on the named queue with s.mu held: every change to a queue goes through it.
+// Errors: ErrQueueDoesNotExist, or f's.
+func (s *Service) update(name string, f func(q *queue) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.get(name)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	if !q.purgedAt.IsZero() && now.Sub(q.purgedAt) < purgeCooldown {
-		return errorf(ErrPurgeQueueInProgress, "Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)
-	}
-	q.purgedAt = now
-	for _, m := range q.msgs {
-		m.deleted = true
-	}
-	q.msgs, q.dead = nil, 0
-	clear(q.byID)
-	q.signal()
-	return nil
+	return f(q)
 }
 
 // get returns the named queue; s.mu must be held.
@@ -781,24 +781,20 @@ func (q *queue) lookup(handle string) (*message, receipt, error) {
 // nothing (the message is with another receiver). Errors: ErrQueueDoesNotExist,
 // ErrReceiptHandleIsInvalid.
 func (s *Service) DeleteMessage(name, receiptHandle string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	m, r, err := q.lookup(receiptHandle)
-	if err != nil || m == nil {
-		return err
-	}
-	if q.cfg.fifo && r.seq != m.receiveSeq {
+	return s.update(name, func(q *queue) error {
+		m, r, err := q.lookup(receiptHandle)
+		if err != nil || m == nil {
+			return err
+		}
+		if q.cfg.fifo && r.seq != m.receiveSeq {
+			return nil
+		}
+		q.remove(m)
+		if q.cfg.fifo {
+			q.signal() // the message's group may be receivable now
+		}
 		return nil
-	}
-	q.remove(m)
-	if q.cfg.fifo {
-		q.signal() // the message's group may be receivable now
-	}
-	return nil
+	})
 }
 
 // ChangeMessageVisibility makes an in-flight message visible again after timeout seconds
@@ -808,23 +804,19 @@ func (s *Service) ChangeMessageVisibility(name, receiptHandle string, timeout in
 	if timeout < 0 || timeout > maxVisibilityTimeout {
 		return errorf(ErrInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200.", timeout)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	m, r, err := q.lookup(receiptHandle)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if m == nil || r.seq != m.receiveSeq || !now.Before(m.availableAt) {
-		return errorf(ErrMessageNotInflight, "Message does not exist or is not available for visibility timeout change.")
-	}
-	m.availableAt = now.Add(time.Duration(timeout) * time.Second)
-	q.signal()
-	return nil
+	return s.update(name, func(q *queue) error {
+		m, r, err := q.lookup(receiptHandle)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if m == nil || r.seq != m.receiveSeq || !now.Before(m.availableAt) {
+			return errorf(ErrMessageNotInflight, "Message does not exist or is not available for visibility timeout change.")
+		}
+		m.availableAt = now.Add(time.Duration(timeout) * time.Second)
+		q.signal()
+		return nil
+	})
 }
 
 // newUUID returns a random (version 4) UUID, the form of SQS message IDs.
@@ -850,30 +842,22 @@ func (s *Service) maxMessageSize(name string) (int, error) {
 
 // TagQueue adds or replaces the queue's tags.
 func (s *Service) TagQueue(name string, tags map[string]string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	for k, v := range tags {
-		q.tags[k] = v
-	}
-	return nil
+	return s.update(name, func(q *queue) error {
+		for k, v := range tags {
+			q.tags[k] = v
+		}
+		return nil
+	})
 }
 
 // UntagQueue removes the named tags.
 func (s *Service) UntagQueue(name string, keys []string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		delete(q.tags, k)
-	}
-	return nil
+	return s.update(name, func(q *queue) error {
+		for _, k := range keys {
+			delete(q.tags, k)
+		}
+		return nil
+	})
 }
 
 // QueueTags returns a copy of the queue's tags.

@@ -1,14 +1,12 @@
 package streamsource_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/microshop/microshop/local/dynamodb"
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/streamsource"
 )
@@ -395,7 +394,7 @@ func TestRecordAgeExceeded(t *testing.T) {
 func TestNoDestinationLogsSkippedRecords(t *testing.T) {
 	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
 	put(t, e, "poison")
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambda.Result { return fail() }}
 	cfg := config(e, fn, streamsource.TrimHorizon)
 	cfg.MaximumRetryAttempts = new(0)
@@ -487,24 +486,6 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 			t.Errorf("New: %v, want dynamodb.ErrNoStream", err)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for the mapping's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // flaky fails the first n invocations before they reach the function.

@@ -50,6 +50,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/microshop/microshop/local/internal/syncbuf"
 )
 
 // DefaultDebounce is how long the Watcher waits after the last relevant event before it
@@ -93,7 +95,7 @@ type Options struct {
 type Watcher struct {
 	opts Options
 	root string
-	log  *lockedWriter
+	log  *syncbuf.Writer // the loop and the caller's Replace may share a log
 
 	fsw *fsnotify.Watcher
 
@@ -127,7 +129,7 @@ func New(opts Options) (*Watcher, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	return &Watcher{opts: opts, root: root, log: &lockedWriter{w: logw}, done: make(chan struct{})}, nil
+	return &Watcher{opts: opts, root: root, log: syncbuf.NewWriter(logw), done: make(chan struct{})}, nil
 }
 
 // Start lists the packages' dependencies, watches their directories and returns; changes
@@ -285,16 +287,4 @@ func (w *Watcher) apply(g *graph, since time.Time) []string {
 
 func (w *Watcher) logf(format string, args ...any) {
 	fmt.Fprintf(w.log, format+"\n", args...)
-}
-
-// lockedWriter serializes writes: the loop and the caller's Replace may share a log.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

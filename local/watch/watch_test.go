@@ -1,17 +1,17 @@
 package watch
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/microshop/microshop/local/internal/syncbuf"
 )
 
 // The tests build a throwaway module in a temporary directory: two commands, one of which
@@ -41,26 +41,9 @@ type replaced struct {
 type harness struct {
 	t        *testing.T
 	root     string
-	log      *syncBuffer
+	log      *syncbuf.Buffer
 	replaced chan replaced
 	rebuilds chan []string // the packages of every Rebuild call, after it returns
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -85,7 +68,7 @@ func startHarness(t *testing.T, debounce time.Duration) *harness {
 	h := &harness{
 		t:        t,
 		root:     root,
-		log:      &syncBuffer{},
+		log:      &syncbuf.Buffer{},
 		replaced: make(chan replaced, 100),
 		rebuilds: make(chan []string, 100),
 	}

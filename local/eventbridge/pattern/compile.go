@@ -309,11 +309,7 @@ func (c *compiler) parseExpression(f *field) {
 	}
 	switch name := t.text; name {
 	case "exactly":
-		v := c.next()
-		if v.kind != tString {
-			c.fail("exact match pattern must be a string")
-		}
-		f.leaf = append(f.leaf, exactString{s: v.text})
+		f.leaf = append(f.leaf, exactString{s: c.matchString("exact")})
 		c.endObject(oneKey)
 	case "prefix", "suffix":
 		v := c.next()
@@ -336,18 +332,10 @@ func (c *compiler) parseExpression(f *field) {
 		}
 		c.endObject(oneKey)
 	case "equals-ignore-case":
-		v := c.next()
-		if v.kind != tString {
-			c.fail("equals-ignore-case match pattern must be a string")
-		}
-		f.leaf = append(f.leaf, equalFold{s: v.text})
+		f.leaf = append(f.leaf, equalFold{s: c.matchString("equals-ignore-case")})
 		c.endObject(oneKey)
 	case "wildcard":
-		v := c.next()
-		if v.kind != tString {
-			c.fail("wildcard match pattern must be a string")
-		}
-		w, reason := compileWildcard(v.text)
+		w, reason := compileWildcard(c.matchString("wildcard"))
 		if reason != "" {
 			c.fail(reason)
 		}
@@ -367,11 +355,7 @@ func (c *compiler) parseExpression(f *field) {
 		f.exist = append(f.exist, v.kind == tTrue)
 		c.endObject(oneKey)
 	case "cidr":
-		v := c.next()
-		if v.kind != tString {
-			c.fail("prefix match pattern must be a string") // sic: event-ruler's wording
-		}
-		r, reason := compileCIDR(v.text)
+		r, reason := compileCIDR(c.matchString("prefix")) // sic: event-ruler's wording
 		if reason != "" {
 			c.failPlain(reason)
 		}
@@ -395,12 +379,19 @@ func (c *compiler) parseIgnoreCaseObject(op string) string {
 	if t.text != "equals-ignore-case" {
 		c.fail("Unsupported " + op + " pattern: " + t.text)
 	}
+	s := c.matchString("equals-ignore-case")
+	c.endObject(oneKey)
+	c.endObject(oneKey)
+	return s
+}
+
+// matchString reads a match's string operand; what names the match in the error, in
+// event-ruler's words.
+func (c *compiler) matchString(what string) string {
 	v := c.next()
 	if v.kind != tString {
-		c.fail("equals-ignore-case match pattern must be a string")
+		c.fail(what + " match pattern must be a string")
 	}
-	c.endObject(oneKey)
-	c.endObject(oneKey)
 	return v.text
 }
 
