@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,8 +30,11 @@ type Options struct {
 	// Region and AccountID appear in ARNs (defaults us-east-1, 000000000000).
 	Region    string
 	AccountID string
-	// DataDir, when set, keeps tables across restarts (snapshot on Close and periodically).
+	// DataDir, when set, keeps tables across restarts: see persist.go for the guarantee.
 	DataDir string
+	// SnapshotInterval bounds how long an acknowledged change may go unsaved in DataDir
+	// (default 1s; negative saves only on Close).
+	SnapshotInterval time.Duration
 	// TTLInterval is how often expired items are deleted (default 1s; negative disables).
 	TTLInterval time.Duration
 	// Now overrides the clock (tests).
@@ -53,10 +57,26 @@ type Engine struct {
 	stop      chan struct{}
 	done      sync.WaitGroup
 	closeOnce sync.Once
+
+	changes  atomic.Uint64 // bumped after every state change
+	savedGen atomic.Uint64 // value of changes the last snapshot includes
+	saveMu   sync.Mutex
 }
 
-// New returns an empty engine and starts its background TTL sweeper.
+// New is Open for callers that cannot handle its error: it panics when DataDir holds a
+// snapshot that cannot be read (rather than start empty and overwrite it at the next save).
 func New(opts Options) *Engine {
+	e, err := Open(opts)
+	if err != nil {
+		panic("dynamodb: " + err.Error())
+	}
+	return e
+}
+
+// Open returns an engine holding the tables saved in opts.DataDir (none when DataDir is empty
+// or new) and starts its background TTL sweeper and snapshot writer. A snapshot that cannot be
+// read is an error wrapping ErrCorruptSnapshot, and the file is left as it was.
+func Open(opts Options) (*Engine, error) {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
@@ -69,15 +89,24 @@ func New(opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SnapshotInterval == 0 {
+		opts.SnapshotInterval = time.Second
+	}
 	e := &Engine{opts: opts, tables: map[string]*table{}, txTokens: map[string]txToken{}, stop: make(chan struct{})}
 	if opts.DataDir != "" {
-		_ = e.load()
+		if err := e.load(); err != nil {
+			return nil, fmt.Errorf("open %s: %w", opts.DataDir, err)
+		}
+		if opts.SnapshotInterval > 0 {
+			e.done.Add(1)
+			go e.snapshotLoop()
+		}
 	}
 	if opts.TTLInterval > 0 {
 		e.done.Add(1)
 		go e.ttlLoop()
 	}
-	return e
+	return e, nil
 }
 
 // Close stops background work and, with a DataDir, writes the final snapshot.
@@ -232,6 +261,9 @@ func (e *Engine) Do(target string, body []byte) (int, []byte) {
 	var res any
 	if aerr == nil {
 		res, aerr = h(e, data)
+		if aerr == nil && api == "DynamoDB_20120810" && !readOnly[op] {
+			e.changes.Add(1)
+		}
 	}
 	if aerr != nil {
 		st := aerr.status
@@ -432,45 +464,10 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 	}
 	seen := map[string]bool{}
 	checkIndex := func(ix *jval, local bool) *apiError {
+		if err := checkIndexSchema(ix, local, billing, defMap, defNames, keyNames); err != nil {
+			return err
+		}
 		name := jstr(ix.get("IndexName"))
-		iks := parseKeySchema(ix.get("KeySchema"))
-		names := []string{}
-		for _, k := range iks {
-			names = append(names, k.AttributeName)
-		}
-		for _, k := range names {
-			if _, ok := defMap[k]; !ok {
-				return validationErr("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(names, ", ") + "], AttributeDefinitions: [" + strings.Join(defNames, ", ") + "]")
-			}
-		}
-		if len(iks) == 2 && names[0] == names[1] {
-			return validationErr("Both the Hash Key and the Range Key element in the KeySchema have the same name")
-		}
-		if iks[0].KeyType != "HASH" {
-			return validationErr("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-		}
-		if len(iks) == 2 && iks[1].KeyType != "RANGE" {
-			return validationErr("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-		}
-		if local {
-			if len(iks) != 2 {
-				return validationErr("One or more parameter values were invalid: Index KeySchema does not have a range key for index: " + name)
-			}
-			if names[0] != keyNames[0] {
-				return validationErr("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: " + name + ". index hash key: " + names[0] + ", table hash key: " + keyNames[0])
-			}
-		}
-		proj := ix.get("Projection")
-		pt := jstr(proj.get("ProjectionType"))
-		if pt == "" {
-			return validationErr("One or more parameter values were invalid: Unknown ProjectionType: null")
-		}
-		if proj.get("NonKeyAttributes") != nil && pt != "INCLUDE" {
-			return validationErr("One or more parameter values were invalid: ProjectionType is " + pt + ", but NonKeyAttributes is specified")
-		}
-		if !local && billing == "PAY_PER_REQUEST" && ix.get("ProvisionedThroughput") != nil {
-			return validationErr("One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: " + name + " when BillingMode is PAY_PER_REQUEST")
-		}
 		if seen[name] {
 			return validationErr("One or more parameter values were invalid: Duplicate index name: " + name)
 		}
@@ -534,34 +531,14 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 	if billing == "PAY_PER_REQUEST" {
 		d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
 	}
-	mkIndex := func(j *jval, global bool) *index {
-		ix := &index{name: jstr(j.get("IndexName")), global: global, store: newItemStore()}
-		iks := parseKeySchema(j.get("KeySchema"))
-		for _, k := range iks {
-			ix.keys = append(ix.keys, keyAttr{k.AttributeName, defMap[k.AttributeName]})
-		}
-		proj := j.get("Projection")
-		ix.projType = jstr(proj.get("ProjectionType"))
-		ix.nonKey = jstrs(proj.get("NonKeyAttributes"))
-		ix.desc = &indexDescription{IndexName: ix.name, KeySchema: iks, Projection: projection{ix.projType, ix.nonKey}, IndexArn: e.arn(name) + "/index/" + ix.name}
-		if global {
-			ix.desc.IndexStatus = "ACTIVE"
-			p := provisionedThroughput{NumberOfDecreasesToday: &zero}
-			if ipt := j.get("ProvisionedThroughput"); ipt != nil {
-				p.ReadCapacityUnits, p.WriteCapacityUnits = int64(ipt.get("ReadCapacityUnits").n), int64(ipt.get("WriteCapacityUnits").n)
-			}
-			ix.desc.ProvisionedThroughput = &p
-		}
-		return ix
-	}
 	if lsiReq != nil {
 		for _, j := range lsiReq.arr {
-			t.lsis = append(t.lsis, mkIndex(j, false))
+			t.lsis = append(t.lsis, e.newIndex(name, j, false, defMap))
 		}
 	}
 	if gsiReq != nil {
 		for _, j := range gsiReq.arr {
-			t.gsis = append(t.gsis, mkIndex(j, true))
+			t.gsis = append(t.gsis, e.newIndex(name, j, true, defMap))
 		}
 	}
 	t.desc = d
@@ -575,6 +552,74 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 	t.order = e.seq
 	e.tables[name] = t
 	return map[string]any{"TableDescription": t.snapshot("CREATING")}, nil
+}
+
+// checkIndexSchema applies CreateTable's checks to one index definition (UpdateTable's Create
+// reuses them); tableKeys are the table's key attribute names, hash first.
+func checkIndexSchema(ix *jval, local bool, billing string, defMap map[string]string, defNames, tableKeys []string) *apiError {
+	name := jstr(ix.get("IndexName"))
+	iks := parseKeySchema(ix.get("KeySchema"))
+	names := []string{}
+	for _, k := range iks {
+		names = append(names, k.AttributeName)
+	}
+	for _, k := range names {
+		if _, ok := defMap[k]; !ok {
+			return validationErr("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [" + strings.Join(names, ", ") + "], AttributeDefinitions: [" + strings.Join(defNames, ", ") + "]")
+		}
+	}
+	if len(iks) == 2 && names[0] == names[1] {
+		return validationErr("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+	}
+	if iks[0].KeyType != "HASH" {
+		return validationErr("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+	}
+	if len(iks) == 2 && iks[1].KeyType != "RANGE" {
+		return validationErr("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+	}
+	if local {
+		if len(iks) != 2 {
+			return validationErr("One or more parameter values were invalid: Index KeySchema does not have a range key for index: " + name)
+		}
+		if names[0] != tableKeys[0] {
+			return validationErr("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: " + name + ". index hash key: " + names[0] + ", table hash key: " + tableKeys[0])
+		}
+	}
+	proj := ix.get("Projection")
+	pt := jstr(proj.get("ProjectionType"))
+	if pt == "" {
+		return validationErr("One or more parameter values were invalid: Unknown ProjectionType: null")
+	}
+	if proj.get("NonKeyAttributes") != nil && pt != "INCLUDE" {
+		return validationErr("One or more parameter values were invalid: ProjectionType is " + pt + ", but NonKeyAttributes is specified")
+	}
+	if !local && billing == "PAY_PER_REQUEST" && ix.get("ProvisionedThroughput") != nil {
+		return validationErr("One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: " + name + " when BillingMode is PAY_PER_REQUEST")
+	}
+	return nil
+}
+
+// newIndex builds an empty index of table tableName from its (validated) definition.
+func (e *Engine) newIndex(tableName string, j *jval, global bool, defMap map[string]string) *index {
+	zero := int64(0)
+	ix := &index{name: jstr(j.get("IndexName")), global: global, store: newItemStore()}
+	iks := parseKeySchema(j.get("KeySchema"))
+	for _, k := range iks {
+		ix.keys = append(ix.keys, keyAttr{k.AttributeName, defMap[k.AttributeName]})
+	}
+	proj := j.get("Projection")
+	ix.projType = jstr(proj.get("ProjectionType"))
+	ix.nonKey = jstrs(proj.get("NonKeyAttributes"))
+	ix.desc = &indexDescription{IndexName: ix.name, KeySchema: iks, Projection: projection{ix.projType, ix.nonKey}, IndexArn: e.arn(tableName) + "/index/" + ix.name}
+	if global {
+		ix.desc.IndexStatus = "ACTIVE"
+		p := provisionedThroughput{NumberOfDecreasesToday: &zero}
+		if ipt := j.get("ProvisionedThroughput"); ipt != nil {
+			p.ReadCapacityUnits, p.WriteCapacityUnits = int64(ipt.get("ReadCapacityUnits").n), int64(ipt.get("WriteCapacityUnits").n)
+		}
+		ix.desc.ProvisionedThroughput = &p
+	}
+	return ix
 }
 
 func (v *jval) arrOrNil() []*jval {
@@ -627,6 +672,7 @@ func (e *Engine) deleteTable(req *jval) (any, *apiError) {
 	e.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.deleted = true
 	d := t.snapshot("DELETING")
 	d.GlobalSecondaryIndexes = nil
 	if t.stream != nil {

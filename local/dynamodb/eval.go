@@ -153,21 +153,24 @@ type legacyCondition struct {
 	values []*AV
 }
 
+// matchesLegacy evaluates legacy conditions: all must hold, or with ConditionalOperator OR any
+// one. (dynalite decides OR by the first condition alone; see README.md.)
 func matchesLegacy(item Item, conds []legacyCondition, conditionalOperator string) bool {
-	for _, c := range conds {
-		ok := compare(c.op, item[c.attr], c.values)
-		if !ok {
-			return false
+	if conditionalOperator == "OR" && len(conds) > 0 {
+		for _, c := range conds {
+			if compare(c.op, item[c.attr], c.values) {
+				return true
+			}
 		}
-		if conditionalOperator == "OR" {
-			return true
+		return false
+	}
+	for _, c := range conds {
+		if !compare(c.op, item[c.attr], c.values) {
+			return false
 		}
 	}
 	return true
 }
-
-// updateError is a validation error raised while applying an update.
-type updateError string
 
 // applyUpdate applies an update expression to item in place.
 func applyUpdate(u *updateExpr, t *table, item Item) string {

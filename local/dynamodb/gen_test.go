@@ -556,3 +556,285 @@ func (g *gen) query(lastKeys map[string]any) op {
 	s.apply(req)
 	return op{"Query", req}
 }
+
+// Legacy parameters (Expected, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter,
+// AttributesToGet, ConditionalOperator). A legacy op replaces an expression op in about one
+// slot in five; it draws only from its own random source, so the expression ops of a seed
+// stay the same ones as before legacy ops were added.
+
+func (g *gen) legacyScalar() map[string]any {
+	switch g.r.IntN(5) {
+	case 0, 1:
+		return map[string]any{"S": g.str()}
+	case 2, 3:
+		return map[string]any{"N": g.num()}
+	}
+	return map[string]any{"B": g.bin()}
+}
+
+// legacyCond is one Expected/QueryFilter/ScanFilter entry with ComparisonOperator.
+func (g *gen) legacyCond() map[string]any {
+	op := g.pick("EQ", "NE", "LT", "LE", "GT", "GE", "NULL", "NOT_NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN")
+	c := map[string]any{"ComparisonOperator": op}
+	switch op {
+	case "NULL", "NOT_NULL":
+		if g.r.IntN(8) == 0 {
+			c["AttributeValueList"] = []any{g.legacyScalar()} // wrong arity
+		}
+	case "IN":
+		l := []any{}
+		for i := 1 + g.r.IntN(3); i > 0; i-- {
+			l = append(l, g.legacyScalar())
+		}
+		c["AttributeValueList"] = l
+	case "BETWEEN":
+		lo, hi := g.r.IntN(5), g.r.IntN(5)
+		if lo > hi && g.r.IntN(4) > 0 {
+			lo, hi = hi, lo
+		}
+		c["AttributeValueList"] = []any{map[string]any{"N": fmt.Sprint(lo)}, map[string]any{"N": fmt.Sprint(hi)}}
+	case "BEGINS_WITH":
+		c["AttributeValueList"] = []any{map[string]any{"S": g.pick("a", "h", "ab", "x")}}
+	default:
+		c["AttributeValueList"] = []any{g.legacyScalar()}
+	}
+	return c
+}
+
+// expected builds an Expected map in its three forms, with ConditionalOperator when useful.
+func (g *gen) expected(req map[string]any) {
+	exp := map[string]any{}
+	for i := 1 + g.r.IntN(2); i > 0; i-- {
+		var e map[string]any
+		switch g.r.IntN(4) {
+		case 0:
+			e = map[string]any{"Exists": false}
+		case 1:
+			// Never Exists:true with Value: dynalite then ignores Value (README.md).
+			e = map[string]any{"Value": g.legacyScalar()}
+		default:
+			e = g.legacyCond()
+		}
+		exp[g.pick("a", "b", "c", "d")] = e
+	}
+	req["Expected"] = exp
+	g.conditionalOperator(req, len(exp))
+}
+
+func (g *gen) filter(req map[string]any, param string) {
+	f := map[string]any{}
+	for i := 1 + g.r.IntN(2); i > 0; i-- {
+		f[g.pick("a", "b", "c", "d")] = g.legacyCond()
+	}
+	req[param] = f
+	g.conditionalOperator(req, len(f))
+}
+
+// conditionalOperator sets AND, or OR over a single condition: dynalite decides OR by the
+// first condition alone (README.md), so OR over several is tested in TestLegacyConditionalOperatorOR.
+func (g *gen) conditionalOperator(req map[string]any, conds int) {
+	switch {
+	case g.r.IntN(2) == 0:
+	case conds == 1:
+		req["ConditionalOperator"] = g.pick("AND", "OR")
+	default:
+		req["ConditionalOperator"] = "AND"
+	}
+}
+
+func (g *gen) attributesToGet() []any {
+	seen := map[string]bool{}
+	var out []any
+	for i := 1 + g.r.IntN(3); i > 0; i-- {
+		a := g.pick("a", "b", "m", "pk", "sk", "id", "g")
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (g *gen) attributeUpdates(table string) map[string]any {
+	au := map[string]any{}
+	for i := 1 + g.r.IntN(3); i > 0; i-- {
+		var u map[string]any
+		switch g.r.IntN(6) {
+		case 0:
+			u = map[string]any{"Action": "DELETE"}
+		case 1:
+			u = map[string]any{"Action": "ADD", "Value": map[string]any{"N": g.num()}}
+		case 2:
+			u = map[string]any{"Action": "ADD", "Value": map[string]any{"SS": uniq(g.r, g.str, 2)}}
+		case 3:
+			u = map[string]any{"Action": "DELETE", "Value": map[string]any{"SS": uniq(g.r, g.str, 1)}}
+		default:
+			u = map[string]any{"Action": "PUT", "Value": g.value(0)}
+			if g.r.IntN(4) == 0 {
+				delete(u, "Action") // PUT is the default
+			}
+		}
+		au[g.pick("a", "b", "c", "d")] = u
+	}
+	if table == g.t1() && g.r.IntN(4) == 0 {
+		au["g"] = map[string]any{"Action": "PUT", "Value": map[string]any{"S": g.pick("g1", "g2")}}
+	}
+	return au
+}
+
+// legacy returns a request using legacy parameters; about one in eight also carries the
+// expression parameter it may not be mixed with.
+func (g *gen) legacy(lastKeys map[string]any) op {
+	t := g.table()
+	mix := g.r.IntN(8) == 0
+	switch k := g.r.IntN(12); {
+	case k < 2:
+		req := map[string]any{"TableName": t, "Item": g.item(t)}
+		g.expected(req)
+		if g.r.IntN(2) == 0 {
+			req["ReturnValues"] = g.pick("ALL_OLD", "NONE")
+		}
+		if mix {
+			req["ConditionExpression"] = "attribute_exists(a)"
+		}
+		return op{"PutItem", req}
+	case k < 5:
+		req := map[string]any{"TableName": t, "Key": g.key(t), "AttributeUpdates": g.attributeUpdates(t)}
+		if g.r.IntN(2) == 0 {
+			g.expected(req)
+		}
+		req["ReturnValues"] = g.pick("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+		if mix {
+			req["UpdateExpression"] = "SET a = :v"
+			req["ExpressionAttributeValues"] = map[string]any{":v": map[string]any{"S": "x"}}
+		}
+		return op{"UpdateItem", req}
+	case k < 6:
+		req := map[string]any{"TableName": t, "Key": g.key(t)}
+		g.expected(req)
+		req["ReturnValues"] = g.pick("ALL_OLD", "NONE")
+		if mix {
+			req["ConditionExpression"] = "attribute_exists(a)"
+		}
+		return op{"DeleteItem", req}
+	case k < 7:
+		if g.r.IntN(3) == 0 {
+			var keys []any
+			seen := map[string]bool{}
+			for i := 1 + g.r.IntN(3); i > 0; i-- {
+				key := g.key(t)
+				if ks := fmt.Sprint(key); !seen[ks] {
+					seen[ks] = true
+					keys = append(keys, key)
+				}
+			}
+			tr := map[string]any{"Keys": keys, "AttributesToGet": g.attributesToGet()}
+			if mix {
+				tr["ProjectionExpression"] = "a"
+			}
+			return op{"BatchGetItem", map[string]any{"RequestItems": map[string]any{t: tr}}}
+		}
+		req := map[string]any{"TableName": t, "Key": g.key(t), "AttributesToGet": g.attributesToGet()}
+		if mix {
+			req["ProjectionExpression"] = "a"
+		}
+		return op{"GetItem", req}
+	case k < 10:
+		return g.legacyQuery(lastKeys, mix)
+	default:
+		req := map[string]any{"TableName": t}
+		if g.r.IntN(3) > 0 {
+			g.filter(req, "ScanFilter")
+		}
+		if g.r.IntN(3) == 0 {
+			req["AttributesToGet"] = g.attributesToGet()
+			if g.r.IntN(3) == 0 {
+				req["Select"] = g.pick("SPECIFIC_ATTRIBUTES", "ALL_ATTRIBUTES", "COUNT")
+			}
+		}
+		if g.r.IntN(2) == 0 {
+			req["Limit"] = 1 + g.r.IntN(4)
+			if lk, ok := lastKeys[t]; ok && g.r.IntN(2) == 0 {
+				req["ExclusiveStartKey"] = lk
+			}
+		}
+		if mix {
+			req["FilterExpression"] = "attribute_exists(a)"
+		}
+		return op{"Scan", req}
+	}
+}
+
+func (g *gen) legacyQuery(lastKeys map[string]any, mix bool) op {
+	t := g.pick(g.t1(), g.t1(), g.t3())
+	req := map[string]any{"TableName": t}
+	eq := func(v map[string]any) map[string]any {
+		return map[string]any{"ComparisonOperator": "EQ", "AttributeValueList": []any{v}}
+	}
+	rangeCond := func(vals ...map[string]any) map[string]any {
+		op := g.pick("EQ", "LT", "LE", "GT", "GE", "BETWEEN", "BEGINS_WITH")
+		switch op {
+		case "BETWEEN":
+			return map[string]any{"ComparisonOperator": op, "AttributeValueList": []any{vals[0], vals[1]}}
+		case "BEGINS_WITH":
+			return map[string]any{"ComparisonOperator": op, "AttributeValueList": []any{map[string]any{"S": "a"}}}
+		}
+		return map[string]any{"ComparisonOperator": op, "AttributeValueList": []any{vals[g.r.IntN(len(vals))]}}
+	}
+	kc := map[string]any{}
+	switch {
+	case t == g.t3():
+		kc["bk"] = eq(g.key(t)["bk"].(map[string]any))
+		if g.r.IntN(2) == 0 {
+			kc["rs"] = rangeCond(map[string]any{"S": "a"}, map[string]any{"S": "b"})
+		}
+	default:
+		switch g.r.IntN(3) {
+		case 0:
+			req["IndexName"] = "gsi1"
+			kc["g"] = eq(map[string]any{"S": g.pick("g1", "g2")})
+			if g.r.IntN(2) == 0 {
+				kc["n"] = rangeCond(map[string]any{"N": "0"}, map[string]any{"N": "10"})
+			}
+		case 1:
+			req["IndexName"] = "lsi1"
+			kc["pk"] = eq(map[string]any{"S": g.pick("p1", "p2")})
+			if g.r.IntN(2) == 0 {
+				kc["ls"] = rangeCond(map[string]any{"S": "l1"}, map[string]any{"S": "l3"})
+			}
+		default:
+			kc["pk"] = eq(map[string]any{"S": g.pick("p1", "p2", "p3")})
+			if g.r.IntN(2) == 0 {
+				kc["sk"] = rangeCond(map[string]any{"N": "1"}, map[string]any{"N": "3"})
+			}
+		}
+	}
+	req["KeyConditions"] = kc
+	if g.r.IntN(3) == 0 {
+		g.filter(req, "QueryFilter")
+	}
+	if g.r.IntN(4) == 0 {
+		req["AttributesToGet"] = g.attributesToGet()
+		if g.r.IntN(3) == 0 {
+			req["Select"] = g.pick("SPECIFIC_ATTRIBUTES", "ALL_ATTRIBUTES", "COUNT", "ALL_PROJECTED_ATTRIBUTES")
+		}
+	}
+	if g.r.IntN(2) == 0 {
+		req["ScanIndexForward"] = false
+	}
+	if g.r.IntN(2) == 0 {
+		req["Limit"] = 1 + g.r.IntN(3)
+		if lk, ok := lastKeys[t]; ok && g.r.IntN(2) == 0 {
+			req["ExclusiveStartKey"] = lk
+		}
+	}
+	if mix {
+		if g.r.IntN(2) == 0 {
+			req["KeyConditionExpression"] = "pk = :p"
+			req["ExpressionAttributeValues"] = map[string]any{":p": map[string]any{"S": "p1"}}
+		} else {
+			req["FilterExpression"] = "attribute_exists(a)"
+		}
+	}
+	return op{"Query", req}
+}

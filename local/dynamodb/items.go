@@ -525,14 +525,6 @@ func writeCapacity(req *jval, table string, a, b Item) map[string]any {
 
 // ---- PutItem / GetItem / DeleteItem / UpdateItem ----
 
-type itemReq struct {
-	table     string
-	ex        *parsedExprs
-	expected  []legacyCondition
-	condOp    string
-	retOnFail bool
-}
-
 func (e *Engine) putItem(req *jval) (any, *apiError) {
 	if msg := validateExpressionParams(req, []string{"ConditionExpression"}, []string{"Expected"}); msg != "" {
 		return nil, validationErr(msg)

@@ -21,7 +21,11 @@ func NewServer(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := New(opts)
+	e, err := Open(opts)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	return &Server{Engine: e, ln: ln, http: &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}}, nil
 }
 

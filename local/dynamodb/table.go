@@ -29,19 +29,23 @@ type index struct {
 }
 
 type table struct {
-	mu      sync.RWMutex
-	name    string
-	keys    []keyAttr
-	defs    map[string]string // attribute name -> type, from AttributeDefinitions
-	gsis    []*index
-	lsis    []*index
-	items   *itemStore
-	desc    *tableDescription
-	stream  *stream
-	ttlAttr string
-	ttlOn   bool
-	tags    []tag
-	order   int // position in the global lock order
+	mu   sync.RWMutex
+	name string
+	keys []keyAttr
+	defs map[string]string // attribute name -> type, from AttributeDefinitions
+	gsis []*index          // replaced, never modified in place, by UpdateTable
+	lsis []*index
+	// schemaMu guards the gsis field for readers that do not hold mu (request validation and
+	// index lookup happen before the data lock is taken). Writers hold mu and schemaMu.
+	schemaMu sync.RWMutex
+	items    *itemStore
+	desc     *tableDescription
+	stream   *stream
+	ttlAttr  string
+	ttlOn    bool
+	tags     []tag
+	order    int  // position in the global lock order
+	deleted  bool // removed from the catalog (a snapshot in progress skips it)
 }
 
 type tag struct{ Key, Value string }
@@ -170,6 +174,8 @@ func (t *table) indexKey(item Item, keys []keyAttr) string {
 func (t *table) key(item Item) string { return createKey(item, t.keys) }
 
 func (t *table) allIndexes() []*index {
+	t.schemaMu.RLock()
+	defer t.schemaMu.RUnlock()
 	out := make([]*index, 0, len(t.gsis)+len(t.lsis))
 	out = append(out, t.gsis...)
 	return append(out, t.lsis...)
@@ -193,6 +199,8 @@ func (t *table) indexKeyAttrs() []struct {
 		name, typ string
 		ix        *index
 	}
+	t.schemaMu.RLock()
+	defer t.schemaMu.RUnlock()
 	for _, ix := range t.gsis {
 		for _, k := range ix.keys {
 			out = append(out, struct {
@@ -214,37 +222,44 @@ func (t *table) indexKeyAttrs() []struct {
 // updateIndexes moves an item's index entries from old to new (either may be nil).
 func (t *table) updateIndexes(old, nw Item) {
 	for _, ix := range t.allIndexes() {
-		newKey := ""
-		if nw != nil && hasAll(nw, ix.keys) {
-			pieces := nw
-			if ix.projType != "ALL" {
-				pieces = Item{}
-				for _, k := range ix.keys {
-					pieces[k.name] = nw[k.name]
-				}
-				for _, k := range t.keys {
-					pieces[k.name] = nw[k.name]
-				}
-				for _, a := range ix.nonKey {
-					if v, ok := nw[a]; ok {
-						pieces[a] = v
-					}
+		t.updateIndex(ix, old, nw)
+	}
+}
+
+// updateIndex moves an item's entry in one index. Items lacking an index key attribute, or
+// holding it with another type (possible for items written before a GSI was added), are not
+// in the index: GSIs are sparse and backfill skips such items, as DynamoDB does.
+func (t *table) updateIndex(ix *index, old, nw Item) {
+	newKey := ""
+	if nw != nil && indexable(nw, ix.keys) {
+		pieces := nw
+		if ix.projType != "ALL" {
+			pieces = Item{}
+			for _, k := range ix.keys {
+				pieces[k.name] = nw[k.name]
+			}
+			for _, k := range t.keys {
+				pieces[k.name] = nw[k.name]
+			}
+			for _, a := range ix.nonKey {
+				if v, ok := nw[a]; ok {
+					pieces[a] = v
 				}
 			}
-			newKey = t.indexKey(nw, ix.keys)
-			ix.store.put(newKey, pieces)
 		}
-		if old != nil && hasAll(old, ix.keys) {
-			if k := t.indexKey(old, ix.keys); k != newKey {
-				ix.store.del(k)
-			}
+		newKey = t.indexKey(nw, ix.keys)
+		ix.store.put(newKey, pieces)
+	}
+	if old != nil && indexable(old, ix.keys) {
+		if k := t.indexKey(old, ix.keys); k != newKey {
+			ix.store.del(k)
 		}
 	}
 }
 
-func hasAll(it Item, keys []keyAttr) bool {
+func indexable(it Item, keys []keyAttr) bool {
 	for _, k := range keys {
-		if it[k.name] == nil {
+		if v := it[k.name]; v == nil || v.T != k.typ {
 			return false
 		}
 	}

@@ -86,12 +86,13 @@ var (
 			f("AttributeValueList", list(attrValue)),
 			f("ComparisonOperator", str(notNull(), enum(condOps...)))))
 	}
+	// tagSpec carries DynamoDB's tag limits: keys of 1 to 128 characters, values up to 256.
+	tagSpec = strct("Tag",
+		f("Key", str(notNull(), lenGte(1), lenLte(128))),
+		f("Value", str(notNull(), lenLte(256))))
 	exprNames  = mapOf("java.lang.String", str())
 	exprValues = attrMap()
 )
-
-// serializationError is a JSON type mismatch, reported before any other validation.
-type serializationError string
 
 func typeError(msg string) *apiError {
 	return &apiError{typ: "com.amazon.coral.service#SerializationException", msg: msg, upperMessage: true}
@@ -529,7 +530,7 @@ var opSpecs = map[string][]field{
 		f("StreamSpecification", fstruct("StreamSpecification", nil,
 			f("StreamEnabled", boolean()),
 			f("StreamViewType", str(enum("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"))))),
-		f("Tags", list(strct("Tag", f("Key", str()), f("Value", str())))),
+		f("Tags", list(tagSpec)),
 		f("SSESpecification", fstruct("SSESpecification", nil, f("Enabled", boolean()), f("SSEType", str()), f("KMSMasterKeyId", str()))),
 		f("TableClass", str()),
 		f("DeletionProtectionEnabled", boolean()),
@@ -547,8 +548,8 @@ var opSpecs = map[string][]field{
 			f("Enabled", &spec{typ: "Boolean", cons: []constraint{notNull()}}),
 			f("AttributeName", str(notNull(), lenGte(1), lenLte(255))))),
 	},
-	"TagResource":        {f("ResourceArn", str()), f("Tags", list(strct("Tag", f("Key", str()), f("Value", str()))))},
-	"UntagResource":      {f("ResourceArn", str()), f("TagKeys", list(str()))},
+	"TagResource":        {f("ResourceArn", str()), f("Tags", list(tagSpec))},
+	"UntagResource":      {f("ResourceArn", str()), f("TagKeys", list(str(lenGte(1), lenLte(128))))},
 	"ListTagsOfResource": {f("ResourceArn", str()), f("NextToken", str())},
 	"UpdateTable": {
 		f("AttributeDefinitions", list(strct("AttributeDefinition",

@@ -244,7 +244,11 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 		rt.closers = append(rt.closers, srv.Close)
 		endpoint = srv.Endpoint()
 	case cfg.DynamoDBEngine == "" || cfg.DynamoDBEngine == EngineEmbedded:
-		rt.ddb = dynamodb.New(dynamodb.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, DataDir: cfg.DataDir})
+		e, err := dynamodb.Open(dynamodb.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, DataDir: cfg.DataDir})
+		if err != nil {
+			return "", err
+		}
+		rt.ddb = e
 		rt.closers = append(rt.closers, rt.ddb.Close)
 		gw.Handle(edge.DynamoDB, rt.ddb)
 		gw.Handle(edge.DynamoDBStreams, rt.ddb)

@@ -1,6 +1,6 @@
 // Command dynamodb-local serves Microshop's embedded DynamoDB engine on its own port.
 //
-//	dynamodb-local --addr 127.0.0.1:8000 [--data-dir DIR]
+//	dynamodb-local --addr 127.0.0.1:8000 [--data-dir DIR [--snapshot-interval 1s]]
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/microshop/microshop/local/dynamodb"
 )
@@ -24,10 +25,11 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("dynamodb-local", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address")
 	dataDir := fs.String("data-dir", "", "keep tables in this directory across restarts (default: in memory)")
+	snapshot := fs.Duration("snapshot-interval", time.Second, "with --data-dir, the most a crash can lose (negative: save only on exit)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	srv, err := dynamodb.NewServer(*addr, dynamodb.Options{DataDir: *dataDir})
+	srv, err := dynamodb.NewServer(*addr, dynamodb.Options{DataDir: *dataDir, SnapshotInterval: *snapshot})
 	if err != nil {
 		return err
 	}
