@@ -81,7 +81,7 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqs/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
-	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %6.2f MB\n", n, s/1048576}'; done
+	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %9d bytes = %5.2f MiB\n", n, s, s/1048576}'; done
 
 deploy: synth ## deploy the stack to the AWS account in your environment
 	npx cdk deploy $(STACK)
