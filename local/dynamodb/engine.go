@@ -99,12 +99,12 @@ func Open(opts Options) (*Engine, error) {
 		}
 		if opts.SnapshotInterval > 0 {
 			e.done.Add(1)
-			go e.snapshotLoop()
+			go e.every(e.opts.SnapshotInterval, e.saveIfChanged)
 		}
 	}
 	if opts.TTLInterval > 0 {
 		e.done.Add(1)
-		go e.ttlLoop()
+		go e.every(e.opts.TTLInterval, func() { e.ExpireNow() })
 	}
 	return e, nil
 }
@@ -709,10 +709,5 @@ func (e *Engine) listTables(req *jval) (any, *apiError) {
 func (e *Engine) TableNames() []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	names := make([]string, 0, len(e.tables))
-	for n := range e.tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return sortedKeys(e.tables)
 }

@@ -39,6 +39,19 @@ type projNode struct {
 	l    map[int]*projNode
 }
 
+// childNode returns the child under k, creating it (and the map) when missing.
+func childNode[K comparable](children *map[K]*projNode, k K) *projNode {
+	if *children == nil {
+		*children = map[K]*projNode{}
+	}
+	n := (*children)[k]
+	if n == nil {
+		n = &projNode{}
+		(*children)[k] = n
+	}
+	return n
+}
+
 // mapPaths returns the parts of item named by paths (ProjectionExpression, UPDATED_* return
 // values); list elements keep their relative order and are compacted.
 func mapPaths(paths []docPath, item Item) Item {
@@ -53,23 +66,9 @@ func mapPaths(paths []docPath, item Item) Item {
 			last := j == len(path)-1
 			var next *projNode
 			if e.isIdx {
-				if cur.l == nil {
-					cur.l = map[int]*projNode{}
-				}
-				next = cur.l[e.idx]
-				if next == nil {
-					next = &projNode{}
-					cur.l[e.idx] = next
-				}
+				next = childNode(&cur.l, e.idx)
 			} else {
-				if cur.m == nil {
-					cur.m = map[string]*projNode{}
-				}
-				next = cur.m[e.name]
-				if next == nil {
-					next = &projNode{}
-					cur.m[e.name] = next
-				}
+				next = childNode(&cur.m, e.name)
 			}
 			if last {
 				next.leaf = v.clone()
@@ -211,14 +210,8 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 				return "An operand in the update expression has an incorrect data type"
 			}
 			if existing != nil {
-				kept := existing.Set[:0:0]
-				for _, v := range existing.Set {
-					if !containsStr(s.av.Set, v) {
-						kept = append(kept, v)
-					}
-				}
-				existing.Set = kept
-				if len(kept) == 0 {
+				existing.Set = setRemove(existing.Set, s.av.Set)
+				if len(existing.Set) == 0 {
 					deleteFromParent(parent, last)
 				}
 			}
@@ -231,18 +224,12 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 				if existing == nil {
 					existing = &AV{T: "N", S: "0"}
 				}
-				a, _ := parseDecimal(existing.S)
-				b, _ := parseDecimal(s.av.S)
-				existing.S = addDecimal(a, b, false).String()
+				existing.S = addNumbers(existing.S, s.av.S, false)
 			} else {
 				if existing == nil {
 					existing = &AV{T: s.attrType}
 				}
-				for _, v := range s.av.Set {
-					if !containsStr(existing.Set, v) {
-						existing.Set = append(existing.Set, v)
-					}
-				}
+				existing.Set = setAdd(existing.Set, s.av.Set)
 			}
 			if !had {
 				squash = addToParent(parent, last, existing, squash)
@@ -303,8 +290,53 @@ func addToParent(parent *AV, e pathElem, v *AV, squash []*AV) []*AV {
 	return squash
 }
 
+// addNumbers adds (or subtracts) two N values, which validation has already parsed once.
+func addNumbers(a, b string, subtract bool) string {
+	x, _ := parseDecimal(a)
+	y, _ := parseDecimal(b)
+	return addDecimal(x, y, subtract).String()
+}
+
+// setAdd appends to set the elements it lacks, in order (ADD on SS, NS or BS).
+func setAdd(set, elems []string) []string {
+	for _, v := range elems {
+		if !containsStr(set, v) {
+			set = append(set, v)
+		}
+	}
+	return set
+}
+
+// setRemove returns a new slice of set without elems (DELETE on SS, NS or BS).
+func setRemove(set, elems []string) []string {
+	kept := set[:0:0]
+	for _, v := range set {
+		if !containsStr(elems, v) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+const wrongOperandType = "An operand in the update expression has an incorrect data type"
+
+// resolveOperands resolves the operands of + - or list_append in order; each must be of type typ.
+func resolveOperands(args []*node, item Item, typ string) ([]*AV, string) {
+	ops := make([]*AV, len(args))
+	for i, arg := range args {
+		v, msg := resolveSetValue(arg, item)
+		if msg != "" {
+			return nil, msg
+		}
+		if v.T != typ {
+			return nil, wrongOperandType
+		}
+		ops[i] = v
+	}
+	return ops, ""
+}
+
 func resolveSetValue(n *node, item Item) (*AV, string) {
-	const wrongType = "An operand in the update expression has an incorrect data type"
 	var v *AV
 	switch n.op {
 	case "path":
@@ -312,23 +344,11 @@ func resolveSetValue(n *node, item Item) (*AV, string) {
 	case "value":
 		v = n.val
 	case "add", "subtract":
-		a, msg := resolveSetValue(n.args[0], item)
+		ops, msg := resolveOperands(n.args, item, "N")
 		if msg != "" {
 			return nil, msg
 		}
-		if a.T != "N" {
-			return nil, wrongType
-		}
-		b, msg := resolveSetValue(n.args[1], item)
-		if msg != "" {
-			return nil, msg
-		}
-		if b.T != "N" {
-			return nil, wrongType
-		}
-		x, _ := parseDecimal(a.S)
-		y, _ := parseDecimal(b.S)
-		v = &AV{T: "N", S: addDecimal(x, y, n.op == "subtract").String()}
+		v = &AV{T: "N", S: addNumbers(ops[0].S, ops[1].S, n.op == "subtract")}
 	case "function":
 		switch n.name {
 		case "if_not_exists":
@@ -337,23 +357,13 @@ func resolveSetValue(n *node, item Item) (*AV, string) {
 				return resolveSetValue(n.args[1], item)
 			}
 		case "list_append":
-			a, msg := resolveSetValue(n.args[0], item)
+			ops, msg := resolveOperands(n.args, item, "L")
 			if msg != "" {
 				return nil, msg
 			}
-			if a.T != "L" {
-				return nil, wrongType
-			}
-			b, msg := resolveSetValue(n.args[1], item)
-			if msg != "" {
-				return nil, msg
-			}
-			if b.T != "L" {
-				return nil, wrongType
-			}
-			l := make([]*AV, 0, len(a.L)+len(b.L))
-			l = append(l, a.L...)
-			l = append(l, b.L...)
+			l := make([]*AV, 0, len(ops[0].L)+len(ops[1].L))
+			l = append(l, ops[0].L...)
+			l = append(l, ops[1].L...)
 			return &AV{T: "L", L: l}, ""
 		}
 	}
@@ -385,9 +395,7 @@ func applyAttributeUpdates(updates []attributeUpdate, item Item) string {
 					cur = &AV{T: "N", S: "0"}
 					item[u.attr] = cur
 				}
-				a, _ := parseDecimal(cur.S)
-				b, _ := parseDecimal(u.value.S)
-				cur.S = addDecimal(a, b, false).String()
+				cur.S = addNumbers(cur.S, u.value.S, false)
 				continue
 			}
 			if cur != nil && cur.T != u.value.T {
@@ -401,11 +409,7 @@ func applyAttributeUpdates(updates []attributeUpdate, item Item) string {
 				cur.L = append(cur.L, u.value.clone().L...)
 				continue
 			}
-			for _, v := range u.value.Set {
-				if !containsStr(cur.Set, v) {
-					cur.Set = append(cur.Set, v)
-				}
-			}
+			cur.Set = setAdd(cur.Set, u.value.Set)
 		case "DELETE":
 			if u.value == nil {
 				delete(item, u.attr)
@@ -416,14 +420,8 @@ func applyAttributeUpdates(updates []attributeUpdate, item Item) string {
 				return "Type mismatch for attribute to update"
 			}
 			if cur != nil {
-				kept := cur.Set[:0:0]
-				for _, v := range cur.Set {
-					if !containsStr(u.value.Set, v) {
-						kept = append(kept, v)
-					}
-				}
-				cur.Set = kept
-				if len(kept) == 0 {
+				cur.Set = setRemove(cur.Set, u.value.Set)
+				if len(cur.Set) == 0 {
 					delete(item, u.attr)
 				}
 			}

@@ -288,34 +288,11 @@ func (p *parser) pathExpr() (docPath, bool) {
 		head = docPath{e}
 	} else if p.g == gCond {
 		p.pos = start
-		if p.lit("(") {
-			p.ws()
-			save := p.pos
-			if p.lit("(") {
-				p.ws()
-				if inner, ok := p.pathExpr(); ok {
-					p.ws()
-					if p.lit(")") {
-						p.ws()
-						if p.lit(")") {
-							p.setErr("parens", "The expression has redundant parentheses;")
-							head = inner
-						}
-					}
-				}
-			}
-			if head == nil {
-				p.pos = save
-				if inner, ok := p.pathExpr(); ok {
-					p.ws()
-					if p.lit(")") {
-						head = inner
-					}
-				}
-			}
-		}
-		if head == nil {
-			p.pos = start
+		if inner, ok := redundantParens(p, p.pathExpr); ok {
+			head = inner
+		} else if inner, ok := parens(p, p.pathExpr); ok {
+			head = inner
+		} else {
 			return nil, false
 		}
 	} else {
@@ -372,42 +349,26 @@ func (p *parser) pathExpr() (docPath, bool) {
 
 // ---- condition grammar ----
 
-func (p *parser) orExpr() (*node, bool) {
-	start := p.pos
-	x, ok := p.andExpr()
-	if !ok {
-		p.pos = start
-		return nil, false
-	}
-	save := p.pos
-	p.ws()
-	if p.keyword("OR") {
-		p.ws()
-		if y, ok := p.orExpr(); ok {
-			p.checkMisusedSize(x)
-			p.checkMisusedSize(y)
-			return &node{op: "or", args: []*node{x, y}}, true
-		}
-	}
-	p.pos = save
-	return x, true
-}
+func (p *parser) orExpr() (*node, bool) { return p.logical("OR", p.andExpr) }
 
-func (p *parser) andExpr() (*node, bool) {
+func (p *parser) andExpr() (*node, bool) { return p.logical("AND", p.notExpr) }
+
+// logical parses the right-associative chain operand [kw operand]... of AND or OR.
+func (p *parser) logical(kw string, operand func() (*node, bool)) (*node, bool) {
 	start := p.pos
-	x, ok := p.notExpr()
+	x, ok := operand()
 	if !ok {
 		p.pos = start
 		return nil, false
 	}
 	save := p.pos
 	p.ws()
-	if p.keyword("AND") {
+	if p.keyword(kw) {
 		p.ws()
-		if y, ok := p.andExpr(); ok {
+		if y, ok := p.logical(kw, operand); ok {
 			p.checkMisusedSize(x)
 			p.checkMisusedSize(y)
-			return &node{op: "and", args: []*node{x, y}}, true
+			return &node{op: strings.ToLower(kw), args: []*node{x, y}}, true
 		}
 	}
 	p.pos = save
@@ -429,50 +390,27 @@ func (p *parser) notExpr() (*node, bool) {
 
 func (p *parser) parensExpr() (*node, bool) {
 	start := p.pos
-	// "((" Or "))"
-	if p.lit("(") {
-		p.ws()
-		if p.lit("(") {
-			p.ws()
-			if x, ok := p.orExpr(); ok {
-				p.ws()
-				if p.lit(")") {
-					p.ws()
-					if p.lit(")") {
-						p.setErr("parens", "The expression has redundant parentheses;")
-						return x, true
-					}
-				}
-			}
-		}
+	if x, ok := redundantParens(p, p.orExpr); ok {
+		return x, true
 	}
-	p.pos = start
-	if p.lit("(") {
-		p.ws()
-		if p.lit("(") {
-			p.ws()
-			if x, ok := p.condition(); ok {
-				p.ws()
-				if p.lit(")") {
-					p.ws()
-					if p.lit(")") {
-						p.setErr("parens", "The expression has redundant parentheses;")
-						p.checkConditionErrors()
-						return x, true
-					}
-				}
-			}
-		}
+	if x, ok := redundantParens(p, p.condition); ok {
+		p.checkConditionErrors()
+		return x, true
 	}
-	p.pos = start
 	if x, ok := p.condition(); ok {
 		p.checkConditionErrors()
 		return x, true
 	}
 	p.pos = start
+	return parens(p, p.orExpr)
+}
+
+// parens parses "(" inner ")"; on failure it leaves the position where it was.
+func parens[T any](p *parser, inner func() (T, bool)) (T, bool) {
+	start := p.pos
 	if p.lit("(") {
 		p.ws()
-		if x, ok := p.orExpr(); ok {
+		if x, ok := inner(); ok {
 			p.ws()
 			if p.lit(")") {
 				return x, true
@@ -480,7 +418,17 @@ func (p *parser) parensExpr() (*node, bool) {
 		}
 	}
 	p.pos = start
-	return nil, false
+	var zero T
+	return zero, false
+}
+
+// redundantParens parses "((" inner "))", which the condition grammar accepts but reports.
+func redundantParens[T any](p *parser, inner func() (T, bool)) (T, bool) {
+	x, ok := parens(p, func() (T, bool) { return parens(p, inner) })
+	if ok {
+		p.setErr("parens", "The expression has redundant parentheses;")
+	}
+	return x, ok
 }
 
 func (p *parser) comparator() (string, bool) {
@@ -547,38 +495,22 @@ func (p *parser) condition() (*node, bool) {
 	return p.function()
 }
 
+// operandParens parses an operand, optionally in parentheses; only the condition grammar
+// accepts (and reports) redundant ones.
 func (p *parser) operandParens() (*node, bool) {
-	start := p.pos
-	if p.lit("(") {
-		p.ws()
-		if p.lit("(") {
-			p.ws()
-			if x, ok := p.operand(); ok {
-				p.ws()
-				if p.lit(")") {
-					p.ws()
-					if p.lit(")") {
-						p.setErr("parens", "The expression has redundant parentheses;")
-						return x, true
-					}
-				}
-			}
+	if p.g == gCond {
+		if x, ok := redundantParens(p, p.operand); ok {
+			return x, true
 		}
 	}
-	p.pos = start
-	if p.lit("(") {
-		p.ws()
-		if x, ok := p.operand(); ok {
-			p.ws()
-			if p.lit(")") {
-				return x, true
-			}
-		}
+	if x, ok := parens(p, p.operand); ok {
+		return x, true
 	}
-	p.pos = start
 	return p.operand()
 }
 
+// operand parses a function call, a :value or a document path; the condition grammar
+// resolves a path only here, once it is known to be an operand.
 func (p *parser) operand() (*node, bool) {
 	start := p.pos
 	if f, ok := p.function(); ok {
@@ -590,32 +522,39 @@ func (p *parser) operand() (*node, bool) {
 	}
 	p.pos = start
 	if path, ok := p.pathExpr(); ok {
-		return &node{op: "path", path: p.resolvePath(path)}, true
+		if p.g == gCond {
+			path = p.resolvePath(path)
+		}
+		return &node{op: "path", path: path}, true
 	}
 	p.pos = start
 	return nil, false
 }
 
 func (p *parser) argList() ([]*node, bool) {
-	x, ok := p.operandParens()
-	if !ok {
-		return nil, false
-	}
-	args := []*node{x}
+	args := commaList(p, p.operandParens)
+	return args, len(args) > 0
+}
+
+// commaList parses item {"," item}, stopping before the first item that does not parse.
+func commaList[T any](p *parser, item func() (T, bool)) []T {
+	var list []T
 	for {
 		save := p.pos
-		p.ws()
-		if !p.lit(",") {
-			p.pos = save
-			return args, true
+		if len(list) > 0 {
+			p.ws()
+			if !p.lit(",") {
+				p.pos = save
+				return list
+			}
+			p.ws()
 		}
-		p.ws()
-		y, ok := p.operandParens()
+		x, ok := item()
 		if !ok {
 			p.pos = save
-			return args, true
+			return list
 		}
-		args = append(args, y)
+		list = append(list, x)
 	}
 }
 
@@ -942,24 +881,7 @@ func (p *parser) section() ([]*updateSection, bool) {
 			continue
 		}
 		p.ws()
-		var list []*updateSection
-		for {
-			save := p.pos
-			if len(list) > 0 {
-				p.ws()
-				if !p.lit(",") {
-					p.pos = save
-					break
-				}
-				p.ws()
-			}
-			sec, ok := p.updateAction(kw)
-			if !ok {
-				p.pos = save
-				break
-			}
-			list = append(list, sec)
-		}
+		list := commaList(p, func() (*updateSection, bool) { return p.updateAction(kw) })
 		if len(list) == 0 {
 			continue
 		}
@@ -1011,17 +933,9 @@ func (p *parser) updateAction(kw string) (*updateSection, bool) {
 }
 
 func (p *parser) setValueParens() (*node, bool) {
-	start := p.pos
-	if p.lit("(") {
-		p.ws()
-		if v, ok := p.setValue(); ok {
-			p.ws()
-			if p.lit(")") {
-				return v, true
-			}
-		}
+	if v, ok := parens(p, p.setValue); ok {
+		return v, true
 	}
-	p.pos = start
 	return p.setValue()
 }
 
@@ -1029,7 +943,7 @@ func (p *parser) setValue() (*node, bool) {
 	start := p.pos
 	for _, op := range []string{"+", "-"} {
 		p.pos = start
-		x, ok := p.updOperandParens()
+		x, ok := p.operandParens()
 		if !ok {
 			break
 		}
@@ -1038,7 +952,7 @@ func (p *parser) setValue() (*node, bool) {
 			continue
 		}
 		p.ws()
-		y, ok := p.updOperandParens()
+		y, ok := p.operandParens()
 		if !ok {
 			continue
 		}
@@ -1049,84 +963,7 @@ func (p *parser) setValue() (*node, bool) {
 		return &node{op: name, args: []*node{x, y}, attrType: p.checkUpdateFunction(op, []*node{x, y})}, true
 	}
 	p.pos = start
-	return p.updOperandParens()
-}
-
-func (p *parser) updOperandParens() (*node, bool) {
-	start := p.pos
-	if p.lit("(") {
-		p.ws()
-		if x, ok := p.updOperand(); ok {
-			p.ws()
-			if p.lit(")") {
-				return x, true
-			}
-		}
-	}
-	p.pos = start
-	return p.updOperand()
-}
-
-func (p *parser) updOperand() (*node, bool) {
-	start := p.pos
-	if f, ok := p.updFunction(); ok {
-		return f, true
-	}
-	p.pos = start
-	if v, ok := p.attrValue(); ok {
-		return v, true
-	}
-	p.pos = start
-	if path, ok := p.pathExpr(); ok {
-		return &node{op: "path", path: path}, true
-	}
-	p.pos = start
-	return nil, false
-}
-
-func (p *parser) updFunction() (*node, bool) {
-	start := p.pos
-	if p.reservedAhead() || p.pos >= len(p.s) || !isIdentStart(p.s[p.pos]) {
-		p.fail()
-		return nil, false
-	}
-	for p.pos < len(p.s) && isIdentPart(p.s[p.pos]) {
-		p.pos++
-	}
-	name := p.s[start:p.pos]
-	p.ws()
-	if !p.lit("(") {
-		p.pos = start
-		return nil, false
-	}
-	p.ws()
-	x, ok := p.updOperandParens()
-	if !ok {
-		p.pos = start
-		return nil, false
-	}
-	args := []*node{x}
-	for {
-		save := p.pos
-		p.ws()
-		if !p.lit(",") {
-			p.pos = save
-			break
-		}
-		p.ws()
-		y, ok := p.updOperandParens()
-		if !ok {
-			p.pos = save
-			break
-		}
-		args = append(args, y)
-	}
-	p.ws()
-	if !p.lit(")") {
-		p.pos = start
-		return nil, false
-	}
-	return &node{op: "function", name: name, args: args, attrType: p.checkUpdateFunction(name, args)}, true
+	return p.operandParens()
 }
 
 func (p *parser) checkUpdateFunction(name string, args []*node) string {
@@ -1225,26 +1062,9 @@ func parseProjection(s string, ctx *exprCtx) (*projExpr, string) {
 	}
 	p := newParser(s, gProj, ctx)
 	p.ws()
-	var paths []docPath
-	for {
-		save := p.pos
-		if len(paths) > 0 {
-			p.ws()
-			if !p.lit(",") {
-				p.pos = save
-				break
-			}
-			p.ws()
-		}
-		path, ok := p.pathExpr()
-		if !ok {
-			p.pos = save
-			if len(paths) == 0 {
-				return nil, p.syntaxError()
-			}
-			break
-		}
-		paths = append(paths, path)
+	paths := commaList(p, p.pathExpr)
+	if len(paths) == 0 {
+		return nil, p.syntaxError()
 	}
 	p.ws()
 	if p.pos != len(p.s) {

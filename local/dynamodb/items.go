@@ -556,22 +556,50 @@ func (e *Engine) putItem(req *jval) (any, *apiError) {
 	if err := validateItem(item, t); err != nil {
 		return nil, err
 	}
+	return e.conditionalWrite(req, name, t, item, ex, expected, func(old Item) (Item, Item, *apiError) {
+		if rv == "ALL_OLD" {
+			return item, old, nil
+		}
+		return item, nil, nil
+	})
+}
+
+// conditionalWrite runs a PutItem, DeleteItem or UpdateItem under the table lock: it checks
+// the request's condition against the stored item, asks change for the new item (nil
+// deletes) and the Attributes to return, then stores the new item and answers.
+func (e *Engine) conditionalWrite(req *jval, name string, t *table, key Item, ex *parsedExprs, expected []legacyCondition, change func(old Item) (nw, attrs Item, err *apiError)) (any, *apiError) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	k := t.key(item)
+	k := t.key(key)
 	old := t.items.get(k)
 	if !checkConditional(ex, expected, jstr(req.get("ConditionalOperator")), old) {
 		return nil, conditionalFailed(old, jstr(req.get("ReturnValuesOnConditionCheckFailure")) == "ALL_OLD")
 	}
-	res := map[string]any{}
-	if old != nil && rv == "ALL_OLD" {
-		res["Attributes"] = old
+	nw, attrs, err := change(old)
+	if err != nil {
+		return nil, err
 	}
-	if c := writeCapacity(req, name, old, item); c != nil {
+	res := map[string]any{}
+	if attrs != nil {
+		res["Attributes"] = attrs
+	}
+	if c := writeCapacity(req, name, old, nw); c != nil {
 		res["ConsumedCapacity"] = c
 	}
-	e.write(t, k, old, item, false)
+	e.write(t, k, old, nw, false)
 	return res, nil
+}
+
+// keyedTable finds the named table and checks that key is a valid primary key for it.
+func (e *Engine) keyedTable(name string, key Item) (*table, *apiError) {
+	t, err := e.getTable(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateKey(key, len(key), t, t.keys); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // write stores (or, with nw nil, deletes) one item and emits its stream record. The table
@@ -599,20 +627,17 @@ func (e *Engine) getItem(req *jval) (any, *apiError) {
 	if msg != "" {
 		return nil, validationErr(msg)
 	}
-	atg := jstrs(req.get("AttributesToGet"))
-	if d := firstDuplicate(atg); d != "" {
-		return nil, validationErr("One or more parameter values were invalid: Duplicate value in attribute name: " + d)
+	atg, err := attributesToGet(req)
+	if err != nil {
+		return nil, err
 	}
 	ex, msg := validateExpressions(req)
 	if msg != "" {
 		return nil, validationErr(msg)
 	}
 	name := jstr(req.get("TableName"))
-	t, err := e.getTable(name)
+	t, err := e.keyedTable(name, key)
 	if err != nil {
-		return nil, err
-	}
-	if err := validateKey(key, len(key), t, t.keys); err != nil {
 		return nil, err
 	}
 	if ex.projection != nil {
@@ -647,6 +672,15 @@ func project(item Item, proj *projExpr, atg []string) Item {
 	return item
 }
 
+// attributesToGet reads the legacy AttributesToGet list, which may not name an attribute twice.
+func attributesToGet(req *jval) ([]string, *apiError) {
+	atg := jstrs(req.get("AttributesToGet"))
+	if d := firstDuplicate(atg); d != "" {
+		return nil, validationErr("One or more parameter values were invalid: Duplicate value in attribute name: " + d)
+	}
+	return atg, nil
+}
+
 func firstDuplicate(s []string) string {
 	seen := map[string]bool{}
 	for _, v := range s {
@@ -675,29 +709,16 @@ func (e *Engine) deleteItem(req *jval) (any, *apiError) {
 		return nil, validationErr(msg)
 	}
 	name := jstr(req.get("TableName"))
-	t, err := e.getTable(name)
+	t, err := e.keyedTable(name, key)
 	if err != nil {
 		return nil, err
 	}
-	if err := validateKey(key, len(key), t, t.keys); err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := t.key(key)
-	old := t.items.get(k)
-	if !checkConditional(ex, expected, jstr(req.get("ConditionalOperator")), old) {
-		return nil, conditionalFailed(old, jstr(req.get("ReturnValuesOnConditionCheckFailure")) == "ALL_OLD")
-	}
-	res := map[string]any{}
-	if old != nil && jstr(req.get("ReturnValues")) == "ALL_OLD" {
-		res["Attributes"] = old
-	}
-	if c := writeCapacity(req, name, old, nil); c != nil {
-		res["ConsumedCapacity"] = c
-	}
-	e.write(t, k, old, nil, false)
-	return res, nil
+	return e.conditionalWrite(req, name, t, key, ex, expected, func(old Item) (Item, Item, *apiError) {
+		if jstr(req.get("ReturnValues")) == "ALL_OLD" {
+			return nil, old, nil
+		}
+		return nil, nil, nil
+	})
 }
 
 func parseAttributeUpdates(req *jval) ([]attributeUpdate, string) {
@@ -750,36 +771,16 @@ func (e *Engine) updateItem(req *jval) (any, *apiError) {
 		return nil, validationErr(msg)
 	}
 	name := jstr(req.get("TableName"))
-	t, err := e.getTable(name)
+	t, err := e.keyedTable(name, key)
 	if err != nil {
-		return nil, err
-	}
-	if err := validateKey(key, len(key), t, t.keys); err != nil {
 		return nil, err
 	}
 	if err := validateUpdates(updates, ex.update, t); err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := t.key(key)
-	old := t.items.get(k)
-	if !checkConditional(ex, expected, jstr(req.get("ConditionalOperator")), old) {
-		return nil, conditionalFailed(old, jstr(req.get("ReturnValuesOnConditionCheckFailure")) == "ALL_OLD")
-	}
-	item, attrs, aerr := updatedItem(t, key, old, ex.update, updates, jstr(req.get("ReturnValues")))
-	if aerr != nil {
-		return nil, aerr
-	}
-	res := map[string]any{}
-	if attrs != nil {
-		res["Attributes"] = attrs
-	}
-	if c := writeCapacity(req, name, old, item); c != nil {
-		res["ConsumedCapacity"] = c
-	}
-	e.write(t, k, old, item, false)
-	return res, nil
+	return e.conditionalWrite(req, name, t, key, ex, expected, func(old Item) (Item, Item, *apiError) {
+		return updatedItem(t, key, old, ex.update, updates, jstr(req.get("ReturnValues")))
+	})
 }
 
 // updatedItem computes the new item for an update and the requested return attributes.

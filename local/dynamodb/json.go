@@ -81,6 +81,24 @@ func (p *jparser) ws() {
 	}
 }
 
+// next consumes what follows a member or element: a comma, or the closing byte of the object
+// or array, which closed reports.
+func (p *jparser) next(closing byte) (closed bool, err error) {
+	p.ws()
+	if p.pos >= len(p.data) {
+		return false, errBadJSON
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case closing:
+		p.pos++
+		return true, nil
+	}
+	return false, errBadJSON
+}
+
 func (p *jparser) value(depth int) (*jval, error) {
 	if depth > 200 || p.pos >= len(p.data) {
 		return nil, errBadJSON
@@ -123,19 +141,13 @@ func (p *jparser) value(depth int) (*jval, error) {
 			if !replaced {
 				v.obj = append(v.obj, jfield{key, val})
 			}
-			p.ws()
-			if p.pos >= len(p.data) {
-				return nil, errBadJSON
+			closed, err := p.next('}')
+			if err != nil {
+				return nil, err
 			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.data[p.pos] == '}' {
-				p.pos++
+			if closed {
 				return v, nil
 			}
-			return nil, errBadJSON
 		}
 	case c == '[':
 		p.pos++
@@ -152,19 +164,13 @@ func (p *jparser) value(depth int) (*jval, error) {
 				return nil, err
 			}
 			v.arr = append(v.arr, el)
-			p.ws()
-			if p.pos >= len(p.data) {
-				return nil, errBadJSON
+			closed, err := p.next(']')
+			if err != nil {
+				return nil, err
 			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.data[p.pos] == ']' {
-				p.pos++
+			if closed {
 				return v, nil
 			}
-			return nil, errBadJSON
 		}
 	case c == '"':
 		s, err := p.str()

@@ -42,16 +42,17 @@ func (e *Engine) describeTimeToLive(req *jval) (any, *apiError) {
 	return map[string]any{"TimeToLiveDescription": d}, nil
 }
 
-func (e *Engine) ttlLoop() {
+// every calls f at each interval until Close; start it with e.done.Add(1).
+func (e *Engine) every(interval time.Duration, f func()) {
 	defer e.done.Done()
-	tick := time.NewTicker(e.opts.TTLInterval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-e.stop:
 			return
 		case <-tick.C:
-			e.ExpireNow()
+			f()
 		}
 	}
 }

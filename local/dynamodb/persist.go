@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 )
 
 // Persistence: with Options.DataDir the engine keeps one JSON snapshot, DataDir/dynamodb.json.
@@ -53,20 +52,11 @@ var readOnly = map[string]bool{
 
 func (e *Engine) snapshotPath() string { return filepath.Join(e.opts.DataDir, "dynamodb.json") }
 
-func (e *Engine) snapshotLoop() {
-	defer e.done.Done()
-	tick := time.NewTicker(e.opts.SnapshotInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-e.stop:
-			return
-		case <-tick.C:
-			if e.changes.Load() != e.savedGen.Load() {
-				// A failed periodic save is retried on the next tick; Close reports the last one.
-				_ = e.save()
-			}
-		}
+// saveIfChanged is the periodic snapshot: a failed save is retried on the next tick, and Close
+// reports the last one.
+func (e *Engine) saveIfChanged() {
+	if e.changes.Load() != e.savedGen.Load() {
+		_ = e.save()
 	}
 }
 

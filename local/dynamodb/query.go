@@ -1,6 +1,8 @@
 package dynamodb
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -172,8 +174,12 @@ func (r *readReq) run(rng keyRange) map[string]any {
 	return res
 }
 
-// prepare resolves the index and the key names of LastEvaluatedKey.
-func (e *Engine) prepareRead(req *jval, t *table) (*readReq, []keyAttr, *apiError) {
+// prepareRead finds the table, resolves the index and the key names of LastEvaluatedKey.
+func (e *Engine) prepareRead(req *jval) (*readReq, []keyAttr, *apiError) {
+	t, err := e.getTable(jstr(req.get("TableName")))
+	if err != nil {
+		return nil, nil, err
+	}
 	r := &readReq{req: req, t: t}
 	keys := t.keys
 	for _, k := range t.keys {
@@ -239,9 +245,8 @@ func (e *Engine) query(req *jval) (any, *apiError) {
 	if msg := validateConditions(queryFilter); msg != "" {
 		return nil, validationErr(msg)
 	}
-	atg := jstrs(req.get("AttributesToGet"))
-	if d := firstDuplicate(atg); d != "" {
-		return nil, validationErr("One or more parameter values were invalid: Duplicate value in attribute name: " + d)
+	if _, err := attributesToGet(req); err != nil {
+		return nil, err
 	}
 	esk, msg := validateStartKey(req)
 	if msg != "" {
@@ -271,14 +276,11 @@ func (e *Engine) query(req *jval) (any, *apiError) {
 		return nil, validationErr("Conditions can be of length 1 or 2 only")
 	}
 
-	t, err := e.getTable(jstr(req.get("TableName")))
+	r, keys, err := e.prepareRead(req)
 	if err != nil {
 		return nil, err
 	}
-	r, keys, err := e.prepareRead(req, t)
-	if err != nil {
-		return nil, err
-	}
+	t := r.t
 	if esk != nil && len(esk) != len(r.startNames) {
 		return nil, validationErr("The provided starting key is invalid")
 	}
@@ -322,14 +324,8 @@ func (e *Engine) query(req *jval) (any, *apiError) {
 		rangeCond = condFor(keyConds, keys[1].name)
 	}
 	if esk != nil {
-		tsk := Item{}
-		for _, k := range t.keys {
-			if v := esk[k.name]; v != nil {
-				tsk[k.name] = v
-			}
-		}
-		if err := validateKey(tsk, len(tsk), t, t.keys); err != nil {
-			return nil, validationErr("The provided starting key is invalid: " + err.msg)
+		if err := validateStartTableKey(esk, t); err != nil {
+			return nil, err
 		}
 		if rangeCond == nil {
 			if !equalAV(esk[keys[0].name], hashVal) {
@@ -424,9 +420,8 @@ func (e *Engine) scan(req *jval) (any, *apiError) {
 	if msg := validateExpressionParams(req, []string{"ProjectionExpression", "FilterExpression"}, []string{"AttributesToGet", "ScanFilter", "ConditionalOperator"}); msg != "" {
 		return nil, validationErr(msg)
 	}
-	atg := jstrs(req.get("AttributesToGet"))
-	if d := firstDuplicate(atg); d != "" {
-		return nil, validationErr("One or more parameter values were invalid: Duplicate value in attribute name: " + d)
+	if _, err := attributesToGet(req); err != nil {
+		return nil, err
 	}
 	scanFilter, msg := parseConditionMap(req.get("ScanFilter"))
 	if msg != "" {
@@ -455,14 +450,11 @@ func (e *Engine) scan(req *jval) (any, *apiError) {
 	if msg != "" {
 		return nil, validationErr(msg)
 	}
-	t, err := e.getTable(jstr(req.get("TableName")))
+	r, keys, err := e.prepareRead(req)
 	if err != nil {
 		return nil, err
 	}
-	r, keys, err := e.prepareRead(req, t)
-	if err != nil {
-		return nil, err
-	}
+	t := r.t
 	if esk != nil && len(esk) != len(r.startNames) {
 		if r.ix != nil {
 			return nil, validationErr("The provided starting key is invalid")
@@ -483,14 +475,8 @@ func (e *Engine) scan(req *jval) (any, *apiError) {
 		return nil, validationErr("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index " + r.ix.name + " because its projection type is not ALL")
 	}
 	if esk != nil {
-		tsk := Item{}
-		for _, k := range t.keys {
-			if v := esk[k.name]; v != nil {
-				tsk[k.name] = v
-			}
-		}
-		if err := validateKey(tsk, len(tsk), t, t.keys); err != nil {
-			return nil, validationErr("The provided starting key is invalid: " + err.msg)
+		if err := validateStartTableKey(esk, t); err != nil {
+			return nil, err
 		}
 	}
 	var rng keyRange
@@ -527,6 +513,20 @@ func (e *Engine) scan(req *jval) (any, *apiError) {
 	return r.run(rng), nil
 }
 
+// validateStartTableKey checks the table's own key attributes within an ExclusiveStartKey.
+func validateStartTableKey(esk Item, t *table) *apiError {
+	tsk := Item{}
+	for _, k := range t.keys {
+		if v := esk[k.name]; v != nil {
+			tsk[k.name] = v
+		}
+	}
+	if err := validateKey(tsk, len(tsk), t, t.keys); err != nil {
+		return validationErr("The provided starting key is invalid: " + err.msg)
+	}
+	return nil
+}
+
 func hex3(n int) string {
 	s := "00" + strconv.FormatInt(int64(n), 16)
 	return s[len(s)-3:]
@@ -550,9 +550,9 @@ func (e *Engine) batchGetItem(req *jval) (any, *apiError) {
 		if msg := validateExpressionParams(td, []string{"ProjectionExpression"}, []string{"AttributesToGet"}); msg != "" {
 			return nil, validationErr(msg)
 		}
-		atg := jstrs(td.get("AttributesToGet"))
-		if d := firstDuplicate(atg); d != "" {
-			return nil, validationErr("One or more parameter values were invalid: Duplicate value in attribute name: " + d)
+		atg, err := attributesToGet(td)
+		if err != nil {
+			return nil, err
 		}
 		ex, msg := validateExpressions(td)
 		if msg != "" {
@@ -651,17 +651,11 @@ func (e *Engine) batchGetItem(req *jval) (any, *apiError) {
 	return res, nil
 }
 
-func sortedKeys(it Item) []string {
-	ks := make([]string, 0, len(it))
-	for k := range it {
-		ks = append(ks, k)
-	}
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
-		}
-	}
-	return ks
+// sortedKeys returns m's keys in order; never nil, so an empty result encodes as [].
+func sortedKeys[V any](m map[string]V) []string {
+	keys := slices.AppendSeq(make([]string, 0, len(m)), maps.Keys(m))
+	slices.Sort(keys)
+	return keys
 }
 
 func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {

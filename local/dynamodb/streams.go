@@ -269,25 +269,12 @@ func (e *Engine) streams() []*stream {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	var out []*stream
-	for _, n := range sortedTableNames(e.tables) {
+	for _, n := range sortedKeys(e.tables) {
 		if s := e.tables[n].stream; s != nil {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func sortedTableNames(m map[string]*table) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && names[j] < names[j-1]; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
-	return names
 }
 
 func (e *Engine) findStream(arn string) *stream {

@@ -234,11 +234,8 @@ func (e *Engine) transactGetItems(req *jval) (any, *apiError) {
 		if msg != "" {
 			return nil, validationErr(msg)
 		}
-		t, err := e.getTable(jstr(body.get("TableName")))
+		t, err := e.keyedTable(jstr(body.get("TableName")), key)
 		if err != nil {
-			return nil, err
-		}
-		if err := validateKey(key, len(key), t, t.keys); err != nil {
 			return nil, err
 		}
 		gets = append(gets, get{t, key, ex})
