@@ -1,4 +1,4 @@
-// Package dynamodb is Microshop's embedded DynamoDB engine: an http.Handler that speaks the
+// Package dynamodb is the local runtime's embedded DynamoDB engine: an http.Handler that speaks the
 // DynamoDB JSON 1.0 protocol (X-Amz-Target: DynamoDB_20120810.<Op>) and the DynamoDB Streams
 // API, with transactions, streams and TTL, for the local runtime and tests. Behaviour and
 // error messages follow DynamoDB; dynalite is the reference it is tested against.

@@ -364,6 +364,15 @@ func (h *Handler) invoke(ctx context.Context, req *request) (*lambda.Result, err
 	return res, err
 }
 
+// InvokeAsync queues an asynchronous invocation of fn (the Invoker's name) with Lambda's
+// retries, as an Invoke with InvocationType Event does, for AWS services that invoke functions
+// asynchronously (EventBridge, S3, SNS). It returns the request ID, or an error when the
+// invocation cannot be queued (the runtime is shutting down).
+func (h *Handler) InvokeAsync(fn string, payload []byte) (string, error) {
+	reqID := newRequestID()
+	return reqID, h.startAsync(reqID, &request{name: fn, fn: fn, invocationType: Event, payload: payload})
+}
+
 // startAsync runs req in the background with Lambda's retries.
 func (h *Handler) startAsync(reqID string, req *request) error {
 	h.mu.Lock()

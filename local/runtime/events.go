@@ -75,12 +75,6 @@ func resourcesOfType(m *template.Model, typ string) []string {
 // rules, and starts the event source mappings from queues to functions.
 func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	idx, err := rt.indexARNs()
-	if err != nil {
-		return err
-	}
-	rt.arns = idx
-
 	rt.sqs = sqs.New(sqs.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
 	gw.Handle(edge.SQS, rt.sqs)
 	if err := rt.createQueues(); err != nil {
@@ -235,12 +229,17 @@ func busName(v string) string {
 	return v
 }
 
-// deliverTo returns how a rule target receives an event: a function is invoked (an error it
-// returns fails the delivery, so the rule's retry policy and then the target's DLQ apply), a
-// queue is sent the event.
+// deliverTo returns how a rule target receives an event. A function is invoked
+// asynchronously, as EventBridge does: delivery succeeds once Lambda accepts the event, and
+// function errors go through Lambda's own retries, then the function's DLQ or on-failure
+// destination; the rule's retry policy and DLQ cover events Lambda does not accept. A queue is
+// sent the event.
 func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte) error, error) {
 	if name, ok := rt.arns.function(arn); ok {
-		return func(ctx context.Context, payload []byte) error { return rt.invokeForEvent(ctx, name, payload) }, nil
+		return func(_ context.Context, payload []byte) error {
+			_, err := rt.lambdaAPI.InvokeAsync(name, payload)
+			return err
+		}, nil
 	}
 	if name, ok := rt.arns.queues[arn]; ok {
 		return func(_ context.Context, payload []byte) error {
@@ -253,18 +252,6 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 		}, nil
 	}
 	return nil, fmt.Errorf("target %s is neither a function nor a queue of the template", arn)
-}
-
-// invokeForEvent runs a function for an event source; a function error is an error.
-func (rt *Runtime) invokeForEvent(ctx context.Context, name string, payload []byte) error {
-	res, err := rt.manager.Invoke(ctx, name, payload)
-	if err != nil {
-		return err
-	}
-	if res.Error != nil {
-		return res.Error
-	}
-	return nil
 }
 
 // deadLetter sends an event whose delivery was given up to the target's DLQ queue, with the

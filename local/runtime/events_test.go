@@ -114,7 +114,10 @@ func TestEventBridgeRuleDeliversToQueueAndFunction(t *testing.T) {
 	}
 }
 
-func TestEventBridgeTargetFailuresLandInTheRuleDLQ(t *testing.T) {
+// A function target is invoked asynchronously: a function error goes through Lambda's two
+// retries and then to the function's dead-letter queue (the rule's DLQ is for events Lambda
+// does not accept).
+func TestEventBridgeFunctionTargetFailuresReachTheFunctionDLQ(t *testing.T) {
 	rt, _ := startEvents(t)
 	eb := sdk.EventBridge(rt.EdgeURL())
 	_, err := eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
@@ -124,10 +127,32 @@ func TestEventBridgeTargetFailuresLandInTheRuleDLQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := receiveOne(t, rt, "rule-dlq", 10*time.Second)
-	if !strings.Contains(body, "poison-1") {
-		t.Errorf("rule DLQ message = %s, want the failed event", body)
+	body := receiveOne(t, rt, "sink-dlq", 15*time.Second)
+	if body != `{"placed": "poison-1"}` {
+		t.Errorf("function DLQ message = %s, want the transformed event the function failed on", body)
 	}
+	sunk(t, rt, containing(`{"placed": "poison-1"}`, 3)) // the first attempt and two retries
+	if n := len(receiveAll(t, rt, "rule-dlq")); n != 0 {
+		t.Errorf("the rule DLQ got %d messages for an event Lambda accepted", n)
+	}
+}
+
+func receiveAll(t *testing.T, rt *runtime.Runtime, queue string) []string {
+	t.Helper()
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: url.QueueUrl, MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range out.Messages {
+		bodies = append(bodies, aws.ToString(m.Body))
+	}
+	return bodies
 }
 
 func receiveOne(t *testing.T, rt *runtime.Runtime, queue string, within time.Duration) string {
@@ -207,6 +232,9 @@ func TestJWTAuthorizer(t *testing.T) {
 		{"garbage token", "/me", "not-a-jwt", 401, `{"message":"Unauthorized"}`},
 		{"valid token", "/me", user, 200, `"sub":"alice"`},
 		{"groups reach the function", "/me", user, 200, `"cognito:groups":"[admin]"`},
+		{"expired token", "/me", token("--user", "alice", "--ttl", "-1m"), 401, `{"message":"Unauthorized"}`},
+		{"another issuer", "/me", token("--user", "alice", "--issuer", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"), 401, `{"message":"Unauthorized"}`},
+		{"another app client", "/me", token("--user", "alice", "--client-id", "someone-else"), 401, `{"message":"Unauthorized"}`},
 		{"missing scope", "/admin", user, 403, `{"message":"Forbidden"}`},
 		{"scope present", "/admin", token("--user", "bob", "--scopes", "shop/admin"), 200, `"scopes":["shop/admin"]`},
 	}
@@ -235,6 +263,16 @@ func TestLambdaInvokeAPI(t *testing.T) {
 	tail, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
 	if err != nil || !strings.HasPrefix(string(tail), "START RequestId: ") || !strings.Contains(string(tail), "REPORT RequestId: ") {
 		t.Errorf("log tail = %q (%v), want START ... REPORT", tail, err)
+	}
+	// An Event invocation is accepted at once; its failures retry, then reach the function's DLQ.
+	async, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{
+		FunctionName: aws.String("sink"), InvocationType: lambdatypes.InvocationTypeEvent, Payload: []byte(`{"poison":"async"}`),
+	})
+	if err != nil || async.StatusCode != 202 {
+		t.Fatalf("Event invoke: %v %+v", err, async)
+	}
+	if body := receiveOne(t, rt, "sink-dlq", 15*time.Second); body != `{"poison":"async"}` {
+		t.Errorf("DLQ message = %s", body)
 	}
 	out, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbridge"
 	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sqs"
 	"github.com/microshop/microshop/local/template"
@@ -87,19 +88,21 @@ type Timings struct {
 
 // Runtime is a running local stack.
 type Runtime struct {
-	model    *template.Model
-	ddb      *dynamodb.Engine
-	sqs      *sqs.Service
-	events   *eventbridge.Service
-	arns     *arnIndex
-	manager  *lambda.Manager
-	edgeURL  string
-	apiURLs  []string
-	servers  []*http.Server
-	closers  []func() error
-	timings  Timings
-	closeErr error
-	once     sync.Once
+	model     *template.Model
+	ddb       *dynamodb.Engine
+	sqs       *sqs.Service
+	events    *eventbridge.Service
+	arns      *arnIndex
+	async     map[string]asyncTarget // function name → where failed async invocations go
+	lambdaAPI *lambdaapi.Handler
+	manager   *lambda.Manager
+	edgeURL   string
+	apiURLs   []string
+	servers   []*http.Server
+	closers   []func() error
+	timings   Timings
+	closeErr  error
+	once      sync.Once
 }
 
 // Start runs the template's stack locally. Close stops everything it started.
@@ -190,10 +193,16 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 
-	if err := rt.startEvents(gw, logw); err != nil {
+	if rt.arns, err = rt.indexARNs(); err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	if rt.async, err = rt.asyncTargets(); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt.startLambdaAPI(gw, logw)
+	if err := rt.startEvents(gw, logw); err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
 		keyDir = DefaultKeyDir(root)

@@ -58,9 +58,6 @@ func writeFile(t *testing.T, path, content string) {
 
 func startHarness(t *testing.T, debounce time.Duration) *harness {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds Go programs")
-	}
 	root := t.TempDir()
 	for name, content := range moduleFiles {
 		writeFile(t, filepath.Join(root, name), content)
@@ -334,9 +331,6 @@ func TestCloseWithoutStart(t *testing.T) {
 }
 
 func TestBuilderVersionsAndPrunes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds Go programs")
-	}
 	root := t.TempDir()
 	for name, content := range moduleFiles {
 		writeFile(t, filepath.Join(root, name), content)

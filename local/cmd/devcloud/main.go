@@ -24,6 +24,7 @@ import (
 
 	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/template"
 )
 
 func main() {
@@ -92,8 +93,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
-	if u := rt.APIURL(); u != "" {
-		fmt.Fprintf(stdout, "  try:  curl -s %s/products?limit=3\n", u)
+	if len(rt.APIURLs()) > 0 {
+		if path := sampleGET(rt.Model().APIs[0]); path != "" {
+			fmt.Fprintf(stdout, "  try:  curl -s %s%s\n", rt.APIURL(), path)
+		}
 	}
 	fmt.Fprintln(stdout, "  Ctrl-C stops everything.")
 
@@ -180,6 +183,16 @@ func templatePath(path string) (string, error) {
 		return "", fmt.Errorf("give --template: found %d templates in cdk.out (run `make synth` first)", len(matches))
 	}
 	return matches[0], nil
+}
+
+// sampleGET is the path of the API's first GET route without parameters, for the banner.
+func sampleGET(api *template.HTTPAPI) string {
+	for _, r := range api.Routes {
+		if r.Method == "GET" && !strings.Contains(r.Path, "{") {
+			return r.Path
+		}
+	}
+	return ""
 }
 
 func round(d time.Duration) string {

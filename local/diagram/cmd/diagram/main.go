@@ -1,7 +1,7 @@
 // Command diagram draws the stack of a synthesized template as a Mermaid flowchart and keeps
 // the copy in a Markdown file current:
 //
-//	go run ./local/diagram/cmd/diagram --template cdk.out/Microshop.template.json --readme README.md
+//	go run ./local/diagram/cmd/diagram --template cdk.out/MyStack.template.json --readme README.md
 //
 // rewrites the block between <!-- diagram:start --> and <!-- diagram:end --> in README.md;
 // with --check it changes nothing and exits 1 when the block is stale. Without --readme it
@@ -28,11 +28,14 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("diagram", flag.ContinueOnError)
-	tpl := fs.String("template", "cdk.out/Microshop.template.json", "synthesized CloudFormation template")
+	tpl := fs.String("template", "", "synthesized CloudFormation template (required)")
 	readme := fs.String("readme", "", "Markdown file whose diagram block to rewrite; empty prints the chart")
 	check := fs.Bool("check", false, "only check that the Markdown file's block is current")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *tpl == "" {
+		return errors.New("--template is required")
 	}
 	m, err := template.Load(*tpl, template.Options{})
 	if err != nil {

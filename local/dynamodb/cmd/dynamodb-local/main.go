@@ -1,4 +1,4 @@
-// Command dynamodb-local serves Microshop's embedded DynamoDB engine on its own port.
+// Command dynamodb-local serves the local runtime's embedded DynamoDB engine on its own port.
 //
 //	dynamodb-local --addr 127.0.0.1:8000 [--data-dir DIR [--snapshot-interval 1s]]
 package main

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// devcloud invoke runs one function once with a sample event and prints its result, like
+// `sam local invoke`.
+func TestInvokePrintsTheResult(t *testing.T) {
+	event := filepath.Join("..", "..", "..", "events", "sqs", "batch.json")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"invoke",
+		"--template", filepath.Join("..", "..", "runtime", "testdata", "Echo.template.json"),
+		"--event", event, "echo"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("invoke: %v\n%s", err, stderr.String())
+	}
+	want, err := os.ReadFile(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w, g any
+	_ = json.Unmarshal(want, &w)
+	if err := json.Unmarshal(stdout.Bytes(), &g); err != nil {
+		t.Fatalf("stdout is not the function's JSON result: %q", stdout.String())
+	}
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("result (-event +printed):\n%s", diff)
+	}
+	if !strings.Contains(stderr.String(), "REPORT RequestId:") {
+		t.Errorf("no REPORT line in the logs:\n%s", stderr.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{},
+		{"frobnicate"},
+		{"invoke", "--template", filepath.Join("..", "..", "runtime", "testdata", "Echo.template.json")},
+		{"token"},
+	}
+	for _, args := range tests {
+		if err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("devcloud %v succeeded, want a usage error", args)
+		}
+	}
+}
+
+func TestTokenPrintsAJWT(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "--dir", t.TempDir(), "--user", "alice", "--groups", "admin", "--issuer", "https://issuer.example", "--client-id", "app"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if parts := strings.Split(strings.TrimSpace(out.String()), "."); len(parts) != 3 {
+		t.Errorf("token = %q, want a JWT", out.String())
+	}
+}

@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/sqs"
+)
+
+// asyncTarget is where a function's failed asynchronous invocations go: an on-failure
+// destination (AWS::Lambda::EventInvokeConfig) receives Lambda's invocation record, a
+// dead-letter queue (the function's DeadLetterConfig) the event itself.
+type asyncTarget struct {
+	onFailure string // queue name
+	dlq       string // queue name
+}
+
+// asyncTargets reads each function's DeadLetterConfig and EventInvokeConfig; only queues of
+// the template are served as targets.
+func (rt *Runtime) asyncTargets() (map[string]asyncTarget, error) {
+	out := map[string]asyncTarget{}
+	for _, fn := range rt.model.Functions {
+		arn, err := rt.model.Property(fn.LogicalID, "DeadLetterConfig", "TargetArn")
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := arn.(string); ok && s != "" {
+			q, ok := rt.arns.queues[s]
+			if !ok {
+				return nil, fmt.Errorf("function %s: dead-letter target %s is not a queue of the template", fn.LogicalID, s)
+			}
+			t := out[fn.Name]
+			t.dlq = q
+			out[fn.Name] = t
+		}
+	}
+	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventInvokeConfig") {
+		var p struct {
+			FunctionName      string `json:"FunctionName"`
+			DestinationConfig *struct {
+				OnFailure *struct {
+					Destination string `json:"Destination"`
+				} `json:"OnFailure"`
+			} `json:"DestinationConfig"`
+		}
+		if err := decodeProperties(rt.model, id, &p); err != nil {
+			return nil, err
+		}
+		fn, ok := rt.arns.function(p.FunctionName)
+		if !ok || p.DestinationConfig == nil || p.DestinationConfig.OnFailure == nil {
+			continue
+		}
+		q, ok := rt.arns.queues[p.DestinationConfig.OnFailure.Destination]
+		if !ok {
+			return nil, fmt.Errorf("%s: on-failure destination %s is not a queue of the template", id, p.DestinationConfig.OnFailure.Destination)
+		}
+		t := out[fn]
+		t.onFailure = q
+		out[fn] = t
+	}
+	return out, nil
+}
+
+// asyncFailed hands an asynchronous invocation that failed its last attempt to the
+// function's on-failure destination or DLQ. Without either it has been logged already.
+func (rt *Runtime) asyncFailed(logw io.Writer) func(lambdaapi.AsyncFailure) {
+	return func(f lambdaapi.AsyncFailure) {
+		t := rt.async[f.Function]
+		var err error
+		switch {
+		case t.onFailure != "":
+			_, err = rt.sqs.Send(t.onFailure, sqs.SendInput{Body: string(rt.invocationRecord(f))})
+		case t.dlq != "":
+			code, msg := "Unhandled", ""
+			if f.Result != nil && f.Result.Error != nil {
+				msg = f.Result.Error.Message
+			} else if f.Err != nil {
+				code, msg = "ServiceException", f.Err.Error()
+			}
+			_, err = rt.sqs.Send(t.dlq, sqs.SendInput{Body: string(f.Payload), Attributes: map[string]sqs.MessageAttribute{
+				"RequestID":    {DataType: "String", StringValue: f.RequestID},
+				"ErrorCode":    {DataType: "String", StringValue: code},
+				"ErrorMessage": {DataType: "String", StringValue: msg},
+			}})
+		default:
+			return
+		}
+		if err != nil {
+			fmt.Fprintf(logw, "devcloud: failed event of %s could not be sent to its destination: %v; payload %s\n", f.Function, err, f.Payload)
+		}
+	}
+}
+
+// invocationRecord is Lambda's on-failure destination record for an asynchronous invocation.
+func (rt *Runtime) invocationRecord(f lambdaapi.AsyncFailure) []byte {
+	var arn string
+	if fn, err := rt.Lookup(f.Function); err == nil {
+		arn = fn.ARN + ":$LATEST"
+	}
+	rec := map[string]any{
+		"version":   "1.0",
+		"timestamp": time.Now().UTC().Format(time.RFC3339Nano),
+		"requestContext": map[string]any{
+			"requestId": f.RequestID, "functionArn": arn,
+			"condition": "RetriesExhausted", "approximateInvokeCount": f.Attempts,
+		},
+		"requestPayload": json.RawMessage(f.Payload),
+	}
+	if r := f.Result; r != nil && r.Error != nil {
+		rec["responseContext"] = map[string]any{"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+		rec["responsePayload"] = json.RawMessage(r.Payload)
+	}
+	b, _ := json.Marshal(rec)
+	return b
+}
