@@ -12,7 +12,7 @@ import (
 // Queue attribute defaults and limits, as documented for CreateQueue.
 const (
 	defaultVisibilityTimeout = 30
-	defaultMaximumMessage    = 262144
+	defaultMaximumMessage    = 1048576 // 1 MiB since August 2025
 	defaultRetention         = 345600
 	maxVisibilityTimeout     = 43200
 	maxDelaySeconds          = 900
