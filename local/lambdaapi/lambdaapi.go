@@ -8,8 +8,8 @@
 //
 //   - FunctionName is a name, a name with a qualifier (f:$LATEST), a partial ARN
 //     (123456789012:function:f) or an ARN, checked against Lambda's pattern (else 400
-//     ValidationException). The region and account of an ARN are not compared with the
-//     local ones (chosen). Only the $LATEST qualifier exists locally (versions and aliases
+//     ValidationException). An ARN of another region or account names no local function
+//     (404). Only the $LATEST qualifier exists locally (versions and aliases
 //     are not published): another one, in the name or in ?Qualifier=, is 404; the two
 //     disagreeing is 400 InvalidParameterValueException.
 //   - An unknown function is 404 ResourceNotFoundException, "Function not found: <ARN>".
@@ -82,6 +82,8 @@ var functionNamePattern = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([
 
 // Submatch indexes in functionNamePattern.
 const (
+	regionGroup    = 3
+	accountGroup   = 8
 	nameGroup      = 10
 	qualifierGroup = 12
 )
@@ -296,6 +298,10 @@ func (h *Handler) parse(r *http.Request) (*request, error) {
 		return nil, validation(fullName, "functionName", "Member must satisfy regular expression pattern: "+functionNamePattern.String())
 	}
 	name, qualifier := m[nameGroup], m[qualifierGroup]
+	if region, account := strings.TrimSuffix(m[regionGroup], ":"), strings.TrimSuffix(m[accountGroup], ":"); (region != "" && region != h.opts.Region) || (account != "" && account != h.opts.AccountID) {
+		// A function of another region or account is not one of ours.
+		return nil, h.notFound(name, "")
+	}
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		if qualifier != "" && q != qualifier {
 			return nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier."}

@@ -32,7 +32,7 @@ func TestInvokeNames(t *testing.T) {
 		{"Qualifier parameter", prefix + "orders/invocations?Qualifier=%24LATEST"},
 		{"ARN", prefix + "arn:aws:lambda:us-east-1:000000000000:function:orders/invocations"},
 		{"ARN, encoded", prefix + url.PathEscape("arn:aws:lambda:us-east-1:000000000000:function:orders") + "/invocations"},
-		{"qualified ARN", prefix + "arn:aws:lambda:eu-west-1:123456789012:function:orders:$LATEST/invocations"},
+		{"qualified ARN", prefix + "arn:aws:lambda:us-east-1:000000000000:function:orders:$LATEST/invocations"},
 		{"partial ARN", prefix + "000000000000:function:orders/invocations"},
 	}
 	for _, tt := range tests {
@@ -81,6 +81,9 @@ func TestInvokeErrors(t *testing.T) {
 	}{
 		{"unknown function", nil, "POST", prefix + "nope/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"unknown to the invoker", failing(fmt.Errorf("%w: orders", lambda.ErrUnknownFunction)), "POST", prefix + "orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
+		{"ARN of another region", nil, "POST", prefix + "arn:aws:lambda:eu-west-1:000000000000:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
+		{"ARN of another account", nil, "POST", prefix + "arn:aws:lambda:us-east-1:111111111111:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
+		{"partial ARN of another account", nil, "POST", prefix + "111111111111:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"version qualifier", nil, "POST", prefix + "orders:1/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"alias parameter", nil, "POST", prefix + "orders/invocations?Qualifier=live", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"qualifiers disagree", nil, "POST", prefix + "orders:$LATEST/invocations?Qualifier=live", nil, "{}", 400, "InvalidParameterValueException", "User"},
