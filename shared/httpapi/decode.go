@@ -22,8 +22,11 @@ const MaxBodyBytes = 1 << 20
 //   - UnsupportedMediaType if a Content-Type is given and is not application/json (parameters
 //     such as charset are allowed; a missing Content-Type is accepted as JSON);
 //   - TooLarge if the body exceeds MaxBodyBytes;
-//   - Invalid if the body is empty, malformed, not an object, followed by more data, has a field
-//     v does not have, or has a value of the wrong type; the message names the field.
+//   - Invalid if the body is empty, malformed, not an object, followed by more data, not valid
+//     UTF-8, has a key that is not exactly the JSON name of one of v's fields (at any depth;
+//     encoding/json alone would match "NAME" to "name"), has a key twice in one object
+//     (encoding/json alone would keep the last), or has a value of the wrong type; the
+//     message names the field, with its path for nested ones ("price.amount").
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mediaType, _, err := mime.ParseMediaType(ct)
@@ -49,6 +52,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return errNotObject
 	}
 
+	if err := checkKeys(raw, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	strict := json.NewDecoder(bytes.NewReader(raw))
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(v); err != nil {

@@ -52,7 +52,22 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "trailing object", body: `{}{}`, wantCode: fault.Invalid, wantMessage: "request body must hold a single JSON object and nothing after it"},
 		{name: "trailing garbage", body: `{} x`, wantCode: fault.Invalid, wantMessage: "request body must hold a single JSON object and nothing after it"},
 		{name: "unknown field", body: `{"name":"Mug","colour":"red"}`, wantCode: fault.Invalid, wantMessage: `unknown field "colour"`},
-		{name: "unknown nested field", body: `{"price":{"amount":1,"cents":2}}`, wantCode: fault.Invalid, wantMessage: `unknown field "cents"`},
+		{name: "unknown nested field", body: `{"price":{"amount":1,"cents":2}}`, wantCode: fault.Invalid, wantMessage: `unknown field "price.cents"`},
+		{name: "upper-case field", body: `{"Name":"Mug"}`, wantCode: fault.Invalid, wantMessage: `unknown field "Name" (field names are case-sensitive: did you mean "name"?)`},
+		{name: "shouting field", body: `{"name":"Mug","TAGS":["a"]}`, wantCode: fault.Invalid, wantMessage: `unknown field "TAGS" (field names are case-sensitive: did you mean "tags"?)`},
+		{name: "case variant nested field", body: `{"price":{"Amount":1}}`, wantCode: fault.Invalid, wantMessage: `unknown field "price.Amount" (field names are case-sensitive: did you mean "amount"?)`},
+		{name: "Go field name", body: `{"Price":{"amount":1}}`, wantCode: fault.Invalid, wantMessage: `unknown field "Price" (field names are case-sensitive: did you mean "price"?)`},
+		{name: "unknown field in an array of objects", body: `{"tags":[{"x":1}]}`, wantCode: fault.Invalid, wantMessage: "tags must be a string"},
+		{name: "duplicate field", body: `{"name":"Mug","name":"Cup"}`, wantCode: fault.Invalid, wantMessage: `duplicate field "name"`},
+		{name: "duplicate nested field", body: `{"price":{"amount":1,"amount":2}}`, wantCode: fault.Invalid, wantMessage: `duplicate field "price.amount"`},
+		{name: "duplicate object", body: `{"price":{"amount":1},"price":null}`, wantCode: fault.Invalid, wantMessage: `duplicate field "price"`},
+		{name: "duplicate key inside a value of the wrong type", body: `{"name":{"a":1,"a":2}}`, wantCode: fault.Invalid, wantMessage: `duplicate field "name.a"`},
+		{name: "invalid UTF-8 value", body: "{\"name\":\"M\xffg\"}", wantCode: fault.Invalid, wantMessage: "name must be valid UTF-8"},
+		{name: "invalid UTF-8 nested value", body: "{\"price\":{\"currency\":\"\xc3(\"}}", wantCode: fault.Invalid, wantMessage: "price.currency must be valid UTF-8"},
+		{name: "invalid UTF-8 tag", body: "{\"tags\":[\"a\",\"\xed\xa0\x80\"]}", wantCode: fault.Invalid, wantMessage: "tags[1] must be valid UTF-8"},
+		{name: "invalid UTF-8 key", body: "{\"n\xffme\":\"Mug\"}", wantCode: fault.Invalid, wantMessage: "a field name in the request body must be valid UTF-8"},
+		{name: "escaped control characters pass", body: `{"name":"M\u0000g\n"}`, want: input{Name: "M\x00g\n"}},
+		{name: "escaped surrogate pair", body: `{"name":"\ud83d\ude00"}`, want: input{Name: "😀"}},
 		{name: "fractional amount", body: `{"price":{"amount":12.5,"currency":"EUR"}}`, wantCode: fault.Invalid, wantMessage: "price.amount must be an integer"},
 		{name: "string amount", body: `{"price":{"amount":"12","currency":"EUR"}}`, wantCode: fault.Invalid, wantMessage: "price.amount must be an integer"},
 		{name: "huge amount", body: `{"price":{"amount":1e30}}`, wantCode: fault.Invalid, wantMessage: "price.amount must be an integer"},
@@ -136,5 +151,51 @@ func TestETagRoundTrip(t *testing.T) {
 	got, err := httpapi.IfMatchVersion(r)
 	if err != nil || got != 42 {
 		t.Errorf("IfMatchVersion(ETag(42)) = %d, %v; want 42, nil", got, err)
+	}
+}
+
+type Embedded struct {
+	Colour string `json:"colour"`
+}
+
+// tagRules has every kind of field whose JSON name encoding/json derives differently.
+type tagRules struct {
+	Embedded
+	Plain   string
+	Renamed string            `json:"renamed,omitempty"`
+	Skipped string            `json:"-"`
+	Extra   map[string]string `json:"extra"`
+	Any     any               `json:"any"`
+	hidden  string
+}
+
+// TestDecodeJSONFieldNames pins the key check to encoding/json's naming rules.
+func TestDecodeJSONFieldNames(t *testing.T) {
+	tests := []struct {
+		body        string
+		wantMessage string
+	}{
+		{body: `{"colour":"red","Plain":"p","renamed":"r","extra":{"A":"1"},"any":{"x":[1]}}`},
+		{body: `{"Embedded":{}}`, wantMessage: `unknown field "Embedded"`},
+		{body: `{"plain":"p"}`, wantMessage: `unknown field "plain" (field names are case-sensitive: did you mean "Plain"?)`},
+		{body: `{"Renamed":"r"}`, wantMessage: `unknown field "Renamed" (field names are case-sensitive: did you mean "renamed"?)`},
+		{body: `{"Skipped":"s"}`, wantMessage: `unknown field "Skipped"`},
+		{body: `{"-":"s"}`, wantMessage: `unknown field "-"`},
+		{body: `{"hidden":"h"}`, wantMessage: `unknown field "hidden"`},
+		{body: `{"extra":{"A":"1","A":"2"}}`, wantMessage: `duplicate field "extra.A"`},
+		{body: `{"any":{"x":1,"x":2}}`, wantMessage: `duplicate field "any.x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+			var got tagRules
+			err := httpapi.DecodeJSON(httptest.NewRecorder(), r, &got)
+			if msg := messageOf(err); msg != tt.wantMessage {
+				t.Errorf("DecodeJSON(%s) = %v, want message %q", tt.body, err, tt.wantMessage)
+			}
+			if got.hidden != "" {
+				t.Errorf("DecodeJSON(%s) set an unexported field", tt.body)
+			}
+		})
 	}
 }

@@ -19,10 +19,11 @@ type LambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events
 
 // Lambda adapts h to API Gateway HTTP API events (payload format 2.0).
 //
-// The request URL is rawPath and rawQueryString, so a ServeMux pattern such as
-// "GET /products/{id}" matches and r.PathValue works; header values pass through whole (API
-// Gateway has already joined repeated headers with commas); cookies become one Cookie header;
-// base64 bodies are decoded. The response's headers are joined per name, Set-Cookie headers
+// The request URL's Path is rawPath exactly (API Gateway passes it percent-decoded) and its
+// RawQuery is rawQueryString, so a ServeMux pattern such as "GET /products/{id}" matches and
+// r.PathValue holds the whole decoded segment; header values pass through whole (API Gateway
+// has already joined repeated headers with commas); cookies become one Cookie header; base64
+// bodies are decoded. The response's headers are joined per name, Set-Cookie headers
 // become the response's cookies, and a body that is not UTF-8 is sent base64-encoded.
 //
 // We keep this adapter instead of aws-lambda-go-api-proxy: its core package links
@@ -41,19 +42,20 @@ func Lambda(h http.Handler) LambdaHandler {
 }
 
 func newRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
-	target := ev.RawPath
-	if target == "" {
-		target = "/"
+	// rawPath arrives percent-decoded (API Gateway decodes it once, and so does the local
+	// runtime), so it is the URL's Path as it stands and must never be parsed as a URI: a
+	// decoded "%", "?", NUL or newline would make parsing fail (a 500), or cut the path short
+	// at "?" and act on another product. RawPath stays empty so EscapedPath re-encodes Path and
+	// ServeMux gives {id} the whole decoded segment. requestContext.http.path carries the same
+	// decoded path; rawPath is the field meant for the request path, so we read that.
+	path := ev.RawPath
+	if path == "" {
+		path = "/"
 	}
-	if ev.RawQueryString != "" {
-		target += "?" + ev.RawQueryString
-	}
-	u, err := url.ParseRequestURI(target)
-	if err != nil {
-		return nil, fmt.Errorf("http api event: request target %q: %w", target, err)
-	}
+	u := &url.URL{Path: path, RawQuery: ev.RawQueryString}
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
+		var err error
 		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
 			return nil, fmt.Errorf("http api event: base64 body: %w", err)
 		}
@@ -62,12 +64,13 @@ func newRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.R
 	if method == "" {
 		method = http.MethodGet
 	}
-	r, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	// "/" is a placeholder target; the URL built above replaces it.
+	r, err := http.NewRequestWithContext(ctx, method, "/", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("http api event: %w", err)
 	}
 	r.URL = u
-	r.RequestURI = target
+	r.RequestURI = u.RequestURI()
 	for k, v := range ev.Headers {
 		r.Header.Set(k, v)
 	}

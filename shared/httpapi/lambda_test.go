@@ -34,10 +34,57 @@ func TestLambdaRequest(t *testing.T) {
 			}),
 			want: seen{Method: "GET", Path: "/products/abc123", ID: "abc123", Query: "limit=7&cursor=eyJ4IjoxfQ", RequestID: "req-1"},
 		},
+		// rawPath arrives percent-decoded, so whatever it holds is the path itself: the client
+		// sent /products/a%25, /products/a%3Fjunk, /products/%00 and so on.
 		{
-			name:  "escaped path segment",
+			name:  "percent sign",
+			event: event("GET /products/{id}", "GET", "/products/a%", "", nil),
+			want:  seen{Method: "GET", Path: "/products/a%", ID: "a%", RequestID: "req-1"},
+		},
+		{
+			name:  "percent sign and non-hex digits",
+			event: event("GET /products/{id}", "GET", "/products/a%zz", "", nil),
+			want:  seen{Method: "GET", Path: "/products/a%zz", ID: "a%zz", RequestID: "req-1"},
+		},
+		{
+			name:  "percent-encoded text",
 			event: event("GET /products/{id}", "GET", "/products/a%2Fb", "", nil),
-			want:  seen{Method: "GET", Path: "/products/a/b", ID: "a/b", RequestID: "req-1"},
+			want:  seen{Method: "GET", Path: "/products/a%2Fb", ID: "a%2Fb", RequestID: "req-1"},
+		},
+		{
+			name:  "question mark",
+			event: event("PUT /products/{id}", "PUT", "/products/abc?junk", "", nil),
+			want:  seen{Method: "PUT", Path: "/products/abc?junk", ID: "abc?junk", RequestID: "req-1"},
+		},
+		{
+			name:  "question mark and query",
+			event: event("DELETE /products/{id}", "DELETE", "/products/abc?junk", "x=1&y=%zz", nil),
+			want:  seen{Method: "DELETE", Path: "/products/abc?junk", ID: "abc?junk", Query: "x=1&y=%zz", RequestID: "req-1"},
+		},
+		{
+			name:  "NUL",
+			event: event("GET /products/{id}", "GET", "/products/\x00", "", nil),
+			want:  seen{Method: "GET", Path: "/products/\x00", ID: "\x00", RequestID: "req-1"},
+		},
+		{
+			name:  "newline",
+			event: event("GET /products/{id}", "GET", "/products/a\nb", "", nil),
+			want:  seen{Method: "GET", Path: "/products/a\nb", ID: "a\nb", RequestID: "req-1"},
+		},
+		{
+			name:  "space and hash",
+			event: event("GET /products/{id}", "GET", "/products/a b#c", "", nil),
+			want:  seen{Method: "GET", Path: "/products/a b#c", ID: "a b#c", RequestID: "req-1"},
+		},
+		{
+			name:  "unicode",
+			event: event("GET /products/{id}", "GET", "/products/tasse-☕", "", nil),
+			want:  seen{Method: "GET", Path: "/products/tasse-☕", ID: "tasse-☕", RequestID: "req-1"},
+		},
+		{
+			name:  "empty path",
+			event: event("GET /", "GET", "", "", nil),
+			want:  seen{Method: "GET", Path: "/", RequestID: "req-1"},
 		},
 		{
 			name: "headers cookies and body",

@@ -331,6 +331,13 @@ func TestClientErrors(t *testing.T) {
 		{"malformed JSON", "POST", "/products", []byte(`{"name":`), 400, "invalid"},
 		{"trailing data", "POST", "/products", append(with("name", "x"), []byte(`{}`)...), 400, "invalid"},
 		{"too large", "POST", "/products", bytes.Repeat([]byte(" "), 1<<20+1), 413, "payload_too_large"},
+		{"case-variant field", "POST", "/products", []byte(`{"Name":"Valid","category":"e2e-errors","price":{"amount":100,"currency":"EUR"}}`), 400, "invalid"},
+		{"duplicate field", "POST", "/products", []byte(`{"name":"Valid","name":"Twice","category":"e2e-errors","price":{"amount":100,"currency":"EUR"}}`), 400, "invalid"},
+		{"NUL in name", "POST", "/products", with("name", "Val\x00id"), 400, "invalid"},
+		{"limit with a bad escape", "GET", "/products?limit=%", nil, 400, "invalid"},
+		{"cursor with a bad escape", "GET", "/products?cursor=%zz", nil, 400, "invalid"},
+		{"encoded percent sign in id", "GET", "/products/a%25", nil, 404, "not_found"},
+		{"encoded percent sign and letters in id", "DELETE", "/products/a%25zz", nil, 404, "not_found"},
 		{"limit zero", "GET", "/products?limit=0", nil, 400, "invalid"},
 		{"limit too big", "GET", "/products?limit=101", nil, 400, "invalid"},
 		{"limit not a number", "GET", "/products?limit=ten", nil, 400, "invalid"},
@@ -373,5 +380,70 @@ func TestConcurrentRequestsToOneFunctionSucceed(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[int]int{200: n}, counts); diff != "" {
 		t.Errorf("statuses of %d concurrent GETs (-want +got):\n%s", n, diff)
+	}
+}
+
+// TestRejectedReplaceChangesNothing sends PUTs that must be refused, to an existing product and
+// to paths that only look like it, and checks each answer and that the product is untouched.
+func TestRejectedReplaceChangesNothing(t *testing.T) {
+	p := create(t, "Linen Apron", "e2e-reject")
+	valid := productJSON("Linen Apron Changed", "e2e-reject", 2500)
+	ifMatch := map[string]string{"If-Match": `"1"`}
+	tests := []struct {
+		name   string
+		path   string
+		body   []byte
+		header map[string]string
+		status int
+		code   string
+	}{
+		{"bad name", "", []byte(`{"name":"","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"control character in name", "", []byte(`{"name":"A\nB","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"unknown field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"amount":1,"currency":"EUR"},"version":9}`), ifMatch, 400, "invalid"},
+		{"case-variant field", "", []byte(`{"Name":"X","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"case-variant nested field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"AMOUNT":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"duplicate field", "", []byte(`{"name":"X","category":"e2e-reject","category":"other","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"malformed JSON", "", []byte(`{"name":"X",`), ifMatch, 400, "invalid"},
+		{"invalid UTF-8", "", []byte("{\"name\":\"X\xff\",\"category\":\"e2e-reject\",\"price\":{\"amount\":1,\"currency\":\"EUR\"}}"), ifMatch, 400, "invalid"},
+		{"too large", "", append([]byte(`{"name":"`), bytes.Repeat([]byte("x"), 1<<20)...), ifMatch, 413, "payload_too_large"},
+		{"wrong content type", "", valid, map[string]string{"If-Match": `"1"`, "Content-Type": "text/plain"}, 415, "unsupported_media_type"},
+		{"If-Match not a version", "", valid, map[string]string{"If-Match": "abc"}, 400, "invalid"},
+		{"If-Match star", "", valid, map[string]string{"If-Match": "*"}, 400, "invalid"},
+		{"If-Match list", "", valid, map[string]string{"If-Match": `"1", "2"`}, 400, "invalid"},
+		{"stale If-Match", "", valid, map[string]string{"If-Match": `"2"`}, 412, "precondition_failed"},
+		{"id and encoded question mark", "%3Fjunk", valid, ifMatch, 404, "not_found"},
+		{"id and encoded NUL", "%00", valid, ifMatch, 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, do(t, http.MethodPut, "/products/"+p.ID+tt.path, tt.body, tt.header), tt.status, tt.code)
+			wantUnchanged(t, p)
+		})
+	}
+}
+
+// TestLookalikeIDs sends GET and DELETE to paths that hold an existing id followed by
+// something encoded: each names another, nonexistent product.
+func TestLookalikeIDs(t *testing.T) {
+	p := create(t, "Oak Spoon", "e2e-lookalike")
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		for _, suffix := range []string{"%3Fjunk", "%3F", "%3Fx=1?y=2", "%25", "%0A"} {
+			t.Run(method+" "+suffix, func(t *testing.T) {
+				wantError(t, do(t, method, "/products/"+p.ID+suffix, nil, nil), http.StatusNotFound, "not_found")
+				wantUnchanged(t, p)
+			})
+		}
+	}
+}
+
+// wantUnchanged asserts that product p is still stored exactly as it was.
+func wantUnchanged(t *testing.T, p product) {
+	t.Helper()
+	r := do(t, http.MethodGet, "/products/"+p.ID, nil, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("get %s: status %d %s", p.ID, r.status, r.body)
+	}
+	if diff := cmp.Diff(p, decode[product](t, r)); diff != "" {
+		t.Errorf("product %s changed by a rejected request (-before +after):\n%s", p.ID, diff)
 	}
 }

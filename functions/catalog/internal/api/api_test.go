@@ -299,6 +299,10 @@ func TestFailure(t *testing.T) {
 		{"limit negative", request{method: "GET", target: "/products?limit=-5"}, 400, "invalid", "limit must be a whole number from 1 to 100"},
 		{"limit fraction", request{method: "GET", target: "/products?limit=2.5"}, 400, "invalid", "limit must be a whole number from 1 to 100"},
 		{"malformed cursor", request{method: "GET", target: "/products?cursor=abc"}, 400, "invalid", "cursor is malformed or belongs to a different list; start again without it"},
+		{"cursor with a bad escape", request{method: "GET", target: "/products?cursor=%zz"}, 400, "invalid", `malformed query string: invalid URL escape "%zz"`},
+		{"limit with a bad escape", request{method: "GET", target: "/products?limit=%"}, 400, "invalid", `malformed query string: invalid URL escape "%"`},
+		{"bad escape in another parameter", request{method: "GET", target: "/products?limit=2&x=%G0"}, 400, "invalid", `malformed query string: invalid URL escape "%G0"`},
+		{"semicolon separator", request{method: "GET", target: "/products?limit=2;cursor=x"}, 400, "invalid", "malformed query string: invalid semicolon separator in query"},
 		{"bad category filter", request{method: "GET", target: "/products?category=Kitchen"}, 400, "invalid", "category must be a lowercase slug of at most 64 characters: a-z, 0-9 and single inner hyphens, e.g. home-office"},
 
 		// get
@@ -327,6 +331,11 @@ func TestFailure(t *testing.T) {
 		{"create relative image", request{method: "POST", target: "/products", body: withField(`"imageUrl":"/img.png"`)}, 400, "invalid", "imageUrl must be an absolute http or https URL without credentials, or empty"},
 		{"create too many tags", request{method: "POST", target: "/products", body: withField(`"tags":["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21"]`)}, 400, "invalid", "tags must have at most 20 entries"},
 		{"create long tag", request{method: "POST", target: "/products", body: withField(`"tags":["ok","` + strings.Repeat("t", 41) + `"]`)}, 400, "invalid", "tags[1] must be 1 to 40 characters"},
+		{"create case-variant field", request{method: "POST", target: "/products", body: `{"Name":"n","CATEGORY":"kitchen","price":{"amount":1,"currency":"EUR"}}`}, 400, "invalid", `unknown field "Name" (field names are case-sensitive: did you mean "name"?)`},
+		{"create case-variant nested field", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"Currency":"EUR"}}`}, 400, "invalid", `unknown field "price.Currency" (field names are case-sensitive: did you mean "currency"?)`},
+		{"create duplicate field", request{method: "POST", target: "/products", body: withField(`"name":"Other"`)}, 400, "invalid", `duplicate field "name"`},
+		{"create invalid UTF-8", request{method: "POST", target: "/products", body: withField("\"description\":\"caf\xe9\"")}, 400, "invalid", "description must be valid UTF-8"},
+		{"create NUL in name", request{method: "POST", target: "/products", body: strings.Replace(valid, "Tea Towel", `Tea\u0000Towel`, 1)}, 400, "invalid", "name must not contain control characters such as NUL, tab or newline"},
 		{"create tags not strings", request{method: "POST", target: "/products", body: withField(`"tags":[1]`)}, 400, "invalid", "tags must be a string"},
 
 		// replace
@@ -340,6 +349,16 @@ func TestFailure(t *testing.T) {
 		{"replace invalid body of absent product", request{method: "PUT", target: "/products/" + idNone, header: ifMatch1, body: `{"name":"x"}`}, 400, "invalid", "price is required"},
 		{"replace read-only field", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: withField(`"version":7`)}, 400, "invalid", `unknown field "version"`},
 		{"replace wrong content type", request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": "1", "Content-Type": "application/xml"}, body: valid}, 415, "unsupported_media_type", "Content-Type must be application/json"},
+
+		{"replace case-variant field", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: withField(`"NAME":"x"`)}, 400, "invalid", `unknown field "NAME" (field names are case-sensitive: did you mean "name"?)`},
+		{"replace duplicate field", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: withField(`"category":"garden"`)}, 400, "invalid", `duplicate field "category"`},
+		{"replace newline in tag", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: withField(`"tags":["a\nb"]`)}, 400, "invalid", "tags[0] must not contain control characters such as NUL, tab or newline"},
+
+		// an id followed by an encoded "?" is a different, nonexistent id, never idMug
+		{"get id and encoded question mark", request{method: "GET", target: "/products/" + idMug + "%3Fjunk"}, 404, "not_found", "product not found"},
+		{"replace id and encoded question mark", request{method: "PUT", target: "/products/" + idMug + "%3Fjunk", header: ifMatch1, body: valid}, 404, "not_found", "product not found"},
+		{"delete id and encoded question mark", request{method: "DELETE", target: "/products/" + idMug + "%3Fjunk"}, 404, "not_found", "product not found"},
+		{"get encoded percent sign", request{method: "GET", target: "/products/a%25"}, 404, "not_found", "product not found"},
 
 		// delete
 		{"delete absent", request{method: "DELETE", target: "/products/" + idNone}, 404, "not_found", "product not found"},

@@ -127,3 +127,57 @@ func golden(t *testing.T, path string, resp events.APIGatewayV2HTTPResponse) {
 		t.Errorf("response differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+// TestDecodedRawPaths sends events whose rawPath holds what API Gateway passes for
+// percent-encoded paths: it is decoded, so it may hold "%", "?", NUL or a newline. Each must
+// reach the route as one id that does not exist (404 JSON), never as an adapter error (500)
+// and never as the id before a decoded "?".
+func TestDecodedRawPaths(t *testing.T) {
+	const mug = "7f3c9a4e2b1d4c5f8a6e0b9d3c2f1a7e" // in sampleStore
+	paths := []string{
+		"/products/a%",                  // client sent a%25
+		"/products/a%zz",                // a%25zz
+		"/products/" + mug + "?junk",    // <id>%3Fjunk
+		"/products/" + mug + "?",        // <id>%3F
+		"/products/" + mug + "\x00",     // <id>%00
+		"/products/" + mug + "\n",       // <id>%0A
+		"/products/" + mug + "#x",       // <id>%23x
+		"/products/tasse-\u2615-" + mug, // unicode
+	}
+	for _, route := range []string{api.RouteGetProduct, api.RouteReplaceProduct, api.RouteDeleteProduct} {
+		method, _, _ := strings.Cut(route, " ")
+		for _, path := range paths {
+			t.Run(method+" "+path, func(t *testing.T) {
+				store := sampleStore(t)
+				h, err := api.Handler(route, api.Deps{Store: store})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ev := events.APIGatewayV2HTTPRequest{
+					Version: "2.0", RouteKey: route, RawPath: path,
+					Headers: map[string]string{"content-type": "application/json", "if-match": `"1"`},
+					Body:    `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`,
+					RequestContext: events.APIGatewayV2HTTPRequestContext{
+						RouteKey: route, RequestID: "req-1",
+						HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+					},
+				}
+				resp, err := httpapi.Lambda(h)(context.Background(), ev)
+				if err != nil {
+					t.Fatalf("adapter error: %v", err)
+				}
+				if resp.StatusCode != 404 {
+					t.Errorf("status = %d, want 404; body %s", resp.StatusCode, resp.Body)
+				}
+				assertJSON(t, `{"error":{"code":"not_found","message":"product not found"},"requestId":"req-1"}`, resp.Body)
+				p, err := store.Get(context.Background(), mug)
+				if err != nil {
+					t.Fatalf("product %s after %s %q: %v", mug, method, path, err)
+				}
+				if p.Version() != 1 || p.Details().Name != "Stoneware Mug" {
+					t.Errorf("product %s changed by %s %q: version %d, name %q", mug, method, path, p.Version(), p.Details().Name)
+				}
+			})
+		}
+	}
+}

@@ -106,7 +106,7 @@ type listResponse struct {
 // handleListProducts serves GET /products?category=&limit=&cursor=.
 func handleListProducts(store Store, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, err := listQuery(r.URL.Query())
+		q, err := listQuery(r.URL.RawQuery)
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
@@ -124,8 +124,15 @@ func handleListProducts(store Store, log *slog.Logger) http.Handler {
 	})
 }
 
-// listQuery reads the list parameters. Empty parameters count as absent.
-func listQuery(v url.Values) (product.ListQuery, error) {
+// listQuery reads the list parameters. Empty parameters count as absent. A query string that
+// does not parse is the client's error: r.URL.Query would drop the bad pair and serve the
+// first page or the default limit instead.
+func listQuery(rawQuery string) (product.ListQuery, error) {
+	v, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		// url.ParseQuery's errors quote the client's own input, e.g. invalid URL escape "%zz".
+		return product.ListQuery{}, fault.Errorf(fault.Invalid, "malformed query string: %v", err)
+	}
 	limit := product.DefaultLimit
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/microshop/microshop/shared/fault"
@@ -143,11 +144,20 @@ func (d Details) normalize() (Details, error) {
 	if n := utf8.RuneCountInString(d.Name); n < 1 || n > MaxNameLen {
 		return Details{}, fault.Errorf(fault.Invalid, "name must be 1 to %d characters (not counting surrounding spaces)", MaxNameLen)
 	}
+	if hasControl(d.Name, "") {
+		return Details{}, fault.New(fault.Invalid, "name must not contain control characters such as NUL, tab or newline")
+	}
 	if utf8.RuneCountInString(d.Description) > MaxDescriptionLen {
 		return Details{}, fault.Errorf(fault.Invalid, "description must be at most %d characters", MaxDescriptionLen)
 	}
+	if hasControl(d.Description, "\n\r\t") {
+		return Details{}, fault.New(fault.Invalid, "description must not contain control characters other than newline, carriage return and tab")
+	}
 	if d.Category == "" {
 		return Details{}, fault.New(fault.Invalid, "category is required")
+	}
+	if hasControl(d.Category, "") { // the slug rule rejects them too; this message says why
+		return Details{}, fault.New(fault.Invalid, "category must not contain control characters such as NUL, tab or newline")
 	}
 	if !ValidCategory(d.Category) {
 		return Details{}, errBadCategory
@@ -167,9 +177,21 @@ func (d Details) normalize() (Details, error) {
 		if n := utf8.RuneCountInString(tags[i]); n < 1 || n > MaxTagLen {
 			return Details{}, fault.Errorf(fault.Invalid, "tags[%d] must be 1 to %d characters", i, MaxTagLen)
 		}
+		if hasControl(tags[i], "") {
+			return Details{}, fault.Errorf(fault.Invalid, "tags[%d] must not contain control characters such as NUL, tab or newline", i)
+		}
 	}
 	d.Tags = tags
 	return d, nil
+}
+
+// hasControl reports whether s holds a control character (C0, DEL or C1, NUL included) that
+// is not in allowed. Such characters break logs, CSV exports and the pages that show products,
+// and a client never means to send them in a one-line field.
+func hasControl(s, allowed string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !strings.ContainsRune(allowed, r)
+	})
 }
 
 var errBadCategory = fault.Errorf(fault.Invalid,

@@ -74,6 +74,18 @@ func TestNewValidation(t *testing.T) {
 		{name: "20 tags", details: valid(func(d *product.Details) { d.Tags = strings.Split(strings.Repeat("t,", 19)+"t", ",") })},
 		{name: "21 tags", details: valid(func(d *product.Details) { d.Tags = strings.Split(strings.Repeat("t,", 20)+"t", ",") }), wantMessage: "tags must have at most 20 entries"},
 		{name: "blank tag", details: valid(func(d *product.Details) { d.Tags = []string{"ok", " "} }), wantMessage: "tags[1] must be 1 to 40 characters"},
+		{name: "NUL in name", details: valid(func(d *product.Details) { d.Name = "Mu\x00g" }), wantMessage: "name must not contain control characters such as NUL, tab or newline"},
+		{name: "newline in name", details: valid(func(d *product.Details) { d.Name = "Mug\nCup" }), wantMessage: "name must not contain control characters such as NUL, tab or newline"},
+		{name: "tab in name", details: valid(func(d *product.Details) { d.Name = "Mug\tCup" }), wantMessage: "name must not contain control characters such as NUL, tab or newline"},
+		{name: "DEL in name", details: valid(func(d *product.Details) { d.Name = "Mug\x7f" }), wantMessage: "name must not contain control characters such as NUL, tab or newline"},
+		{name: "C1 control in name", details: valid(func(d *product.Details) { d.Name = "Mu\u0085g" }), wantMessage: "name must not contain control characters such as NUL, tab or newline"},
+		{name: "NUL in description", details: valid(func(d *product.Details) { d.Description = "a\x00b" }), wantMessage: "description must not contain control characters other than newline, carriage return and tab"},
+		{name: "escape in description", details: valid(func(d *product.Details) { d.Description = "a\x1b[31mb" }), wantMessage: "description must not contain control characters other than newline, carriage return and tab"},
+		{name: "NUL in category", details: valid(func(d *product.Details) { d.Category = "kitchen\x00" }), wantMessage: "category must not contain control characters such as NUL, tab or newline"},
+		{name: "NUL in tag", details: valid(func(d *product.Details) { d.Tags = []string{"ok", "a\x00b"} }), wantMessage: "tags[1] must not contain control characters such as NUL, tab or newline"},
+		{name: "newline in tag", details: valid(func(d *product.Details) { d.Tags = []string{"a\nb"} }), wantMessage: "tags[0] must not contain control characters such as NUL, tab or newline"},
+		{name: "lines and tabs in description", details: valid(func(d *product.Details) { d.Description = "Line one\r\nLine two\n\tindented" })},
+		{name: "surrounding newline in name is trimmed", details: valid(func(d *product.Details) { d.Name = "\n Mug \t\n" })},
 		{name: "tag of 41", details: valid(func(d *product.Details) { d.Tags = []string{strings.Repeat("x", 41)} }), wantMessage: "tags[0] must be 1 to 40 characters"},
 	}
 	for _, tt := range tests {
