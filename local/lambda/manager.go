@@ -21,6 +21,9 @@ var (
 	// ErrRequestTooLarge is Lambda's RequestEntityTooLargeException: the event is larger
 	// than MaxRequestBytes.
 	ErrRequestTooLarge = errors.New("lambda: request payload too large")
+	// ErrThrottled is Lambda's TooManyRequestsException for a function whose reserved
+	// concurrency is 0.
+	ErrThrottled = errors.New("lambda: rate exceeded")
 )
 
 const (
@@ -80,6 +83,9 @@ type FunctionSpec struct {
 	Timeout time.Duration
 	// MemoryMB is AWS_LAMBDA_FUNCTION_MEMORY_SIZE; default 128. It is not enforced.
 	MemoryMB int
+	// Throttled is a function whose reserved concurrency is 0: Lambda refuses every
+	// invocation with TooManyRequestsException, and Invoke returns ErrThrottled.
+	Throttled bool
 	// ReservedConcurrency caps the function's processes; 0 means
 	// ManagerOptions.MaxConcurrency.
 	ReservedConcurrency int
@@ -269,6 +275,12 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	f.mu.Lock()
+	throttled := f.spec.Throttled
+	f.mu.Unlock()
+	if throttled {
+		return nil, fmt.Errorf("%w: %s has a reserved concurrency of 0", ErrThrottled, name)
 	}
 	inv := &invocation{id: newRequestID(), payload: payload, opts: opts, done: make(chan struct{})}
 	inv.traceID = opts.TraceID

@@ -748,3 +748,18 @@ func TestLogTail(t *testing.T) {
 		t.Errorf("a quiet invocation's tail = %q, want only its own START/END/REPORT", got)
 	}
 }
+
+// A function whose reserved concurrency is 0 is throttled: Lambda runs none of its
+// invocations.
+func TestThrottledFunctionNeverRuns(t *testing.T) {
+	s := spec("echo", "echo")
+	s.Throttled = true
+	m, _ := newManager(t, lambda.ManagerOptions{}, s)
+	_, err := m.Invoke(context.Background(), "echo", []byte(`{}`))
+	if !errors.Is(err, lambda.ErrThrottled) {
+		t.Fatalf("err = %v, want ErrThrottled", err)
+	}
+	if st, _ := m.Stats("echo"); st.Spawns != 0 {
+		t.Errorf("a throttled function started %d processes", st.Spawns)
+	}
+}

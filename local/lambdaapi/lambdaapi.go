@@ -462,6 +462,8 @@ func (h *Handler) writeError(w http.ResponseWriter, reqID string, err error) int
 	case errors.As(err, &ae):
 	case errors.Is(err, lambda.ErrRequestTooLarge):
 		ae = &apiError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", err.Error()}
+	case errors.Is(err, lambda.ErrThrottled):
+		ae = &apiError{http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded."}
 	default:
 		ae = &apiError{http.StatusInternalServerError, "ServiceException", "the local runtime could not invoke the function: " + err.Error()}
 	}

@@ -98,6 +98,7 @@ func TestInvokeErrors(t *testing.T) {
 		{"other operation", nil, "GET", prefix + "orders", nil, "", 400, "UnknownOperationException", "User"},
 		{"GET invocations", nil, "GET", prefix + "orders/invocations", nil, "", 400, "UnknownOperationException", "User"},
 		{"invoker failure", failing(lambda.ErrClosed), "POST", prefix + "orders/invocations", nil, "{}", 500, "ServiceException", "Service"},
+		{"throttled", failing(lambda.ErrThrottled), "POST", prefix + "orders/invocations", nil, "{}", 429, "TooManyRequestsException", "User"},
 		{"invoker says too large", failing(lambda.ErrRequestTooLarge), "POST", prefix + "orders/invocations", nil, "{}", 413, "RequestTooLargeException", "User"},
 	}
 	for _, tt := range tests {

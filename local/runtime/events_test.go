@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -273,6 +274,11 @@ func TestLambdaInvokeAPI(t *testing.T) {
 	}
 	if body := receiveOne(t, rt, "sink-dlq", 15*time.Second); body != `{"poison":"async"}` {
 		t.Errorf("DLQ message = %s", body)
+	}
+	_, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("throttled"), Payload: []byte(`{}`)})
+	var throttled *lambdatypes.TooManyRequestsException
+	if !errors.As(err, &throttled) {
+		t.Errorf("invoking a function with reserved concurrency 0: %v, want TooManyRequestsException", err)
 	}
 	out, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
 	if err != nil {

@@ -180,7 +180,8 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			Environment:         fn.Environment,
 			Timeout:             fn.Timeout,
 			MemoryMB:            fn.MemoryMB,
-			ReservedConcurrency: fn.ReservedConcurrency,
+			ReservedConcurrency: max(fn.ReservedConcurrency, 0),
+			Throttled:           fn.ReservedConcurrency == 0,
 		}
 		if err := rt.manager.Register(spec); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)

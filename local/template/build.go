@@ -123,7 +123,7 @@ func (r *resolver) function(id string) (*Function, error) {
 		return nil, err
 	}
 	fn.Timeout = time.Duration(timeout) * time.Second
-	if fn.ReservedConcurrency, err = r.propInt(id, 0, "ReservedConcurrentExecutions"); err != nil {
+	if fn.ReservedConcurrency, err = r.propInt(id, -1, "ReservedConcurrentExecutions"); err != nil {
 		return nil, err
 	}
 

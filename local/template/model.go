@@ -51,7 +51,8 @@ type Function struct {
 	Architecture string        // "arm64" or "x86_64"
 	MemoryMB     int           // default 128
 	Timeout      time.Duration // default 3s
-	// ReservedConcurrency is 0 when the template does not set it.
+	// ReservedConcurrency is ReservedConcurrentExecutions: -1 when the template does not set
+	// it, 0 for a function Lambda always throttles.
 	ReservedConcurrency int
 	// Environment with every intrinsic resolved to local values.
 	Environment map[string]string
