@@ -11,10 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -434,5 +437,55 @@ func TestDynamoDBStreamsAPI(t *testing.T) {
 	key, _ := recs.Records[0].Dynamodb.Keys["pk"].(*streamtypes.AttributeValueMemberS)
 	if key == nil || key.Value != "o-streamed" {
 		t.Errorf("record key = %+v", recs.Records[0].Dynamodb.Keys)
+	}
+}
+
+// A FIFO queue's mapping hands each message group to the function in send order.
+func TestFIFOQueueMappingKeepsGroupOrder(t *testing.T) {
+	rt, _ := startEvents(t)
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("orders.fifo")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 6 {
+		body := fmt.Sprintf("fifo-%d", i)
+		want = append(want, body)
+		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{
+			QueueUrl: url.QueueUrl, MessageBody: aws.String(body), MessageGroupId: aws.String("customer-1"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sunk(t, rt, containing("fifo-", len(want)))
+	out, err := sdk.DynamoDB(rt.EdgeURL()).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("SinkTable")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		at   int64
+		body string
+	}
+	var got []seen
+	for _, it := range out.Items {
+		var ev events.SQSEvent
+		var raw, at string
+		if attributeString(it["event"], &raw) != nil || json.Unmarshal([]byte(raw), &ev) != nil || len(ev.Records) != 1 {
+			continue
+		}
+		if n, ok := it["at"].(*types.AttributeValueMemberN); ok {
+			at = n.Value
+		}
+		ns, _ := strconv.ParseInt(at, 10, 64)
+		got = append(got, seen{ns, ev.Records[0].Body})
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].at < got[j].at })
+	var order []string
+	for _, g := range got {
+		order = append(order, g.body)
+	}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("invocation order (-sent +seen):\n%s", diff)
 	}
 }

@@ -1,5 +1,6 @@
 // Command sink is a test function for event sources: it stores every event it receives in
-// the table SINK_TABLE (one item per invocation, keyed by the Lambda request id) and fails any
+// the table SINK_TABLE (one item per invocation, keyed by the Lambda request id, with the time
+// it ran in "at") and fails any
 // event that contains the word "poison", so tests can watch retries and dead-letter queues.
 package main
 
@@ -9,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -35,6 +38,7 @@ func main() {
 			Item: map[string]types.AttributeValue{
 				"pk":    &types.AttributeValueMemberS{Value: lc.AwsRequestID},
 				"event": &types.AttributeValueMemberS{Value: string(event)},
+				"at":    &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().UnixNano(), 10)},
 			},
 		})
 		if err != nil {
