@@ -76,7 +76,9 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
 	go test -run '^$$' -bench 'Engine|Dynalite' -benchtime 5000x -count 1 ./local/dynamodb/ | grep -E '^(Benchmark|ok|FAIL)'
-	@echo "== event sources: event in -> Lambda invocation start (p50) =="
+	@echo "== event sources, whole runtime: SDK call -> target function's code starts (p50/p99) =="
+	go test -run '^$$' -bench 'EventToFunctionStart' -benchtime 500x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== event sources, per service: event in -> Lambda invocation handed to the invoker (p50) =="
 	go test -run '^$$' -bench 'PutEventsToDelivery' -benchtime 3000x -count 1 ./local/eventbridge/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqs/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'

@@ -69,6 +69,9 @@ type Config struct {
 	DataDir string
 	// KeyDir keeps the local token issuer's signing key; default DefaultKeyDir(Root).
 	KeyDir string
+	// Parameters override the template's parameter defaults, by name (like
+	// `sam local --parameter-overrides`).
+	Parameters map[string]string
 	// Watch rebuilds a function when its Go source (or an in-module dependency) changes and
 	// replaces its warm processes; in-flight invocations finish on the old binary.
 	Watch bool
@@ -137,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	gw := edge.New()
 	rt.serve(edgeLn, gw)
 
-	model, err := template.Load(cfg.Template, template.Options{QueueBaseURL: rt.edgeURL})
+	model, err := template.Load(cfg.Template, template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters})
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}

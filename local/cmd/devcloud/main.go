@@ -68,6 +68,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting an engine")
 	engine := fs.String("dynamodb-engine", runtime.EngineEmbedded, "DynamoDB engine to start: embedded or dynalite")
 	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables in this directory across restarts")
+	params := paramFlag{}
+	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
@@ -80,7 +82,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, Log: stdout,
-		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, Watch: *hot,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, Watch: *hot, Parameters: params,
 	})
 	if err != nil {
 		return err
@@ -183,6 +185,20 @@ func templatePath(path string) (string, error) {
 		return "", fmt.Errorf("give --template: found %d templates in cdk.out (run `make synth` first)", len(matches))
 	}
 	return matches[0], nil
+}
+
+// paramFlag collects --parameter NAME=VALUE.
+type paramFlag map[string]string
+
+func (p paramFlag) String() string { return "" }
+
+func (p paramFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	p[name] = value
+	return nil
 }
 
 // sampleGET is the path of the API's first GET route without parameters, for the banner.

@@ -63,3 +63,18 @@ func TestTokenPrintsAJWT(t *testing.T) {
 		t.Errorf("token = %q, want a JWT", out.String())
 	}
 }
+
+func TestParameterFlag(t *testing.T) {
+	p := paramFlag{}
+	for _, v := range []string{"NotifyURL=http://127.0.0.1:9/x=y", "Stage=dev"} {
+		if err := p.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(paramFlag{"NotifyURL": "http://127.0.0.1:9/x=y", "Stage": "dev"}, p); diff != "" {
+		t.Errorf("parameters (-want +got):\n%s", diff)
+	}
+	if err := p.Set("no-equals"); err == nil {
+		t.Error("a parameter without = was accepted")
+	}
+}
