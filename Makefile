@@ -59,7 +59,7 @@ token: devcloud ## print a token for the local JWT authorizers: make token USER=
 test: synth lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...
 	go test -count=1 -race ./local/lambda/... ./local/edge/... ./local/sqs/... ./local/streamsource/... ./local/eventbridge/...
-	go test -count=1 -race -run 'TestConcurrency|TestTransactions' ./local/dynamodb/
+	go test -count=1 -race -skip 'TestDifferential' ./local/dynamodb/...
 
 lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -75,7 +75,7 @@ bench: synth ## print the performance figures the issues ask for
 	@echo "== hot rebuild: edit -> first response with the new code =="
 	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
-	go test -run '^$$' -bench 'Engine|Dynalite' -benchtime 5000x -count 1 ./local/dynamodb/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/dynamodb/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, whole runtime: SDK call -> target function's code starts (p50/p99) =="
 	go test -run '^$$' -bench 'EventToFunctionStart' -benchtime 500x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, per service: event in -> Lambda invocation handed to the invoker (p50) =="

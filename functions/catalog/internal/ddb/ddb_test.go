@@ -20,8 +20,8 @@ import (
 	"github.com/microshop/microshop/shared/money"
 )
 
-// TestContract runs the store contract against a real local DynamoDB engine (dynalite) over
-// the real SDK. One engine serves the whole suite; every subtest gets its own table.
+// TestContract runs the store contract against a real local DynamoDB engine (the runtime's
+// embedded engine, from ddbtest) over the real SDK. One engine serves the whole suite; every subtest gets its own table.
 func TestContract(t *testing.T) {
 	client := ddbtest.Client(t)
 	storetest.Run(t, func(t *testing.T) storetest.Store {
