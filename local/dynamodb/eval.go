@@ -224,7 +224,11 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 				if existing == nil {
 					existing = &AV{T: "N", S: "0"}
 				}
-				existing.S = addNumbers(existing.S, s.av.S, false)
+				sum, msg := addNumbers(existing.S, s.av.S, false)
+				if msg != "" {
+					return msg
+				}
+				existing.S = sum
 			} else {
 				if existing == nil {
 					existing = &AV{T: s.attrType}
@@ -290,11 +294,17 @@ func addToParent(parent *AV, e pathElem, v *AV, squash []*AV) []*AV {
 	return squash
 }
 
-// addNumbers adds (or subtracts) two N values, which validation has already parsed once.
-func addNumbers(a, b string, subtract bool) string {
+// addNumbers adds (or subtracts) two N values, which validation has already parsed once. The
+// result must be storable: msg is the message PutItem gives for such a number (overflow,
+// underflow, more than 38 significant digits), or "".
+func addNumbers(a, b string, subtract bool) (sum, msg string) {
 	x, _ := parseDecimal(a)
 	y, _ := parseDecimal(b)
-	return addDecimal(x, y, subtract).String()
+	sum = addDecimal(x, y, subtract).String()
+	if _, msg = checkNumber(sum); msg != "" {
+		return "", msg
+	}
+	return sum, ""
 }
 
 // setAdd appends to set the elements it lacks, in order (ADD on SS, NS or BS).
@@ -348,7 +358,11 @@ func resolveSetValue(n *node, item Item) (*AV, string) {
 		if msg != "" {
 			return nil, msg
 		}
-		v = &AV{T: "N", S: addNumbers(ops[0].S, ops[1].S, n.op == "subtract")}
+		sum, msg := addNumbers(ops[0].S, ops[1].S, n.op == "subtract")
+		if msg != "" {
+			return nil, msg
+		}
+		v = &AV{T: "N", S: sum}
 	case "function":
 		switch n.name {
 		case "if_not_exists":
@@ -395,7 +409,11 @@ func applyAttributeUpdates(updates []attributeUpdate, item Item) string {
 					cur = &AV{T: "N", S: "0"}
 					item[u.attr] = cur
 				}
-				cur.S = addNumbers(cur.S, u.value.S, false)
+				sum, msg := addNumbers(cur.S, u.value.S, false)
+				if msg != "" {
+					return msg
+				}
+				cur.S = sum
 				continue
 			}
 			if cur != nil && cur.T != u.value.T {

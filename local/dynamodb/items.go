@@ -388,6 +388,25 @@ func validateItem(item Item, t *table) *apiError {
 			return validationErr("One or more parameter values were invalid: Type mismatch for Index Key " + ik.name + " Expected: " + ik.typ + " Actual: " + v.T + " IndexName: " + ik.ix.name)
 		}
 	}
+	return checkIndexKeyValues(item, t)
+}
+
+// checkIndexKeyValues rejects an item whose GSI or LSI key attribute holds an empty string
+// or binary: DynamoDB allows those in non-key attributes only. PutItem, BatchWriteItem and a
+// transaction's Put reach it through validateItem; UpdateItem and a transaction's Update
+// through updatedItem, on the item as updated.
+func checkIndexKeyValues(item Item, t *table) *apiError {
+	for _, ik := range t.indexKeyAttrs() {
+		v := item[ik.name]
+		if v == nil || v.S != "" || (v.T != "S" && v.T != "B") {
+			continue
+		}
+		ty := "string"
+		if v.T == "B" {
+			ty = "binary"
+		}
+		return validationErr("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + ty + " value. IndexName: " + ik.ix.name + ", IndexKey: " + ik.name)
+	}
 	return nil
 }
 
@@ -603,7 +622,8 @@ func (e *Engine) keyedTable(name string, key Item) (*table, *apiError) {
 }
 
 // write stores (or, with nw nil, deletes) one item and emits its stream record. The table
-// lock must be held.
+// lock must be held. Every write path (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
+// TransactWriteItems, TTL) goes through here, so the stream rule below holds for all of them.
 func (e *Engine) write(t *table, k string, old, nw Item, ttl bool) {
 	t.updateIndexes(old, nw)
 	if nw == nil {
@@ -614,9 +634,27 @@ func (e *Engine) write(t *table, k string, old, nw Item, ttl bool) {
 	} else {
 		t.items.put(k, nw)
 	}
-	if t.stream != nil {
+	// DynamoDB Streams writes no record for a PutItem or UpdateItem that changes no data.
+	if t.stream != nil && !sameItem(old, nw) {
 		e.emit(t, old, nw, ttl)
 	}
+}
+
+// sameItem reports whether two stored items hold the same attributes with equal values; a
+// missing item (nil) equals only another missing one.
+func sameItem(a, b Item) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for name, v := range a {
+		if !equalAV(v, b[name]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Engine) getItem(req *jval) (any, *apiError) {
@@ -815,6 +853,9 @@ func updatedItem(t *table, key, old Item, u *updateExpr, updates []attributeUpda
 	}
 	if itemSize(item, false, false, "") > maxItemSize {
 		return nil, nil, validationErr("Item size to update has exceeded the maximum allowed size")
+	}
+	if err := checkIndexKeyValues(item, t); err != nil {
+		return nil, nil, err
 	}
 	switch rv {
 	case "ALL_NEW":

@@ -17,6 +17,11 @@ func (e *Engine) updateTimeToLive(req *jval) (any, *apiError) {
 	attr := jstr(spec.get("AttributeName"))
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// DynamoDB checks the attribute first: while TTL is on, neither enabling nor disabling may
+	// name another attribute (it must be disabled, then enabled on the new one).
+	if t.ttlOn && attr != t.ttlAttr {
+		return nil, validationErr("TimeToLive is active on a different AttributeName: current AttributeName is " + t.ttlAttr)
+	}
 	if enabled && t.ttlOn {
 		return nil, validationErr("TimeToLive is already enabled")
 	}

@@ -669,6 +669,7 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 		reqs []*jval
 	}
 	var tws []tableWrites
+	n := 0
 	for _, fl := range req.get("RequestItems").obj {
 		for _, r := range fl.val.arr {
 			if r == nil || len(r.obj) == 0 {
@@ -676,6 +677,11 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 			}
 		}
 		for _, r := range fl.val.arr {
+			// Each table's list is at most 25 long (checked with the request shape); the
+			// whole call is held to 25 too, counted as BatchGetItem counts its keys.
+			if n++; n > 25 {
+				return nil, validationErr("Too many items requested for the BatchWriteItem call")
+			}
 			if pr := r.get("PutRequest"); pr != nil {
 				it, msg := validateItemMap(pr.get("Item"))
 				if msg != "" {

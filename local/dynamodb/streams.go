@@ -265,14 +265,23 @@ var streamSpecs = map[string][]field{
 
 const shardID = "shardId-00000000000000000001-00000001"
 
+// streams lists the tables' current streams. t.stream is replaced under the table lock
+// (UpdateTable), so it is read under that lock, after the catalog lock is released: emit takes
+// e.mu while holding a table lock, and the opposite order could deadlock.
 func (e *Engine) streams() []*stream {
 	e.mu.RLock()
-	defer e.mu.RUnlock()
-	var out []*stream
+	ts := make([]*table, 0, len(e.tables))
 	for _, n := range sortedKeys(e.tables) {
-		if s := e.tables[n].stream; s != nil {
+		ts = append(ts, e.tables[n])
+	}
+	e.mu.RUnlock()
+	var out []*stream
+	for _, t := range ts {
+		t.mu.RLock()
+		if s := t.stream; s != nil {
 			out = append(out, s)
 		}
+		t.mu.RUnlock()
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"crypto/sha256"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,7 +52,7 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 	items := req.get("TransactItems").arr
 	var actions []*txAction
 	seen := map[string]bool{}
-	for _, ti := range items {
+	for i, ti := range items {
 		var kind string
 		var body *jval
 		n := 0
@@ -70,7 +71,7 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 			exprs = append(exprs, "UpdateExpression")
 		}
 		if kind == "ConditionCheck" && body.get("ConditionExpression") == nil {
-			return nil, validationErr("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
+			return nil, validationErr("1 validation error detected: Value null at 'transactItems." + strconv.Itoa(i+1) + ".member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
 		}
 		if msg := validateExpressionParams(body, exprs, nil); msg != "" {
 			return nil, validationErr(msg)
@@ -121,7 +122,7 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 	token := jstr(req.get("ClientRequestToken"))
 	var hash [32]byte
 	if token != "" {
-		hash = sha256.Sum256(req.appendTo(nil))
+		hash = sha256.Sum256(canonicalJSON(nil, req))
 		e.txMu.Lock()
 		for k, v := range e.txTokens {
 			if e.opts.Now().Sub(v.at) > 10*time.Minute {
@@ -153,6 +154,45 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 		e.txMu.Unlock()
 	}
 	return res, aerr
+}
+
+// canonicalJSON appends v with object members sorted by key (the last of repeated ones kept).
+// Idempotency compares requests by this form, not their bytes: SDKs serialize maps (items,
+// expression values) in random order, so two identical requests rarely match byte for byte.
+func canonicalJSON(b []byte, v *jval) []byte {
+	switch v.k {
+	case jObj:
+		last := map[string]*jval{}
+		var keys []string
+		for _, f := range v.obj {
+			if _, ok := last[f.key]; !ok {
+				keys = append(keys, f.key)
+			}
+			last[f.key] = f.val
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = canonicalJSON(b, last[k])
+		}
+		return append(b, '}')
+	case jArr:
+		b = append(b, '[')
+		for i, el := range v.arr {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = canonicalJSON(b, el)
+		}
+		return append(b, ']')
+	default:
+		return v.appendTo(b)
+	}
 }
 
 func (e *Engine) runTransaction(actions []*txAction) (any, *apiError) {

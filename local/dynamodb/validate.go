@@ -27,8 +27,9 @@ type field struct {
 }
 
 type constraint struct {
-	kind string // notNull regex lenGte lenLte gte lte enum
+	kind string // notNull regex lenGte lenLte gte lte enum valuesLen
 	n    float64
+	hi   float64 // upper bound of valuesLen
 	s    string
 	enum []string
 	re   *regexp.Regexp
@@ -40,6 +41,11 @@ func lenLte(n int) constraint     { return constraint{kind: "lenLte", n: float64
 func gte(n float64) constraint    { return constraint{kind: "gte", n: n} }
 func lte(n float64) constraint    { return constraint{kind: "lte", n: n} }
 func enum(v ...string) constraint { return constraint{kind: "enum", enum: v} }
+
+// valuesLen bounds the length of every value of a map (BatchWriteItem's per-table lists).
+func valuesLen(lo, hi int) constraint {
+	return constraint{kind: "valuesLen", n: float64(lo), hi: float64(hi)}
+}
 func regex(pat string) constraint {
 	return constraint{kind: "regex", s: pat, re: regexp.MustCompile("^(?:" + pat + ")$")}
 }
@@ -350,6 +356,20 @@ func checkConstraints(attr string, v *jval, s *spec, parent string, errs *[]stri
 			} else {
 				ok, msg = float64(n) <= c.n, "Member must have length less than or equal to "+fmtNum(c.n)
 			}
+		case "valuesLen":
+			// One error per offending entry, each quoting the whole map, as DynamoDB (and
+			// dynalite) report it; the bounds are listed upper first.
+			msg = "Map value must satisfy constraint: [Member must have length less than or equal to " + fmtNum(c.hi) + ", Member must have length greater than or equal to " + fmtNum(c.n) + "]"
+			for _, fl := range v.obj {
+				if n := len(fl.val.arrOrNil()); !fl.val.isNull() && n >= int(c.n) && n <= int(c.hi) {
+					continue
+				}
+				if len(*errs) >= 10 {
+					return
+				}
+				*errs = append(*errs, "Value '"+valueStr(v)+"' at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+msg)
+			}
+			continue
 		case "enum":
 			ok = false
 			for _, e := range c.enum {
@@ -515,7 +535,7 @@ var opSpecs = map[string][]field{
 			&spec{typ: "PList", elem: strct("WriteRequest",
 				f("DeleteRequest", fstruct("DeleteRequest", nil, f("Key", attrMap(notNull())))),
 				f("PutRequest", fstruct("PutRequest", nil, f("Item", attrMap(notNull())))),
-			)}, notNull(), lenGte(1))),
+			)}, notNull(), lenGte(1), valuesLen(1, 25))),
 	},
 	"CreateTable": {
 		f("AttributeDefinitions", list(strct("AttributeDefinition",
