@@ -353,8 +353,11 @@ func TestSampleEventsInvoke(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := rt.Invoke(context.Background(), "echo", payload)
-			if err != nil || res.Error != nil {
-				t.Fatalf("invoke: %v %v", err, res.Error)
+			if err != nil {
+				t.Fatalf("invoke: %v", err)
+			}
+			if res.Error != nil {
+				t.Fatalf("function error: %v", res.Error)
 			}
 			var want, got any
 			_ = json.Unmarshal(payload, &want)
@@ -487,5 +490,17 @@ func TestFIFOQueueMappingKeepsGroupOrder(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, order); diff != "" {
 		t.Errorf("invocation order (-sent +seen):\n%s", diff)
+	}
+}
+
+// A function's own name wins over another function built from a package of that name (the
+// throttled function here is built from the echo package).
+func TestLookupPrefersTheFunctionName(t *testing.T) {
+	rt, _ := startEvents(t)
+	for range 20 { // map order must not matter
+		fn, err := rt.Lookup("echo")
+		if err != nil || fn.Name != "echo" {
+			t.Fatalf("Lookup(echo) = %+v, %v; want the function named echo", fn, err)
+		}
 	}
 }

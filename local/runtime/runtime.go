@@ -44,8 +44,13 @@ const (
 	EngineDynalite = "dynalite"
 )
 
-// ErrUnknownFunction is returned when a name matches no function of the template.
-var ErrUnknownFunction = errors.New("unknown function")
+// Errors of Lookup.
+var (
+	// ErrUnknownFunction is returned when a name matches no function of the template.
+	ErrUnknownFunction = errors.New("unknown function")
+	// ErrAmbiguousFunction is returned when a name matches several functions.
+	ErrAmbiguousFunction = errors.New("ambiguous function name")
+)
 
 // Config says what to run and where.
 type Config struct {
@@ -375,19 +380,31 @@ func (rt *Runtime) Lookup(name string) (*template.Function, error) {
 	return Lookup(rt.model, name)
 }
 
-// Lookup is Runtime.Lookup on a model.
+// Lookup is Runtime.Lookup on a model. The kinds of name are tried in order (function name,
+// logical ID, Go package base name, logical-ID prefix) and each must match exactly one
+// function, so a function's own name always wins over another's package name.
 func Lookup(m *template.Model, name string) (*template.Function, error) {
-	var prefixed []*template.Function
-	for _, fn := range m.Functions {
-		if fn.Name == name || fn.LogicalID == name || (fn.GoPackage != "" && filepath.Base(fn.GoPackage) == name) {
-			return fn, nil
-		}
-		if strings.HasPrefix(fn.LogicalID, name) {
-			prefixed = append(prefixed, fn)
-		}
+	matchers := []func(fn *template.Function) bool{
+		func(fn *template.Function) bool { return fn.Name == name },
+		func(fn *template.Function) bool { return fn.LogicalID == name },
+		func(fn *template.Function) bool { return fn.GoPackage != "" && filepath.Base(fn.GoPackage) == name },
+		func(fn *template.Function) bool { return strings.HasPrefix(fn.LogicalID, name) },
 	}
-	if len(prefixed) == 1 {
-		return prefixed[0], nil
+	for _, match := range matchers {
+		var found []*template.Function
+		for _, fn := range m.Functions {
+			if match(fn) {
+				found = append(found, fn)
+			}
+		}
+		switch len(found) {
+		case 0:
+			continue
+		case 1:
+			return found[0], nil
+		default:
+			return nil, fmt.Errorf("%w: %q names %d functions", ErrAmbiguousFunction, name, len(found))
+		}
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownFunction, name)
 }

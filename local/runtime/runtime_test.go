@@ -142,6 +142,10 @@ func TestLookup(t *testing.T) {
 	if _, err := rt.Lookup("nope"); !errors.Is(err, runtime.ErrUnknownFunction) {
 		t.Errorf("Lookup(nope) = %v, want ErrUnknownFunction", err)
 	}
+	// Two functions share a prefix: a prefix is not enough to pick one.
+	if _, err := rt.Lookup("E"); !errors.Is(err, runtime.ErrAmbiguousFunction) {
+		t.Errorf("Lookup(E) = %v, want ErrAmbiguousFunction", err)
+	}
 }
 
 func TestOnlySelectedFunctionsRun(t *testing.T) {
