@@ -22,30 +22,23 @@ import (
 	"github.com/microshop/microshop/local/sdk"
 )
 
-// streamEvents returns the event names of every record in the table's stream, oldest first.
+// streamEvents returns the event names of every record in the table's stream, oldest first,
+// found through ListStreams as a consumer would.
 func streamEvents(t *testing.T, url, table string) []string {
 	t.Helper()
-	ctx := context.Background()
 	sc := sdk.DynamoDBStreams(url)
-	ls, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String(table)})
+	ls, err := sc.ListStreams(context.Background(), &dynamodbstreams.ListStreamsInput{TableName: aws.String(table)})
 	if err != nil || len(ls.Streams) != 1 {
 		t.Fatalf("ListStreams = %+v, %v", ls, err)
 	}
-	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: ls.Streams[0].StreamArn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: ls.Streams[0].StreamArn,
-		ShardId: ds.StreamDescription.Shards[0].ShardId, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gr, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+	it, err := sc.GetShardIterator(context.Background(), &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: ls.Streams[0].StreamArn, ShardId: aws.String(shardID), ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := []string{}
-	for _, r := range gr.Records {
+	for _, r := range readRecords(t, sc, aws.ToString(it.ShardIterator), 0) {
 		got = append(got, string(r.EventName))
 	}
 	return got

@@ -1,34 +1,17 @@
 package sqs_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/microshop/microshop/local/internal/fakeclock"
 	"github.com/microshop/microshop/local/sqs"
 )
 
 // fakeClock is a settable clock for the engine's time-based behaviour.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type fakeClock = fakeclock.Clock
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newFakeClock() *fakeClock { return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 func newService(t *testing.T, clock *fakeClock) *sqs.Service {
 	t.Helper()
