@@ -104,6 +104,9 @@ type Options struct {
 	// their number is the number of retries. Nil means Lambda's: 1 minute, then 2 minutes.
 	// An empty, non-nil slice means no retries.
 	AsyncRetryDelays []time.Duration
+	// AsyncRetries, when set, is how many of those retries a function gets (its
+	// EventInvokeConfig MaximumRetryAttempts, 0 to 2); at most len(AsyncRetryDelays).
+	AsyncRetries func(fn string) int
 	// AsyncFailed, when set, is called once for every Event invocation that failed its
 	// last attempt (the hook for a dead-letter queue or an on-failure destination).
 	AsyncFailed func(AsyncFailure)
@@ -395,7 +398,11 @@ func (h *Handler) startAsync(reqID string, req *request) error {
 }
 
 func (h *Handler) runAsync(reqID string, req *request) {
-	attempts := len(h.opts.AsyncRetryDelays) + 1
+	retries := len(h.opts.AsyncRetryDelays)
+	if h.opts.AsyncRetries != nil {
+		retries = max(0, min(retries, h.opts.AsyncRetries(req.fn)))
+	}
+	attempts := retries + 1
 	for n := 1; ; n++ {
 		res, err := h.invoke(h.ctx, req)
 		if err == nil && res.Error == nil {

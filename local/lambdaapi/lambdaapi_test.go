@@ -297,6 +297,30 @@ func TestEventRetries(t *testing.T) {
 	}
 }
 
+// A function's EventInvokeConfig MaximumRetryAttempts caps Lambda's retries.
+func TestEventRetriesPerFunction(t *testing.T) {
+	for _, retries := range []int{0, 1, 2, 5} {
+		t.Run(fmt.Sprint(retries), func(t *testing.T) {
+			inv := newFake(func(n int, _ string, _ []byte) (*lambda.Result, error) {
+				return functionError(fmt.Sprint("req-", n)), nil
+			})
+			failures := make(chan lambdaapi.AsyncFailure, 1)
+			h := lambdaapi.New(inv, known, lambdaapi.Options{
+				Log: &syncbuf.Buffer{}, AsyncRetryDelays: []time.Duration{time.Millisecond, time.Millisecond},
+				AsyncRetries: func(string) int { return retries },
+				AsyncFailed:  func(f lambdaapi.AsyncFailure) { failures <- f },
+			})
+			do(t, h, "POST", prefix+"orders/invocations", map[string]string{"X-Amz-Invocation-Type": "Event"}, `{}`)
+			f := <-failures
+			h.Close()
+			want := min(retries, 2) + 1 // never more than the delays allow
+			if f.Attempts != want || len(inv.snapshot()) != want {
+				t.Errorf("attempts = %d (calls %d), want %d", f.Attempts, len(inv.snapshot()), want)
+			}
+		})
+	}
+}
+
 // TestEventReturnsAtOnce: the 202 does not wait for the function.
 func TestEventReturnsAtOnce(t *testing.T) {
 	release := make(chan struct{})

@@ -16,6 +16,7 @@ import (
 type asyncTarget struct {
 	onFailure string // queue name
 	dlq       string // queue name
+	retries   *int   // EventInvokeConfig MaximumRetryAttempts; nil means Lambda's 2
 }
 
 // asyncTargets reads each function's DeadLetterConfig and EventInvokeConfig; only queues of
@@ -39,8 +40,9 @@ func (rt *Runtime) asyncTargets() (map[string]asyncTarget, error) {
 	}
 	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventInvokeConfig") {
 		var p struct {
-			FunctionName      string `json:"FunctionName"`
-			DestinationConfig *struct {
+			FunctionName         string       `json:"FunctionName"`
+			MaximumRetryAttempts *json.Number `json:"MaximumRetryAttempts"`
+			DestinationConfig    *struct {
 				OnFailure *struct {
 					Destination string `json:"Destination"`
 				} `json:"OnFailure"`
@@ -50,7 +52,19 @@ func (rt *Runtime) asyncTargets() (map[string]asyncTarget, error) {
 			return nil, err
 		}
 		fn, ok := rt.arns.function(p.FunctionName)
-		if !ok || p.DestinationConfig == nil || p.DestinationConfig.OnFailure == nil {
+		if !ok {
+			continue
+		}
+		if p.MaximumRetryAttempts != nil {
+			n, err := intOf(p.MaximumRetryAttempts)
+			if err != nil {
+				return nil, fmt.Errorf("%s: MaximumRetryAttempts: %w", id, err)
+			}
+			t := out[fn]
+			t.retries = &n
+			out[fn] = t
+		}
+		if p.DestinationConfig == nil || p.DestinationConfig.OnFailure == nil {
 			continue
 		}
 		q, ok := rt.arns.queues[p.DestinationConfig.OnFailure.Destination]
@@ -92,6 +106,14 @@ func (rt *Runtime) asyncFailed(logw io.Writer) func(lambdaapi.AsyncFailure) {
 			fmt.Fprintf(logw, "devcloud: failed event of %s could not be sent to its destination: %v; payload %s\n", f.Function, err, f.Payload)
 		}
 	}
+}
+
+// asyncRetries is how many times Lambda retries a failed asynchronous invocation of fn.
+func (rt *Runtime) asyncRetries(fn string) int {
+	if r := rt.async[fn].retries; r != nil {
+		return *r
+	}
+	return len(AsyncRetryDelays)
 }
 
 // invocationRecord is Lambda's on-failure destination record for an asynchronous invocation.

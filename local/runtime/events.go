@@ -75,6 +75,7 @@ func resourcesOfType(m *template.Model, typ string) []string {
 // rules, and starts the event source mappings from queues to functions.
 func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rt.log = log
 	rt.sqs = sqs.New(sqs.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
 	gw.Handle(edge.SQS, rt.sqs)
 	if err := rt.createQueues(); err != nil {
@@ -251,7 +252,13 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 			return err
 		}, nil
 	}
-	return nil, fmt.Errorf("target %s is neither a function nor a queue of the template", arn)
+	// A target outside the template (another stack's function, say) cannot be reached
+	// locally: every delivery fails as one to a missing function does on AWS, so the rule's
+	// retry policy and dead-letter queue apply.
+	rt.log.Warn("rule target is not a function or queue of the template; deliveries to it fail", slog.String("target", arn))
+	return func(context.Context, []byte) error {
+		return fmt.Errorf("ResourceNotFoundException: target %s is not served locally", arn)
+	}, nil
 }
 
 // deadLetter sends an event whose delivery was given up to the target's DLQ queue, with the

@@ -118,8 +118,8 @@ func TestEventBridgeRuleDeliversToQueueAndFunction(t *testing.T) {
 	}
 }
 
-// A function target is invoked asynchronously: a function error goes through Lambda's two
-// retries and then to the function's dead-letter queue (the rule's DLQ is for events Lambda
+// A function target is invoked asynchronously: a function error goes through Lambda's retries
+// (as many as its EventInvokeConfig allows) and then to the function's dead-letter queue (the rule's DLQ is for events Lambda
 // does not accept).
 func TestEventBridgeFunctionTargetFailuresReachTheFunctionDLQ(t *testing.T) {
 	rt, _ := startEvents(t)
@@ -135,10 +135,60 @@ func TestEventBridgeFunctionTargetFailuresReachTheFunctionDLQ(t *testing.T) {
 	if body != `{"placed": "poison-1"}` {
 		t.Errorf("function DLQ message = %s, want the transformed event the function failed on", body)
 	}
-	sunk(t, rt, containing(`{"placed": "poison-1"}`, 3)) // the first attempt and two retries
+	// The DLQ message comes after the last attempt. The sink's EventInvokeConfig allows one
+	// retry: two attempts in all.
+	attempts := 0
+	for _, e := range sunk(t, rt, containing(`{"placed": "poison-1"}`, 1)) {
+		if strings.Contains(e, `{"placed": "poison-1"}`) {
+			attempts++
+		}
+	}
+	if attempts != 2 {
+		t.Errorf("the function ran %d times, want 2 (MaximumRetryAttempts 1)", attempts)
+	}
 	if n := len(receiveAll(t, rt, "rule-dlq")); n != 0 {
 		t.Errorf("the rule DLQ got %d messages for an event Lambda accepted", n)
 	}
+}
+
+// A rule whose target cannot be reached (here: a function of another stack) retries per its
+// retry policy and then sends the event to the rule's DLQ, with EventBridge's attributes.
+func TestEventBridgeUndeliverableEventsReachTheRuleDLQ(t *testing.T) {
+	rt, _ := startEvents(t)
+	eb := sdk.EventBridge(rt.EdgeURL())
+	if _, err := eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{EventBusName: aws.String("shop-bus"), Source: aws.String("shop.external"), DetailType: aws.String("Ping"), Detail: aws.String(`{"n":7}`)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("rule-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: url.QueueUrl, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			continue
+		}
+		m := out.Messages[0]
+		if !strings.Contains(aws.ToString(m.Body), `"source":"shop.external"`) {
+			t.Errorf("DLQ body = %s, want the event", aws.ToString(m.Body))
+		}
+		for _, attr := range []string{"RULE_ARN", "TARGET_ARN", "ERROR_MESSAGE"} {
+			if _, ok := m.MessageAttributes[attr]; !ok {
+				t.Errorf("DLQ message lacks the %s attribute (has %v)", attr, m.MessageAttributes)
+			}
+		}
+		return
+	}
+	t.Fatal("no message in the rule DLQ")
 }
 
 func receiveAll(t *testing.T, rt *runtime.Runtime, queue string) []string {

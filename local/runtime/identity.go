@@ -57,7 +57,7 @@ func (rt *Runtime) startLambdaAPI(gw *edge.Edge, logw io.Writer) {
 		return fn.Name, true
 	}, lambdaapi.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: logw,
-		AsyncRetryDelays: AsyncRetryDelays, AsyncFailed: rt.asyncFailed(logw),
+		AsyncRetryDelays: AsyncRetryDelays, AsyncRetries: rt.asyncRetries, AsyncFailed: rt.asyncFailed(logw),
 	})
 	rt.closers = append(rt.closers, func() error { h.Close(); return nil })
 	gw.Handle(edge.Lambda, h)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -101,6 +102,7 @@ type Runtime struct {
 	sqs       *sqs.Service
 	events    *eventbridge.Service
 	arns      *arnIndex
+	log       *slog.Logger
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambda.Manager
