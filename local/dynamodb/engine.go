@@ -5,6 +5,7 @@
 package dynamodb
 
 import (
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,10 +14,13 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	smithyrand "github.com/aws/smithy-go/rand"
 )
 
 // Errors returned by the Go API (the HTTP API returns DynamoDB's exceptions instead).
@@ -203,7 +207,8 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	ct := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0])
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	ct = strings.TrimSpace(ct)
 	if r.Method != http.MethodPost || (len(body) > 0 && ct != "application/json" && ct != "application/x-amz-json-1.0") {
 		writeRaw(w, 404, "", []byte("<UnknownOperationException/>\n"))
 		return
@@ -220,8 +225,8 @@ func writeRaw(w http.ResponseWriter, status int, ct string, body []byte) {
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
-	h.Set("x-amz-crc32", fmt.Sprint(crc32.ChecksumIEEE(body)))
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
@@ -638,13 +643,8 @@ func parseKeySchema(v *jval) []keySchemaElement {
 }
 
 func newUUID() string {
-	b := make([]byte, 16)
-	for i := range b {
-		b[i] = byte(rand.IntN(256))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	id, _ := smithyrand.NewUUID(crand.Reader).GetUUID() // crypto/rand.Reader never fails
+	return id
 }
 
 func (e *Engine) describeTable(req *jval) (any, *apiError) {

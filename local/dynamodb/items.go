@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -75,7 +76,14 @@ var (
 	valKeyRe  = regexp.MustCompile(`^:[0-9a-zA-Z_]+$`)
 )
 
+// exprMembers are the request members validateExpressions reads.
+var exprMembers = []string{"ExpressionAttributeNames", "ExpressionAttributeValues", "UpdateExpression", "ConditionExpression", "KeyConditionExpression", "FilterExpression", "ProjectionExpression"}
+
 func validateExpressions(req *jval) (*parsedExprs, string) {
+	// Most requests use no expressions: skip building the parse context for them.
+	if !slices.ContainsFunc(exprMembers, func(m string) bool { return req.get(m) != nil }) {
+		return &parsedExprs{}, ""
+	}
 	ctx := &exprCtx{names: map[string]string{}, vals: map[string]*AV{}, usedNames: map[string]bool{}, usedVals: map[string]bool{}}
 	if n := req.get("ExpressionAttributeNames"); n != nil {
 		if len(n.obj) == 0 {
@@ -559,13 +567,9 @@ func (e *Engine) putItem(req *jval) (any, *apiError) {
 	if itemSize(item, false, false, "") > maxItemSize {
 		return nil, validationErr("Item size has exceeded the maximum allowed size")
 	}
-	expected, msg := validateAttributeConditions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
-	}
-	ex, msg := validateExpressions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
+	expected, ex, err := writeConditions(req)
+	if err != nil {
+		return nil, err
 	}
 	name := jstr(req.get("TableName"))
 	t, err := e.getTable(name)
@@ -581,6 +585,20 @@ func (e *Engine) putItem(req *jval) (any, *apiError) {
 		}
 		return item, nil, nil
 	})
+}
+
+// writeConditions reads a single-item write's legacy Expected conditions, then its
+// expressions, reporting the first invalid one.
+func writeConditions(req *jval) ([]legacyCondition, *parsedExprs, *apiError) {
+	expected, msg := validateAttributeConditions(req)
+	if msg != "" {
+		return nil, nil, validationErr(msg)
+	}
+	ex, msg := validateExpressions(req)
+	if msg != "" {
+		return nil, nil, validationErr(msg)
+	}
+	return expected, ex, nil
 }
 
 // conditionalWrite runs a PutItem, DeleteItem or UpdateItem under the table lock: it checks
@@ -738,13 +756,9 @@ func (e *Engine) deleteItem(req *jval) (any, *apiError) {
 	if msg != "" {
 		return nil, validationErr(msg)
 	}
-	expected, msg := validateAttributeConditions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
-	}
-	ex, msg := validateExpressions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
+	expected, ex, err := writeConditions(req)
+	if err != nil {
+		return nil, err
 	}
 	name := jstr(req.get("TableName"))
 	t, err := e.keyedTable(name, key)
@@ -800,13 +814,9 @@ func (e *Engine) updateItem(req *jval) (any, *apiError) {
 	if msg != "" {
 		return nil, validationErr(msg)
 	}
-	expected, msg := validateAttributeConditions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
-	}
-	ex, msg := validateExpressions(req)
-	if msg != "" {
-		return nil, validationErr(msg)
+	expected, ex, err := writeConditions(req)
+	if err != nil {
+		return nil, err
 	}
 	name := jstr(req.get("TableName"))
 	t, err := e.keyedTable(name, key)

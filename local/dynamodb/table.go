@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -128,38 +127,40 @@ func keyBytes(a *AV) []byte {
 }
 
 func hashPrefix(hash, rng *AV) string {
-	h := md5.New()
-	h.Write([]byte("Outliers"))
-	h.Write(keyBytes(hash))
+	var buf [64]byte // keys are usually short: hash them without a heap buffer
+	b := append(buf[:0], "Outliers"...)
+	b = append(b, keyBytes(hash)...)
 	if rng != nil {
-		h.Write(keyBytes(rng))
+		b = append(b, keyBytes(rng)...)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:6]
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:3])
 }
 
-func rangeStr(a *AV) string {
+func rangeStr(a *AV) string { return string(appendRangeStr(nil, a)) }
+
+func appendRangeStr(b []byte, a *AV) []byte {
 	switch a.T {
 	case "S":
-		return hex.EncodeToString([]byte(a.S))
+		return hex.AppendEncode(b, []byte(a.S))
 	case "B":
-		return hex.EncodeToString(b64(a.S))
+		return hex.AppendEncode(b, b64(a.S))
 	case "N":
-		return lexiString(a.S)
+		return append(b, lexiString(a.S)...)
 	}
-	return ""
+	return b
 }
 
 // createKey builds the storage key of item under a key schema.
 func createKey(item Item, keys []keyAttr) string {
-	var b strings.Builder
-	hash := item[keys[0].name]
-	b.WriteString(hashPrefix(hash, nil))
-	b.WriteByte('/')
+	b := make([]byte, 0, 64)
+	b = append(b, hashPrefix(item[keys[0].name], nil)...)
+	b = append(b, '/')
 	for _, k := range keys {
-		b.WriteString(rangeStr(item[k.name]))
-		b.WriteByte('/')
+		b = appendRangeStr(b, item[k.name])
+		b = append(b, '/')
 	}
-	return b.String()
+	return string(b)
 }
 
 // indexKey is the storage key in an index: the index key then a hash of the table key.

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -332,34 +333,9 @@ func checkConstraints(attr string, v *jval, s *spec, parent string, errs *[]stri
 		if c.kind != "notNull" && v.isNull() {
 			continue
 		}
-		ok := true
-		var msg string
-		switch c.kind {
-		case "notNull":
-			ok, msg = !v.isNull(), "Member must not be null"
-		case "gte":
-			ok, msg = v.n >= c.n, "Member must have value greater than or equal to "+fmtNum(c.n)
-		case "lte":
-			ok, msg = v.n <= c.n, "Member must have value less than or equal to "+fmtNum(c.n)
-		case "regex":
-			ok, msg = c.re.MatchString(v.s), "Member must satisfy regular expression pattern: "+c.s
-		case "lenGte", "lenLte":
-			n := len(v.s)
-			switch v.k {
-			case jArr:
-				n = len(v.arr)
-			case jObj:
-				n = len(v.obj)
-			}
-			if c.kind == "lenGte" {
-				ok, msg = float64(n) >= c.n, "Member must have length greater than or equal to "+fmtNum(c.n)
-			} else {
-				ok, msg = float64(n) <= c.n, "Member must have length less than or equal to "+fmtNum(c.n)
-			}
-		case "valuesLen":
+		if c.kind == "valuesLen" {
 			// One error per offending entry, each quoting the whole map, as DynamoDB (and
 			// dynalite) report it; the bounds are listed upper first.
-			msg = "Map value must satisfy constraint: [Member must have length less than or equal to " + fmtNum(c.hi) + ", Member must have length greater than or equal to " + fmtNum(c.n) + "]"
 			for _, fl := range v.obj {
 				if n := len(fl.val.arrOrNil()); !fl.val.isNull() && n >= int(c.n) && n <= int(c.hi) {
 					continue
@@ -367,43 +343,104 @@ func checkConstraints(attr string, v *jval, s *spec, parent string, errs *[]stri
 				if len(*errs) >= 10 {
 					return
 				}
-				*errs = append(*errs, "Value '"+valueStr(v)+"' at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+msg)
+				*errs = append(*errs, "Value '"+valueStr(v)+"' at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+c.message())
 			}
 			continue
-		case "enum":
-			ok = false
-			for _, e := range c.enum {
-				if v.s == e {
-					ok = true
-				}
-			}
-			msg = "Member must satisfy enum value set: [" + strings.Join(c.enum, ", ") + "]"
 		}
-		if !ok {
+		if !c.holds(v) {
 			val := "null"
 			if !v.isNull() {
 				val = "'" + valueStr(v) + "'"
 			}
-			*errs = append(*errs, "Value "+val+" at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+msg)
+			*errs = append(*errs, "Value "+val+" at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+c.message())
 		}
 	}
 	if v.isNull() {
 		return
 	}
+	// Members with nothing to check are skipped before their paths are built: an item's
+	// attribute values would otherwise cost a string per attribute on every request.
 	switch s.typ {
 	case "List", "PList":
+		if s.elem.inert() {
+			return
+		}
+		path := prefix + lowerFirst(attr) + "."
 		for i, e := range v.arr {
-			checkConstraints("member", e, s.elem, prefix+lowerFirst(attr)+"."+strconv.Itoa(i+1), errs)
+			checkConstraints("member", e, s.elem, path+strconv.Itoa(i+1), errs)
 		}
 	case "Map", "PMap":
+		if s.elem.inert() {
+			return
+		}
+		path := prefix + lowerFirst(attr) + "."
 		for _, fl := range v.obj {
-			checkConstraints("member", fl.val, s.elem, prefix+lowerFirst(attr)+"."+fl.key, errs)
+			checkConstraints("member", fl.val, s.elem, path+fl.key, errs)
 		}
 	case "Struct", "Field":
+		path := prefix + lowerFirst(attr)
 		for _, fl := range s.fields {
-			checkConstraints(fl.name, v.get(fl.name), fl.spec, prefix+lowerFirst(attr), errs)
+			checkConstraints(fl.name, v.get(fl.name), fl.spec, path, errs)
 		}
 	}
+}
+
+// inert reports whether checking a value against s can never report anything.
+func (s *spec) inert() bool {
+	return s == nil || (len(s.cons) == 0 && s.elem == nil && len(s.fields) == 0)
+}
+
+// holds reports whether v (not null, except for notNull) satisfies c; valuesLen is checked
+// by checkConstraints itself.
+func (c constraint) holds(v *jval) bool {
+	switch c.kind {
+	case "notNull":
+		return !v.isNull()
+	case "gte":
+		return v.n >= c.n
+	case "lte":
+		return v.n <= c.n
+	case "regex":
+		return c.re.MatchString(v.s)
+	case "lenGte", "lenLte":
+		n := len(v.s)
+		switch v.k {
+		case jArr:
+			n = len(v.arr)
+		case jObj:
+			n = len(v.obj)
+		}
+		if c.kind == "lenGte" {
+			return float64(n) >= c.n
+		}
+		return float64(n) <= c.n
+	case "enum":
+		return slices.Contains(c.enum, v.s)
+	}
+	return true
+}
+
+// message is DynamoDB's wording of c, built only when a value breaks it.
+func (c constraint) message() string {
+	switch c.kind {
+	case "notNull":
+		return "Member must not be null"
+	case "gte":
+		return "Member must have value greater than or equal to " + fmtNum(c.n)
+	case "lte":
+		return "Member must have value less than or equal to " + fmtNum(c.n)
+	case "regex":
+		return "Member must satisfy regular expression pattern: " + c.s
+	case "lenGte":
+		return "Member must have length greater than or equal to " + fmtNum(c.n)
+	case "lenLte":
+		return "Member must have length less than or equal to " + fmtNum(c.n)
+	case "valuesLen":
+		return "Map value must satisfy constraint: [Member must have length less than or equal to " + fmtNum(c.hi) + ", Member must have length greater than or equal to " + fmtNum(c.n) + "]"
+	case "enum":
+		return "Member must satisfy enum value set: [" + strings.Join(c.enum, ", ") + "]"
+	}
+	return ""
 }
 
 func fmtNum(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
