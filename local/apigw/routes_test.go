@@ -69,13 +69,7 @@ func TestRouteSelection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv := &fakeInvoker{}
-			srv := apigw.New(api, functions, inv, fixedOptions())
-			resp := do(t, srv, httptest.NewRequest(tt.method, tt.target, nil))
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status = %d, want 200", resp.StatusCode)
-			}
-			call := inv.last(t)
+			call := invokedBy(t, api, functions, tt.method, tt.target)
 			if got, want := call.name, "fn:"+tt.wantKey; got != want {
 				t.Errorf("invoked %q, want %q", got, want)
 			}
@@ -104,13 +98,7 @@ func TestRouteSelectionDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv := &fakeInvoker{}
-			srv := apigw.New(api, functions, inv, fixedOptions())
-			resp := do(t, srv, httptest.NewRequest(tt.method, tt.target, nil))
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status = %d, want 200", resp.StatusCode)
-			}
-			ev := decodeEvent(t, inv.last(t).payload)
+			ev := decodeEvent(t, invokedBy(t, api, functions, tt.method, tt.target).payload)
 			if ev.RouteKey != tt.wantKey {
 				t.Errorf("routeKey = %q, want %q", ev.RouteKey, tt.wantKey)
 			}
@@ -119,6 +107,19 @@ func TestRouteSelectionDefault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// invokedBy serves one request with a fresh Server over api and returns the invocation it
+// made, failing the test unless the answer is 200.
+func invokedBy(t *testing.T, api *template.HTTPAPI, functions map[string]string, method, target string) invocation {
+	t.Helper()
+	inv := &fakeInvoker{}
+	srv := apigw.New(api, functions, inv, fixedOptions())
+	resp := do(t, srv, httptest.NewRequest(method, target, nil))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d, want 200", resp.StatusCode)
+	}
+	return inv.last(t)
 }
 
 func TestRouteNotFound(t *testing.T) {

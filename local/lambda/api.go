@@ -32,8 +32,9 @@ type Result struct {
 	InitDuration time.Duration
 	// MaxMemoryMB is the process's peak resident memory, when known.
 	MaxMemoryMB int
-	// logTail returns Lambda's log tail of the invocation; nil for results made elsewhere.
-	logTail func() []byte
+	// inv is the invocation this is the outcome of, for LogTail; nil for results made
+	// elsewhere.
+	inv *invocation
 }
 
 // FunctionError describes a failed invocation the way Lambda reports it.
@@ -59,10 +60,10 @@ type FunctionError struct {
 // this invocation, END and REPORT, at most the last 4 KB. It waits a few milliseconds for
 // lines still in the process's pipes, so call it only when the tail is wanted.
 func (r *Result) LogTail() []byte {
-	if r.logTail == nil {
+	if r.inv == nil {
 		return nil
 	}
-	return r.logTail()
+	return logTailOf(r.inv)
 }
 
 func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }

@@ -276,12 +276,6 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	throttled := f.spec.Throttled
-	f.mu.Unlock()
-	if throttled {
-		return nil, fmt.Errorf("%w: %s has a reserved concurrency of 0", ErrThrottled, name)
-	}
 	inv := &invocation{id: newRequestID(), payload: payload, opts: opts, done: make(chan struct{})}
 	inv.traceID = opts.TraceID
 	if inv.traceID == "" {
@@ -289,6 +283,10 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	}
 
 	f.mu.Lock()
+	if f.spec.Throttled {
+		f.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s has a reserved concurrency of 0", ErrThrottled, name)
+	}
 	if f.closed {
 		f.mu.Unlock()
 		return nil, ErrClosed
@@ -324,7 +322,7 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	}
 	// The process's tail stays attached to this invocation until its next one, so lines
 	// still in the pipes when the response arrived land here.
-	inv.res.logTail = func() []byte { return logTailOf(inv) }
+	inv.res.inv = inv
 	m.reportEnd(f, inv)
 	return inv.res, nil
 }

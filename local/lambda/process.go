@@ -344,8 +344,6 @@ var reservedEnv = map[string]bool{
 	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
-// environ is the process's environment: PATH and HOME from this process, Lambda's
-// variables, the template's, then ManagerOptions.Env.
 // vCPUs is the CPU share Lambda gives a function of memoryMB: one vCPU's worth at 1,769 MB,
 // proportionally more above. A Go function sized for Lambda gets the same GOMAXPROCS locally
 // (the template's environment may still set its own): on a laptop this also keeps each warm
@@ -354,6 +352,8 @@ func vCPUs(memoryMB int) int {
 	return max(1, (memoryMB+1768)/1769)
 }
 
+// environ is the process's environment: PATH and HOME from this process, Lambda's
+// variables, the template's, then ManagerOptions.Env.
 func (p *process) environ(runtimeAPI string) []string {
 	m, spec := p.f.m, p.spec
 	root := filepath.Dir(spec.Binary)

@@ -28,14 +28,15 @@ func Builder(root, outDir string, flags ...string) RebuildFunc {
 		}
 		n := next
 		next++
+		dir := filepath.Join(outDir, "v"+strconv.Itoa(n))
 		bins, err := build.Build(ctx, build.Options{
 			Root:     root,
-			OutDir:   filepath.Join(outDir, "v"+strconv.Itoa(n)),
+			OutDir:   dir,
 			Packages: pkgs,
 			Flags:    flags,
 		})
 		if err != nil {
-			_ = os.RemoveAll(filepath.Join(outDir, "v"+strconv.Itoa(n)))
+			_ = os.RemoveAll(dir)
 			return nil, err
 		}
 		// Keep this build and the previous successful one, whose binaries may still be
