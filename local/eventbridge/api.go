@@ -155,12 +155,11 @@ func (s *Service) putEntry(e putEventsEntry, received time.Time) putEventsResult
 	case e.Detail == nil || *e.Detail == "":
 		return invalid("Detail")
 	}
-	var detail map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(*e.Detail), &detail); err != nil || detail == nil {
+	// Compact validates the JSON; without whitespace an object's first byte is '{'.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(*e.Detail)); err != nil || compact.Bytes()[0] != '{' {
 		return putEventsResult{ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed."}
 	}
-	var compact bytes.Buffer
-	_ = json.Compact(&compact, []byte(*e.Detail))
 	t, ok := parseTimestamp(e.Time)
 	if !ok {
 		return putEventsResult{ErrorCode: "InvalidArgument", ErrorMessage: "Parameter Time is not valid."}

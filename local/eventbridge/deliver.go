@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"time"
 
+	smithyrand "github.com/aws/smithy-go/rand"
+
 	"github.com/microshop/microshop/local/eventbridge/pattern"
 )
 
@@ -225,9 +227,6 @@ func (s *Service) giveUp(j job, attempts int, reason string, err error) string {
 
 // newID returns a random UUID (version 4), the form of EventBridge event IDs.
 func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	id, _ := smithyrand.NewUUID(rand.Reader).GetUUID() // crypto/rand.Reader never fails
+	return id
 }

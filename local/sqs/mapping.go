@@ -1,13 +1,13 @@
 package sqs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/microshop/microshop/local/internal/batchresponse"
 	"github.com/microshop/microshop/local/lambda"
 )
 
@@ -200,33 +200,19 @@ func (m *Mapping) process(ctx context.Context, batch []Message) {
 	}
 }
 
-// batchItemFailures reads a partial batch response the way Lambda does: an empty or null
-// response or list means every record succeeded; invalid JSON, or an item whose
-// itemIdentifier is missing, null, empty or not in the batch fails the whole batch (ok false).
+// batchItemFailures reads a partial batch response (see batchresponse.ItemIdentifiers); an
+// identifier not in the batch also fails the whole batch (ok false).
 func batchItemFailures(payload []byte, batch map[string]bool) (failed map[string]bool, ok bool) {
-	failed = map[string]bool{}
-	payload = bytes.TrimSpace(payload)
-	if len(payload) == 0 || bytes.Equal(payload, []byte("null")) {
-		return failed, true
-	}
-	var resp map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &resp); err != nil {
+	ids, ok := batchresponse.ItemIdentifiers(payload)
+	if !ok {
 		return nil, false
 	}
-	raw, present := resp["batchItemFailures"]
-	if !present || bytes.Equal(raw, []byte("null")) {
-		return failed, true
-	}
-	var items []map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, false
-	}
-	for _, item := range items {
-		var id *string
-		if err := json.Unmarshal(item["itemIdentifier"], &id); err != nil || id == nil || *id == "" || !batch[*id] {
+	failed = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !batch[id] {
 			return nil, false
 		}
-		failed[*id] = true
+		failed[id] = true
 	}
 	return failed, true
 }

@@ -3,7 +3,6 @@ package sqs
 import (
 	"encoding/json"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -206,12 +205,3 @@ var queueAttributeNames = func() map[string]bool {
 	}
 	return m
 }()
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

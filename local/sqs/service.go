@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	smithyrand "github.com/aws/smithy-go/rand"
 )
 
 // Options configure a Service.
@@ -134,7 +137,7 @@ func (s *Service) CreateQueue(name string, attrs map[string]string) (string, err
 		return "", errorf(ErrInvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	}
 	cfg := defaultConfig(fifo)
-	for _, k := range sortedKeys(attrs) {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		if err := cfg.set(k, attrs[k]); err != nil {
 			return "", err
 		}
@@ -143,7 +146,7 @@ func (s *Service) CreateQueue(name string, attrs map[string]string) (string, err
 	defer s.mu.Unlock()
 	if q := s.queues[name]; q != nil {
 		have := q.cfg.attributes()
-		for _, k := range sortedKeys(attrs) {
+		for _, k := range slices.Sorted(maps.Keys(attrs)) {
 			if want := cfg.attributes()[k]; have[k] != want {
 				return "", errorf(ErrQueueNameExists, "A queue already exists with the same name and a different value for attribute %s", k)
 			}
@@ -161,7 +164,7 @@ func (s *Service) CreateQueue(name string, attrs map[string]string) (string, err
 
 // DeleteQueue deletes the queue and its messages; long polls on it return empty.
 func (s *Service) DeleteQueue(name string) error {
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		delete(s.queues, name)
 		q.deleted = true
 		q.signal()
@@ -170,24 +173,21 @@ func (s *Service) DeleteQueue(name string) error {
 }
 
 // QueueURL returns the URL of the named queue. Errors: ErrQueueDoesNotExist.
-func (s *Service) QueueURL(name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.get(name); err != nil {
-		return "", err
-	}
-	return s.queueURL(name), nil
+func (s *Service) QueueURL(name string) (url string, err error) {
+	err = s.withQueue(name, func(*queue) error {
+		url = s.queueURL(name)
+		return nil
+	})
+	return url, err
 }
 
 // QueueARN returns the ARN of the named queue. Errors: ErrQueueDoesNotExist.
-func (s *Service) QueueARN(name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return "", err
-	}
-	return q.arn, nil
+func (s *Service) QueueARN(name string) (arn string, err error) {
+	err = s.withQueue(name, func(q *queue) error {
+		arn = q.arn
+		return nil
+	})
+	return arn, err
 }
 
 // ListQueues returns the URLs of the queues whose names start with prefix, sorted.
@@ -195,7 +195,7 @@ func (s *Service) ListQueues(prefix string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var urls []string
-	for _, name := range sortedKeys(s.queues) {
+	for _, name := range slices.Sorted(maps.Keys(s.queues)) {
 		if strings.HasPrefix(name, prefix) {
 			urls = append(urls, s.queueURL(name))
 		}
@@ -205,13 +205,11 @@ func (s *Service) ListQueues(prefix string) []string {
 
 // SetQueueAttributes changes the queue's attributes. FifoQueue cannot change.
 func (s *Service) SetQueueAttributes(name string, attrs map[string]string) error {
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		cfg := q.cfg
 		cfg.opaque = map[string]string{}
-		for k, v := range q.cfg.opaque {
-			cfg.opaque[k] = v
-		}
-		for _, k := range sortedKeys(attrs) {
+		maps.Copy(cfg.opaque, q.cfg.opaque)
+		for _, k := range slices.Sorted(maps.Keys(attrs)) {
 			if err := cfg.set(k, attrs[k]); err != nil {
 				return err
 			}
@@ -225,14 +223,16 @@ func (s *Service) SetQueueAttributes(name string, attrs map[string]string) error
 
 // QueueAttributes returns the named attributes ("All" for every one), including the
 // approximate message counts. Errors: ErrQueueDoesNotExist, ErrInvalidAttributeName.
-func (s *Service) QueueAttributes(name string, names []string) (map[string]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
+func (s *Service) QueueAttributes(name string, names []string) (out map[string]string, err error) {
+	err = s.withQueue(name, func(q *queue) (qerr error) {
+		out, qerr = q.attributes(s.now(), names)
+		return qerr
+	})
+	return out, err
+}
+
+// attributes is QueueAttributes for the locked queue q.
+func (q *queue) attributes(now time.Time, names []string) (map[string]string, error) {
 	all := q.cfg.attributes()
 	all["QueueArn"] = q.arn
 	all["CreatedTimestamp"] = strconv.FormatInt(q.created.Unix(), 10)
@@ -270,7 +270,7 @@ func (s *Service) QueueAttributes(name string, names []string) (map[string]strin
 // PurgeQueue deletes every message in the queue. Like SQS it refuses a second purge within
 // 60 seconds. Errors: ErrQueueDoesNotExist, ErrPurgeQueueInProgress.
 func (s *Service) PurgeQueue(name string) error {
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		now := s.now()
 		if !q.purgedAt.IsZero() && now.Sub(q.purgedAt) < purgeCooldown {
 			return errorf(ErrPurgeQueueInProgress, "Only one PurgeQueue operation on %s is allowed every 60 seconds.", name)
@@ -286,9 +286,10 @@ func (s *Service) PurgeQueue(name string) error {
 	})
 }
 
-// update runs f on the named queue with s.mu held: every change to a queue goes through it.
-// Errors: ErrQueueDoesNotExist, or f's.
-func (s *Service) update(name string, f func(q *queue) error) error {
+// withQueue runs f on the named queue with s.mu held: every change to a queue, and every
+// read of one outside Receive's polling loop, goes through it. Errors: ErrQueueDoesNotExist,
+// or f's.
+func (s *Service) withQueue(name string, f func(q *queue) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, err := s.get(name)
@@ -376,63 +377,63 @@ func (s *Service) Send(name string, in SendInput) (SendOutput, error) {
 		MD5OfMessageAttributes: md5OfAttributes(in.Attributes),
 		MD5OfSystemAttributes:  md5OfAttributes(in.SystemAttributes),
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
+	err = s.withQueue(name, func(q *queue) error {
+		if size > q.cfg.maximumMessage {
+			return errorf(ErrInvalidParameterValue, "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.cfg.maximumMessage)
+		}
+		now := s.now()
+		delay := q.cfg.delaySeconds
+		if in.DelaySeconds != nil {
+			if q.cfg.fifo {
+				return errorf(ErrInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *in.DelaySeconds)
+			}
+			delay = *in.DelaySeconds
+		}
+		m := &message{
+			id: newUUID(), body: in.Body, md5: out.MD5OfMessageBody, attrs: in.Attributes,
+			sysAttrs: in.SystemAttributes, size: size, sentAt: now,
+			availableAt: now.Add(time.Duration(delay) * time.Second), senderID: in.SenderID,
+			groupID: in.GroupID,
+		}
+		if m.senderID == "" {
+			m.senderID = s.account
+		}
+		if q.cfg.fifo {
+			if in.GroupID == "" {
+				return errorf(ErrMissingParameter, "The request must contain the parameter MessageGroupId.")
+			}
+			dedupID := in.DeduplicationID
+			if dedupID == "" {
+				if !q.cfg.contentDedup {
+					return errorf(ErrInvalidParameterValue, "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+				}
+				sum := sha256.Sum256([]byte(in.Body))
+				dedupID = hex.EncodeToString(sum[:])
+			}
+			key := dedupID
+			if q.cfg.dedupPerGroup {
+				key = in.GroupID + "\x00" + dedupID
+			}
+			q.sweepDedup(now)
+			if e, ok := q.dedup[key]; ok && now.Before(e.expires) {
+				out.MessageID, out.SequenceNumber = e.messageID, e.sequenceNumber
+				return nil
+			}
+			q.fifoSeq++
+			m.dedupID = dedupID
+			m.sequenceNum = fmt.Sprintf("%020d", uint64(18_000_000_000_000_000_000)+q.fifoSeq)
+			q.dedup[key] = dedupEntry{messageID: m.id, sequenceNumber: m.sequenceNum, expires: now.Add(dedupWindow)}
+		} else if in.DeduplicationID != "" {
+			return errorf(ErrInvalidParameterValue, "The request include parameter MessageDeduplicationId which is not valid for this queue type")
+		}
+		q.push(m)
+		q.signal()
+		out.MessageID, out.SequenceNumber = m.id, m.sequenceNum
+		return nil
+	})
 	if err != nil {
 		return SendOutput{}, err
 	}
-	if size > q.cfg.maximumMessage {
-		return SendOutput{}, errorf(ErrInvalidParameterValue, "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.cfg.maximumMessage)
-	}
-	now := s.now()
-	delay := q.cfg.delaySeconds
-	if in.DelaySeconds != nil {
-		if q.cfg.fifo {
-			return SendOutput{}, errorf(ErrInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *in.DelaySeconds)
-		}
-		delay = *in.DelaySeconds
-	}
-	m := &message{
-		id: newUUID(), body: in.Body, md5: out.MD5OfMessageBody, attrs: in.Attributes,
-		sysAttrs: in.SystemAttributes, size: size, sentAt: now,
-		availableAt: now.Add(time.Duration(delay) * time.Second), senderID: in.SenderID,
-		groupID: in.GroupID,
-	}
-	if m.senderID == "" {
-		m.senderID = s.account
-	}
-	if q.cfg.fifo {
-		if in.GroupID == "" {
-			return SendOutput{}, errorf(ErrMissingParameter, "The request must contain the parameter MessageGroupId.")
-		}
-		dedupID := in.DeduplicationID
-		if dedupID == "" {
-			if !q.cfg.contentDedup {
-				return SendOutput{}, errorf(ErrInvalidParameterValue, "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
-			}
-			sum := sha256.Sum256([]byte(in.Body))
-			dedupID = hex.EncodeToString(sum[:])
-		}
-		key := dedupID
-		if q.cfg.dedupPerGroup {
-			key = in.GroupID + "\x00" + dedupID
-		}
-		q.sweepDedup(now)
-		if e, ok := q.dedup[key]; ok && now.Before(e.expires) {
-			out.MessageID, out.SequenceNumber = e.messageID, e.sequenceNumber
-			return out, nil
-		}
-		q.fifoSeq++
-		m.dedupID = dedupID
-		m.sequenceNum = fmt.Sprintf("%020d", uint64(18_000_000_000_000_000_000)+q.fifoSeq)
-		q.dedup[key] = dedupEntry{messageID: m.id, sequenceNumber: m.sequenceNum, expires: now.Add(dedupWindow)}
-	} else if in.DeduplicationID != "" {
-		return SendOutput{}, errorf(ErrInvalidParameterValue, "The request include parameter MessageDeduplicationId which is not valid for this queue type")
-	}
-	q.push(m)
-	q.signal()
-	out.MessageID, out.SequenceNumber = m.id, m.sequenceNum
 	return out, nil
 }
 
@@ -781,7 +782,7 @@ func (q *queue) lookup(handle string) (*message, receipt, error) {
 // nothing (the message is with another receiver). Errors: ErrQueueDoesNotExist,
 // ErrReceiptHandleIsInvalid.
 func (s *Service) DeleteMessage(name, receiptHandle string) error {
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		m, r, err := q.lookup(receiptHandle)
 		if err != nil || m == nil {
 			return err
@@ -804,7 +805,7 @@ func (s *Service) ChangeMessageVisibility(name, receiptHandle string, timeout in
 	if timeout < 0 || timeout > maxVisibilityTimeout {
 		return errorf(ErrInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200.", timeout)
 	}
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		m, r, err := q.lookup(receiptHandle)
 		if err != nil {
 			return err
@@ -821,38 +822,30 @@ func (s *Service) ChangeMessageVisibility(name, receiptHandle string, timeout in
 
 // newUUID returns a random (version 4) UUID, the form of SQS message IDs.
 func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	id, _ := smithyrand.NewUUID(rand.Reader).GetUUID() // crypto/rand.Reader never fails
+	return id
 }
 
 // maxMessageSize is the queue's MaximumMessageSize, also SQS's limit for a whole batch.
-func (s *Service) maxMessageSize(name string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return 0, err
-	}
-	return q.cfg.maximumMessage, nil
+func (s *Service) maxMessageSize(name string) (size int, err error) {
+	err = s.withQueue(name, func(q *queue) error {
+		size = q.cfg.maximumMessage
+		return nil
+	})
+	return size, err
 }
 
 // TagQueue adds or replaces the queue's tags.
 func (s *Service) TagQueue(name string, tags map[string]string) error {
-	return s.update(name, func(q *queue) error {
-		for k, v := range tags {
-			q.tags[k] = v
-		}
+	return s.withQueue(name, func(q *queue) error {
+		maps.Copy(q.tags, tags)
 		return nil
 	})
 }
 
 // UntagQueue removes the named tags.
 func (s *Service) UntagQueue(name string, keys []string) error {
-	return s.update(name, func(q *queue) error {
+	return s.withQueue(name, func(q *queue) error {
 		for _, k := range keys {
 			delete(q.tags, k)
 		}
@@ -861,33 +854,24 @@ func (s *Service) UntagQueue(name string, keys []string) error {
 }
 
 // QueueTags returns a copy of the queue's tags.
-func (s *Service) QueueTags(name string) (map[string]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(q.tags))
-	for k, v := range q.tags {
-		out[k] = v
-	}
-	return out, nil
+func (s *Service) QueueTags(name string) (tags map[string]string, err error) {
+	err = s.withQueue(name, func(q *queue) error {
+		tags = maps.Clone(q.tags) // never nil: CreateQueue makes the map
+		return nil
+	})
+	return tags, err
 }
 
 // DeadLetterSourceQueues lists the URLs of queues whose RedrivePolicy targets the queue.
-func (s *Service) DeadLetterSourceQueues(name string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.get(name)
-	if err != nil {
-		return nil, err
-	}
-	urls := []string{}
-	for _, n := range sortedKeys(s.queues) {
-		if r := s.queues[n].cfg.redrive; r != nil && r.DeadLetterTargetARN == q.arn {
-			urls = append(urls, s.queueURL(n))
+func (s *Service) DeadLetterSourceQueues(name string) (urls []string, err error) {
+	err = s.withQueue(name, func(q *queue) error {
+		urls = []string{}
+		for _, n := range slices.Sorted(maps.Keys(s.queues)) {
+			if r := s.queues[n].cfg.redrive; r != nil && r.DeadLetterTargetARN == q.arn {
+				urls = append(urls, s.queueURL(n))
+			}
 		}
-	}
-	return urls, nil
+		return nil
+	})
+	return urls, err
 }

@@ -1,14 +1,15 @@
 package streamsource
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"time"
 
+	smithyrand "github.com/aws/smithy-go/rand"
+
+	"github.com/microshop/microshop/local/internal/batchresponse"
 	"github.com/microshop/microshop/local/lambda"
 )
 
@@ -150,25 +151,12 @@ func (d *deliverer) outcome(res *lambda.Result, recs []record) (done int, whole 
 	return i, false
 }
 
-// firstFailure reads a partial batch response the way Lambda does and returns the index of the
-// record to resume from (the lowest reported sequence number; len(recs) when none failed). An
-// empty or null response or list means success; invalid JSON, or an itemIdentifier that is
-// missing, null, empty or not in the batch, fails the whole batch (ok false).
+// firstFailure reads a partial batch response (see batchresponse.ItemIdentifiers) and returns
+// the index of the record to resume from: the lowest reported sequence number, len(recs) when
+// none failed. An identifier not in the batch also fails the whole batch (ok false).
 func firstFailure(payload []byte, recs []record) (i int, ok bool) {
-	payload = bytes.TrimSpace(payload)
-	if len(payload) == 0 || bytes.Equal(payload, []byte("null")) {
-		return len(recs), true
-	}
-	var resp map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &resp); err != nil {
-		return 0, false
-	}
-	raw, present := resp["batchItemFailures"]
-	if !present || bytes.Equal(raw, []byte("null")) {
-		return len(recs), true
-	}
-	var items []map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	ids, ok := batchresponse.ItemIdentifiers(payload)
+	if !ok {
 		return 0, false
 	}
 	index := make(map[string]int, len(recs))
@@ -176,12 +164,8 @@ func firstFailure(payload []byte, recs []record) (i int, ok bool) {
 		index[r.seq] = i
 	}
 	first := len(recs)
-	for _, item := range items {
-		var id *string
-		if err := json.Unmarshal(item["itemIdentifier"], &id); err != nil || id == nil || *id == "" {
-			return 0, false
-		}
-		j, in := index[*id]
+	for _, id := range ids {
+		j, in := index[id]
 		if !in {
 			return 0, false
 		}
@@ -272,10 +256,8 @@ func payload(recs []record) []byte {
 	return append(b, "]}"...)
 }
 
+// newRequestID returns a random (version 4) UUID, the form of Lambda request IDs.
 func newRequestID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+	id, _ := smithyrand.NewUUID(rand.Reader).GetUUID() // crypto/rand.Reader never fails
+	return id
 }

@@ -82,7 +82,7 @@ func (o *object) matchFields(m map[string]any) bool {
 			}
 			continue
 		}
-		if !f.matchLeaf(leafValues(v, present, nil)) {
+		if !f.matchLeaf(v, present) {
 			return false
 		}
 	}
@@ -101,39 +101,59 @@ func (o *object) matchFields(m map[string]any) bool {
 	return true
 }
 
-// leafValues lists the scalar values at a field: the value itself, or an array's scalar
-// elements (nested arrays flattened). Objects are not leaves.
-func leafValues(v any, present bool, out []any) []any {
-	if !present {
-		return out
+// matchLeaf applies the field's leaf matchers to the scalar values at the field: the value
+// itself, or an array's scalar elements (nested arrays flattened); objects are not leaves.
+// It walks the value in place rather than collecting the scalars, as this runs for every
+// field of every rule on each PutEvents entry.
+func (f *field) matchLeaf(v any, present bool) bool {
+	if len(f.exist) > 0 {
+		has := present && hasLeaf(v)
+		for _, want := range f.exist {
+			if want == has {
+				return true
+			}
+		}
 	}
+	return present && f.anyLeaf(v)
+}
+
+// hasLeaf reports whether v is a scalar or an array holding one at any depth.
+func hasLeaf(v any) bool {
 	switch v := v.(type) {
 	case map[string]any:
-		return out
+		return false
 	case []any:
 		for _, e := range v {
-			out = leafValues(e, true, out)
+			if hasLeaf(e) {
+				return true
+			}
 		}
-		return out
+		return false
 	default:
-		return append(out, v)
+		return true
 	}
 }
 
-func (f *field) matchLeaf(values []any) bool {
-	for _, want := range f.exist {
-		if want == (len(values) > 0) {
-			return true
+// anyLeaf reports whether one of the field's matchers matches a scalar in v.
+func (f *field) anyLeaf(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		return false
+	case []any:
+		for _, e := range v {
+			if f.anyLeaf(e) {
+				return true
+			}
 		}
-	}
-	for _, v := range values {
+		return false
+	default:
 		for _, m := range f.leaf {
 			if m.match(v) {
 				return true
 			}
 		}
+		return false
 	}
-	return false
 }
 
 // matcher tests one scalar event value.
