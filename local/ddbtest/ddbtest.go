@@ -45,8 +45,5 @@ func Dynalite(t testing.TB) string {
 // Client returns an SDK client with dummy credentials pointed at a fresh local engine.
 func Client(t testing.TB) *awsddb.Client {
 	t.Helper()
-	return NewClient(Endpoint(t))
+	return sdk.DynamoDB(Endpoint(t))
 }
-
-// NewClient returns an SDK client with dummy credentials for the endpoint.
-func NewClient(endpoint string) *awsddb.Client { return sdk.DynamoDB(endpoint) }

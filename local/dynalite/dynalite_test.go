@@ -9,9 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/sdk"
 )
 
 func TestStartServesDynamoDBAndCloseStopsIt(t *testing.T) {
@@ -23,7 +23,7 @@ func TestStartServesDynamoDBAndCloseStopsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ddbtest.NewClient(srv.Endpoint()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	out, err := sdk.DynamoDB(srv.Endpoint()).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil {
 		t.Fatalf("ListTables: %v", err)
 	}

@@ -7,12 +7,14 @@ package edge
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,40 +37,59 @@ var targetPrefixes = map[string]string{
 
 // Edge routes requests to the registered services. The zero value is not usable; call New.
 type Edge struct {
-	mu       sync.RWMutex
+	mu     sync.Mutex // serializes Handle and HandlePrefix
+	routes atomic.Pointer[routes]
+}
+
+// routes is an immutable routing table: registration replaces it, so ServeHTTP, which runs
+// on every SDK call of every function, reads it without a lock.
+type routes struct {
 	services map[string]http.Handler
-	prefixes map[string]http.Handler
+	prefixes []prefixRoute
+}
+
+type prefixRoute struct {
+	prefix string
+	h      http.Handler
 }
 
 // New returns an Edge with no services.
 func New() *Edge {
-	return &Edge{services: map[string]http.Handler{}, prefixes: map[string]http.Handler{}}
+	e := &Edge{}
+	e.routes.Store(&routes{services: map[string]http.Handler{}})
+	return e
+}
+
+// update replaces the routing table with a copy that change has modified.
+func (e *Edge) update(change func(*routes)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := e.routes.Load()
+	next := &routes{services: maps.Clone(old.services), prefixes: slices.Clone(old.prefixes)}
+	change(next)
+	e.routes.Store(next)
 }
 
 // HandlePrefix serves every request whose path starts with prefix with h, before any service
 // dispatch: local-only endpoints such as the token issuer's JWKS.
 func (e *Edge) HandlePrefix(prefix string, h http.Handler) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.prefixes[prefix] = h
+	e.update(func(r *routes) {
+		r.prefixes = slices.DeleteFunc(r.prefixes, func(p prefixRoute) bool { return p.prefix == prefix })
+		r.prefixes = append(r.prefixes, prefixRoute{prefix, h})
+	})
 }
 
 // Handle registers h as the handler for service (one of the constants above).
 func (e *Edge) Handle(service string, h http.Handler) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.services[service] = h
+	e.update(func(r *routes) { r.services[service] = h })
 }
 
 // Services lists the registered services, sorted.
 func (e *Edge) Services() []string {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	names := make([]string, 0, len(e.services))
-	for n := range e.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	services := e.routes.Load().services
+	// Not slices.Sorted, which returns nil for none: health reports [] rather than null.
+	names := slices.AppendSeq(make([]string, 0, len(services)), maps.Keys(services))
+	slices.Sort(names)
 	return names
 }
 
@@ -108,17 +129,15 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "running", "services": e.Services()})
 		return
 	}
-	e.mu.RLock()
-	for prefix, h := range e.prefixes {
-		if strings.HasPrefix(r.URL.Path, prefix) {
-			e.mu.RUnlock()
-			h.ServeHTTP(w, r)
+	rt := e.routes.Load()
+	for _, p := range rt.prefixes {
+		if strings.HasPrefix(r.URL.Path, p.prefix) {
+			p.h.ServeHTTP(w, r)
 			return
 		}
 	}
 	svc := ServiceOf(r)
-	h := e.services[svc]
-	e.mu.RUnlock()
+	h := rt.services[svc]
 	if h == nil {
 		msg := "the local runtime does not serve this request"
 		if svc != "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/local/edge"
+	"github.com/microshop/microshop/local/sdk"
 )
 
 func TestServiceOf(t *testing.T) {
@@ -76,7 +77,7 @@ func TestSDKReachesDynamoDBThroughTheEdge(t *testing.T) {
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
-	_, err = ddbtest.NewClient(srv.URL).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	_, err = sdk.DynamoDB(srv.URL).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil {
 		t.Fatalf("ListTables through the edge: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	smithyrand "github.com/aws/smithy-go/rand"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -374,13 +375,11 @@ func readDefaults(dir string) (defaults, error) {
 	return d, nil
 }
 
-// newUUID returns a random (version 4) UUID, the shape of Cognito's jti.
+// newUUID is a random (version 4) UUID, the jti of a token.
 func newUUID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	id, err := smithyrand.NewUUID(rand.Reader).GetUUID()
+	if err != nil {
 		return "", fmt.Errorf("jwtauth: random: %w", err)
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+	return id, nil
 }

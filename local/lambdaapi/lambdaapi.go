@@ -56,6 +56,8 @@ import (
 	"sync"
 	"time"
 
+	smithyrand "github.com/aws/smithy-go/rand"
+
 	"github.com/microshop/microshop/local/lambda"
 )
 
@@ -501,9 +503,6 @@ func (h *Handler) logf(format string, args ...any) {
 
 // newRequestID returns a UUID, the shape of Lambda's request IDs.
 func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	id, _ := smithyrand.NewUUID(rand.Reader).GetUUID() // crypto/rand.Reader never fails
+	return id
 }

@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/sdk"
 )
 
 // TestGoSDK drives the handler with the AWS SDK for Go v2's Lambda client.
@@ -29,11 +29,7 @@ func TestGoSDK(t *testing.T) {
 		Log:     &syncbuf.Buffer{},
 		LogTail: func(id string) []byte { return []byte("log of " + id) },
 	}))
-	client := lambdasdk.New(lambdasdk.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("x", "x", ""),
-	})
+	client := sdk.Lambda(url)
 	ctx := context.Background()
 
 	t.Run("sync with log tail", func(t *testing.T) {

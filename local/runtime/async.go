@@ -40,13 +40,9 @@ func (rt *Runtime) asyncTargets() (map[string]asyncTarget, error) {
 	}
 	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventInvokeConfig") {
 		var p struct {
-			FunctionName         string       `json:"FunctionName"`
-			MaximumRetryAttempts *json.Number `json:"MaximumRetryAttempts"`
-			DestinationConfig    *struct {
-				OnFailure *struct {
-					Destination string `json:"Destination"`
-				} `json:"OnFailure"`
-			} `json:"DestinationConfig"`
+			FunctionName         string             `json:"FunctionName"`
+			MaximumRetryAttempts *json.Number       `json:"MaximumRetryAttempts"`
+			DestinationConfig    *destinationConfig `json:"DestinationConfig"`
 		}
 		if err := decodeProperties(rt.model, id, &p); err != nil {
 			return nil, err

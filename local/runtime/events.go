@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,15 +134,13 @@ type ruleProps struct {
 	EventPattern json.RawMessage `json:"EventPattern"`
 	State        string          `json:"State"`
 	Targets      []struct {
-		ID               string `json:"Id"`
-		Arn              string `json:"Arn"`
-		Input            string `json:"Input"`
-		InputPath        string `json:"InputPath"`
-		InputTransformer *struct {
-			InputPathsMap map[string]string `json:"InputPathsMap"`
-			InputTemplate string            `json:"InputTemplate"`
-		} `json:"InputTransformer"`
-		RetryPolicy *struct {
+		ID        string `json:"Id"`
+		Arn       string `json:"Arn"`
+		Input     string `json:"Input"`
+		InputPath string `json:"InputPath"`
+		// eventbridge.InputTransformer's field names are the template's property names.
+		InputTransformer *eventbridge.InputTransformer `json:"InputTransformer"`
+		RetryPolicy      *struct {
 			MaximumRetryAttempts     *json.Number `json:"MaximumRetryAttempts"`
 			MaximumEventAgeInSeconds *json.Number `json:"MaximumEventAgeInSeconds"`
 		} `json:"RetryPolicy"`
@@ -180,12 +179,7 @@ func (rt *Runtime) addRules() error {
 			rule.State = eventbridge.Enabled
 		}
 		for _, t := range p.Targets {
-			target := eventbridge.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath}
-			if t.InputTransformer != nil {
-				target.InputTransformer = &eventbridge.InputTransformer{
-					InputPathsMap: t.InputTransformer.InputPathsMap, InputTemplate: t.InputTransformer.InputTemplate,
-				}
-			}
+			target := eventbridge.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath, InputTransformer: t.InputTransformer}
 			target.RetryPolicy = &eventbridge.RetryPolicy{
 				MaximumRetryAttempts:     eventbridge.DefaultMaximumRetryAttempts,
 				MaximumEventAgeInSeconds: eventbridge.DefaultMaximumEventAgeInSeconds,
@@ -288,30 +282,29 @@ func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []
 
 // mappingProps is the part of AWS::Lambda::EventSourceMapping the runtime serves.
 type mappingProps struct {
-	EventSourceArn                 string       `json:"EventSourceArn"`
-	FunctionName                   string       `json:"FunctionName"`
-	BatchSize                      *json.Number `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds *json.Number `json:"MaximumBatchingWindowInSeconds"`
-	Enabled                        *bool        `json:"Enabled"`
-	FunctionResponseTypes          []string     `json:"FunctionResponseTypes"`
-	StartingPosition               string       `json:"StartingPosition"`
-	MaximumRetryAttempts           *json.Number `json:"MaximumRetryAttempts"`
-	MaximumRecordAgeInSeconds      *json.Number `json:"MaximumRecordAgeInSeconds"`
-	BisectBatchOnFunctionError     bool         `json:"BisectBatchOnFunctionError"`
-	DestinationConfig              *struct {
-		OnFailure *struct {
-			Destination string `json:"Destination"`
-		} `json:"OnFailure"`
-	} `json:"DestinationConfig"`
+	EventSourceArn                 string             `json:"EventSourceArn"`
+	FunctionName                   string             `json:"FunctionName"`
+	BatchSize                      *json.Number       `json:"BatchSize"`
+	MaximumBatchingWindowInSeconds *json.Number       `json:"MaximumBatchingWindowInSeconds"`
+	Enabled                        *bool              `json:"Enabled"`
+	FunctionResponseTypes          []string           `json:"FunctionResponseTypes"`
+	StartingPosition               string             `json:"StartingPosition"`
+	MaximumRetryAttempts           *json.Number       `json:"MaximumRetryAttempts"`
+	MaximumRecordAgeInSeconds      *json.Number       `json:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError     bool               `json:"BisectBatchOnFunctionError"`
+	DestinationConfig              *destinationConfig `json:"DestinationConfig"`
+}
+
+// destinationConfig is the DestinationConfig of an event source mapping or an
+// AWS::Lambda::EventInvokeConfig; only OnFailure is served.
+type destinationConfig struct {
+	OnFailure *struct {
+		Destination string `json:"Destination"`
+	} `json:"OnFailure"`
 }
 
 func (p mappingProps) reportsItemFailures() bool {
-	for _, t := range p.FunctionResponseTypes {
-		if t == "ReportBatchItemFailures" {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(p.FunctionResponseTypes, "ReportBatchItemFailures")
 }
 
 func (rt *Runtime) mappings() (map[string]mappingProps, error) {

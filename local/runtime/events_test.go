@@ -28,6 +28,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/jwtauth"
@@ -40,13 +41,9 @@ import (
 func startEvents(t *testing.T) (*runtime.Runtime, string) {
 	t.Helper()
 	keyDir := t.TempDir()
-	rt, err := runtime.Start(context.Background(), runtime.Config{
+	rt := startRuntime(t, runtime.Config{
 		Template: filepath.Join("testdata", "Events.template.json"), APIAddr: "127.0.0.1:0", KeyDir: keyDir,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rt.Close() })
 	return rt, keyDir
 }
 
@@ -161,44 +158,32 @@ func TestEventBridgeUndeliverableEventsReachTheRuleDLQ(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	q := sdk.SQS(rt.EdgeURL())
-	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("rule-dlq")})
-	if err != nil {
-		t.Fatal(err)
+	m := receiveMessage(t, rt, "rule-dlq", 10*time.Second)
+	if !strings.Contains(aws.ToString(m.Body), `"source":"shop.external"`) {
+		t.Errorf("DLQ body = %s, want the event", aws.ToString(m.Body))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: url.QueueUrl, WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"},
-		})
-		if err != nil {
-			t.Fatal(err)
+	for _, attr := range []string{"RULE_ARN", "TARGET_ARN", "ERROR_MESSAGE"} {
+		if _, ok := m.MessageAttributes[attr]; !ok {
+			t.Errorf("DLQ message lacks the %s attribute (has %v)", attr, m.MessageAttributes)
 		}
-		if len(out.Messages) == 0 {
-			continue
-		}
-		m := out.Messages[0]
-		if !strings.Contains(aws.ToString(m.Body), `"source":"shop.external"`) {
-			t.Errorf("DLQ body = %s, want the event", aws.ToString(m.Body))
-		}
-		for _, attr := range []string{"RULE_ARN", "TARGET_ARN", "ERROR_MESSAGE"} {
-			if _, ok := m.MessageAttributes[attr]; !ok {
-				t.Errorf("DLQ message lacks the %s attribute (has %v)", attr, m.MessageAttributes)
-			}
-		}
-		return
 	}
-	t.Fatal("no message in the rule DLQ")
 }
 
-func receiveAll(t *testing.T, rt *runtime.Runtime, queue string) []string {
+// queue returns an SQS client on the runtime's edge and the URL of the named queue.
+func queue(t *testing.T, rt *runtime.Runtime, name string) (*sqs.Client, *string) {
 	t.Helper()
 	q := sdk.SQS(rt.EdgeURL())
-	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
+	out, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: url.QueueUrl, MaxNumberOfMessages: 10})
+	return q, out.QueueUrl
+}
+
+func receiveAll(t *testing.T, rt *runtime.Runtime, name string) []string {
+	t.Helper()
+	q, url := queue(t, rt, name)
+	out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: url, MaxNumberOfMessages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,38 +194,36 @@ func receiveAll(t *testing.T, rt *runtime.Runtime, queue string) []string {
 	return bodies
 }
 
-func receiveOne(t *testing.T, rt *runtime.Runtime, queue string, within time.Duration) string {
+func receiveOne(t *testing.T, rt *runtime.Runtime, name string, within time.Duration) string {
 	t.Helper()
-	q := sdk.SQS(rt.EdgeURL())
-	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(queue)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return aws.ToString(receiveMessage(t, rt, name, within).Body)
+}
+
+// receiveMessage waits up to within for a message (with its attributes) in the named queue.
+func receiveMessage(t *testing.T, rt *runtime.Runtime, name string, within time.Duration) sqstypes.Message {
+	t.Helper()
+	q, url := queue(t, rt, name)
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: url.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 1,
+			QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 1, MessageAttributeNames: []string{"All"},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(out.Messages) > 0 {
-			return aws.ToString(out.Messages[0].Body)
+			return out.Messages[0]
 		}
 	}
-	t.Fatalf("no message in %s within %s", queue, within)
-	return ""
+	t.Fatalf("no message in %s within %s", name, within)
+	return sqstypes.Message{}
 }
 
 func TestQueueMappingRedrivesAPoisonMessageToTheDLQ(t *testing.T) {
 	rt, _ := startEvents(t)
-	q := sdk.SQS(rt.EdgeURL())
-	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("work")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, url := queue(t, rt, "work")
 	for _, body := range []string{`{"job":"fine"}`, `{"job":"poison"}`} {
-		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String(body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -496,17 +479,13 @@ func TestDynamoDBStreamsAPI(t *testing.T) {
 // A FIFO queue's mapping hands each message group to the function in send order.
 func TestFIFOQueueMappingKeepsGroupOrder(t *testing.T) {
 	rt, _ := startEvents(t)
-	q := sdk.SQS(rt.EdgeURL())
-	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("orders.fifo")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, url := queue(t, rt, "orders.fifo")
 	var want []string
 	for i := range 6 {
 		body := fmt.Sprintf("fifo-%d", i)
 		want = append(want, body)
 		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{
-			QueueUrl: url.QueueUrl, MessageBody: aws.String(body), MessageGroupId: aws.String("customer-1"),
+			QueueUrl: url, MessageBody: aws.String(body), MessageGroupId: aws.String("customer-1"),
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -356,13 +356,9 @@ func (rt *Runtime) selectFunctions(names []string) ([]*template.Function, error)
 }
 
 func buildFunctions(ctx context.Context, root string, fns []*template.Function, logw io.Writer) (map[string]string, error) {
-	pkgs := make([]string, 0, len(fns))
-	seen := map[string]bool{}
+	pkgs := make([]string, 0, len(fns)) // build.Build drops repeats
 	for _, fn := range fns {
-		if !seen[fn.GoPackage] {
-			seen[fn.GoPackage] = true
-			pkgs = append(pkgs, fn.GoPackage)
-		}
+		pkgs = append(pkgs, fn.GoPackage)
 	}
 	if len(pkgs) == 0 {
 		return map[string]string{}, nil

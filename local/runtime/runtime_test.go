@@ -25,6 +25,12 @@ func start(t *testing.T, cfg runtime.Config) *runtime.Runtime {
 	if cfg.APIAddr == "" {
 		cfg.APIAddr = "127.0.0.1:0"
 	}
+	return startRuntime(t, cfg)
+}
+
+// startRuntime starts the runtime for the test and closes it when the test ends.
+func startRuntime(t testing.TB, cfg runtime.Config) *runtime.Runtime {
+	t.Helper()
 	rt, err := runtime.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -76,15 +75,10 @@ func main() {
 
 func startHot(t testing.TB, dir string) *runtime.Runtime {
 	t.Helper()
-	rt, err := runtime.Start(context.Background(), runtime.Config{
+	return startRuntime(t, runtime.Config{
 		Template: filepath.Join(dir, "Hot.template.json"), Root: dir, APIAddr: "127.0.0.1:0", Watch: true,
 		KeyDir: t.TempDir(),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rt.Close() })
-	return rt
 }
 
 func version(t testing.TB, rt *runtime.Runtime, query string) (int, string) {
