@@ -56,15 +56,9 @@ func init() {
 			},
 		},
 		"AWS::SQS::Queue": {
-			nameProp: "QueueName",
-			defaultName: func(r *resolver, id string) (string, error) {
-				fifo, err := r.propString(id, "FifoQueue")
-				if fifo == "true" {
-					return id + ".fifo", err
-				}
-				return id, err
-			},
-			ref: func(r *resolver, _, name string) string { return r.queueURL(name) },
+			nameProp:    "QueueName",
+			defaultName: fifoName("FifoQueue"),
+			ref:         func(r *resolver, _, name string) string { return r.queueURL(name) },
 			attrs: map[string]attrFunc{
 				"Arn":       constAttr(func(r *resolver, _, name string) string { return r.arn("sqs", name) }),
 				"QueueName": constAttr(func(_ *resolver, _, name string) string { return name }),
@@ -120,15 +114,9 @@ func init() {
 			},
 		},
 		"AWS::SNS::Topic": {
-			nameProp: "TopicName",
-			defaultName: func(r *resolver, id string) (string, error) {
-				fifo, err := r.propString(id, "FifoTopic")
-				if fifo == "true" {
-					return id + ".fifo", err
-				}
-				return id, err
-			},
-			ref: func(r *resolver, _, name string) string { return r.arn("sns", name) },
+			nameProp:    "TopicName",
+			defaultName: fifoName("FifoTopic"),
+			ref:         func(r *resolver, _, name string) string { return r.arn("sns", name) },
 			attrs: map[string]attrFunc{
 				"TopicArn":  constAttr(func(r *resolver, _, name string) string { return r.arn("sns", name) }),
 				"TopicName": constAttr(func(_ *resolver, _, name string) string { return name }),
@@ -179,6 +167,18 @@ var tableKind = kind{
 			return r.tableARN(name) + "/stream/" + StreamLabel, nil
 		},
 	},
+}
+
+// fifoName is the default name of a queue or topic: the logical ID, with the ".fifo" suffix
+// AWS requires when the boolean property prop (FifoQueue, FifoTopic) is true.
+func fifoName(prop string) func(r *resolver, id string) (string, error) {
+	return func(r *resolver, id string) (string, error) {
+		fifo, err := r.propString(id, prop)
+		if fifo == "true" {
+			return id + ".fifo", err
+		}
+		return id, err
+	}
 }
 
 // name is the resource's physical name (see kind), computed once.

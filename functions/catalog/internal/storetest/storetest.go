@@ -14,18 +14,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/money"
 )
 
-// Store is the catalog store contract. Errors are the product package's sentinels, wrapped.
-type Store interface {
-	Get(ctx context.Context, id product.ID) (*product.Product, error)
-	Create(ctx context.Context, p *product.Product) error
-	Update(ctx context.Context, id product.ID, expected int, fn func(*product.Product) error) (*product.Product, error)
-	Delete(ctx context.Context, id product.ID) error
-	List(ctx context.Context, q product.ListQuery) (product.Page, error)
-}
+// Store is the contract under test: the port the handlers declare, documented there.
+type Store = api.Store
 
 // Run runs the contract against stores from newStore, which must return an empty store for
 // each call and clean it up when the test ends.
