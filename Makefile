@@ -58,8 +58,8 @@ token: devcloud ## print a token for the local JWT authorizers: make token USER=
 
 test: synth lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...
-	go test -count=1 -race ./local/lambda/... ./local/edge/... ./local/sqs/... ./local/streamsource/... ./local/eventbridge/...
-	go test -count=1 -race -skip 'TestDifferential' ./local/dynamodb/...
+	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/...
+	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...
 
 lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -75,12 +75,12 @@ bench: synth ## print the performance figures the issues ask for
 	@echo "== hot rebuild: edit -> first response with the new code =="
 	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
-	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/dynamodb/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/ddbengine/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, whole runtime: SDK call -> target function's code starts (p50/p99) =="
 	go test -run '^$$' -bench 'EventToFunctionStart' -benchtime 500x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, per service: event in -> Lambda invocation handed to the invoker (p50) =="
-	go test -run '^$$' -bench 'PutEventsToDelivery' -benchtime 3000x -count 1 ./local/eventbridge/ | grep -E '^(Benchmark|ok|FAIL)'
-	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqs/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'PutEventsToDelivery' -benchtime 3000x -count 1 ./local/eventbus/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqsqueue/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %9d bytes = %5.2f MiB\n", n, s, s/1048576}'; done

@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // nopInvoker answers at once, so the benchmarks measure the HTTP API's own overhead.
 type nopInvoker struct{ payload []byte }
 
-func (n nopInvoker) Invoke(context.Context, string, []byte) (*lambda.Result, error) {
-	return &lambda.Result{Payload: n.payload}, nil
+func (n nopInvoker) Invoke(context.Context, string, []byte) (*lambdahost.Result, error) {
+	return &lambdahost.Result{Payload: n.payload}, nil
 }
 
 var benchResponse = []byte(`{"statusCode":200,"headers":{"content-type":"application/json"},"body":"{\"id\":\"p1\",\"name\":\"Lamp\",\"price\":1999}"}`)

@@ -15,13 +15,13 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/template"
 )
 
 // fakeInvoker records every invocation and answers with reply (default: a 200 with body "ok").
 type fakeInvoker struct {
-	reply func(ctx context.Context, name string, payload []byte) (*lambda.Result, error)
+	reply func(ctx context.Context, name string, payload []byte) (*lambdahost.Result, error)
 
 	mu    sync.Mutex
 	calls []invocation
@@ -32,14 +32,14 @@ type invocation struct {
 	payload []byte
 }
 
-func (f *fakeInvoker) Invoke(ctx context.Context, name string, payload []byte) (*lambda.Result, error) {
+func (f *fakeInvoker) Invoke(ctx context.Context, name string, payload []byte) (*lambdahost.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, invocation{name, append([]byte(nil), payload...)})
 	f.mu.Unlock()
 	if f.reply != nil {
 		return f.reply(ctx, name, payload)
 	}
-	return &lambda.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
+	return &lambdahost.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
 }
 
 // last returns the last invocation, failing the test when there was none.
@@ -60,9 +60,9 @@ func (f *fakeInvoker) count() int {
 }
 
 // replyPayload answers every invocation with payload.
-func replyPayload(payload string) func(context.Context, string, []byte) (*lambda.Result, error) {
-	return func(context.Context, string, []byte) (*lambda.Result, error) {
-		return &lambda.Result{Payload: []byte(payload)}, nil
+func replyPayload(payload string) func(context.Context, string, []byte) (*lambdahost.Result, error) {
+	return func(context.Context, string, []byte) (*lambdahost.Result, error) {
+		return &lambdahost.Result{Payload: []byte(payload)}, nil
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/template"
 )
 
@@ -53,7 +53,7 @@ type Authorizer interface {
 // Server serves one HTTP API. It is safe for concurrent use.
 type Server struct {
 	api    *template.HTTPAPI
-	inv    lambda.Invoker
+	inv    lambdahost.Invoker
 	opts   Options
 	routes table
 	errs   []error
@@ -66,7 +66,7 @@ type Server struct {
 // function name given to inv. New never fails: a route it cannot serve (a malformed key, an
 // unknown function, payload format 1.0) is reported in the log and by Err, and requests that
 // select it get a 500 rather than silently reaching another route.
-func New(api *template.HTTPAPI, functions map[string]string, inv lambda.Invoker, opts Options) *Server {
+func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invoker, opts Options) *Server {
 	if api == nil {
 		api = &template.HTTPAPI{}
 	}
@@ -137,7 +137,7 @@ func (s *Server) Err() error { return errors.Join(s.errs...) }
 type outcome struct {
 	status int
 	route  *route
-	result *lambda.Result
+	result *lambdahost.Result
 	err    error
 }
 
@@ -247,11 +247,11 @@ func readBody(r *http.Request) ([]byte, error) {
 // stops waiting then, whether or not the function is still running; the invocation's context
 // ends too, and what that does to a running function is the Invoker's business. A client
 // that goes away does not cancel the invocation, as on AWS.
-func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambda.Result, error) {
+func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambdahost.Result, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.timeout)
 	defer cancel()
 	type reply struct {
-		res *lambda.Result
+		res *lambdahost.Result
 		err error
 	}
 	done := make(chan reply, 1)

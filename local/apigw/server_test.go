@@ -16,49 +16,49 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 func TestFailures(t *testing.T) {
 	errorDoc := []byte(`{"errorMessage":"boom","errorType":"errorString"}`)
 	tests := []struct {
 		name       string
-		reply      func(context.Context, string, []byte) (*lambda.Result, error)
+		reply      func(context.Context, string, []byte) (*lambdahost.Result, error)
 		timeout    time.Duration
 		wantStatus int
 		wantBody   string
 	}{
 		{
 			name: "function error",
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
-				return &lambda.Result{Payload: errorDoc, Error: &lambda.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"}}, nil
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
+				return &lambdahost.Result{Payload: errorDoc, Error: &lambdahost.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"}}, nil
 			},
 			wantStatus: 500, wantBody: internalError,
 		},
 		{
 			name: "function crash",
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
-				return &lambda.Result{Error: &lambda.FunctionError{Type: "Runtime.ExitError", Message: "exit status 2", Crashed: true}}, nil
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
+				return &lambdahost.Result{Error: &lambdahost.FunctionError{Type: "Runtime.ExitError", Message: "exit status 2", Crashed: true}}, nil
 			},
 			wantStatus: 500, wantBody: internalError,
 		},
 		{
 			name: "function timeout",
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
-				return &lambda.Result{Error: &lambda.FunctionError{Type: "Sandbox.Timedout", Message: "Task timed out after 3.00 seconds", Timeout: true}}, nil
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
+				return &lambdahost.Result{Error: &lambdahost.FunctionError{Type: "Sandbox.Timedout", Message: "Task timed out after 3.00 seconds", Timeout: true}}, nil
 			},
 			wantStatus: 500, wantBody: internalError,
 		},
 		{
 			name: "invocation never ran",
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
 				return nil, errors.New("unknown function")
 			},
 			wantStatus: 500, wantBody: internalError,
 		},
 		{
 			name: "invoker returns neither result nor error",
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
 				return nil, nil
 			},
 			wantStatus: 500, wantBody: internalError,
@@ -66,16 +66,16 @@ func TestFailures(t *testing.T) {
 		{
 			name:    "integration timeout, invoker ignores the context",
 			timeout: 50 * time.Millisecond,
-			reply: func(context.Context, string, []byte) (*lambda.Result, error) {
+			reply: func(context.Context, string, []byte) (*lambdahost.Result, error) {
 				time.Sleep(time.Second)
-				return &lambda.Result{Payload: []byte(`"late"`)}, nil
+				return &lambdahost.Result{Payload: []byte(`"late"`)}, nil
 			},
 			wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`,
 		},
 		{
 			name:    "integration timeout, invoker gives up with the context",
 			timeout: 50 * time.Millisecond,
-			reply: func(ctx context.Context, _ string, _ []byte) (*lambda.Result, error) {
+			reply: func(ctx context.Context, _ string, _ []byte) (*lambdahost.Result, error) {
 				<-ctx.Done()
 				return nil, ctx.Err()
 			},
@@ -112,7 +112,7 @@ func TestIntegrationTimeoutPassesDeadline(t *testing.T) {
 	api.Routes[1].IntegrationTimeout = 2 * time.Second
 	var mu sync.Mutex
 	deadlines := map[string]time.Duration{}
-	inv := &fakeInvoker{reply: func(ctx context.Context, name string, _ []byte) (*lambda.Result, error) {
+	inv := &fakeInvoker{reply: func(ctx context.Context, name string, _ []byte) (*lambdahost.Result, error) {
 		d, ok := ctx.Deadline()
 		if !ok {
 			return nil, errors.New("no deadline")
@@ -120,7 +120,7 @@ func TestIntegrationTimeoutPassesDeadline(t *testing.T) {
 		mu.Lock()
 		deadlines[name] = time.Until(d).Round(time.Second)
 		mu.Unlock()
-		return &lambda.Result{Payload: []byte(`"ok"`)}, nil
+		return &lambdahost.Result{Payload: []byte(`"ok"`)}, nil
 	}}
 	srv := apigw.New(api, functions, inv, fixedOptions())
 	do(t, srv, httptest.NewRequest("GET", "/default", nil))
@@ -135,11 +135,11 @@ func TestIntegrationTimeoutPassesDeadline(t *testing.T) {
 
 func TestClientGoneDoesNotCancelInvocation(t *testing.T) {
 	api, functions := testAPI("GET /x")
-	inv := &fakeInvoker{reply: func(ctx context.Context, _ string, _ []byte) (*lambda.Result, error) {
+	inv := &fakeInvoker{reply: func(ctx context.Context, _ string, _ []byte) (*lambdahost.Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return &lambda.Result{Payload: []byte(`"ok"`)}, nil
+		return &lambdahost.Result{Payload: []byte(`"ok"`)}, nil
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -193,11 +193,11 @@ func (zeros) Read(p []byte) (int, error) {
 
 func TestLogLine(t *testing.T) {
 	api, functions := testAPI("GET /products/{id}", "GET /boom")
-	inv := &fakeInvoker{reply: func(_ context.Context, name string, _ []byte) (*lambda.Result, error) {
+	inv := &fakeInvoker{reply: func(_ context.Context, name string, _ []byte) (*lambdahost.Result, error) {
 		if name == "fn:GET /boom" {
-			return &lambda.Result{Error: &lambda.FunctionError{Type: "Runtime.ExitError", Message: "exit status 2", Crashed: true}}, nil
+			return &lambdahost.Result{Error: &lambdahost.FunctionError{Type: "Runtime.ExitError", Message: "exit status 2", Crashed: true}}, nil
 		}
-		return &lambda.Result{Payload: []byte(`{"statusCode":200}`), InitDuration: 85 * time.Millisecond}, nil
+		return &lambdahost.Result{Payload: []byte(`{"statusCode":200}`), InitDuration: 85 * time.Millisecond}, nil
 	}}
 	var log bytes.Buffer
 	opts := fixedOptions()
@@ -239,7 +239,7 @@ func TestUnenforcedAuthorizationIsLogged(t *testing.T) {
 // listener's port, and concurrent requests are safe.
 func TestOverHTTP(t *testing.T) {
 	api, functions := testAPI("ANY /items/{id}")
-	inv := &fakeInvoker{reply: func(_ context.Context, _ string, payload []byte) (*lambda.Result, error) {
+	inv := &fakeInvoker{reply: func(_ context.Context, _ string, payload []byte) (*lambdahost.Result, error) {
 		ev := struct {
 			Headers map[string]string `json:"headers"`
 		}{}
@@ -247,7 +247,7 @@ func TestOverHTTP(t *testing.T) {
 			return nil, err
 		}
 		body := fmt.Sprintf(`{"statusCode":200,"headers":{"x-port":%q},"body":"hello"}`, ev.Headers["x-forwarded-port"])
-		return &lambda.Result{Payload: []byte(body)}, nil
+		return &lambdahost.Result{Payload: []byte(body)}, nil
 	}}
 	ts := httptest.NewServer(apigw.New(api, functions, inv, apigw.Options{}))
 	defer ts.Close()

@@ -6,10 +6,10 @@ import (
 	"context"
 	"testing"
 
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/dynalite"
-	"github.com/microshop/microshop/local/dynamodb"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sdk"
 )
@@ -18,7 +18,7 @@ import (
 // returns its base URL. The engine stops when the test ends.
 func Endpoint(t testing.TB) string {
 	t.Helper()
-	srv, err := dynamodb.NewServer("127.0.0.1:0", dynamodb.Options{})
+	srv, err := ddbengine.NewServer("127.0.0.1:0", ddbengine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func Dynalite(t testing.TB) string {
 }
 
 // Client returns an SDK client with dummy credentials pointed at a fresh local engine.
-func Client(t testing.TB) *awsddb.Client {
+func Client(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	return sdk.DynamoDB(Endpoint(t))
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // recorder is a fake Invoker that keeps the last event.
@@ -22,11 +22,11 @@ type recorder struct {
 	last []byte
 }
 
-func (r *recorder) Invoke(_ context.Context, _ string, payload []byte) (*lambda.Result, error) {
+func (r *recorder) Invoke(_ context.Context, _ string, payload []byte) (*lambdahost.Result, error) {
 	r.mu.Lock()
 	r.last = append([]byte(nil), payload...)
 	r.mu.Unlock()
-	return &lambda.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
+	return &lambdahost.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
 }
 
 // TestThroughHTTPAPI serves the template's HTTP API with the Authorizer plugged in, and

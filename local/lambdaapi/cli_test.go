@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/internal/syncbuf"
-	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // awsCLI runs the AWS CLI against endpoint with dummy credentials and no user configuration.
@@ -43,11 +43,11 @@ func awsCLI(t *testing.T, endpoint string, args ...string) (stdout, stderr strin
 // TestAWSCLI drives the handler with `aws lambda invoke`.
 func TestAWSCLI(t *testing.T) {
 	const logLines = "START RequestId: req-fn-orders\nhello\nEND RequestId: req-fn-orders\n"
-	inv := newFake(func(n int, name string, p []byte) (*lambda.Result, error) {
+	inv := newFake(func(n int, name string, p []byte) (*lambdahost.Result, error) {
 		if strings.Contains(string(p), "fail") {
 			return functionError("req-fail"), nil
 		}
-		return &lambda.Result{RequestID: "req-" + name, Payload: []byte(`{"ok":true}`)}, nil
+		return &lambdahost.Result{RequestID: "req-" + name, Payload: []byte(`{"ok":true}`)}, nil
 	})
 	url := serve(t, lambdaapi.New(inv, known, lambdaapi.Options{
 		Log:     &syncbuf.Buffer{},

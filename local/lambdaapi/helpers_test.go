@@ -11,38 +11,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // call is one invocation the fake saw.
 type call struct {
 	name    string
 	payload string
-	opts    lambda.InvokeOptions
+	opts    lambdahost.InvokeOptions
 	at      time.Time
 }
 
 // fakeInvoker records invocations and answers with reply (default: echo the payload).
-// It implements InvokeWithOptions like *lambda.Manager.
+// It implements InvokeWithOptions like *lambdahost.Manager.
 type fakeInvoker struct {
 	// reply answers the n-th invocation (from 1).
-	reply func(n int, name string, payload []byte) (*lambda.Result, error)
+	reply func(n int, name string, payload []byte) (*lambdahost.Result, error)
 
 	mu    sync.Mutex
 	calls []call
 	seen  chan struct{} // one value per invocation
 }
 
-func newFake(reply func(n int, name string, payload []byte) (*lambda.Result, error)) *fakeInvoker {
+func newFake(reply func(n int, name string, payload []byte) (*lambdahost.Result, error)) *fakeInvoker {
 	return &fakeInvoker{reply: reply, seen: make(chan struct{}, 100)}
 }
 
-func (f *fakeInvoker) Invoke(ctx context.Context, name string, payload []byte) (*lambda.Result, error) {
-	return f.InvokeWithOptions(ctx, name, payload, lambda.InvokeOptions{})
+func (f *fakeInvoker) Invoke(ctx context.Context, name string, payload []byte) (*lambdahost.Result, error) {
+	return f.InvokeWithOptions(ctx, name, payload, lambdahost.InvokeOptions{})
 }
 
-func (f *fakeInvoker) InvokeWithOptions(_ context.Context, name string, payload []byte, opts lambda.InvokeOptions) (*lambda.Result, error) {
+func (f *fakeInvoker) InvokeWithOptions(_ context.Context, name string, payload []byte, opts lambdahost.InvokeOptions) (*lambdahost.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, call{name, string(payload), opts, time.Now()})
 	n := len(f.calls)
@@ -51,7 +51,7 @@ func (f *fakeInvoker) InvokeWithOptions(_ context.Context, name string, payload 
 	if f.reply != nil {
 		return f.reply(n, name, payload)
 	}
-	return &lambda.Result{RequestID: "req-" + name, Payload: append([]byte(nil), payload...)}, nil
+	return &lambdahost.Result{RequestID: "req-" + name, Payload: append([]byte(nil), payload...)}, nil
 }
 
 func (f *fakeInvoker) snapshot() []call {
@@ -75,11 +75,11 @@ func (f *fakeInvoker) waitCalls(t *testing.T, n int) []call {
 }
 
 // functionError is a Result for a failed invocation.
-func functionError(id string) *lambda.Result {
-	return &lambda.Result{
+func functionError(id string) *lambdahost.Result {
+	return &lambdahost.Result{
 		RequestID: id,
 		Payload:   []byte(`{"errorMessage":"boom","errorType":"errorString"}`),
-		Error:     &lambda.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"},
+		Error:     &lambdahost.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"},
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package lambdaapi serves the Lambda Invoke REST API
-// (POST /2015-03-31/functions/{FunctionName}/invocations) over a lambda.Invoker, so the AWS
+// (POST /2015-03-31/functions/{FunctionName}/invocations) over a lambdahost.Invoker, so the AWS
 // CLI, the SDKs and functions calling other functions (AWS_ENDPOINT_URL_LAMBDA) reach the
 // local runtime. The edge port sends it every request under /2015-03-31/functions/.
 //
@@ -24,7 +24,7 @@
 //     X-Amz-Function-Error: Unhandled and the error document as the body.
 //     X-Amz-Log-Type Tail adds X-Amz-Log-Result: the last 4 KB of the invocation's log,
 //     base64, from Options.LogTail (empty without one). X-Amz-Client-Context (base64 JSON)
-//     and X-Amzn-Trace-Id reach the function when the Invoker supports them (*lambda.Manager
+//     and X-Amzn-Trace-Id reach the function when the Invoker supports them (*lambdahost.Manager
 //     does).
 //   - Event: 202 at once, and the invocation runs in the background. A function error is
 //     retried twice, after Options.AsyncRetryDelays (AWS: 1 and 2 minutes); so is an
@@ -58,7 +58,7 @@ import (
 
 	smithyrand "github.com/aws/smithy-go/rand"
 
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // Invocation types (X-Amz-Invocation-Type).
@@ -126,14 +126,14 @@ type AsyncFailure struct {
 	Attempts int
 	// Result is the last attempt's outcome when it ran (Result.Error describes the function
 	// error); Err is set instead when it never ran.
-	Result *lambda.Result
+	Result *lambdahost.Result
 	Err    error
 }
 
 // Handler serves the Invoke API. It is safe for concurrent use; Close stops its background
 // invocations.
 type Handler struct {
-	inv     lambda.Invoker
+	inv     lambdahost.Invoker
 	resolve func(string) (string, bool)
 	opts    Options
 	logMu   sync.Mutex
@@ -146,16 +146,16 @@ type Handler struct {
 	closed bool
 }
 
-// optionsInvoker is an Invoker that takes a client context and trace ID (*lambda.Manager).
+// optionsInvoker is an Invoker that takes a client context and trace ID (*lambdahost.Manager).
 type optionsInvoker interface {
-	InvokeWithOptions(ctx context.Context, name string, payload []byte, opts lambda.InvokeOptions) (*lambda.Result, error)
+	InvokeWithOptions(ctx context.Context, name string, payload []byte, opts lambdahost.InvokeOptions) (*lambdahost.Result, error)
 }
 
 // New returns a Handler invoking through inv. resolve maps the function name a request
 // gives (after any ARN and qualifier are removed) to the Invoker's name, ok false for an
 // unknown function; nil passes names through unchanged and relies on the Invoker's
-// lambda.ErrUnknownFunction.
-func New(inv lambda.Invoker, resolve func(name string) (fnName string, ok bool), opts Options) *Handler {
+// lambdahost.ErrUnknownFunction.
+func New(inv lambdahost.Invoker, resolve func(name string) (fnName string, ok bool), opts Options) *Handler {
 	if resolve == nil {
 		resolve = func(name string) (string, bool) { return name, true }
 	}
@@ -240,7 +240,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 	}
 
 	res, err := h.invoke(r.Context(), req)
-	if errors.Is(err, lambda.ErrUnknownFunction) {
+	if errors.Is(err, lambdahost.ErrUnknownFunction) {
 		err = h.notFound(req.name, "")
 	}
 	if err != nil {
@@ -255,7 +255,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (i
 	}
 	note := " " + req.fn + " " + res.RequestID
 	if res.Error != nil {
-		hdr.Set("X-Amz-Function-Error", cmp.Or(res.Error.Kind, lambda.KindUnhandled))
+		hdr.Set("X-Amz-Function-Error", cmp.Or(res.Error.Kind, lambdahost.KindUnhandled))
 		note += " function error " + res.Error.Error()
 	}
 	if req.tail {
@@ -359,13 +359,13 @@ func (h *Handler) parse(r *http.Request) (*request, error) {
 }
 
 // invoke runs one invocation, passing the client context and trace ID when it can.
-func (h *Handler) invoke(ctx context.Context, req *request) (*lambda.Result, error) {
+func (h *Handler) invoke(ctx context.Context, req *request) (*lambdahost.Result, error) {
 	var (
-		res *lambda.Result
+		res *lambdahost.Result
 		err error
 	)
 	if oi, ok := h.inv.(optionsInvoker); ok && (req.clientContext != "" || req.traceID != "") {
-		res, err = oi.InvokeWithOptions(ctx, req.fn, req.payload, lambda.InvokeOptions{TraceID: req.traceID, ClientContext: req.clientContext})
+		res, err = oi.InvokeWithOptions(ctx, req.fn, req.payload, lambdahost.InvokeOptions{TraceID: req.traceID, ClientContext: req.clientContext})
 	} else {
 		res, err = h.inv.Invoke(ctx, req.fn, req.payload)
 	}
@@ -419,7 +419,7 @@ func (h *Handler) runAsync(reqID string, req *request) {
 			return
 		}
 		why := describe(res, err)
-		if n == attempts || errors.Is(err, lambda.ErrUnknownFunction) || errors.Is(err, lambda.ErrClosed) {
+		if n == attempts || errors.Is(err, lambdahost.ErrUnknownFunction) || errors.Is(err, lambdahost.ErrClosed) {
 			h.logf("Event %s %s: FAILED after %d attempt(s): %s; the event is discarded (no on-failure destination locally); payload %s", reqID, req.fn, n, why, excerpt(req.payload))
 			h.failed(AsyncFailure{RequestID: reqID, Function: req.fn, Payload: req.payload, Attempts: n, Result: res, Err: err})
 			return
@@ -445,7 +445,7 @@ func (h *Handler) failed(f AsyncFailure) {
 }
 
 // describe says why an attempt failed.
-func describe(res *lambda.Result, err error) string {
+func describe(res *lambdahost.Result, err error) string {
 	if err != nil {
 		return "not invoked: " + err.Error()
 	}
@@ -469,9 +469,9 @@ func (h *Handler) writeError(w http.ResponseWriter, reqID string, err error) int
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
-	case errors.Is(err, lambda.ErrRequestTooLarge):
+	case errors.Is(err, lambdahost.ErrRequestTooLarge):
 		ae = &apiError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", err.Error()}
-	case errors.Is(err, lambda.ErrThrottled):
+	case errors.Is(err, lambdahost.ErrThrottled):
 		ae = &apiError{http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded."}
 	default:
 		ae = &apiError{http.StatusInternalServerError, "ServiceException", "the local runtime could not invoke the function: " + err.Error()}

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/internal/syncbuf"
-	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 const prefix = "/2015-03-31/functions/"
@@ -65,12 +65,12 @@ func TestInvokeNames(t *testing.T) {
 }
 
 func TestInvokeErrors(t *testing.T) {
-	failing := func(err error) func(int, string, []byte) (*lambda.Result, error) {
-		return func(int, string, []byte) (*lambda.Result, error) { return nil, err }
+	failing := func(err error) func(int, string, []byte) (*lambdahost.Result, error) {
+		return func(int, string, []byte) (*lambdahost.Result, error) { return nil, err }
 	}
 	tests := []struct {
 		name       string
-		reply      func(int, string, []byte) (*lambda.Result, error)
+		reply      func(int, string, []byte) (*lambdahost.Result, error)
 		method     string
 		path       string
 		header     map[string]string
@@ -80,7 +80,7 @@ func TestInvokeErrors(t *testing.T) {
 		wantType   string
 	}{
 		{"unknown function", nil, "POST", prefix + "nope/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
-		{"unknown to the invoker", failing(fmt.Errorf("%w: orders", lambda.ErrUnknownFunction)), "POST", prefix + "orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
+		{"unknown to the invoker", failing(fmt.Errorf("%w: orders", lambdahost.ErrUnknownFunction)), "POST", prefix + "orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"ARN of another region", nil, "POST", prefix + "arn:aws:lambda:eu-west-1:000000000000:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"ARN of another account", nil, "POST", prefix + "arn:aws:lambda:us-east-1:111111111111:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
 		{"partial ARN of another account", nil, "POST", prefix + "111111111111:function:orders/invocations", nil, "{}", 404, "ResourceNotFoundException", "User"},
@@ -97,9 +97,9 @@ func TestInvokeErrors(t *testing.T) {
 		{"bad client context", nil, "POST", prefix + "orders/invocations", map[string]string{"X-Amz-Client-Context": "%%%"}, "{}", 400, "InvalidParameterValueException", "User"},
 		{"other operation", nil, "GET", prefix + "orders", nil, "", 400, "UnknownOperationException", "User"},
 		{"GET invocations", nil, "GET", prefix + "orders/invocations", nil, "", 400, "UnknownOperationException", "User"},
-		{"invoker failure", failing(lambda.ErrClosed), "POST", prefix + "orders/invocations", nil, "{}", 500, "ServiceException", "Service"},
-		{"throttled", failing(lambda.ErrThrottled), "POST", prefix + "orders/invocations", nil, "{}", 429, "TooManyRequestsException", "User"},
-		{"invoker says too large", failing(lambda.ErrRequestTooLarge), "POST", prefix + "orders/invocations", nil, "{}", 413, "RequestTooLargeException", "User"},
+		{"invoker failure", failing(lambdahost.ErrClosed), "POST", prefix + "orders/invocations", nil, "{}", 500, "ServiceException", "Service"},
+		{"throttled", failing(lambdahost.ErrThrottled), "POST", prefix + "orders/invocations", nil, "{}", 429, "TooManyRequestsException", "User"},
+		{"invoker says too large", failing(lambdahost.ErrRequestTooLarge), "POST", prefix + "orders/invocations", nil, "{}", 413, "RequestTooLargeException", "User"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,14 +139,14 @@ func TestInvokeEmptyPayload(t *testing.T) {
 	if got.status != 200 {
 		t.Fatalf("status = %d %s, want 200", got.status, got.body)
 	}
-	// The Invoker turns an empty payload into {} (as *lambda.Manager does).
+	// The Invoker turns an empty payload into {} (as *lambdahost.Manager does).
 	if calls := inv.snapshot(); len(calls) != 1 || calls[0].payload != "" {
 		t.Errorf("invocations = %+v, want one with an empty payload", calls)
 	}
 }
 
 func TestFunctionError(t *testing.T) {
-	inv := newFake(func(int, string, []byte) (*lambda.Result, error) { return functionError("req-1"), nil })
+	inv := newFake(func(int, string, []byte) (*lambdahost.Result, error) { return functionError("req-1"), nil })
 	got := do(t, lambdaapi.New(inv, known, quietOptions()), "POST", prefix+"orders/invocations", nil, "{}")
 	if got.status != 200 || got.header.Get("X-Amz-Function-Error") != "Unhandled" || got.header.Get("x-amzn-RequestId") != "req-1" {
 		t.Fatalf("got %d %v, want 200 with X-Amz-Function-Error Unhandled", got.status, got.header)
@@ -198,7 +198,7 @@ func TestClientContextAndTrace(t *testing.T) {
 	if got.status != 200 {
 		t.Fatalf("status %d %s", got.status, got.body)
 	}
-	want := lambda.InvokeOptions{TraceID: trace, ClientContext: `{"custom":{"k":"v"}}`}
+	want := lambdahost.InvokeOptions{TraceID: trace, ClientContext: `{"custom":{"k":"v"}}`}
 	if calls := inv.snapshot(); len(calls) != 1 || calls[0].opts != want {
 		t.Errorf("invocations = %+v, want options %+v", calls, want)
 	}
@@ -222,17 +222,17 @@ func TestDryRun(t *testing.T) {
 // TestEventRetries runs Event invocations whose attempts fail in different ways, and checks
 // the number of attempts, the waits between them and what is reported.
 func TestEventRetries(t *testing.T) {
-	failUntil := func(ok int) func(int, string, []byte) (*lambda.Result, error) {
-		return func(n int, _ string, p []byte) (*lambda.Result, error) {
+	failUntil := func(ok int) func(int, string, []byte) (*lambdahost.Result, error) {
+		return func(n int, _ string, p []byte) (*lambdahost.Result, error) {
 			if n < ok {
 				return functionError(fmt.Sprint("req-", n)), nil
 			}
-			return &lambda.Result{RequestID: fmt.Sprint("req-", n), Payload: p}, nil
+			return &lambdahost.Result{RequestID: fmt.Sprint("req-", n), Payload: p}, nil
 		}
 	}
 	tests := []struct {
 		name         string
-		reply        func(int, string, []byte) (*lambda.Result, error)
+		reply        func(int, string, []byte) (*lambdahost.Result, error)
 		wantCalls    int
 		wantFailure  bool
 		wantAttempts int
@@ -241,14 +241,14 @@ func TestEventRetries(t *testing.T) {
 		{"succeeds", failUntil(1), 1, false, 0, ""},
 		{"succeeds on the last retry", failUntil(3), 3, false, 0, "attempt 3 of 3 succeeded"},
 		{"always fails", failUntil(99), 3, true, 3, "FAILED after 3 attempt(s): function error (request req-3) errorString: boom"},
-		{"cannot start, then runs", func(n int, _ string, p []byte) (*lambda.Result, error) {
+		{"cannot start, then runs", func(n int, _ string, p []byte) (*lambdahost.Result, error) {
 			if n == 1 {
 				return nil, context.DeadlineExceeded
 			}
-			return &lambda.Result{RequestID: "r", Payload: p}, nil
+			return &lambdahost.Result{RequestID: "r", Payload: p}, nil
 		}, 2, false, 0, "not invoked: context deadline exceeded; retrying in 20ms"},
-		{"function gone", func(int, string, []byte) (*lambda.Result, error) {
-			return nil, lambda.ErrUnknownFunction
+		{"function gone", func(int, string, []byte) (*lambdahost.Result, error) {
+			return nil, lambdahost.ErrUnknownFunction
 		}, 1, true, 1, "FAILED after 1 attempt(s): not invoked: lambda: unknown function"},
 	}
 	for _, tt := range tests {
@@ -301,7 +301,7 @@ func TestEventRetries(t *testing.T) {
 func TestEventRetriesPerFunction(t *testing.T) {
 	for _, retries := range []int{0, 1, 2, 5} {
 		t.Run(fmt.Sprint(retries), func(t *testing.T) {
-			inv := newFake(func(n int, _ string, _ []byte) (*lambda.Result, error) {
+			inv := newFake(func(n int, _ string, _ []byte) (*lambdahost.Result, error) {
 				return functionError(fmt.Sprint("req-", n)), nil
 			})
 			failures := make(chan lambdaapi.AsyncFailure, 1)
@@ -324,9 +324,9 @@ func TestEventRetriesPerFunction(t *testing.T) {
 // TestEventReturnsAtOnce: the 202 does not wait for the function.
 func TestEventReturnsAtOnce(t *testing.T) {
 	release := make(chan struct{})
-	inv := newFake(func(_ int, _ string, p []byte) (*lambda.Result, error) {
+	inv := newFake(func(_ int, _ string, p []byte) (*lambdahost.Result, error) {
 		<-release
-		return &lambda.Result{Payload: p}, nil
+		return &lambdahost.Result{Payload: p}, nil
 	})
 	h := lambdaapi.New(inv, known, quietOptions())
 	defer h.Close()
@@ -347,7 +347,7 @@ func TestEventReturnsAtOnce(t *testing.T) {
 
 // TestCloseDropsLoudly: shutting down during a retry wait reports the event.
 func TestCloseDropsLoudly(t *testing.T) {
-	inv := newFake(func(int, string, []byte) (*lambda.Result, error) { return functionError("r"), nil })
+	inv := newFake(func(int, string, []byte) (*lambdahost.Result, error) { return functionError("r"), nil })
 	log := &syncbuf.Buffer{}
 	var failed []lambdaapi.AsyncFailure
 	h := lambdaapi.New(inv, known, lambdaapi.Options{
@@ -370,11 +370,11 @@ func TestCloseDropsLoudly(t *testing.T) {
 }
 
 func TestNilResolveUsesInvoker(t *testing.T) {
-	inv := newFake(func(_ int, name string, p []byte) (*lambda.Result, error) {
+	inv := newFake(func(_ int, name string, p []byte) (*lambdahost.Result, error) {
 		if name != "direct" {
-			return nil, fmt.Errorf("%w: %s", lambda.ErrUnknownFunction, name)
+			return nil, fmt.Errorf("%w: %s", lambdahost.ErrUnknownFunction, name)
 		}
-		return &lambda.Result{Payload: p}, nil
+		return &lambdahost.Result{Payload: p}, nil
 	})
 	h := lambdaapi.New(inv, nil, quietOptions())
 	tests := []struct {
@@ -394,7 +394,7 @@ func TestNilResolveUsesInvoker(t *testing.T) {
 // blockingInvoker runs until its context ends, like a queued invocation on a busy function.
 type blockingInvoker struct{ started chan struct{} }
 
-func (b blockingInvoker) Invoke(ctx context.Context, _ string, _ []byte) (*lambda.Result, error) {
+func (b blockingInvoker) Invoke(ctx context.Context, _ string, _ []byte) (*lambdahost.Result, error) {
 	b.started <- struct{}{}
 	<-ctx.Done()
 	return nil, ctx.Err()

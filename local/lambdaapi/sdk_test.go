@@ -8,22 +8,22 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/microshop/microshop/local/internal/syncbuf"
-	"github.com/microshop/microshop/local/lambda"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/sdk"
 )
 
 // TestGoSDK drives the handler with the AWS SDK for Go v2's Lambda client.
 func TestGoSDK(t *testing.T) {
-	inv := newFake(func(_ int, name string, p []byte) (*lambda.Result, error) {
+	inv := newFake(func(_ int, name string, p []byte) (*lambdahost.Result, error) {
 		if strings.Contains(string(p), "fail") {
 			return functionError("req-fail"), nil
 		}
-		return &lambda.Result{RequestID: "req-" + name, Payload: p}, nil
+		return &lambdahost.Result{RequestID: "req-" + name, Payload: p}, nil
 	})
 	url := serve(t, lambdaapi.New(inv, known, lambdaapi.Options{
 		Log:     &syncbuf.Buffer{},
@@ -33,7 +33,7 @@ func TestGoSDK(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("sync with log tail", func(t *testing.T) {
-		out, err := client.Invoke(ctx, &lambdasdk.InvokeInput{
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{
 			FunctionName: aws.String("arn:aws:lambda:us-east-1:000000000000:function:orders"),
 			Payload:      []byte(`{"id":1}`),
 			LogType:      types.LogTypeTail,
@@ -47,7 +47,7 @@ func TestGoSDK(t *testing.T) {
 		}
 	})
 	t.Run("function error", func(t *testing.T) {
-		out, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("orders"), Payload: []byte(`{"fail":true}`)})
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: []byte(`{"fail":true}`)})
 		if err != nil {
 			t.Fatalf("Invoke: %v", err)
 		}
@@ -57,7 +57,7 @@ func TestGoSDK(t *testing.T) {
 	})
 	t.Run("Event", func(t *testing.T) {
 		before := len(inv.snapshot())
-		out, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("cart"), Payload: []byte(`{}`), InvocationType: types.InvocationTypeEvent})
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("cart"), Payload: []byte(`{}`), InvocationType: types.InvocationTypeEvent})
 		if err != nil {
 			t.Fatalf("Invoke: %v", err)
 		}
@@ -69,20 +69,20 @@ func TestGoSDK(t *testing.T) {
 		}
 	})
 	t.Run("DryRun", func(t *testing.T) {
-		out, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("cart"), InvocationType: types.InvocationTypeDryRun})
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("cart"), InvocationType: types.InvocationTypeDryRun})
 		if err != nil || out.StatusCode != 204 {
 			t.Errorf("Invoke = %+v, %v; want 204", out, err)
 		}
 	})
 	t.Run("not found", func(t *testing.T) {
-		_, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("nope"), Payload: []byte(`{}`)})
+		_, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("nope"), Payload: []byte(`{}`)})
 		var nf *types.ResourceNotFoundException
 		if !errors.As(err, &nf) || nf.ErrorMessage() != "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope" {
 			t.Errorf("Invoke error = %v, want ResourceNotFoundException with Lambda's message", err)
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		_, err := client.Invoke(ctx, &lambdasdk.InvokeInput{FunctionName: aws.String("orders"), Payload: []byte(`"` + strings.Repeat("x", lambdaapi.MaxSyncPayload) + `"`)})
+		_, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: []byte(`"` + strings.Repeat("x", lambdaapi.MaxSyncPayload) + `"`)})
 		var tl *types.RequestTooLargeException
 		if !errors.As(err, &tl) {
 			t.Errorf("Invoke error = %v, want RequestTooLargeException", err)

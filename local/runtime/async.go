@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/lambdaapi"
-	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/sqsqueue"
 )
 
 // asyncTarget is where a function's failed asynchronous invocations go: an on-failure
@@ -82,7 +82,7 @@ func (rt *Runtime) asyncFailed(logw io.Writer) func(lambdaapi.AsyncFailure) {
 		var err error
 		switch {
 		case t.onFailure != "":
-			_, err = rt.sqs.Send(t.onFailure, sqs.SendInput{Body: string(rt.invocationRecord(f))})
+			_, err = rt.sqs.Send(t.onFailure, sqsqueue.SendInput{Body: string(rt.invocationRecord(f))})
 		case t.dlq != "":
 			code, msg := "Unhandled", ""
 			if f.Result != nil && f.Result.Error != nil {
@@ -90,7 +90,7 @@ func (rt *Runtime) asyncFailed(logw io.Writer) func(lambdaapi.AsyncFailure) {
 			} else if f.Err != nil {
 				code, msg = "ServiceException", f.Err.Error()
 			}
-			_, err = rt.sqs.Send(t.dlq, sqs.SendInput{Body: string(f.Payload), Attributes: map[string]sqs.MessageAttribute{
+			_, err = rt.sqs.Send(t.dlq, sqsqueue.SendInput{Body: string(f.Payload), Attributes: map[string]sqsqueue.MessageAttribute{
 				"RequestID":    {DataType: "String", StringValue: f.RequestID},
 				"ErrorCode":    {DataType: "String", StringValue: code},
 				"ErrorMessage": {DataType: "String", StringValue: msg},

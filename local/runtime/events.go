@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/edge"
-	"github.com/microshop/microshop/local/eventbridge"
-	"github.com/microshop/microshop/local/lambda"
-	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/eventbus"
+	"github.com/microshop/microshop/local/lambdahost"
+	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/streamsource"
 	"github.com/microshop/microshop/local/template"
 )
@@ -77,13 +77,13 @@ func resourcesOfType(m *template.Model, typ string) []string {
 func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt.log = log
-	rt.sqs = sqs.New(sqs.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
+	rt.sqs = sqsqueue.New(sqsqueue.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
 	gw.Handle(edge.SQS, rt.sqs)
 	if err := rt.createQueues(); err != nil {
 		return err
 	}
 
-	rt.events = eventbridge.New(eventbridge.Options{
+	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		DeadLetter: rt.deadLetter(log),
 	})
@@ -107,7 +107,7 @@ func (rt *Runtime) createQueues() error {
 			return err
 		}
 		m, _ := props.(map[string]any)
-		attrs, err := sqs.AttributesFromTemplate(m)
+		attrs, err := sqsqueue.AttributesFromTemplate(m)
 		if err != nil {
 			return fmt.Errorf("queue %s: %w", id, err)
 		}
@@ -138,8 +138,8 @@ type ruleProps struct {
 		Arn       string `json:"Arn"`
 		Input     string `json:"Input"`
 		InputPath string `json:"InputPath"`
-		// eventbridge.InputTransformer's field names are the template's property names.
-		InputTransformer *eventbridge.InputTransformer `json:"InputTransformer"`
+		// eventbus.InputTransformer's field names are the template's property names.
+		InputTransformer *eventbus.InputTransformer `json:"InputTransformer"`
 		RetryPolicy      *struct {
 			MaximumRetryAttempts     *json.Number `json:"MaximumRetryAttempts"`
 			MaximumEventAgeInSeconds *json.Number `json:"MaximumEventAgeInSeconds"`
@@ -171,18 +171,18 @@ func (rt *Runtime) addRules() error {
 		if len(p.EventPattern) == 0 {
 			continue // scheduled rules are not served locally
 		}
-		rule := eventbridge.Rule{Name: p.Name, Bus: busName(p.EventBusName), Pattern: p.EventPattern, State: p.State}
+		rule := eventbus.Rule{Name: p.Name, Bus: busName(p.EventBusName), Pattern: p.EventPattern, State: p.State}
 		if rule.Name == "" {
 			rule.Name = id
 		}
 		if rule.State == "" {
-			rule.State = eventbridge.Enabled
+			rule.State = eventbus.Enabled
 		}
 		for _, t := range p.Targets {
-			target := eventbridge.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath, InputTransformer: t.InputTransformer}
-			target.RetryPolicy = &eventbridge.RetryPolicy{
-				MaximumRetryAttempts:     eventbridge.DefaultMaximumRetryAttempts,
-				MaximumEventAgeInSeconds: eventbridge.DefaultMaximumEventAgeInSeconds,
+			target := eventbus.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath, InputTransformer: t.InputTransformer}
+			target.RetryPolicy = &eventbus.RetryPolicy{
+				MaximumRetryAttempts:     eventbus.DefaultMaximumRetryAttempts,
+				MaximumEventAgeInSeconds: eventbus.DefaultMaximumEventAgeInSeconds,
 			}
 			if rp := t.RetryPolicy; rp != nil {
 				if n, err := intOf(rp.MaximumRetryAttempts); err == nil && rp.MaximumRetryAttempts != nil {
@@ -216,7 +216,7 @@ func (rt *Runtime) addRules() error {
 // busName accepts a bus name or ARN; empty is the default bus.
 func busName(v string) string {
 	if v == "" {
-		return eventbridge.DefaultBus
+		return eventbus.DefaultBus
 	}
 	if i := strings.LastIndex(v, ":event-bus/"); i >= 0 {
 		return v[i+len(":event-bus/"):]
@@ -238,7 +238,7 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 	}
 	if name, ok := rt.arns.queues[arn]; ok {
 		return func(_ context.Context, payload []byte) error {
-			in := sqs.SendInput{Body: string(payload), GroupID: groupID}
+			in := sqsqueue.SendInput{Body: string(payload), GroupID: groupID}
 			if strings.HasSuffix(name, ".fifo") && groupID == "" {
 				in.GroupID = "default"
 			}
@@ -266,14 +266,14 @@ func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []
 				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
 			return
 		}
-		attrs := map[string]sqs.MessageAttribute{"ERROR_MESSAGE": {DataType: "String", StringValue: cause.Error()}}
-		var de *eventbridge.DeliveryError
+		attrs := map[string]sqsqueue.MessageAttribute{"ERROR_MESSAGE": {DataType: "String", StringValue: cause.Error()}}
+		var de *eventbus.DeliveryError
 		if errors.As(cause, &de) {
-			attrs["RULE_ARN"] = sqs.MessageAttribute{DataType: "String", StringValue: de.RuleARN}
-			attrs["TARGET_ARN"] = sqs.MessageAttribute{DataType: "String", StringValue: de.TargetARN}
-			attrs["ERROR_CODE"] = sqs.MessageAttribute{DataType: "String", StringValue: de.Reason}
+			attrs["RULE_ARN"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.RuleARN}
+			attrs["TARGET_ARN"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.TargetARN}
+			attrs["ERROR_CODE"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.Reason}
 		}
-		if _, err := rt.sqs.Send(name, sqs.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
+		if _, err := rt.sqs.Send(name, sqsqueue.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
 			log.Error("event could not be sent to its dead-letter queue",
 				slog.String("dlq", arn), slog.Any("error", err), slog.String("event", string(payload)))
 		}
@@ -346,7 +346,7 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 		}
 		window, _ := intOf(p.MaximumBatchingWindowInSeconds)
 		batch, _ := intOf(p.BatchSize)
-		m, err := sqs.NewMapping(rt.sqs, sqs.MappingConfig{
+		m, err := sqsqueue.NewMapping(rt.sqs, sqsqueue.MappingConfig{
 			QueueName: queue, Function: fn, Invoker: rt.manager, BatchSize: batch,
 			MaximumBatchingWindow:   time.Duration(window) * time.Second,
 			ReportBatchItemFailures: p.reportsItemFailures(),
@@ -414,7 +414,7 @@ func (rt *Runtime) startStreamMapping(id, table string, p mappingProps, log *slo
 		}
 		cfg.DestinationARN = d.OnFailure.Destination
 		cfg.OnFailure = func(_ context.Context, info []byte) error {
-			_, err := rt.sqs.Send(queue, sqs.SendInput{Body: string(info)})
+			_, err := rt.sqs.Send(queue, sqsqueue.SendInput{Body: string(info)})
 			return err
 		}
 	}
@@ -458,4 +458,4 @@ func intOf(n *json.Number) (int, error) {
 	return strconv.Atoi(n.String())
 }
 
-var _ lambda.Invoker = (*lambda.Manager)(nil)
+var _ lambdahost.Invoker = (*lambdahost.Manager)(nil)

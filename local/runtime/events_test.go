@@ -25,7 +25,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -288,7 +288,7 @@ func TestJWTAuthorizer(t *testing.T) {
 func TestLambdaInvokeAPI(t *testing.T) {
 	rt, _ := startEvents(t)
 	lc := sdk.Lambda(rt.EdgeURL())
-	out, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{
+	out, err := lc.Invoke(context.Background(), &lambda.InvokeInput{
 		FunctionName: aws.String("echo"), Payload: []byte(`{"hello":"world"}`), LogType: lambdatypes.LogTypeTail,
 	})
 	if err != nil {
@@ -302,7 +302,7 @@ func TestLambdaInvokeAPI(t *testing.T) {
 		t.Errorf("log tail = %q (%v), want START ... REPORT", tail, err)
 	}
 	// An Event invocation is accepted at once; its failures retry, then reach the function's DLQ.
-	async, err := lc.Invoke(context.Background(), &awslambda.InvokeInput{
+	async, err := lc.Invoke(context.Background(), &lambda.InvokeInput{
 		FunctionName: aws.String("sink"), InvocationType: lambdatypes.InvocationTypeEvent, Payload: []byte(`{"poison":"async"}`),
 	})
 	if err != nil || async.StatusCode != 202 {
@@ -311,12 +311,12 @@ func TestLambdaInvokeAPI(t *testing.T) {
 	if body := receiveOne(t, rt, "sink-dlq", 15*time.Second); body != `{"poison":"async"}` {
 		t.Errorf("DLQ message = %s", body)
 	}
-	_, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("throttled"), Payload: []byte(`{}`)})
+	_, err = lc.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("throttled"), Payload: []byte(`{}`)})
 	var throttled *lambdatypes.TooManyRequestsException
 	if !errors.As(err, &throttled) {
 		t.Errorf("invoking a function with reserved concurrency 0: %v, want TooManyRequestsException", err)
 	}
-	out, err = lc.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
+	out, err = lc.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("sink"), Payload: []byte(`{"poison":true}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

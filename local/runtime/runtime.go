@@ -21,14 +21,14 @@ import (
 
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/dynalite"
-	"github.com/microshop/microshop/local/dynamodb"
 	"github.com/microshop/microshop/local/edge"
-	"github.com/microshop/microshop/local/eventbridge"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/eventbus"
 	"github.com/microshop/microshop/local/lambdaapi"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
 )
@@ -98,14 +98,14 @@ type Timings struct {
 // Runtime is a running local stack.
 type Runtime struct {
 	model     *template.Model
-	ddb       *dynamodb.Engine
-	sqs       *sqs.Service
-	events    *eventbridge.Service
+	ddb       *ddbengine.Engine
+	sqs       *sqsqueue.Service
+	events    *eventbus.Service
 	arns      *arnIndex
 	log       *slog.Logger
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
-	manager   *lambda.Manager
+	manager   *lambdahost.Manager
 	edgeURL   string
 	apiURLs   []string
 	servers   []*http.Server
@@ -174,16 +174,16 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Build = time.Since(buildStart)
 
-	rt.manager = lambda.NewManager(lambda.ManagerOptions{
+	rt.manager = lambdahost.NewManager(lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
 	})
 	rt.closers = append(rt.closers, rt.manager.Close)
-	specs := map[string]lambda.FunctionSpec{}
+	specs := map[string]lambdahost.FunctionSpec{}
 	for _, fn := range fns {
-		spec := lambda.FunctionSpec{
+		spec := lambdahost.FunctionSpec{
 			Name:                fn.Name,
 			ARN:                 fn.ARN,
 			Binary:              binaries[fn.GoPackage],
@@ -264,7 +264,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 		rt.closers = append(rt.closers, srv.Close)
 		endpoint = srv.Endpoint()
 	case cfg.DynamoDBEngine == "" || cfg.DynamoDBEngine == EngineEmbedded:
-		e, err := dynamodb.Open(dynamodb.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, DataDir: cfg.DataDir})
+		e, err := ddbengine.Open(ddbengine.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, DataDir: cfg.DataDir})
 		if err != nil {
 			return "", err
 		}
@@ -285,7 +285,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 }
 
 // DynamoDB is the embedded engine, or nil when another engine serves DynamoDB.
-func (rt *Runtime) DynamoDB() *dynamodb.Engine { return rt.ddb }
+func (rt *Runtime) DynamoDB() *ddbengine.Engine { return rt.ddb }
 
 func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -295,7 +295,7 @@ func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 
 // watch rebuilds functions whose sources change and registers the new binaries, which
 // replaces the warm processes (busy ones after their current invocation).
-func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Function, specs map[string]lambda.FunctionSpec, logw io.Writer) error {
+func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Function, specs map[string]lambdahost.FunctionSpec, logw io.Writer) error {
 	pkgs := map[string][]string{}
 	for _, fn := range fns {
 		pkgs[fn.GoPackage] = append(pkgs[fn.GoPackage], fn.Name)
@@ -408,7 +408,7 @@ func Lookup(m *template.Model, name string) (*template.Function, error) {
 }
 
 // Invoke runs one invocation of the named function (any name Lookup accepts).
-func (rt *Runtime) Invoke(ctx context.Context, name string, payload []byte) (*lambda.Result, error) {
+func (rt *Runtime) Invoke(ctx context.Context, name string, payload []byte) (*lambdahost.Result, error) {
 	fn, err := rt.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -420,7 +420,7 @@ func (rt *Runtime) Invoke(ctx context.Context, name string, payload []byte) (*la
 func (rt *Runtime) Model() *template.Model { return rt.model }
 
 // Manager is the Lambda process manager (for benchmarks and event sources).
-func (rt *Runtime) Manager() *lambda.Manager { return rt.manager }
+func (rt *Runtime) Manager() *lambdahost.Manager { return rt.manager }
 
 // EdgeURL is the AWS endpoint, e.g. http://127.0.0.1:4566.
 func (rt *Runtime) EdgeURL() string { return rt.edgeURL }

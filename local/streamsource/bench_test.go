@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	sdkdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/microshop/microshop/local/dynamodb"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/sdk"
 	"github.com/microshop/microshop/local/streamsource"
 )
@@ -22,15 +22,15 @@ import (
 // signalInvoker reports the time of each invocation.
 type signalInvoker chan time.Time
 
-func (s signalInvoker) Invoke(context.Context, string, []byte) (*lambda.Result, error) {
+func (s signalInvoker) Invoke(context.Context, string, []byte) (*lambdahost.Result, error) {
 	s <- time.Now()
-	return &lambda.Result{}, nil
+	return &lambdahost.Result{}, nil
 }
 
 // BenchmarkWriteToInvoke measures from a PutItem sent over HTTP (SDK -> engine handler) to
 // the function being invoked with its record, one write at a time; p50/p99 are reported.
 func BenchmarkWriteToInvoke(b *testing.B) {
-	e := newEngine(b, "NEW_AND_OLD_IMAGES", dynamodb.Options{})
+	e := newEngine(b, "NEW_AND_OLD_IMAGES", ddbengine.Options{})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	client := sdk.DynamoDB(srv.URL)
@@ -51,7 +51,7 @@ func BenchmarkWriteToInvoke(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		t0 := time.Now()
-		_, err := client.PutItem(ctx, &sdkdynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
 			"id":    &types.AttributeValueMemberS{Value: "order-" + strconv.Itoa(i)},
 			"total": &types.AttributeValueMemberN{Value: "4200"},
 		}})

@@ -10,7 +10,7 @@ import (
 	smithyrand "github.com/aws/smithy-go/rand"
 
 	"github.com/microshop/microshop/local/internal/batchresponse"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // Conditions of a FailureRecord: why its records were discarded.
@@ -70,7 +70,7 @@ func (d *deliverer) deliver(ctx context.Context, recs []record) {
 	cfg := d.m.cfg
 	failures := 0 // failed invocations since the checkpoint last moved
 	invokes := 0
-	var last *lambda.Result
+	var last *lambdahost.Result
 	backoff := cfg.RetryBackoff
 	retry := func(level slog.Level, msg string, args ...any) bool {
 		d.m.log.Log(ctx, level, "streamsource: "+msg, append(args, "records", len(recs), "retryIn", backoff)...)
@@ -136,7 +136,7 @@ func (d *deliverer) deliver(ctx context.Context, recs []record) {
 // outcome reads an invocation's result: done is how many records at the front of recs were
 // processed; whole is true when the batch failed as a whole (function error, or an invalid
 // partial batch response).
-func (d *deliverer) outcome(res *lambda.Result, recs []record) (done int, whole bool) {
+func (d *deliverer) outcome(res *lambdahost.Result, recs []record) (done int, whole bool) {
 	if res.Error != nil {
 		return 0, true
 	}
@@ -189,7 +189,7 @@ func (d *deliverer) expired(recs []record) int {
 
 // discard describes recs to the on-failure destination (or logs them as skipped), then moves
 // the checkpoint past them.
-func (d *deliverer) discard(ctx context.Context, recs []record, condition string, last *lambda.Result, invokes int) {
+func (d *deliverer) discard(ctx context.Context, recs []record, condition string, last *lambdahost.Result, invokes int) {
 	cfg := d.m.cfg
 	fr := FailureRecord{
 		RequestContext: RequestContext{

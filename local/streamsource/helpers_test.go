@@ -12,20 +12,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/microshop/microshop/local/dynamodb"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/streamsource"
 )
 
 const table = "orders"
 
 // newEngine returns an engine with table "orders" (hash key id) streaming the view type.
-func newEngine(t testing.TB, view string, opts dynamodb.Options) *dynamodb.Engine {
+func newEngine(t testing.TB, view string, opts ddbengine.Options) *ddbengine.Engine {
 	t.Helper()
 	if opts.TTLInterval == 0 {
 		opts.TTLInterval = -1
 	}
-	e := dynamodb.New(opts)
+	e := ddbengine.New(opts)
 	t.Cleanup(func() { _ = e.Close() })
 	do(t, e, "CreateTable", fmt.Sprintf(`{"TableName":%q,"BillingMode":"PAY_PER_REQUEST",
 		"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
@@ -34,7 +34,7 @@ func newEngine(t testing.TB, view string, opts dynamodb.Options) *dynamodb.Engin
 	return e
 }
 
-func do(t testing.TB, e *dynamodb.Engine, op, body string) []byte {
+func do(t testing.TB, e *ddbengine.Engine, op, body string) []byte {
 	t.Helper()
 	status, out := e.Do("DynamoDB_20120810."+op, []byte(body))
 	if status != 200 {
@@ -43,7 +43,7 @@ func do(t testing.TB, e *dynamodb.Engine, op, body string) []byte {
 	return out
 }
 
-func put(t testing.TB, e *dynamodb.Engine, ids ...string) {
+func put(t testing.TB, e *ddbengine.Engine, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
 		do(t, e, "PutItem", fmt.Sprintf(`{"TableName":%q,"Item":{"id":{"S":%q},"v":{"N":"1"}}}`, table, id))
@@ -56,17 +56,17 @@ type call struct {
 	failed bool // the function returned an error
 }
 
-// function is a fake lambda.Invoker. respond decides each invocation's result (nil: success).
+// function is a fake lambdahost.Invoker. respond decides each invocation's result (nil: success).
 type function struct {
 	mu      sync.Mutex
 	calls   []call
 	records [][]events.DynamoDBEventRecord
 	raw     []json.RawMessage // every record as sent
-	respond func(n int, recs []events.DynamoDBEventRecord) *lambda.Result
+	respond func(n int, recs []events.DynamoDBEventRecord) *lambdahost.Result
 	err     error // the first payload that was not a valid events.DynamoDBEvent
 }
 
-func (f *function) Invoke(_ context.Context, name string, payload []byte) (*lambda.Result, error) {
+func (f *function) Invoke(_ context.Context, name string, payload []byte) (*lambdahost.Result, error) {
 	// Strict decoding: the payload must be exactly aws-lambda-go's event shape.
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -78,9 +78,9 @@ func (f *function) Invoke(_ context.Context, name string, payload []byte) (*lamb
 		if f.err == nil {
 			f.err = fmt.Errorf("invoke %s with %s: %v", name, payload, err)
 		}
-		return &lambda.Result{Error: &lambda.FunctionError{Type: "test", Message: "bad payload"}}, nil
+		return &lambdahost.Result{Error: &lambdahost.FunctionError{Type: "test", Message: "bad payload"}}, nil
 	}
-	res := &lambda.Result{RequestID: fmt.Sprintf("req-%d", len(f.calls))}
+	res := &lambdahost.Result{RequestID: fmt.Sprintf("req-%d", len(f.calls))}
 	if f.respond != nil {
 		if r := f.respond(len(f.calls), ev.Records); r != nil {
 			res = r
@@ -95,11 +95,11 @@ func (f *function) Invoke(_ context.Context, name string, payload []byte) (*lamb
 }
 
 // fail is a failed invocation's result.
-func fail() *lambda.Result {
-	return &lambda.Result{
+func fail() *lambdahost.Result {
+	return &lambdahost.Result{
 		RequestID: "req-failed",
 		Payload:   []byte(`{"errorMessage":"boom","errorType":"errorString"}`),
-		Error:     &lambda.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"},
+		Error:     &lambdahost.FunctionError{Type: "errorString", Message: "boom", Kind: "Unhandled"},
 	}
 }
 
@@ -179,7 +179,7 @@ func (d *destination) received() []streamsource.FailureRecord {
 }
 
 // config is a mapping of table to the fake function "fn" with fast retries.
-func config(e *dynamodb.Engine, fn *function, start string) streamsource.Config {
+func config(e *ddbengine.Engine, fn *function, start string) streamsource.Config {
 	return streamsource.Config{
 		Engine: e, Table: table, Function: "fn", Invoker: fn, StartingPosition: start,
 		RetryBackoff: time.Millisecond, Log: slog.New(slog.DiscardHandler),

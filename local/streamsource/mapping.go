@@ -9,17 +9,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/microshop/microshop/local/dynamodb"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/lambdahost"
 )
 
 // ErrInvalidConfig is returned by New for a configuration Lambda would refuse.
 var ErrInvalidConfig = errors.New("invalid event source mapping")
 
-// Source is the part of the DynamoDB engine a mapping reads; *dynamodb.Engine implements it.
+// Source is the part of the DynamoDB engine a mapping reads; *ddbengine.Engine implements it.
 type Source interface {
 	// Subscribe delivers, in order, the records written to table after the call.
-	Subscribe(table string) (<-chan dynamodb.Record, func(), error)
+	Subscribe(table string) (<-chan ddbengine.Record, func(), error)
 	// StreamARN is the table's latest stream ARN, "" when it has none.
 	StreamARN(table string) string
 	// Do runs one DynamoDB or DynamoDB Streams API operation; it reads records written before
@@ -27,7 +27,7 @@ type Source interface {
 	Do(target string, body []byte) (status int, response []byte)
 }
 
-var _ Source = (*dynamodb.Engine)(nil)
+var _ Source = (*ddbengine.Engine)(nil)
 
 // Starting positions.
 const (
@@ -42,7 +42,7 @@ type Config struct {
 	Table  string
 	// Function is the function's name as Invoker knows it.
 	Function string
-	Invoker  lambda.Invoker
+	Invoker  lambdahost.Invoker
 	// BatchSize is the most records per invocation: default 100, at most 10000.
 	BatchSize int
 	// MaximumBatchingWindow is how long to keep gathering records for a batch that is not full
@@ -108,7 +108,7 @@ const (
 )
 
 // New validates cfg and returns a stopped mapping. The table must exist and have a stream.
-// Errors wrap ErrInvalidConfig, or the engine's dynamodb.ErrNoStream.
+// Errors wrap ErrInvalidConfig, or the engine's ddbengine.ErrNoStream.
 func New(cfg Config) (*Mapping, error) {
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("stream event source mapping for %s: %w: %s", cfg.Table, ErrInvalidConfig, fmt.Sprintf(format, args...))
@@ -149,7 +149,7 @@ func New(cfg Config) (*Mapping, error) {
 		return nil, invalid("RetryBackoff must not be negative")
 	}
 	if cfg.Engine.StreamARN(cfg.Table) == "" {
-		return nil, fmt.Errorf("stream event source mapping for %s: %w", cfg.Table, dynamodb.ErrNoStream)
+		return nil, fmt.Errorf("stream event source mapping for %s: %w", cfg.Table, ddbengine.ErrNoStream)
 	}
 	log := cfg.Log
 	if log == nil {

@@ -15,9 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/microshop/microshop/local/dynamodb"
+	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/internal/syncbuf"
-	"github.com/microshop/microshop/local/lambda"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/streamsource"
 )
 
@@ -40,7 +40,7 @@ func TestDeliversChangesInOrderWithViewType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.view, func(t *testing.T) {
-			e := newEngine(t, tt.view, dynamodb.Options{Region: "eu-west-1"})
+			e := newEngine(t, tt.view, ddbengine.Options{Region: "eu-west-1"})
 			fn := &function{}
 			start(t, config(e, fn, streamsource.Latest))
 			do(t, e, "PutItem", `{"TableName":"orders","Item":{"id":{"S":"o1"},"v":{"N":"1"}}}`)
@@ -81,7 +81,7 @@ func TestDeliversChangesInOrderWithViewType(t *testing.T) {
 }
 
 func TestBatchSizeIsRespected(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	var want []string
 	for i := range 25 {
 		id := fmt.Sprintf("k%02d", i)
@@ -107,7 +107,7 @@ func TestBatchSizeIsRespected(t *testing.T) {
 }
 
 func TestBatchingWindowGathersRecords(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	fn := &function{}
 	cfg := config(e, fn, streamsource.Latest)
 	cfg.MaximumBatchingWindow = 300 * time.Millisecond
@@ -129,7 +129,7 @@ func TestStartingPosition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.position, func(t *testing.T) {
-			e := newEngine(t, "KEYS_ONLY", dynamodb.Options{})
+			e := newEngine(t, "KEYS_ONLY", ddbengine.Options{})
 			put(t, e, "before1", "before2")
 			fn := &function{}
 			start(t, config(e, fn, tt.position))
@@ -143,9 +143,9 @@ func TestStartingPosition(t *testing.T) {
 }
 
 func TestFailedBatchIsRetriedInOrder(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "a", "b", "c")
-	fn := &function{respond: func(n int, _ []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(n int, _ []events.DynamoDBEventRecord) *lambdahost.Result {
 		if n < 2 {
 			return fail()
 		}
@@ -163,9 +163,9 @@ func TestFailedBatchIsRetriedInOrder(t *testing.T) {
 }
 
 func TestUnboundedRetriesBlockTheShard(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "poison", "next")
-	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 		if slices.Contains(ids(recs), "poison") {
 			return fail()
 		}
@@ -181,9 +181,9 @@ func TestUnboundedRetriesBlockTheShard(t *testing.T) {
 }
 
 func TestPoisonRecordGoesToDestinationWhenRetriesAreExhausted(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "poison")
-	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 		if slices.Contains(ids(recs), "poison") {
 			return fail()
 		}
@@ -240,9 +240,9 @@ func TestPoisonRecordGoesToDestinationWhenRetriesAreExhausted(t *testing.T) {
 }
 
 func TestBisectIsolatesPoisonRecord(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "a", "b", "poison", "c", "d", "e", "f", "g")
-	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 		if slices.Contains(ids(recs), "poison") {
 			return fail()
 		}
@@ -308,13 +308,13 @@ func TestReportBatchItemFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEngine(t, "KEYS_ONLY", dynamodb.Options{})
+			e := newEngine(t, "KEYS_ONLY", ddbengine.Options{})
 			put(t, e, all...)
 			var invocations atomic.Int32
-			fn := &function{respond: func(n int, recs []events.DynamoDBEventRecord) *lambda.Result {
+			fn := &function{respond: func(n int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 				invocations.Add(1)
 				if n == 0 {
-					return &lambda.Result{Payload: []byte(tt.first(recs))}
+					return &lambdahost.Result{Payload: []byte(tt.first(recs))}
 				}
 				return nil
 			}}
@@ -335,12 +335,12 @@ func TestReportBatchItemFailures(t *testing.T) {
 }
 
 func TestPartialFailuresCountAsRetries(t *testing.T) {
-	e := newEngine(t, "KEYS_ONLY", dynamodb.Options{})
+	e := newEngine(t, "KEYS_ONLY", ddbengine.Options{})
 	put(t, e, "k1", "poison", "k3")
-	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 		for _, r := range recs {
 			if r.Change.Keys["id"].String() == "poison" {
-				return &lambda.Result{Payload: []byte(`{"batchItemFailures":[{"itemIdentifier":"` + r.Change.SequenceNumber + `"}]}`)}
+				return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[{"itemIdentifier":"` + r.Change.SequenceNumber + `"}]}`)}
 			}
 		}
 		return nil
@@ -367,11 +367,11 @@ func TestPartialFailuresCountAsRetries(t *testing.T) {
 
 func TestRecordAgeExceeded(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{Now: func() time.Time { return t0 }})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{Now: func() time.Time { return t0 }})
 	put(t, e, "old")
 	var now atomic.Int64
 	now.Store(t0.UnixNano())
-	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambda.Result { return fail() }}
+	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambdahost.Result { return fail() }}
 	dest := &destination{}
 	cfg := config(e, fn, streamsource.TrimHorizon)
 	cfg.MaximumRecordAgeInSeconds = 60
@@ -392,10 +392,10 @@ func TestRecordAgeExceeded(t *testing.T) {
 }
 
 func TestNoDestinationLogsSkippedRecords(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "poison")
 	var logs syncbuf.Buffer
-	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambda.Result { return fail() }}
+	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambdahost.Result { return fail() }}
 	cfg := config(e, fn, streamsource.TrimHorizon)
 	cfg.MaximumRetryAttempts = new(0)
 	cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
@@ -407,7 +407,7 @@ func TestNoDestinationLogsSkippedRecords(t *testing.T) {
 }
 
 func TestStopStopsAndStartResumes(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	fn := &function{}
 	m := start(t, config(e, fn, streamsource.Latest))
 	put(t, e, "a")
@@ -430,9 +430,9 @@ func TestStopStopsAndStartResumes(t *testing.T) {
 }
 
 func TestStopInterruptsRetries(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "poison")
-	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambda.Result { return fail() }}
+	fn := &function{respond: func(int, []events.DynamoDBEventRecord) *lambdahost.Result { return fail() }}
 	cfg := config(e, fn, streamsource.TrimHorizon)
 	cfg.RetryBackoff = time.Hour
 	m := start(t, cfg)
@@ -447,7 +447,7 @@ func TestStopInterruptsRetries(t *testing.T) {
 }
 
 func TestNewRejectsInvalidConfig(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	fn := &function{}
 	tests := []struct {
 		name   string
@@ -482,8 +482,8 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 			"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]}`)
 		cfg := config(e, fn, streamsource.Latest)
 		cfg.Table = "plain"
-		if _, err := streamsource.New(cfg); !errors.Is(err, dynamodb.ErrNoStream) {
-			t.Errorf("New: %v, want dynamodb.ErrNoStream", err)
+		if _, err := streamsource.New(cfg); !errors.Is(err, ddbengine.ErrNoStream) {
+			t.Errorf("New: %v, want ddbengine.ErrNoStream", err)
 		}
 	})
 }
@@ -494,7 +494,7 @@ type flaky struct {
 	fn *function
 }
 
-func (f *flaky) Invoke(ctx context.Context, name string, payload []byte) (*lambda.Result, error) {
+func (f *flaky) Invoke(ctx context.Context, name string, payload []byte) (*lambdahost.Result, error) {
 	if f.n.Add(-1) >= 0 {
 		return nil, errors.New("function is not ready")
 	}
@@ -502,7 +502,7 @@ func (f *flaky) Invoke(ctx context.Context, name string, payload []byte) (*lambd
 }
 
 func TestInvocationsThatDidNotRunAreNotRetries(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
 	put(t, e, "a")
 	fn := &function{}
 	inv := &flaky{fn: fn}

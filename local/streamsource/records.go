@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/microshop/microshop/local/dynamodb"
+	"github.com/microshop/microshop/local/ddbengine"
 )
 
 // record is one stream record ready for an event: its JSON as Lambda sends it, and what
@@ -23,7 +23,7 @@ type record struct {
 // convert turns an engine record into the record of a Lambda event. Going through
 // events.DynamoDBEventRecord keeps the event exactly what aws-lambda-go reads and writes, and
 // respells userIdentity the Lambda way.
-func convert(r dynamodb.Record, arn string) (record, error) {
+func convert(r ddbengine.Record, arn string) (record, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return record{}, err
@@ -58,14 +58,14 @@ func seqLess(a, b string) bool {
 // reader turns the subscription (after the backlog read through the Streams API) into
 // batches.
 type reader struct {
-	ch      <-chan dynamodb.Record
+	ch      <-chan ddbengine.Record
 	arn     string
 	log     *slog.Logger
 	pending []record
 	last    string // sequence number of the last record read; later duplicates are dropped
 }
 
-func (r *reader) add(rec dynamodb.Record) {
+func (r *reader) add(rec ddbengine.Record) {
 	if r.last != "" && !seqLess(r.last, rec.Dynamodb.SequenceNumber) {
 		return
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/microshop/microshop/local/dynamodb"
+	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/streamsource"
 )
 
@@ -24,7 +24,7 @@ const everyType = `{"id":{"S":"x"},"n":{"N":"1.50"},"neg":{"N":"-0.000001"},"big
 // survives decoding into events.DynamoDBEventRecord: re-encoded, it is the engine's JSON plus
 // eventSourceARN, with userIdentity spelled Lambda's way.
 func TestEngineRecordsDecodeLosslessly(t *testing.T) {
-	e := newEngine(t, "NEW_AND_OLD_IMAGES", dynamodb.Options{TTLInterval: 5 * time.Millisecond})
+	e := newEngine(t, "NEW_AND_OLD_IMAGES", ddbengine.Options{TTLInterval: 5 * time.Millisecond})
 	do(t, e, "UpdateTimeToLive", `{"TableName":"orders","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"exp"}}`)
 	recs, cancel, err := e.Subscribe(table)
 	if err != nil {
@@ -37,7 +37,7 @@ func TestEngineRecordsDecodeLosslessly(t *testing.T) {
 	do(t, e, "PutItem", fmt.Sprintf(`{"TableName":"orders","Item":{"id":{"S":"ttl"},"exp":{"N":"%d"}}}`, time.Now().Add(-time.Hour).Unix()))
 
 	for i, name := range []string{"INSERT", "MODIFY", "REMOVE", "INSERT", "REMOVE"} {
-		var r dynamodb.Record
+		var r ddbengine.Record
 		select {
 		case r = <-recs:
 		case <-time.After(5 * time.Second):
@@ -78,7 +78,7 @@ func TestEngineRecordsDecodeLosslessly(t *testing.T) {
 // from the subscription) and a later TRIM_HORIZON one (from the Streams API): the records
 // must be byte for byte the same.
 func TestBacklogAndLiveRecordsAreIdentical(t *testing.T) {
-	e := newEngine(t, "NEW_AND_OLD_IMAGES", dynamodb.Options{})
+	e := newEngine(t, "NEW_AND_OLD_IMAGES", ddbengine.Options{})
 	live := &function{}
 	start(t, config(e, live, streamsource.Latest))
 	do(t, e, "PutItem", `{"TableName":"orders","Item":`+everyType+`}`)

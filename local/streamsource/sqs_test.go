@@ -8,17 +8,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/microshop/microshop/local/dynamodb"
-	"github.com/microshop/microshop/local/lambda"
-	"github.com/microshop/microshop/local/sqs"
+	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/lambdahost"
+	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/streamsource"
 )
 
 // TestOnFailureToSQSQueue wires the destination the way the runtime does: the on-failure
 // record becomes the body of a message in the destination queue.
 func TestOnFailureToSQSQueue(t *testing.T) {
-	e := newEngine(t, "NEW_IMAGE", dynamodb.Options{})
-	queues := sqs.New(sqs.Options{})
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
+	queues := sqsqueue.New(sqsqueue.Options{})
 	if _, err := queues.CreateQueue("orders-stream-dlq", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestOnFailureToSQSQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, e, "poison")
-	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambda.Result {
+	fn := &function{respond: func(_ int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
 		if slices.Contains(ids(recs), "poison") {
 			return fail()
 		}
@@ -37,13 +37,13 @@ func TestOnFailureToSQSQueue(t *testing.T) {
 	cfg.MaximumRetryAttempts = new(0)
 	cfg.DestinationARN = arn
 	cfg.OnFailure = func(_ context.Context, info []byte) error {
-		_, err := queues.Send("orders-stream-dlq", sqs.SendInput{Body: string(info)})
+		_, err := queues.Send("orders-stream-dlq", sqsqueue.SendInput{Body: string(info)})
 		return err
 	}
 	start(t, cfg)
 
 	wait := 5
-	msgs, err := queues.Receive(context.Background(), "orders-stream-dlq", sqs.ReceiveInput{WaitTimeSeconds: &wait})
+	msgs, err := queues.Receive(context.Background(), "orders-stream-dlq", sqsqueue.ReceiveInput{WaitTimeSeconds: &wait})
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("Receive: %v, %d messages", err, len(msgs))
 	}
