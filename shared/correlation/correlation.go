@@ -7,11 +7,37 @@
 // into the context of every consumer that handles the event.
 package correlation
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Header is the HTTP header a client may set to choose the correlation id of its request;
 // responses echo it.
 const Header = "X-Correlation-Id"
+
+// MaxLen is the longest correlation id Valid accepts.
+const MaxLen = 128
+
+// Valid reports whether id may serve as a correlation id: 1 to MaxLen characters, each an ASCII
+// letter or digit or one of - _ . : = + / (so UUIDs, ULIDs, API Gateway request ids and
+// base64 ids pass). Anything else is refused rather than cleaned: the id travels into log
+// lines, response headers and events, where a client must not be able to smuggle text.
+func Valid(id string) bool {
+	if id == "" || len(id) > MaxLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-_.:=+/", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 type key struct{}
 

@@ -32,6 +32,10 @@ const (
 	TooLarge Code = "payload_too_large"
 	// UnsupportedMediaType: the request body is in a format the endpoint does not accept.
 	UnsupportedMediaType Code = "unsupported_media_type"
+	// Unauthorized: the caller is not signed in (the request carries no identity).
+	Unauthorized Code = "unauthorized"
+	// Forbidden: the caller is signed in but may not do this.
+	Forbidden Code = "forbidden"
 	// Internal: anything else. Details are logged, never shown.
 	Internal Code = "internal"
 )

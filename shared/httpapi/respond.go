@@ -85,6 +85,10 @@ func StatusOf(code fault.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case fault.UnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
+	case fault.Unauthorized:
+		return http.StatusUnauthorized
+	case fault.Forbidden:
+		return http.StatusForbidden
 	default:
 		return http.StatusInternalServerError
 	}
