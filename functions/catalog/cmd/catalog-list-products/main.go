@@ -4,8 +4,31 @@
 package main
 
 import (
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/microshop/microshop/functions/catalog/internal/api"
-	"github.com/microshop/microshop/functions/catalog/internal/function"
+	"github.com/microshop/microshop/functions/catalog/internal/ddb"
+	"github.com/microshop/microshop/shared/start"
 )
 
-func main() { function.Run(api.RouteListProducts) }
+func main() {
+	if err := start.HTTP("catalog", build); err != nil {
+		os.Exit(1) // start has logged why
+	}
+}
+
+func build(env *start.Env) (http.Handler, error) {
+	table, err := env.Var("TABLE_NAME")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := env.AWS()
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
+	return api.Handler(api.RouteListProducts, api.Deps{Store: ddb.New(db, table), Log: env.Log})
+}

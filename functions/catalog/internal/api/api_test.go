@@ -115,7 +115,9 @@ func (f *fixture) do(t *testing.T, req request) *httptest.ResponseRecorder {
 	for k, v := range req.header {
 		r.Header.Set(k, v)
 	}
-	r = r.WithContext(httpapi.WithRequestID(r.Context(), reqID))
+	// Every request comes from an admin, as API Gateway passes one; auth_test.go covers others.
+	ctx := httpapi.WithEvent(r.Context(), adminEvent())
+	r = r.WithContext(httpapi.WithRequestID(ctx, reqID))
 	w := httptest.NewRecorder()
 	f.srv.ServeHTTP(w, r)
 	return w

@@ -159,7 +159,8 @@ func TestDecodedRawPaths(t *testing.T) {
 					Body:    `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`,
 					RequestContext: events.APIGatewayV2HTTPRequestContext{
 						RouteKey: route, RequestID: "req-1",
-						HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+						HTTP:       events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},
+						Authorizer: adminEvent().RequestContext.Authorizer,
 					},
 				}
 				resp, err := httpapi.Lambda(h)(context.Background(), ev)

@@ -18,24 +18,22 @@ const (
 	RouteDeleteProduct  = "DELETE /products/{id}"
 )
 
-// routes lists every catalog route, keyed by route key. Writes pass through requireAdmin.
+// AdminGroup is the Cognito group whose members may change the catalog.
+const AdminGroup = "admin"
+
+// routes lists every catalog route, keyed by route key. Reads are public; writes need a
+// caller in AdminGroup: a request without token claims gets 401 and a caller outside the
+// group 403 (see httpapi.RequireGroup). On AWS the routes' JWT authorizer refuses a missing
+// or invalid token before the function runs.
 func routes(d Deps) map[string]http.Handler {
+	admin := httpapi.RequireGroup(AdminGroup)
 	return map[string]http.Handler{
 		RouteListProducts:   handleListProducts(d.Store, d.Log),
 		RouteGetProduct:     handleGetProduct(d.Store, d.Log),
-		RouteCreateProduct:  requireAdmin(handleCreateProduct(d.Store, d.Log, d.Now, d.NewID)),
-		RouteReplaceProduct: requireAdmin(handleReplaceProduct(d.Store, d.Log, d.Now)),
-		RouteDeleteProduct:  requireAdmin(handleDeleteProduct(d.Store, d.Log)),
+		RouteCreateProduct:  admin(handleCreateProduct(d.Store, d.Log, d.Now, d.NewID)),
+		RouteReplaceProduct: admin(handleReplaceProduct(d.Store, d.Log, d.Now)),
+		RouteDeleteProduct:  admin(handleDeleteProduct(d.Store, d.Log)),
 	}
-}
-
-// requireAdmin guards catalog writes. It deliberately lets every request through for now:
-// writes become admin-only when the HTTP API gets its Cognito JWT authorizer (a later issue).
-// Then API Gateway rejects unauthenticated calls itself, and this middleware must answer 403
-// unless the token's "cognito:groups" claim (requestContext.authorizer.jwt.claims) holds
-// "admin". Until then anyone who can reach the API can change the catalog.
-func requireAdmin(next http.Handler) http.Handler {
-	return next
 }
 
 // RouteKeys returns every catalog route key, sorted.
