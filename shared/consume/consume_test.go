@@ -50,7 +50,7 @@ type recorder struct {
 
 type call struct {
 	EventID, Type, CorrelationID, CtxCorrelation string
-	EnvelopeIsJSON                                bool
+	EnvelopeIsJSON                               bool
 }
 
 func (r *recorder) handle(ctx context.Context, ev consume.Event) error {

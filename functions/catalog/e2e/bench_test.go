@@ -114,7 +114,7 @@ func BenchmarkColdStart(b *testing.B) {
 	var serving, spawn, first []time.Duration
 	for range b.N {
 		r, err := runtime.Start(context.Background(), runtime.Config{
-			Template: tmpl, APIAddr: "127.0.0.1:0",
+			Template: served, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0",
 			Functions: []string{"catalog-list-products"},
 		})
 		if err != nil {
@@ -144,7 +144,13 @@ func BenchmarkColdStart(b *testing.B) {
 func createForBench(b *testing.B) product {
 	b.Helper()
 	body := productJSON("Bench Teapot", "bench", 2500)
-	resp, err := http.Post(api+"/products", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, api+"/products", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}

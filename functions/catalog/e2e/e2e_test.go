@@ -23,10 +23,16 @@ import (
 )
 
 var (
-	api  string           // base URL of the catalog HTTP API
-	tmpl string           // the synthesized template
-	rt   *runtime.Runtime // the local runtime serving it
-	logs = &syncWriter{w: &bytes.Buffer{}}
+	api    string           // base URL of the catalog HTTP API
+	tmpl   string           // the synthesized template
+	served string           // the template the runtime serves: tmpl, or a copy (see authorizeWrites)
+	root   string           // the module root
+	keyDir string           // the local token issuer's key and recorded issuer and client id
+	rt     *runtime.Runtime // the local runtime serving it
+	logs   = &syncWriter{w: &bytes.Buffer{}}
+
+	adminToken    string // a token of a user in the admin group; do sends it with every write
+	customerToken string // a token of a signed-in user in no group
 )
 
 func TestMain(m *testing.M) {
@@ -34,7 +40,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
+	var err error
+	root, err = modroot.FromWorkingDir()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -44,14 +51,31 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
 		return 1
 	}
+	if keyDir, err = os.MkdirTemp("", "catalog-e2e-jwt-"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(keyDir)
+	if served, err = authorizeWrites(tmpl, keyDir); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, APIAddr: "127.0.0.1:0", Log: logs,
+		Template: served, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
 		return 1
 	}
 	api = rt.APIURL()
+	if adminToken, err = mintToken("e2e-admin", "admin"); err == nil {
+		customerToken, err = mintToken("e2e-customer", "")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		_ = rt.Close()
+		return 1
+	}
 	code := m.Run()
 	if err := rt.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
@@ -119,8 +143,18 @@ func do(t *testing.T, method, path string, body []byte, header map[string]string
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Writes go as the admin unless the caller chose an Authorization header ("" for none).
+	auth, chosen := header["Authorization"]
+	if !chosen && method != http.MethodGet && method != http.MethodHead {
+		auth = "Bearer " + adminToken
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		if k != "Authorization" {
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
