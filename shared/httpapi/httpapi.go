@@ -8,4 +8,8 @@
 //	{"error":{"code":"not_found","message":"product not found"},"requestId":"..."}
 //
 // where requestId is API Gateway's requestContext.requestId (see RequestID).
+//
+// Handlers learn who calls from the JWT authorizer's claims (Claims) and guard routes by
+// Cognito group (RequireGroup); Correlate gives each request its correlation id. Functions
+// start through shared/start, which applies Correlate and the Lambda adapter.
 package httpapi
