@@ -10,11 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/memstore"
 	"github.com/microshop/microshop/functions/catalog/seed"
+	"github.com/microshop/microshop/shared/httpapi"
 )
 
 // TestSeedTwice seeds a catalog API backed by the in-memory store, then seeds it again: the
@@ -116,7 +118,18 @@ func catalogServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	// Catalog writes are for admins. Stand in for API Gateway's JWT authorizer: every request
+	// arrives with an admin's claims, as it would with the admin token the tool sends.
+	admin := &events.APIGatewayV2HTTPRequest{RequestContext: events.APIGatewayV2HTTPRequestContext{
+		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+				Claims: map[string]string{"sub": "seed", "cognito:groups": "[admin]"},
+			},
+		},
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(httpapi.WithEvent(r.Context(), admin)))
+	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
