@@ -26,13 +26,14 @@ const AdminGroup = "admin"
 // group 403 (see httpapi.RequireGroup). On AWS the routes' JWT authorizer refuses a missing
 // or invalid token before the function runs.
 func routes(d Deps) map[string]http.Handler {
+	c := d.catalog()
 	admin := httpapi.RequireGroup(AdminGroup)
 	return map[string]http.Handler{
-		RouteListProducts:   handleListProducts(d.Store, d.Log),
-		RouteGetProduct:     handleGetProduct(d.Store, d.Log),
-		RouteCreateProduct:  admin(handleCreateProduct(d.Store, d.Log, d.Now, d.NewID)),
-		RouteReplaceProduct: admin(handleReplaceProduct(d.Store, d.Log, d.Now)),
-		RouteDeleteProduct:  admin(handleDeleteProduct(d.Store, d.Log)),
+		RouteListProducts:   handleListProducts(c, d.Log),
+		RouteGetProduct:     handleGetProduct(c, d.Log),
+		RouteCreateProduct:  admin(handleCreateProduct(c, d.Log)),
+		RouteReplaceProduct: admin(handleReplaceProduct(c, d.Log)),
+		RouteDeleteProduct:  admin(handleDeleteProduct(c, d.Log)),
 	}
 }
 

@@ -1,8 +1,10 @@
 // Command seed loads the sample catalog (functions/catalog/seed/products.json) into a running
 // catalog API, for a fresh local or test deployment:
 //
-//	go run ./functions/catalog/tools/seed -api http://127.0.0.1:3000
+//	go run ./functions/catalog/tools/seed -api http://127.0.0.1:3000 -token "$(make -s token USER=seed GROUPS=admin)"
 //
+// Catalog writes are for admins, so POSTs carry -token (or $SEED_TOKEN) as a bearer token: an
+// ID or access token of a user in the admin group (`make dev` mints one with devcloud token).
 // It does nothing if the catalog already has a product, so running it twice is safe. Otherwise
 // it POSTs every sample product and stops with an error at the first response that is not
 // 201 Created. It lives outside cmd/ because it is a developer tool, not a Lambda function.
@@ -35,6 +37,7 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("seed", flag.ContinueOnError)
 	apiURL := flags.String("api", "http://127.0.0.1:3000", "base URL of the HTTP API")
+	token := flags.String("token", os.Getenv("SEED_TOKEN"), "bearer token of an admin (default $SEED_TOKEN)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := client{http: &http.Client{Timeout: 30 * time.Second}, base: base.String()}
+	c := client{http: &http.Client{Timeout: 30 * time.Second}, base: base.String(), token: *token}
 
 	empty, err := c.catalogEmpty(ctx)
 	if err != nil {
@@ -66,8 +69,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 }
 
 type client struct {
-	http *http.Client
-	base string
+	http  *http.Client
+	base  string
+	token string // sent as "Authorization: Bearer <token>" when set
 }
 
 // catalogEmpty asks for one product.
@@ -106,6 +110,9 @@ func (c client) do(ctx context.Context, method, path string, body []byte) (int, 
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
