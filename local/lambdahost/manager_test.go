@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,8 +341,9 @@ func TestTimeoutKillsAndReplacesProcess(t *testing.T) {
 	}
 	oldPIDs := stats(t, m, "sleep").PIDs
 
+	// The function sleeps far longer than any wait below, so only the kill can end it.
 	start := time.Now()
-	res := invoke(t, m, "sleep", `{"ms":5000}`)
+	res := invoke(t, m, "sleep", `{"ms":600000}`)
 	elapsed := time.Since(start)
 	if res.Error == nil {
 		t.Fatalf("sleeping past the timeout succeeded: %s", res.Payload)
@@ -356,7 +358,9 @@ func TestTimeoutKillsAndReplacesProcess(t *testing.T) {
 	if elapsed < 300*time.Millisecond || elapsed > 3*time.Second {
 		t.Errorf("timed out after %v, want about 300ms", elapsed)
 	}
-	waitGone(t, oldPIDs...)
+	// Lambda stops the sandbox at the timeout: the process must be gone at once, not when
+	// its handler would have returned.
+	waitGoneWithin(t, time.Second, oldPIDs...)
 
 	payload := succeed(t, m, "sleep", `{"ms":0}`)
 	if pid := decode[pidResponse](t, payload).PID; pid == oldPIDs[0] {
@@ -396,6 +400,58 @@ func TestCrashIsReportedAndProcessReplaced(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "[chaos] "+want.Message) {
 		t.Errorf("logs lack the crash:\n%s", logs)
+	}
+}
+
+// A process that crashes while invocations wait for it is replaced by the pool itself:
+// no later Invoke comes to trigger a spawn, so the queued invocation completes only if the
+// crash re-scales the pool.
+func TestCrashReplacesProcessForQueuedWork(t *testing.T) {
+	t.Parallel()
+	fn := spec("sleep", "sleep")
+	fn.ReservedConcurrency = 1
+	m, logs := newManager(t, lambdahost.ManagerOptions{}, fn)
+	if err := m.Warm(context.Background(), "sleep", 1); err != nil {
+		t.Fatal(err)
+	}
+	victim := stats(t, m, "sleep").PIDs[0]
+
+	running := make(chan *lambdahost.Result, 1)
+	go func() {
+		res, _ := m.Invoke(context.Background(), "sleep", []byte(`{"ms":600000}`))
+		running <- res
+	}()
+	waitFor(t, func() bool { return stats(t, m, "sleep").Busy == 1 })
+	queued := make(chan *lambdahost.Result, 1)
+	go func() {
+		res, _ := m.Invoke(context.Background(), "sleep", []byte(`{"ms":0}`))
+		queued <- res
+	}()
+	waitFor(t, func() bool { return stats(t, m, "sleep").Queued == 1 })
+	if s := stats(t, m, "sleep"); s.Spawns != 1 || s.Live != 1 {
+		t.Fatalf("stats before the crash = %+v, want one process and one queued invocation", s)
+	}
+
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-running; res == nil || res.Error == nil || !res.Error.Crashed {
+		t.Errorf("the crashed process's invocation = %+v, want a Runtime.ExitError", res)
+	}
+	var res *lambdahost.Result
+	select {
+	case res = <-queued:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the queued invocation did not run within 5s of the crash: no replacement; stats %+v\nlogs:\n%s", stats(t, m, "sleep"), logs)
+	}
+	if res == nil || res.Error != nil {
+		t.Fatalf("queued invocation = %+v, want success on a replacement process", res)
+	}
+	if pid := decode[pidResponse](t, res.Payload).PID; pid == victim {
+		t.Errorf("the queued invocation ran on the crashed process %d", pid)
+	}
+	if s := stats(t, m, "sleep"); s.Crashes != 1 || s.Spawns != 2 || s.Invocations != 2 {
+		t.Errorf("stats = %+v, want 1 crash, 2 spawns, 2 invocations", s)
 	}
 }
 
