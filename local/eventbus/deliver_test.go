@@ -297,6 +297,75 @@ func TestCloseAbandonsRetriesLoudly(t *testing.T) {
 	}
 }
 
+// A delivery waiting to retry when the service closes is abandoned, not dead-lettered: the
+// event was not given up by EventBridge's rules, the local runtime just stopped. The same
+// rule's other target, which exhausts its retries first, shows that the dead-letter handler
+// is called for this rule and would have been seen.
+func TestCloseDoesNotDeadLetter(t *testing.T) {
+	dlq := newDeadLetters()
+	s, logs := newService(t, eventbus.Options{DeadLetter: dlq.send, RetryBase: time.Hour, RetryMax: time.Hour})
+	var (
+		mu       sync.Mutex
+		outcomes = map[string][]string{}
+	)
+	waiting := make(chan struct{}, 1)
+	unsubscribe := s.Subscribe(func(d eventbus.Delivery) {
+		mu.Lock()
+		outcomes[d.TargetID] = append(outcomes[d.TargetID], d.Outcome)
+		mu.Unlock()
+		if d.TargetID == "later" && d.Outcome == "retrying" {
+			waiting <- struct{}{}
+		}
+	})
+	defer unsubscribe()
+	failed := func(context.Context, []byte) error { return errors.New("target unavailable") }
+	addRule(t, s, eventbus.Rule{Name: "r", Pattern: json.RawMessage(`{"source":["s"]}`), Targets: []eventbus.Target{
+		{ID: "now", Deliver: failed, DeadLetterARN: "arn:aws:sqs:us-east-1:123456789012:dlq",
+			RetryPolicy: &eventbus.RetryPolicy{MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600}},
+		{ID: "later", Deliver: failed, DeadLetterARN: "arn:aws:sqs:us-east-1:123456789012:dlq"},
+	}})
+	if _, err := s.Put(eventbus.Event{Source: "s", DetailType: "d", Detail: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, what := range []string{"the first target's dead letter", "the second target's retry"} {
+		select {
+		case <-dlq.done:
+		case <-waiting:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no sign of %s within 5s", what)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	dlq.mu.Lock()
+	calls := append([]deadLetter(nil), dlq.calls...)
+	dlq.mu.Unlock()
+	var targets []string
+	for _, c := range calls {
+		var derr *eventbus.DeliveryError
+		if errors.As(c.err, &derr) {
+			targets = append(targets, derr.TargetID)
+		}
+	}
+	if diff := cmp.Diff([]string{"now"}, targets); diff != "" {
+		t.Errorf("dead-lettered targets (-want +got):\n%s", diff)
+	}
+	mu.Lock()
+	want := map[string][]string{"now": {"dead-lettered"}, "later": {"retrying", "abandoned"}}
+	if diff := cmp.Diff(want, outcomes); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	mu.Unlock()
+	if m := s.Metrics(); m.DeadLetterInvocations != 1 || m.Dropped != 1 {
+		t.Errorf("Metrics = %+v, want 1 dead-lettered and 1 dropped (abandoned)", m)
+	}
+	if !strings.Contains(logs.String(), "the service closed before the event could be delivered") {
+		t.Errorf("log = %s\nwant the abandoned delivery", logs)
+	}
+}
+
 func TestDeliverPanicIsAFailedAttempt(t *testing.T) {
 	dlq := newDeadLetters()
 	s, _ := newService(t, eventbus.Options{DeadLetter: dlq.send})

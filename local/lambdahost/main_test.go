@@ -123,11 +123,17 @@ func alive(pid int) bool {
 // waitGone waits until none of pids is alive.
 func waitGone(t testing.TB, pids ...int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitGoneWithin(t, 5*time.Second, pids...)
+}
+
+// waitGoneWithin waits until none of pids is alive, failing the test after within.
+func waitGoneWithin(t testing.TB, within time.Duration, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for _, pid := range pids {
 		for alive(pid) {
 			if time.Now().After(deadline) {
-				t.Fatalf("process %d still alive", pid)
+				t.Fatalf("process %d still alive after %v", pid, within)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}

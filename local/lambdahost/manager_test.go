@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,8 +341,9 @@ func TestTimeoutKillsAndReplacesProcess(t *testing.T) {
 	}
 	oldPIDs := stats(t, m, "sleep").PIDs
 
+	// The function sleeps far longer than any wait below, so only the kill can end it.
 	start := time.Now()
-	res := invoke(t, m, "sleep", `{"ms":5000}`)
+	res := invoke(t, m, "sleep", `{"ms":600000}`)
 	elapsed := time.Since(start)
 	if res.Error == nil {
 		t.Fatalf("sleeping past the timeout succeeded: %s", res.Payload)
@@ -356,7 +358,9 @@ func TestTimeoutKillsAndReplacesProcess(t *testing.T) {
 	if elapsed < 300*time.Millisecond || elapsed > 3*time.Second {
 		t.Errorf("timed out after %v, want about 300ms", elapsed)
 	}
-	waitGone(t, oldPIDs...)
+	// Lambda stops the sandbox at the timeout: the process must be gone at once, not when
+	// its handler would have returned.
+	waitGoneWithin(t, time.Second, oldPIDs...)
 
 	payload := succeed(t, m, "sleep", `{"ms":0}`)
 	if pid := decode[pidResponse](t, payload).PID; pid == oldPIDs[0] {
@@ -396,6 +400,78 @@ func TestCrashIsReportedAndProcessReplaced(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "[chaos] "+want.Message) {
 		t.Errorf("logs lack the crash:\n%s", logs)
+	}
+}
+
+// A process lost while invocations wait for it (crashed, or killed at its timeout) is
+// replaced by the pool itself: no later Invoke comes to trigger a spawn, so the queued
+// invocation completes only if losing the process re-scales the pool.
+func TestLostProcessIsReplacedForQueuedWork(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		lose    func(t *testing.T, pid int) // ends the busy process, or waits for its timeout
+		lost    func(*lambdahost.FunctionError) bool
+		stats   func(lambdahost.Stats) bool
+	}{
+		{"crash", 0, func(t *testing.T, pid int) {
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}, func(fe *lambdahost.FunctionError) bool { return fe != nil && fe.Crashed },
+			func(s lambdahost.Stats) bool { return s.Crashes == 1 }},
+		{"timeout", 2 * time.Second, func(*testing.T, int) {},
+			func(fe *lambdahost.FunctionError) bool { return fe != nil && fe.Timeout },
+			func(s lambdahost.Stats) bool { return s.Timeouts == 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fn := spec("sleep", "sleep")
+			fn.ReservedConcurrency = 1
+			fn.Timeout = tt.timeout
+			m, logs := newManager(t, lambdahost.ManagerOptions{}, fn)
+			if err := m.Warm(context.Background(), "sleep", 1); err != nil {
+				t.Fatal(err)
+			}
+			victim := stats(t, m, "sleep").PIDs[0]
+
+			running := make(chan *lambdahost.Result, 1)
+			go func() {
+				res, _ := m.Invoke(context.Background(), "sleep", []byte(`{"ms":600000}`))
+				running <- res
+			}()
+			waitFor(t, func() bool { return stats(t, m, "sleep").Busy == 1 })
+			queued := make(chan *lambdahost.Result, 1)
+			go func() {
+				res, _ := m.Invoke(context.Background(), "sleep", []byte(`{"ms":0}`))
+				queued <- res
+			}()
+			waitFor(t, func() bool { return stats(t, m, "sleep").Queued == 1 })
+			if s := stats(t, m, "sleep"); s.Spawns != 1 || s.Live != 1 || s.Busy != 1 {
+				t.Fatalf("stats before losing the process = %+v, want one busy process and one queued invocation", s)
+			}
+
+			tt.lose(t, victim)
+			if res := <-running; res == nil || !tt.lost(res.Error) {
+				t.Errorf("the lost process's invocation = %+v, want it failed by the %s", res, tt.name)
+			}
+			var res *lambdahost.Result
+			select {
+			case res = <-queued:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the queued invocation did not run within 5s: no replacement; stats %+v\nlogs:\n%s", stats(t, m, "sleep"), logs)
+			}
+			if res == nil || res.Error != nil {
+				t.Fatalf("queued invocation = %+v, want success on a replacement process", res)
+			}
+			if pid := decode[pidResponse](t, res.Payload).PID; pid == victim {
+				t.Errorf("the queued invocation ran on the lost process %d", pid)
+			}
+			if s := stats(t, m, "sleep"); !tt.stats(s) || s.Spawns != 2 || s.Invocations != 2 {
+				t.Errorf("stats = %+v, want one %s, 2 spawns, 2 invocations", s, tt.name)
+			}
+		})
 	}
 }
 

@@ -41,6 +41,39 @@ func TestVisibilityTimeout(t *testing.T) {
 	}
 }
 
+// A VisibilityTimeout on ReceiveMessage applies to the messages it returns instead of the
+// queue's.
+func TestReceiveVisibilityOverride(t *testing.T) {
+	clock := newFakeClock()
+	s := newService(t, clock)
+	mustCreate(t, s, "q", map[string]string{"VisibilityTimeout": "30"})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "m"})
+
+	zero := 0
+	first, err := s.Receive(t.Context(), "q", sqsqueue.ReceiveInput{VisibilityTimeout: intp(5), WaitTimeSeconds: &zero})
+	if err != nil || len(first) != 1 {
+		t.Fatalf("Receive = %v, %v; want the message", first, err)
+	}
+	clock.Advance(4 * time.Second)
+	if got := receiveNow(t, s, "q", 10); len(got) != 0 {
+		t.Fatalf("receive at 4s = %v, want none: the message is in flight for 5s", bodies(got))
+	}
+	clock.Advance(time.Second)
+	again := receiveNow(t, s, "q", 10)
+	if len(again) != 1 || again[0].Attributes["ApproximateReceiveCount"] != "2" {
+		t.Fatalf("receive at 5s = %+v, want the message with ApproximateReceiveCount 2", again)
+	}
+	// The second receive used the queue's 30 s.
+	clock.Advance(29 * time.Second)
+	if got := receiveNow(t, s, "q", 10); len(got) != 0 {
+		t.Fatalf("receive 29s after the second = %v, want none", bodies(got))
+	}
+	clock.Advance(time.Second)
+	if got := receiveNow(t, s, "q", 10); len(got) != 1 {
+		t.Fatalf("receive 30s after the second = %v, want the message", bodies(got))
+	}
+}
+
 func TestReceiveVisibilityOverrideAndChangeVisibility(t *testing.T) {
 	clock := newFakeClock()
 	s := newService(t, clock)

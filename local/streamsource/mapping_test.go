@@ -334,6 +334,49 @@ func TestReportBatchItemFailures(t *testing.T) {
 	}
 }
 
+// With both BisectBatchOnFunctionError and ReportBatchItemFailures on, a partial batch
+// response is not a function error: Lambda splits the batch at the reported record and retries
+// the rest as one batch. A function error still bisects the batch.
+func TestBisectWithReportBatchItemFailures(t *testing.T) {
+	all := []string{"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"}
+	tests := []struct {
+		name  string
+		first func([]events.DynamoDBEventRecord) *lambdahost.Result
+		want  [][]string
+	}{
+		{"partial failure resumes at the failed record", func(recs []events.DynamoDBEventRecord) *lambdahost.Result {
+			return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[{"itemIdentifier":"` + recs[2].Change.SequenceNumber + `"}]}`)}
+		}, [][]string{all, all[2:]}},
+		{"function error bisects", func([]events.DynamoDBEventRecord) *lambdahost.Result { return fail() },
+			[][]string{all, all[:4], all[4:]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEngine(t, "KEYS_ONLY", ddbengine.Options{})
+			put(t, e, all...)
+			fn := &function{respond: func(n int, recs []events.DynamoDBEventRecord) *lambdahost.Result {
+				if n == 0 {
+					return tt.first(recs)
+				}
+				return nil
+			}}
+			cfg := config(e, fn, streamsource.TrimHorizon)
+			cfg.BisectBatchOnFunctionError = true
+			cfg.ReportBatchItemFailures = true
+			m := start(t, cfg)
+			waitFor(t, "every record", func() bool { return slices.Contains(fn.delivered(), "k8") })
+			put(t, e, "marker")
+			waitFor(t, "the marker", func() bool { return slices.Contains(fn.delivered(), "marker") })
+			m.Stop()
+			fn.check(t)
+
+			if diff := cmp.Diff(append(tt.want, []string{"marker"}), fn.callIDs()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestPartialFailuresCountAsRetries(t *testing.T) {
 	e := newEngine(t, "KEYS_ONLY", ddbengine.Options{})
 	put(t, e, "k1", "poison", "k3")

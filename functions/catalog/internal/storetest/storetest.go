@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ListPages", testListPages},
 		{"ListCursorAfterDelete", testListCursorAfterDelete},
 		{"ListFollowsCategoryChange", testListFollowsCategoryChange},
+		{"ListSubSecondOrder", testListSubSecondOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
