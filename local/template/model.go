@@ -27,6 +27,15 @@ type Model struct {
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table
+	// EventBuses, Rules, Queues, EventSourceMappings, EventInvokeConfigs and Authorizers
+	// are in logical-ID order; see events.go, queues.go, mappings.go and authorizers.go.
+	EventBuses          []*EventBus
+	Rules               []*Rule
+	Queues              []*Queue
+	EventSourceMappings []*EventSourceMapping
+	EventInvokeConfigs  []*EventInvokeConfig
+	// Authorizers are the HTTP APIs' authorizers.
+	Authorizers []*Authorizer
 	// Resources are all the template's resources by logical ID, as written (unresolved),
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
@@ -56,6 +65,9 @@ type Function struct {
 	ReservedConcurrency int
 	// Environment with every intrinsic resolved to local values.
 	Environment map[string]string
+	// DeadLetterTargetARN is DeadLetterConfig.TargetArn: the queue or topic that receives
+	// asynchronous invocations that failed every attempt; empty when none.
+	DeadLetterTargetARN string
 }
 
 // HTTPAPI is an API Gateway HTTP API with its routes.
