@@ -204,9 +204,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 
-	if rt.arns, err = rt.indexARNs(); err != nil {
-		return nil, fmt.Errorf("start local runtime: %w", err)
-	}
+	rt.arns = rt.indexARNs()
 	if rt.async, err = rt.asyncTargets(); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}

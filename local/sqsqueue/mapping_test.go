@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,20 +299,80 @@ func TestNewMappingValidation(t *testing.T) {
 	}
 }
 
-func TestDisabledMappingDoesNotPoll(t *testing.T) {
+// bodies are the message bodies of every invocation so far.
+func (f *fakeInvoker) bodies() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, ev := range f.calls {
+		for _, r := range ev.Records {
+			out = append(out, r.Body)
+		}
+	}
+	return out
+}
+
+func TestDisabledMappingDoesNotPollUntilEnabled(t *testing.T) {
 	s := newService(t, nil)
 	mustCreate(t, s, "q", nil)
+	mustCreate(t, s, "control", nil)
 	inv := newFakeInvoker(nil)
 	m, err := sqsqueue.NewMapping(s, sqsqueue.MappingConfig{QueueName: "q", Function: "consumer", Invoker: inv})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Start()
-	defer m.Stop()
-	mustSend(t, s, "q", sqsqueue.SendInput{Body: "m"})
-	time.Sleep(100 * time.Millisecond)
-	if inv.count() != 0 {
-		t.Errorf("a disabled mapping invoked the function")
+	t.Cleanup(m.Stop)
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "held"})
+
+	// An enabled mapping on another queue, sent to after "held", delivers: a poller had
+	// the time to take "held" had the disabled mapping been polling.
+	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "control", Invoker: inv})
+	mustSend(t, s, "control", sqsqueue.SendInput{Body: "control"})
+	waitFor(t, "the control delivery", empty(t, s, "control"))
+	if diff := cmp.Diff([]string{"control"}, inv.bodies()); diff != "" {
+		t.Errorf("while disabled, deliveries (-want +got):\n%s", diff)
+	}
+	if v, f := counts(t, s, "q"); v != "1" || f != "0" {
+		t.Errorf("while disabled, q has %s visible and %s in flight, want 1 and 0", v, f)
+	}
+
+	m.SetEnabled(true)
+	waitFor(t, "the held message's delivery", empty(t, s, "q"))
+	if diff := cmp.Diff([]string{"control", "held"}, inv.bodies()); diff != "" {
+		t.Errorf("once enabled, deliveries (-want +got):\n%s", diff)
+	}
+}
+
+func TestMappingFiltersDropMessagesThatMatchNoFilter(t *testing.T) {
+	s := newService(t, nil)
+	mustCreate(t, s, "q", nil)
+	inv := newFakeInvoker(nil)
+	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, Pollers: 1, Filters: []json.RawMessage{
+		json.RawMessage(`{"body":{"detail-type":["ProductChanged"]}}`),
+		json.RawMessage(`{"body":["ping"]}`),
+	}})
+	// Filtered out first, then matching ones: once the matching ones are delivered, the
+	// mapping has seen the filtered ones too.
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: `{"detail-type":"ProductCreated"}`})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "pong"})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: `{"detail-type":"ProductChanged"}`})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "ping"})
+	waitFor(t, "every message to be processed", func() bool { return len(inv.bodies()) >= 2 && empty(t, s, "q")() })
+	got := inv.bodies()
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"ping", `{"detail-type":"ProductChanged"}`}, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+}
+
+func TestMappingRejectsInvalidFilters(t *testing.T) {
+	s := newService(t, nil)
+	mustCreate(t, s, "q", nil)
+	_, err := sqsqueue.NewMapping(s, sqsqueue.MappingConfig{QueueName: "q", Function: "consumer", Invoker: newFakeInvoker(nil),
+		Filters: []json.RawMessage{json.RawMessage(`{"body":"not a list"}`)}})
+	if !errors.Is(err, sqsqueue.ErrInvalidParameterValue) {
+		t.Errorf("NewMapping = %v, want InvalidParameterValue", err)
 	}
 }
 
