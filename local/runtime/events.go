@@ -64,6 +64,10 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		DeadLetter: rt.deadLetter(log),
+		// Targets added with PutTargets reach the same functions and queues as the template's.
+		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
+			return rt.deliverTo(t.ARN, t.MessageGroupID)
+		},
 	})
 	rt.closers = append(rt.closers, rt.events.Close)
 	gw.Handle(edge.EventBridge, rt.events)
@@ -118,11 +122,7 @@ func (rt *Runtime) addRules() error {
 			if tr := t.InputTransformer; tr != nil {
 				target.InputTransformer = &eventbus.InputTransformer{InputPathsMap: tr.InputPathsMap, InputTemplate: tr.InputTemplate}
 			}
-			deliver, err := rt.deliverTo(t.ARN, t.MessageGroupID)
-			if err != nil {
-				return fmt.Errorf("rule %s target %s: %w", r.LogicalID, t.ID, err)
-			}
-			target.Deliver = deliver
+			target.Deliver = rt.deliverTo(t.ARN, t.MessageGroupID)
 			rule.Targets = append(rule.Targets, target)
 		}
 		if err := rt.events.AddRule(rule); err != nil {
@@ -132,19 +132,35 @@ func (rt *Runtime) addRules() error {
 	return nil
 }
 
+// queueName is the name of the local queue an SQS ARN names: one of the template's, or one
+// created at run time (`aws sqs create-queue`) in the model's region and account. Whether
+// the queue exists is checked when a message is sent.
+func (rt *Runtime) queueName(arn string) (string, bool) {
+	if name, ok := rt.arns.queues[arn]; ok {
+		return name, true
+	}
+	// arn:<partition>:sqs:<region>:<account>:<name>
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" ||
+		parts[3] != rt.model.Region || parts[4] != rt.model.AccountID || parts[5] == "" {
+		return "", false
+	}
+	return parts[5], true
+}
+
 // deliverTo returns how a rule target receives an event. A function is invoked
 // asynchronously, as EventBridge does: delivery succeeds once Lambda accepts the event, and
 // function errors go through Lambda's own retries, then the function's DLQ or on-failure
 // destination; the rule's retry policy and DLQ cover events Lambda does not accept. A queue is
 // sent the event.
-func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte) error, error) {
+func (rt *Runtime) deliverTo(arn, groupID string) func(context.Context, []byte) error {
 	if name, ok := rt.arns.function(arn); ok {
 		return func(_ context.Context, payload []byte) error {
 			_, err := rt.lambdaAPI.InvokeAsync(name, payload)
 			return err
-		}, nil
+		}
 	}
-	if name, ok := rt.arns.queues[arn]; ok {
+	if name, ok := rt.queueName(arn); ok {
 		return func(_ context.Context, payload []byte) error {
 			in := sqsqueue.SendInput{Body: string(payload), GroupID: groupID}
 			if strings.HasSuffix(name, ".fifo") && groupID == "" {
@@ -152,15 +168,15 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 			}
 			_, err := rt.sqs.Send(name, in)
 			return err
-		}, nil
+		}
 	}
-	// A target outside the template (another stack's function, say) cannot be reached
+	// A target outside the stack (another stack's function, say) cannot be reached
 	// locally: every delivery fails as one to a missing function does on AWS, so the rule's
 	// retry policy and dead-letter queue apply.
-	rt.log.Warn("rule target is not a function or queue of the template; deliveries to it fail", slog.String("target", arn))
+	rt.log.Warn("rule target is not a local function or queue; deliveries to it fail", slog.String("target", arn))
 	return func(context.Context, []byte) error {
 		return fmt.Errorf("ResourceNotFoundException: target %s is not served locally", arn)
-	}, nil
+	}
 }
 
 // deadLetter sends an event whose delivery was given up to the target's DLQ queue, with the
@@ -168,9 +184,9 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 // silently.
 func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []byte, error) {
 	return func(_ context.Context, arn string, payload []byte, cause error) {
-		name, ok := rt.arns.queues[arn]
+		name, ok := rt.queueName(arn)
 		if !ok {
-			log.Error("event delivery given up and its dead-letter queue is not a queue of the template",
+			log.Error("event delivery given up and its dead-letter queue is not a local queue",
 				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
 			return
 		}
