@@ -221,15 +221,26 @@ func TestMappingPartialBatchResponse(t *testing.T) {
 func TestMappingInvalidPartialResponseFailsWholeBatch(t *testing.T) {
 	s := newService(t, nil)
 	mustCreate(t, s, "q", map[string]string{"VisibilityTimeout": "60"})
-	inv := newFakeInvoker(func(events.SQSEvent) *lambdahost.Result {
+	inv := newFakeInvoker(func(ev events.SQSEvent) *lambdahost.Result {
+		if ev.Records[0].Body == "valid" {
+			return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[]}`)}
+		}
 		return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[{"itemIdentifier":"not-in-batch"}]}`)}
 	})
 	mustSend(t, s, "q", sqsqueue.SendInput{Body: "a"})
-	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, ReportBatchItemFailures: true})
+	m := startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, ReportBatchItemFailures: true, Pollers: 1})
 	<-inv.called
-	time.Sleep(50 * time.Millisecond) // let the poller apply the outcome
+	m.Stop() // waits for the batch's outcome to be applied
 	if v, f := counts(t, s, "q"); v != "0" || f != "1" {
 		t.Errorf("counts = %s visible / %s in flight, want the message kept in flight", v, f)
+	}
+	// A valid response deletes its message: the counts above would have shown a deletion.
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "valid"})
+	m.Start()
+	<-inv.called
+	m.Stop()
+	if v, f := counts(t, s, "q"); v != "0" || f != "1" {
+		t.Errorf("after a valid response, counts = %s visible / %s in flight, want only the first message left", v, f)
 	}
 }
 
