@@ -2,7 +2,6 @@ package eventbus_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 
@@ -40,16 +39,6 @@ func putOne(t *testing.T, eb *eventbridge.Client, source, detail string) string 
 		t.Fatalf("PutEvents: %v %+v", err, out)
 	}
 	return awssdk.ToString(out.Entries[0].EventId)
-}
-
-// eventID is the id of a delivered event.
-func eventID(t *testing.T, raw []byte) string {
-	t.Helper()
-	var ev struct{ ID string }
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev.ID
 }
 
 func TestRuleLifecycleThroughTheSDK(t *testing.T) {
