@@ -232,6 +232,7 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 			ReportBatchItemFailures: p.ReportsBatchItemFailures(),
 			Enabled:                 p.Enabled,
 			Filters:                 p.Filters,
+			Pollers:                 pollers(p.MaximumConcurrency),
 		})
 		if err != nil {
 			return fmt.Errorf("event source mapping %s: %w", id, err)
@@ -240,6 +241,15 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 		rt.closers = append(rt.closers, func() error { m.Stop(); return nil })
 	}
 	return nil
+}
+
+// pollers is how many batches an SQS mapping keeps in flight: the mapping's default, or
+// fewer when ScalingConfig.MaximumConcurrency caps its concurrent invocations lower.
+func pollers(maximumConcurrency int) int {
+	if maximumConcurrency > 0 {
+		return min(maximumConcurrency, sqsqueue.DefaultPollers)
+	}
+	return 0 // the mapping's default
 }
 
 // mappingFunction is the name of the template function a mapping invokes.

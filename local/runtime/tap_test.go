@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/sdk"
@@ -111,5 +112,37 @@ func TestRuntimeTap(t *testing.T) {
 	bodies := receiveBodies(t, rt, url, 1)
 	if len(bodies) != 1 || !strings.Contains(bodies[0], `"detail":{"n":1}`) {
 		t.Errorf("tap got %q, want the matching event", bodies)
+	}
+}
+
+// The template's FilterCriteria reach the queue mapping: a message that matches no filter is
+// deleted without invoking the function, and one sent after it is delivered.
+func TestQueueMappingAppliesTheTemplateFilters(t *testing.T) {
+	rt, _ := startEvents(t)
+	q := sdk.SQS(rt.EdgeURL())
+	url, err := q.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String("picky")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"keep":false,"id":"picky-drop"}`, `not json picky-plain`, `{"keep":true,"id":"picky-keep"}`} {
+		if _, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url.QueueUrl, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sunk(t, rt, containing("picky-keep", 1))
+	// Dropped messages are deleted, not left to come back.
+	waitUntil(t, "the picky queue to be empty", 10*time.Second, func() bool {
+		attrs, err := q.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: url.QueueUrl,
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return attrs.Attributes["ApproximateNumberOfMessages"] == "0" && attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+	})
+	// Every message is handled now; none of the dropped ones reached the function.
+	for _, e := range sunk(t, rt, containing("picky-keep", 1)) {
+		if strings.Contains(e, "picky-drop") || strings.Contains(e, "picky-plain") {
+			t.Errorf("a message the filters drop reached the function: %s", e)
+		}
 	}
 }

@@ -12,6 +12,10 @@ import (
 	"github.com/microshop/microshop/local/lambdahost"
 )
 
+// DefaultPollers is how many batches a mapping keeps in flight unless MappingConfig.Pollers
+// says otherwise.
+const DefaultPollers = 5
+
 // MappingConfig configures an SQS event source mapping (AWS::Lambda::EventSourceMapping).
 type MappingConfig struct {
 	QueueName string
@@ -33,7 +37,7 @@ type MappingConfig struct {
 	// whose body (decoded when it is JSON) matches none of them under the key "body" is
 	// deleted without invoking the function, as Lambda does. None: every message is delivered.
 	Filters []json.RawMessage
-	// Pollers is how many batches may be in flight at once; default 5. FIFO groups stay in
+	// Pollers is how many batches may be in flight at once; default DefaultPollers. FIFO groups stay in
 	// order regardless: the queue never hands out a group that has a message in flight.
 	Pollers int
 }
@@ -71,7 +75,7 @@ func NewMapping(svc *Service, cfg MappingConfig) (*Mapping, error) {
 		cfg.BatchSize = 10
 	}
 	if cfg.Pollers == 0 {
-		cfg.Pollers = 5
+		cfg.Pollers = DefaultPollers
 	}
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("event source mapping for %s: %w", cfg.QueueName, errorf(ErrInvalidParameterValue, format, args...))
