@@ -9,11 +9,11 @@ package diagram
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/microshop/microshop/local/template"
@@ -67,27 +67,6 @@ func Mermaid(m *template.Model) (string, error) {
 		}
 	}
 	return d.render(), nil
-}
-
-// ids returns the resources of type typ whose condition holds, sorted.
-func (d *drawing) ids(typ string) ([]string, error) {
-	var ids []string
-	for id, r := range d.m.Resources {
-		if r.Type != typ {
-			continue
-		}
-		if r.Condition != "" {
-			if _, err := d.m.Ref(id); err != nil {
-				if skippable(err) {
-					continue
-				}
-				return nil, err
-			}
-		}
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
 
 // skippable reports whether err means "this reference cannot be drawn" rather than "the
@@ -146,33 +125,15 @@ func (d *drawing) addTables() error {
 }
 
 func (d *drawing) addQueues() error {
-	ids, err := d.ids("AWS::SQS::Queue")
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		arn, err := d.m.GetAtt(id, "Arn")
-		if err != nil {
-			return err
-		}
-		url, err := d.m.Ref(id)
-		if err != nil {
-			return err
-		}
-		name, err := d.m.GetAtt(id, "QueueName")
-		if err != nil {
-			return err
-		}
-		d.addNode(id, display(name, id), kindQueue, arn, url)
-		d.byName[name] = append(d.byName[name], id)
+	for _, q := range d.m.Queues {
+		d.addNode(q.LogicalID, display(q.Name, q.LogicalID), kindQueue, q.ARN, q.URL)
+		d.byName[q.Name] = append(d.byName[q.Name], q.LogicalID)
 	}
 	// Dead-letter queues, once every queue is known.
-	for _, id := range ids {
-		dlq, err := d.str(id, "RedrivePolicy", "deadLetterTargetArn")
-		if err != nil {
-			return err
+	for _, q := range d.m.Queues {
+		if q.RedrivePolicy != nil {
+			d.addEdge(q.LogicalID, d.byARN[q.RedrivePolicy.DeadLetterTargetARN], "dead letters", true)
 		}
-		d.addEdge(id, d.byARN[dlq], "dead letters", true)
 	}
 	return nil
 }
@@ -180,21 +141,9 @@ func (d *drawing) addQueues() error {
 const defaultBus = "default_bus" // not a logical ID: those are alphanumeric
 
 func (d *drawing) addBuses() error {
-	ids, err := d.ids("AWS::Events::EventBus")
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		name, err := d.m.Ref(id)
-		if err != nil {
-			return err
-		}
-		arn, err := d.m.GetAtt(id, "Arn")
-		if err != nil {
-			return err
-		}
-		d.addNode(id, display(name, id), kindBus, arn)
-		d.byName[name] = append(d.byName[name], id)
+	for _, b := range d.m.EventBuses {
+		d.addNode(b.LogicalID, display(b.Name, b.LogicalID), kindBus, b.ARN)
+		d.byName[b.Name] = append(d.byName[b.Name], b.LogicalID)
 	}
 	return nil
 }
@@ -268,56 +217,27 @@ func (d *drawing) addEnvironment() error {
 }
 
 func (d *drawing) addRules() error {
-	ids, err := d.ids("AWS::Events::Rule")
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		name, err := d.str(id, "Name")
-		if err != nil {
-			return err
+	for _, r := range d.m.Rules {
+		label := display(r.Name, r.LogicalID)
+		var p struct {
+			DetailType []any `json:"detail-type"`
 		}
-		label := display(name, id)
-		types, err := d.m.Property(id, "EventPattern", "detail-type")
-		if err != nil && !skippable(err) {
-			return err
-		}
-		if l, ok := types.([]any); ok && len(l) > 0 {
+		if json.Unmarshal(r.EventPattern, &p) == nil && len(p.DetailType) > 0 {
 			var s []string
-			for _, t := range l {
+			for _, t := range p.DetailType {
 				s = append(s, fmt.Sprint(t))
 			}
 			label += "<br/>" + strings.Join(s, ", ")
 		}
-		d.addNode(id, label, kindRule)
-
-		busName, err := d.str(id, "EventBusName")
-		if err != nil {
-			return err
-		}
-		d.addEdge(d.bus(busName), id, "", false)
-
-		targets, err := d.m.Property(id, "Targets")
-		if err != nil && !skippable(err) {
-			return err
-		}
-		n, _ := targets.([]any)
-		for i := range n {
-			at := strconv.Itoa(i)
-			arn, err := d.str(id, "Targets", at, "Arn")
-			if err != nil {
-				return err
+		d.addNode(r.LogicalID, label, kindRule)
+		d.addEdge(d.bus(r.EventBusName), r.LogicalID, "", false)
+		for _, t := range r.Targets {
+			to, ok := d.byARN[t.ARN]
+			if !ok {
+				to = d.external(arnLabel(t.ARN))
 			}
-			to, ok := d.byARN[arn]
-			if !ok && arn != "" {
-				to = d.external(arnLabel(arn))
-			}
-			d.addEdge(id, to, "", false)
-			dlq, err := d.str(id, "Targets", at, "DeadLetterConfig", "Arn")
-			if err != nil {
-				return err
-			}
-			d.addEdge(id, d.byARN[dlq], "dead letters", true)
+			d.addEdge(r.LogicalID, to, "", false)
+			d.addEdge(r.LogicalID, d.byARN[t.DeadLetterARN], "dead letters", true)
 		}
 	}
 	return nil
@@ -326,46 +246,15 @@ func (d *drawing) addRules() error {
 // addMappings draws event source mappings as edges from the queue or table stream to the
 // function, and their on-failure destinations as dashed edges.
 func (d *drawing) addMappings() error {
-	ids, err := d.ids("AWS::Lambda::EventSourceMapping")
-	if err != nil {
-		return err
-	}
-	fnByName := map[string]string{}
-	for id, fn := range d.m.Functions {
-		fnByName[fn.Name] = id
-	}
-	for _, id := range ids {
-		src, err := d.str(id, "EventSourceArn")
-		if err != nil {
-			return err
-		}
-		fnRef, err := d.str(id, "FunctionName")
-		if err != nil {
-			return err
-		}
-		// FunctionName may be a name, an ARN, or a qualified ARN (alias or version).
-		fn, ok := d.byARN[fnRef]
-		if !ok {
-			fn = fnByName[fnRef]
-		}
-		if !ok && fn == "" {
-			for arn, n := range d.byARN {
-				if strings.HasPrefix(fnRef, arn+":") && d.nodes[n].kind == kindFunction {
-					fn = n
-				}
-			}
-		}
-		from := d.byARN[src]
+	for _, m := range d.m.EventSourceMappings {
+		fn := m.Function
+		from := d.byARN[m.EventSourceARN]
 		label := ""
 		if from != "" && d.nodes[from].kind == kindTable {
 			label = "stream"
 		}
 		d.addEdge(from, fn, label, false)
-		dest, err := d.str(id, "DestinationConfig", "OnFailure", "Destination")
-		if err != nil {
-			return err
-		}
-		d.addEdge(fn, d.byARN[dest], "on failure", true)
+		d.addEdge(fn, d.byARN[m.OnFailureDestination], "on failure", true)
 	}
 	return nil
 }

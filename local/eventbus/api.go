@@ -72,6 +72,18 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, err = s.describeEventBus(body)
 	case "ListTargetsByRule":
 		out, err = s.listTargetsByRule(body)
+	case "PutRule":
+		out, err = s.putRule(body)
+	case "DeleteRule":
+		out, err = s.deleteRule(body)
+	case "EnableRule":
+		out, err = s.setRuleState(body, Enabled)
+	case "DisableRule":
+		out, err = s.setRuleState(body, Disabled)
+	case "PutTargets":
+		out, err = s.putTargets(body)
+	case "RemoveTargets":
+		out, err = s.removeTargets(body)
 	default:
 		err = &apiError{http.StatusBadRequest, "UnknownOperationException", "the local EventBridge does not support " + op}
 	}
@@ -396,6 +408,11 @@ type targetOut struct {
 	InputTransformer *InputTransformer     `json:",omitempty"`
 	RetryPolicy      *RetryPolicy          `json:",omitempty"`
 	DeadLetterConfig *struct{ Arn string } `json:",omitempty"`
+	SqsParameters    *sqsParameters        `json:",omitempty"`
+}
+
+type sqsParameters struct {
+	MessageGroupID string `json:"MessageGroupId"`
 }
 
 func (s *Service) listTargetsByRule(body []byte) (any, error) {
@@ -421,6 +438,9 @@ func (s *Service) listTargetsByRule(body []byte) (any, error) {
 			InputTransformer: t.InputTransformer, RetryPolicy: t.RetryPolicy}
 		if t.DeadLetterARN != "" {
 			o.DeadLetterConfig = &struct{ Arn string }{t.DeadLetterARN}
+		}
+		if t.MessageGroupID != "" {
+			o.SqsParameters = &sqsParameters{t.MessageGroupID}
 		}
 		targets = append(targets, o)
 	}

@@ -262,8 +262,8 @@ func TestReadAPIs(t *testing.T) {
 		}}},
 		{"ListTargetsByRule", `{"Rule":"missing","EventBusName":"shop"}`, 400, map[string]any{
 			"__type": "ResourceNotFoundException", "message": "Rule missing does not exist on EventBus shop."}},
-		{"PutRule", `{"Name":"x"}`, 400, map[string]any{
-			"__type": "UnknownOperationException", "message": "the local EventBridge does not support PutRule"}},
+		{"CreateEventBus", `{"Name":"x"}`, 400, map[string]any{
+			"__type": "UnknownOperationException", "message": "the local EventBridge does not support CreateEventBus"}},
 		{"ListRules", `not json`, 400, map[string]any{"__type": "SerializationException",
 			"message": "the request body is not valid: invalid character 'o' in literal null (expecting 'u')"}},
 	}

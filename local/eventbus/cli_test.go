@@ -157,4 +157,38 @@ func TestAWSCLI(t *testing.T) {
 			t.Errorf("targets = %+v", out.Targets)
 		}
 	})
+
+	t.Run("put-rule put-targets remove-targets delete-rule", func(t *testing.T) {
+		t.Parallel()
+		stdout, stderr, ok := aws(t, url, "events", "put-rule", "--name", "cli-tap", "--event-bus-name", "shop",
+			"--event-pattern", `{"source":["microshop.catalog"]}`)
+		if !ok || !strings.Contains(stdout, `"RuleArn": "`+s.RuleARN("shop", "cli-tap")+`"`) {
+			t.Fatalf("put-rule = %s %s", stdout, stderr)
+		}
+		stdout, stderr, ok = aws(t, url, "events", "put-targets", "--rule", "cli-tap", "--event-bus-name", "shop",
+			"--targets", `Id=q,Arn=arn:aws:sqs:us-east-1:123456789012:tap`)
+		if !ok || !strings.Contains(stdout, `"FailedEntryCount": 0`) {
+			t.Fatalf("put-targets = %s %s", stdout, stderr)
+		}
+		_, stderr, ok = aws(t, url, "events", "delete-rule", "--name", "cli-tap", "--event-bus-name", "shop")
+		if ok || !strings.Contains(stderr, "(ValidationException)") || !strings.Contains(stderr, "Rule can't be deleted since it has targets.") {
+			t.Errorf("delete-rule with targets: ok=%v stderr=%s", ok, stderr)
+		}
+		if _, stderr, ok = aws(t, url, "events", "disable-rule", "--name", "cli-tap", "--event-bus-name", "shop"); !ok {
+			t.Errorf("disable-rule: %s", stderr)
+		}
+		if stdout, _, _ = aws(t, url, "events", "describe-rule", "--name", "cli-tap", "--event-bus-name", "shop"); !strings.Contains(stdout, `"State": "DISABLED"`) {
+			t.Errorf("describe-rule after disable-rule = %s", stdout)
+		}
+		if _, stderr, ok = aws(t, url, "events", "remove-targets", "--rule", "cli-tap", "--event-bus-name", "shop", "--ids", "q"); !ok {
+			t.Errorf("remove-targets: %s", stderr)
+		}
+		if _, stderr, ok = aws(t, url, "events", "delete-rule", "--name", "cli-tap", "--event-bus-name", "shop"); !ok {
+			t.Errorf("delete-rule: %s", stderr)
+		}
+		_, stderr, ok = aws(t, url, "events", "describe-rule", "--name", "cli-tap", "--event-bus-name", "shop")
+		if ok || !strings.Contains(stderr, "(ResourceNotFoundException)") {
+			t.Errorf("describe-rule after delete-rule: ok=%v stderr=%s", ok, stderr)
+		}
+	})
 }

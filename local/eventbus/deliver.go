@@ -90,7 +90,7 @@ func (s *Service) put(e Event, received time.Time) (string, error) {
 	s.mu.RLock()
 	var jobs []job
 	for _, r := range b.rules {
-		if r.State != Enabled || !r.pattern.MatchValue(decoded) {
+		if r.State == Disabled || !r.pattern.MatchValue(decoded) {
 			continue
 		}
 		s.m.matched.Add(1)

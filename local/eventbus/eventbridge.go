@@ -1,12 +1,14 @@
-// Package eventbridge is the local runtime's Amazon EventBridge: event buses, rules with
+// Package eventbus is the local runtime's Amazon EventBridge: event buses, rules with
 // event patterns, and targets delivered asynchronously with EventBridge's retry policy and
 // dead-letter queues. *Service serves the AWS JSON 1.1 API (X-Amz-Target: AWSEvents.*)
-// behind the edge port: PutEvents, TestEventPattern, ListRules, DescribeRule,
-// ListEventBuses, DescribeEventBus and ListTargetsByRule.
+// behind the edge port: PutEvents, TestEventPattern, ListEventBuses, DescribeEventBus,
+// ListRules, DescribeRule, ListTargetsByRule, and the operations that change rules and
+// targets: PutRule, DeleteRule, EnableRule, DisableRule, PutTargets and RemoveTargets.
 //
-// Buses and rules come from the template, so they are configured in Go (AddBus, AddRule),
-// not through the API; each target carries the Deliver function the runtime wires to a
-// Lambda function or an SQS queue.
+// Buses and the template's rules are configured in Go (AddBus, AddRule); each target carries
+// the Deliver function the runtime wires to a Lambda function or an SQS queue. Rules and
+// targets added through the API (say `aws events put-rule` + `put-targets` to tap a bus
+// into a queue of one's own) get their Deliver from Options.Connect.
 //
 // Delivery is asynchronous: PutEvents returns once the event is matched, and each (event,
 // target) pair is delivered by its own goroutine, retried with exponential backoff
@@ -21,8 +23,12 @@
 //   - an InputPath or InputTransformer path missing from the event yields null (an empty
 //     string inside a quoted template string); values inserted by InputPath and templates
 //     are re-encoded, so object keys come out sorted ($ and $.detail are sent verbatim);
-//   - buses, rules and targets cannot be changed through the API (PutRule, PutTargets ...
-//     answer UnknownOperationException): the template is the source of truth.
+//   - buses cannot be created or deleted through the API (CreateEventBus answers
+//     UnknownOperationException): the template defines them;
+//   - PutRule refuses ScheduleExpression rules (ValidationException): schedules are not run;
+//   - ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS behaves as ENABLED;
+//   - RemoveTargets reports no failed entries for Ids the rule does not have, and DeleteRule
+//     of a rule that does not exist succeeds.
 package eventbus
 
 import (
@@ -75,6 +81,10 @@ type Options struct {
 	// given up: arn is the target's dead-letter queue, payload the original event, and err
 	// a *DeliveryError.
 	DeadLetter func(ctx context.Context, arn string, payload []byte, err error)
+	// Connect returns how to deliver to a target added through the API (PutTargets): the
+	// runtime resolves its ARN to a Lambda function or an SQS queue it serves. Nil, or a nil
+	// result, means events to that target fail and go to its dead-letter queue.
+	Connect func(t Target) func(ctx context.Context, payload []byte) error
 	// RetryBase is the first retry's delay, doubled for each further retry up to RetryMax
 	// (defaults 10ms and 1s: AWS waits far longer, which is useless on a laptop).
 	RetryBase, RetryMax time.Duration
@@ -88,7 +98,7 @@ type Rule struct {
 	Description string
 	// Pattern is the event pattern JSON.
 	Pattern json.RawMessage
-	// State is Enabled (the default when empty) or Disabled.
+	// State is Enabled (the default when empty), Disabled or EnabledWithCloudTrail.
 	State   string
 	Targets []Target
 }
@@ -105,6 +115,8 @@ type Target struct {
 	// RetryPolicy nil means EventBridge's defaults.
 	RetryPolicy   *RetryPolicy
 	DeadLetterARN string
+	// MessageGroupID is SqsParameters.MessageGroupId, for a FIFO queue target.
+	MessageGroupID string
 	// Deliver sends the payload to the target (a Lambda async invoke, an SQS send). A
 	// non-nil error is retried. Nil means the local runtime cannot deliver to this kind of
 	// target: every event fails and goes to the dead-letter queue.
@@ -282,7 +294,7 @@ func (s *Service) AddRule(r Rule) error {
 	switch r.State {
 	case "":
 		r.State = Enabled
-	case Enabled, Disabled:
+	case Enabled, Disabled, EnabledWithCloudTrail:
 	default:
 		return fmt.Errorf("rule %s: state %q: %w", r.Name, r.State, ErrInvalid)
 	}

@@ -16,9 +16,6 @@ import (
 	"github.com/microshop/microshop/local/template"
 )
 
-// authorizerType is the CloudFormation type FromModel reads.
-const authorizerType = "AWS::ApiGatewayV2::Authorizer"
-
 // defaultIdentitySource is API Gateway's (and the CDK's) identity source for JWT authorizers.
 const defaultIdentitySource = "$request.header.Authorization"
 
@@ -75,22 +72,19 @@ func NewAuthorizer(iss *Issuer, configs ...Config) *Authorizer {
 	return a
 }
 
-// FromModel builds an Authorizer from the template's AWS::ApiGatewayV2::Authorizer resources
-// with AuthorizerType JWT. Authorizers of another type (REQUEST, a Lambda authorizer) and
-// malformed ones are kept as broken: requests to their routes get 500, and Err lists them.
-// Resources whose condition is false are skipped.
+// FromModel builds an Authorizer from the template's HTTP API authorizers with
+// AuthorizerType JWT. Authorizers of another type (REQUEST, a Lambda authorizer) and
+// unusable ones (no issuer, a bad identity source) are kept as broken: requests to their
+// routes get 500, and Err lists them. Resources whose condition is false are not in the model.
 func FromModel(m *template.Model, iss *Issuer) *Authorizer {
 	a := NewAuthorizer(iss)
-	for _, id := range authorizerIDs(m) {
-		c, err := configFromModel(m, id)
-		switch {
-		case err == nil:
-			a.configs[id] = c
-		case m.Resources[id].Condition != "" && errors.Is(err, template.ErrUnknownReference):
-			// Not created: its condition is false. A route naming it fails to load anyway.
-		default:
-			a.broken[id] = err
+	for _, ma := range m.Authorizers {
+		c, err := configFromModel(ma)
+		if err != nil {
+			a.broken[ma.LogicalID] = err
+			continue
 		}
+		a.configs[c.ID] = c
 	}
 	return a
 }
@@ -99,90 +93,35 @@ func FromModel(m *template.Model, iss *Issuer) *Authorizer {
 // order: what an Issuer needs to mint tokens they accept, before the Authorizer exists.
 func ModelConfigs(m *template.Model) []Config {
 	var out []Config
-	for _, id := range authorizerIDs(m) {
-		if c, err := configFromModel(m, id); err == nil {
+	for _, ma := range m.Authorizers {
+		if c, err := configFromModel(ma); err == nil {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func authorizerIDs(m *template.Model) []string {
-	ids := make([]string, 0, len(m.Resources))
-	for id, res := range m.Resources {
-		if res.Type == authorizerType {
-			ids = append(ids, id)
-		}
+func configFromModel(ma *template.Authorizer) (Config, error) {
+	id := ma.LogicalID
+	c := Config{ID: id, Name: ma.Name}
+	if ma.Type != "JWT" {
+		return c, fmt.Errorf("%w: authorizer %s: AuthorizerType %q is not enforced locally (only JWT is)", ErrConfig, id, ma.Type)
 	}
-	sort.Strings(ids)
-	return ids
-}
-
-func configFromModel(m *template.Model, id string) (Config, error) {
-	c := Config{ID: id}
-	str := func(path ...string) (string, error) {
-		v, err := m.Property(id, path...)
-		if err != nil || v == nil {
-			return "", err
-		}
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-		return "", fmt.Errorf("%w: authorizer %s: %s is %T, want a string", ErrConfig, id, strings.Join(path, "."), v)
-	}
-	strs := func(path ...string) ([]string, error) {
-		v, err := m.Property(id, path...)
-		if err != nil || v == nil {
-			return nil, err
-		}
-		l, ok := v.([]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: authorizer %s: %s is %T, want a list", ErrConfig, id, strings.Join(path, "."), v)
-		}
-		out := make([]string, 0, len(l))
-		for _, e := range l {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("%w: authorizer %s: %s has a %T, want strings", ErrConfig, id, strings.Join(path, "."), e)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	typ, err := str("AuthorizerType")
-	if err != nil {
-		return c, err
-	}
-	if typ != "JWT" {
-		return c, fmt.Errorf("%w: authorizer %s: AuthorizerType %q is not enforced locally (only JWT is)", ErrConfig, id, typ)
-	}
-	if c.Name, err = str("Name"); err != nil {
-		return c, err
-	}
-	sources, err := strs("IdentitySource")
-	if err != nil {
-		return c, err
-	}
-	switch len(sources) {
+	switch len(ma.IdentitySource) {
 	case 0:
 		c.IdentitySource = defaultIdentitySource
 	case 1:
-		c.IdentitySource = sources[0]
+		c.IdentitySource = ma.IdentitySource[0]
 	default:
-		return c, fmt.Errorf("%w: authorizer %s: a JWT authorizer takes one IdentitySource, got %q", ErrConfig, id, sources)
+		return c, fmt.Errorf("%w: authorizer %s: a JWT authorizer takes one IdentitySource, got %q", ErrConfig, id, ma.IdentitySource)
 	}
 	if _, _, err := identityLocation(c.IdentitySource); err != nil {
 		return c, fmt.Errorf("%w: authorizer %s: %v", ErrConfig, id, err)
 	}
-	if c.Issuer, err = str("JwtConfiguration", "Issuer"); err != nil {
-		return c, err
-	}
-	if c.Issuer == "" {
+	if ma.JWT == nil || ma.JWT.Issuer == "" {
 		return c, fmt.Errorf("%w: authorizer %s: JwtConfiguration.Issuer is missing", ErrConfig, id)
 	}
-	if c.Audience, err = strs("JwtConfiguration", "Audience"); err != nil {
-		return c, err
-	}
+	c.Issuer, c.Audience = ma.JWT.Issuer, ma.JWT.Audience
 	return c, nil
 }
 

@@ -24,52 +24,32 @@ type asyncTarget struct {
 func (rt *Runtime) asyncTargets() (map[string]asyncTarget, error) {
 	out := map[string]asyncTarget{}
 	for _, fn := range rt.model.Functions {
-		arn, err := rt.model.Property(fn.LogicalID, "DeadLetterConfig", "TargetArn")
-		if err != nil {
-			return nil, err
+		if fn.DeadLetterTargetARN == "" {
+			continue
 		}
-		if s, ok := arn.(string); ok && s != "" {
-			q, ok := rt.arns.queues[s]
-			if !ok {
-				return nil, fmt.Errorf("function %s: dead-letter target %s is not a queue of the template", fn.LogicalID, s)
-			}
-			t := out[fn.Name]
-			t.dlq = q
-			out[fn.Name] = t
+		q, ok := rt.arns.queues[fn.DeadLetterTargetARN]
+		if !ok {
+			return nil, fmt.Errorf("function %s: dead-letter target %s is not a queue of the template", fn.LogicalID, fn.DeadLetterTargetARN)
 		}
+		t := out[fn.Name]
+		t.dlq = q
+		out[fn.Name] = t
 	}
-	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventInvokeConfig") {
-		var p struct {
-			FunctionName         string             `json:"FunctionName"`
-			MaximumRetryAttempts *json.Number       `json:"MaximumRetryAttempts"`
-			DestinationConfig    *destinationConfig `json:"DestinationConfig"`
-		}
-		if err := decodeProperties(rt.model, id, &p); err != nil {
-			return nil, err
-		}
-		fn, ok := rt.arns.function(p.FunctionName)
+	for _, c := range rt.model.EventInvokeConfigs {
+		fn, ok := rt.model.Functions[c.Function]
 		if !ok {
-			continue
+			continue // a function of another stack
 		}
-		if p.MaximumRetryAttempts != nil {
-			n, err := intOf(p.MaximumRetryAttempts)
-			if err != nil {
-				return nil, fmt.Errorf("%s: MaximumRetryAttempts: %w", id, err)
+		t := out[fn.Name]
+		t.retries = c.MaximumRetryAttempts
+		if dest := c.OnFailureDestination; dest != "" {
+			q, ok := rt.arns.queues[dest]
+			if !ok {
+				return nil, fmt.Errorf("%s: on-failure destination %s is not a queue of the template", c.LogicalID, dest)
 			}
-			t := out[fn]
-			t.retries = &n
-			out[fn] = t
+			t.onFailure = q
 		}
-		if p.DestinationConfig == nil || p.DestinationConfig.OnFailure == nil {
-			continue
-		}
-		q, ok := rt.arns.queues[p.DestinationConfig.OnFailure.Destination]
-		if !ok {
-			return nil, fmt.Errorf("%s: on-failure destination %s is not a queue of the template", id, p.DestinationConfig.OnFailure.Destination)
-		}
-		t := out[fn]
-		t.onFailure = q
-		out[fn] = t
+		out[fn.Name] = t
 	}
 	return out, nil
 }

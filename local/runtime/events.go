@@ -1,17 +1,14 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbus"
@@ -28,23 +25,15 @@ type arnIndex struct {
 	queues    map[string]string // queue ARN → queue name
 }
 
-func (rt *Runtime) indexARNs() (*arnIndex, error) {
+func (rt *Runtime) indexARNs() *arnIndex {
 	idx := &arnIndex{functions: map[string]string{}, queues: map[string]string{}}
 	for _, fn := range rt.model.Functions {
 		idx.functions[fn.ARN] = fn.Name
 	}
-	for _, id := range resourcesOfType(rt.model, "AWS::SQS::Queue") {
-		arn, err := rt.model.GetAtt(id, "Arn")
-		if err != nil {
-			return nil, err
-		}
-		name, err := rt.model.GetAtt(id, "QueueName")
-		if err != nil {
-			return nil, err
-		}
-		idx.queues[arn] = name
+	for _, q := range rt.model.Queues {
+		idx.queues[q.ARN] = q.Name
 	}
-	return idx, nil
+	return idx
 }
 
 // function resolves a function reference as templates write it: a name, an ARN, or an ARN
@@ -61,17 +50,6 @@ func (idx *arnIndex) function(ref string) (string, bool) {
 	return "", false
 }
 
-func resourcesOfType(m *template.Model, typ string) []string {
-	var ids []string
-	for id, r := range m.Resources {
-		if r.Type == typ {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // startEvents serves SQS and EventBridge on the edge with the template's queues, buses and
 // rules, and starts the event source mappings from queues to functions.
 func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
@@ -86,6 +64,10 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		DeadLetter: rt.deadLetter(log),
+		// Targets added with PutTargets reach the same functions and queues as the template's.
+		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
+			return rt.deliverTo(t.ARN, t.MessageGroupID)
+		},
 	})
 	rt.closers = append(rt.closers, rt.events.Close)
 	gw.Handle(edge.EventBridge, rt.events)
@@ -97,131 +79,73 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 
 // createQueues creates dead-letter queues first, so a source queue's redrive target exists.
 func (rt *Runtime) createQueues() error {
-	ids := resourcesOfType(rt.model, "AWS::SQS::Queue")
-	sort.SliceStable(ids, func(i, j int) bool {
-		return !hasRedrive(rt.model, ids[i]) && hasRedrive(rt.model, ids[j])
+	queues := slices.Clone(rt.model.Queues)
+	slices.SortStableFunc(queues, func(a, b *template.Queue) int {
+		return cmp.Compare(boolInt(a.RedrivePolicy != nil), boolInt(b.RedrivePolicy != nil))
 	})
-	for _, id := range ids {
-		props, err := rt.model.Property(id)
-		if err != nil {
-			return err
-		}
-		m, _ := props.(map[string]any)
-		attrs, err := sqsqueue.AttributesFromTemplate(m)
-		if err != nil {
-			return fmt.Errorf("queue %s: %w", id, err)
-		}
-		name, err := rt.model.GetAtt(id, "QueueName")
-		if err != nil {
-			return err
-		}
-		if _, err := rt.sqs.CreateQueue(name, attrs); err != nil {
-			return fmt.Errorf("queue %s: %w", id, err)
+	for _, q := range queues {
+		if _, err := rt.sqs.CreateQueue(q.Name, sqsqueue.TemplateAttributes(q)); err != nil {
+			return fmt.Errorf("queue %s: %w", q.LogicalID, err)
 		}
 	}
 	return nil
 }
 
-func hasRedrive(m *template.Model, id string) bool {
-	v, err := m.Property(id, "RedrivePolicy")
-	return err == nil && v != nil
-}
-
-// ruleProps is the part of AWS::Events::Rule the runtime serves.
-type ruleProps struct {
-	Name         string          `json:"Name"`
-	EventBusName string          `json:"EventBusName"`
-	EventPattern json.RawMessage `json:"EventPattern"`
-	State        string          `json:"State"`
-	Targets      []struct {
-		ID        string `json:"Id"`
-		Arn       string `json:"Arn"`
-		Input     string `json:"Input"`
-		InputPath string `json:"InputPath"`
-		// eventbus.InputTransformer's field names are the template's property names.
-		InputTransformer *eventbus.InputTransformer `json:"InputTransformer"`
-		RetryPolicy      *struct {
-			MaximumRetryAttempts     *json.Number `json:"MaximumRetryAttempts"`
-			MaximumEventAgeInSeconds *json.Number `json:"MaximumEventAgeInSeconds"`
-		} `json:"RetryPolicy"`
-		DeadLetterConfig *struct {
-			Arn string `json:"Arn"`
-		} `json:"DeadLetterConfig"`
-		SqsParameters *struct {
-			MessageGroupID string `json:"MessageGroupId"`
-		} `json:"SqsParameters"`
-	} `json:"Targets"`
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (rt *Runtime) addRules() error {
-	for _, id := range resourcesOfType(rt.model, "AWS::Events::EventBus") {
-		name, err := rt.model.Ref(id)
-		if err != nil {
-			return err
-		}
-		if err := rt.events.AddBus(name); err != nil {
-			return fmt.Errorf("event bus %s: %w", id, err)
+	for _, b := range rt.model.EventBuses {
+		if err := rt.events.AddBus(b.Name); err != nil {
+			return fmt.Errorf("event bus %s: %w", b.LogicalID, err)
 		}
 	}
-	for _, id := range resourcesOfType(rt.model, "AWS::Events::Rule") {
-		var p ruleProps
-		if err := decodeProperties(rt.model, id, &p); err != nil {
-			return err
-		}
-		if len(p.EventPattern) == 0 {
+	for _, r := range rt.model.Rules {
+		if len(r.EventPattern) == 0 {
 			continue // scheduled rules are not served locally
 		}
-		rule := eventbus.Rule{Name: p.Name, Bus: busName(p.EventBusName), Pattern: p.EventPattern, State: p.State}
-		if rule.Name == "" {
-			rule.Name = id
-		}
-		if rule.State == "" {
-			rule.State = eventbus.Enabled
-		}
-		for _, t := range p.Targets {
-			target := eventbus.Target{ID: t.ID, ARN: t.Arn, Input: t.Input, InputPath: t.InputPath, InputTransformer: t.InputTransformer}
-			target.RetryPolicy = &eventbus.RetryPolicy{
-				MaximumRetryAttempts:     eventbus.DefaultMaximumRetryAttempts,
-				MaximumEventAgeInSeconds: eventbus.DefaultMaximumEventAgeInSeconds,
+		rule := eventbus.Rule{Name: r.Name, Bus: r.EventBusName, Pattern: r.EventPattern, State: r.State, Description: r.Description}
+		for _, t := range r.Targets {
+			target := eventbus.Target{
+				ID: t.ID, ARN: t.ARN, Input: t.Input, InputPath: t.InputPath,
+				RetryPolicy: &eventbus.RetryPolicy{
+					MaximumRetryAttempts:     t.RetryPolicy.MaximumRetryAttempts,
+					MaximumEventAgeInSeconds: t.RetryPolicy.MaximumEventAgeInSeconds,
+				},
+				DeadLetterARN:  t.DeadLetterARN,
+				MessageGroupID: t.MessageGroupID,
 			}
-			if rp := t.RetryPolicy; rp != nil {
-				if n, err := intOf(rp.MaximumRetryAttempts); err == nil && rp.MaximumRetryAttempts != nil {
-					target.RetryPolicy.MaximumRetryAttempts = n
-				}
-				if n, err := intOf(rp.MaximumEventAgeInSeconds); err == nil && rp.MaximumEventAgeInSeconds != nil {
-					target.RetryPolicy.MaximumEventAgeInSeconds = n
-				}
+			if tr := t.InputTransformer; tr != nil {
+				target.InputTransformer = &eventbus.InputTransformer{InputPathsMap: tr.InputPathsMap, InputTemplate: tr.InputTemplate}
 			}
-			if t.DeadLetterConfig != nil {
-				target.DeadLetterARN = t.DeadLetterConfig.Arn
-			}
-			groupID := ""
-			if t.SqsParameters != nil {
-				groupID = t.SqsParameters.MessageGroupID
-			}
-			deliver, err := rt.deliverTo(t.Arn, groupID)
-			if err != nil {
-				return fmt.Errorf("rule %s target %s: %w", id, t.ID, err)
-			}
-			target.Deliver = deliver
+			target.Deliver = rt.deliverTo(t.ARN, t.MessageGroupID)
 			rule.Targets = append(rule.Targets, target)
 		}
 		if err := rt.events.AddRule(rule); err != nil {
-			return fmt.Errorf("rule %s: %w", id, err)
+			return fmt.Errorf("rule %s: %w", r.LogicalID, err)
 		}
 	}
 	return nil
 }
 
-// busName accepts a bus name or ARN; empty is the default bus.
-func busName(v string) string {
-	if v == "" {
-		return eventbus.DefaultBus
+// queueName is the name of the local queue an SQS ARN names: one of the template's, or one
+// created at run time (`aws sqs create-queue`) in the model's region and account. Whether
+// the queue exists is checked when a message is sent.
+func (rt *Runtime) queueName(arn string) (string, bool) {
+	if name, ok := rt.arns.queues[arn]; ok {
+		return name, true
 	}
-	if i := strings.LastIndex(v, ":event-bus/"); i >= 0 {
-		return v[i+len(":event-bus/"):]
+	// arn:<partition>:sqs:<region>:<account>:<name>
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" ||
+		parts[3] != rt.model.Region || parts[4] != rt.model.AccountID || parts[5] == "" {
+		return "", false
 	}
-	return v
+	return parts[5], true
 }
 
 // deliverTo returns how a rule target receives an event. A function is invoked
@@ -229,14 +153,14 @@ func busName(v string) string {
 // function errors go through Lambda's own retries, then the function's DLQ or on-failure
 // destination; the rule's retry policy and DLQ cover events Lambda does not accept. A queue is
 // sent the event.
-func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte) error, error) {
+func (rt *Runtime) deliverTo(arn, groupID string) func(context.Context, []byte) error {
 	if name, ok := rt.arns.function(arn); ok {
 		return func(_ context.Context, payload []byte) error {
 			_, err := rt.lambdaAPI.InvokeAsync(name, payload)
 			return err
-		}, nil
+		}
 	}
-	if name, ok := rt.arns.queues[arn]; ok {
+	if name, ok := rt.queueName(arn); ok {
 		return func(_ context.Context, payload []byte) error {
 			in := sqsqueue.SendInput{Body: string(payload), GroupID: groupID}
 			if strings.HasSuffix(name, ".fifo") && groupID == "" {
@@ -244,15 +168,15 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 			}
 			_, err := rt.sqs.Send(name, in)
 			return err
-		}, nil
+		}
 	}
-	// A target outside the template (another stack's function, say) cannot be reached
+	// A target outside the stack (another stack's function, say) cannot be reached
 	// locally: every delivery fails as one to a missing function does on AWS, so the rule's
 	// retry policy and dead-letter queue apply.
-	rt.log.Warn("rule target is not a function or queue of the template; deliveries to it fail", slog.String("target", arn))
+	rt.log.Warn("rule target is not a local function or queue; deliveries to it fail", slog.String("target", arn))
 	return func(context.Context, []byte) error {
 		return fmt.Errorf("ResourceNotFoundException: target %s is not served locally", arn)
-	}, nil
+	}
 }
 
 // deadLetter sends an event whose delivery was given up to the target's DLQ queue, with the
@@ -260,9 +184,9 @@ func (rt *Runtime) deliverTo(arn, groupID string) (func(context.Context, []byte)
 // silently.
 func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []byte, error) {
 	return func(_ context.Context, arn string, payload []byte, cause error) {
-		name, ok := rt.arns.queues[arn]
+		name, ok := rt.queueName(arn)
 		if !ok {
-			log.Error("event delivery given up and its dead-letter queue is not a queue of the template",
+			log.Error("event delivery given up and its dead-letter queue is not a local queue",
 				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
 			return
 		}
@@ -280,77 +204,35 @@ func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []
 	}
 }
 
-// mappingProps is the part of AWS::Lambda::EventSourceMapping the runtime serves.
-type mappingProps struct {
-	EventSourceArn                 string             `json:"EventSourceArn"`
-	FunctionName                   string             `json:"FunctionName"`
-	BatchSize                      *json.Number       `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds *json.Number       `json:"MaximumBatchingWindowInSeconds"`
-	Enabled                        *bool              `json:"Enabled"`
-	FunctionResponseTypes          []string           `json:"FunctionResponseTypes"`
-	StartingPosition               string             `json:"StartingPosition"`
-	MaximumRetryAttempts           *json.Number       `json:"MaximumRetryAttempts"`
-	MaximumRecordAgeInSeconds      *json.Number       `json:"MaximumRecordAgeInSeconds"`
-	BisectBatchOnFunctionError     bool               `json:"BisectBatchOnFunctionError"`
-	DestinationConfig              *destinationConfig `json:"DestinationConfig"`
-}
-
-// destinationConfig is the DestinationConfig of an event source mapping or an
-// AWS::Lambda::EventInvokeConfig; only OnFailure is served.
-type destinationConfig struct {
-	OnFailure *struct {
-		Destination string `json:"Destination"`
-	} `json:"OnFailure"`
-}
-
-func (p mappingProps) reportsItemFailures() bool {
-	return slices.Contains(p.FunctionResponseTypes, "ReportBatchItemFailures")
-}
-
-func (rt *Runtime) mappings() (map[string]mappingProps, error) {
-	out := map[string]mappingProps{}
-	for _, id := range resourcesOfType(rt.model, "AWS::Lambda::EventSourceMapping") {
-		var p mappingProps
-		if err := decodeProperties(rt.model, id, &p); err != nil {
-			return nil, err
-		}
-		out[id] = p
-	}
-	return out, nil
-}
-
 func (rt *Runtime) startMappings(log *slog.Logger) error {
-	all, err := rt.mappings()
-	if err != nil {
-		return err
-	}
-	for id, p := range all {
-		if table, ok := rt.streamTable(p.EventSourceArn); ok {
-			if err := rt.startStreamMapping(id, table, p, log); err != nil {
+	for _, p := range rt.model.EventSourceMappings {
+		id := p.LogicalID
+		if table, ok := rt.streamTable(p.EventSourceARN); ok {
+			if err := rt.startStreamMapping(table, p, log); err != nil {
 				return err
 			}
 			continue
 		}
-		queue, ok := rt.arns.queues[p.EventSourceArn]
+		queue, ok := rt.arns.queues[p.EventSourceARN]
 		if !ok {
 			log.Warn("event source mapping not served locally: its source is neither a queue nor a table stream of the template",
-				slog.String("mapping", id), slog.String("source", p.EventSourceArn))
+				slog.String("mapping", id), slog.String("source", p.EventSourceARN))
 			continue
 		}
-		fn, ok := rt.arns.function(p.FunctionName)
-		if !ok {
-			return fmt.Errorf("event source mapping %s: unknown function %q", id, p.FunctionName)
+		fn, err := rt.mappingFunction(p)
+		if err != nil {
+			return err
 		}
 		if !rt.serves(fn) {
 			continue
 		}
-		window, _ := intOf(p.MaximumBatchingWindowInSeconds)
-		batch, _ := intOf(p.BatchSize)
 		m, err := sqsqueue.NewMapping(rt.sqs, sqsqueue.MappingConfig{
-			QueueName: queue, Function: fn, Invoker: rt.manager, BatchSize: batch,
-			MaximumBatchingWindow:   time.Duration(window) * time.Second,
-			ReportBatchItemFailures: p.reportsItemFailures(),
-			Enabled:                 p.Enabled == nil || *p.Enabled,
+			QueueName: queue, Function: fn, Invoker: rt.manager, BatchSize: p.BatchSize,
+			MaximumBatchingWindow:   p.MaximumBatchingWindow,
+			ReportBatchItemFailures: p.ReportsBatchItemFailures(),
+			Enabled:                 p.Enabled,
+			Filters:                 p.Filters,
+			Pollers:                 pollers(p.MaximumConcurrency),
 		})
 		if err != nil {
 			return fmt.Errorf("event source mapping %s: %w", id, err)
@@ -359,6 +241,24 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 		rt.closers = append(rt.closers, func() error { m.Stop(); return nil })
 	}
 	return nil
+}
+
+// pollers is how many batches an SQS mapping keeps in flight: the mapping's default, or
+// fewer when ScalingConfig.MaximumConcurrency caps its concurrent invocations lower.
+func pollers(maximumConcurrency int) int {
+	if maximumConcurrency > 0 {
+		return min(maximumConcurrency, sqsqueue.DefaultPollers)
+	}
+	return 0 // the mapping's default
+}
+
+// mappingFunction is the name of the template function a mapping invokes.
+func (rt *Runtime) mappingFunction(p *template.EventSourceMapping) (string, error) {
+	fn, ok := rt.model.Functions[p.Function]
+	if !ok {
+		return "", fmt.Errorf("event source mapping %s: unknown function %q", p.LogicalID, p.FunctionName)
+	}
+	return fn.Name, nil
 }
 
 // streamTable finds the table whose stream ARN is arn.
@@ -373,12 +273,13 @@ func (rt *Runtime) streamTable(arn string) (string, bool) {
 
 // startStreamMapping runs a DynamoDB stream → function mapping on the embedded engine's
 // stream; a batch whose retries run out goes to the on-failure queue.
-func (rt *Runtime) startStreamMapping(id, table string, p mappingProps, log *slog.Logger) error {
-	fn, ok := rt.arns.function(p.FunctionName)
-	if !ok {
-		return fmt.Errorf("event source mapping %s: unknown function %q", id, p.FunctionName)
+func (rt *Runtime) startStreamMapping(table string, p *template.EventSourceMapping, log *slog.Logger) error {
+	id := p.LogicalID
+	fn, err := rt.mappingFunction(p)
+	if err != nil {
+		return err
 	}
-	if !rt.serves(fn) || (p.Enabled != nil && !*p.Enabled) {
+	if !rt.serves(fn) || !p.Enabled {
 		return nil
 	}
 	if rt.ddb == nil {
@@ -386,33 +287,28 @@ func (rt *Runtime) startStreamMapping(id, table string, p mappingProps, log *slo
 			slog.String("mapping", id), slog.String("table", table))
 		return nil
 	}
-	batch, _ := intOf(p.BatchSize)
-	window, _ := intOf(p.MaximumBatchingWindowInSeconds)
-	age, _ := intOf(p.MaximumRecordAgeInSeconds)
 	cfg := streamsource.Config{
 		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.manager,
-		BatchSize: batch, MaximumBatchingWindow: time.Duration(window) * time.Second,
-		StartingPosition: p.StartingPosition, MaximumRecordAgeInSeconds: age,
+		BatchSize: p.BatchSize, MaximumBatchingWindow: p.MaximumBatchingWindow,
+		StartingPosition:           p.StartingPosition,
+		MaximumRetryAttempts:       p.MaximumRetryAttempts,
 		BisectBatchOnFunctionError: p.BisectBatchOnFunctionError,
-		ReportBatchItemFailures:    p.reportsItemFailures(),
+		ReportBatchItemFailures:    p.ReportsBatchItemFailures(),
+		Filters:                    p.Filters,
 		Region:                     rt.model.Region, AccountID: rt.model.AccountID, Log: log,
+	}
+	if p.MaximumRecordAgeInSeconds != nil {
+		cfg.MaximumRecordAgeInSeconds = *p.MaximumRecordAgeInSeconds
 	}
 	if cfg.StartingPosition == "" {
 		cfg.StartingPosition = streamsource.Latest
 	}
-	if p.MaximumRetryAttempts != nil {
-		n, err := intOf(p.MaximumRetryAttempts)
-		if err != nil {
-			return fmt.Errorf("event source mapping %s: MaximumRetryAttempts: %w", id, err)
-		}
-		cfg.MaximumRetryAttempts = &n
-	}
-	if d := p.DestinationConfig; d != nil && d.OnFailure != nil && d.OnFailure.Destination != "" {
-		queue, ok := rt.arns.queues[d.OnFailure.Destination]
+	if dest := p.OnFailureDestination; dest != "" {
+		queue, ok := rt.arns.queues[dest]
 		if !ok {
-			return fmt.Errorf("event source mapping %s: on-failure destination %s is not a queue of the template", id, d.OnFailure.Destination)
+			return fmt.Errorf("event source mapping %s: on-failure destination %s is not a queue of the template", id, dest)
 		}
-		cfg.DestinationARN = d.OnFailure.Destination
+		cfg.DestinationARN = dest
 		cfg.OnFailure = func(_ context.Context, info []byte) error {
 			_, err := rt.sqs.Send(queue, sqsqueue.SendInput{Body: string(info)})
 			return err
@@ -433,29 +329,6 @@ func (rt *Runtime) startStreamMapping(id, table string, p mappingProps, log *slo
 func (rt *Runtime) serves(name string) bool {
 	_, ok := rt.manager.Stats(name)
 	return ok
-}
-
-func decodeProperties(m *template.Model, id string, dst any) error {
-	v, err := m.Property(id)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("%s: %w", id, err)
-	}
-	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("%s: properties: %w", id, err)
-	}
-	return nil
-}
-
-// intOf reads an optional template number; 0 when absent.
-func intOf(n *json.Number) (int, error) {
-	if n == nil {
-		return 0, nil
-	}
-	return strconv.Atoi(n.String())
 }
 
 var _ lambdahost.Invoker = (*lambdahost.Manager)(nil)

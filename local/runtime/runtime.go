@@ -1,7 +1,23 @@
 // Package runtime wires the local runtime together from a synthesized CloudFormation
-// template: it starts the DynamoDB engine behind the edge port and creates the template's
-// tables, builds every function for the host, runs them under the Lambda process manager, and
-// serves each HTTP API. The devcloud command and the end-to-end tests both start it here.
+// template. Everything it serves comes from the typed model of local/template, never from
+// raw resource properties:
+//
+//   - the DynamoDB engine behind the edge port (embedded, dynalite or an external endpoint)
+//     with the template's tables, streams and TTL;
+//   - every function built for the host and run under the Lambda process manager, with the
+//     Lambda API (synchronous and Event invocations; EventInvokeConfig retries, the
+//     function's DeadLetterConfig and on-failure destinations) and, with Config.Watch, hot
+//     rebuilds;
+//   - each HTTP API, with its JWT authorizers checked against the runtime's token issuer;
+//   - SQS with the template's queues (created dead-letter queues first) and EventBridge with
+//     its buses and pattern rules, whose targets are the template's functions and queues;
+//     rules and targets added through the EventBridge API (PutRule, PutTargets ...) reach
+//     the same functions and any local queue, so `aws events put-rule` + `put-targets` taps
+//     a bus into a queue made with `aws sqs create-queue` (Tap does the same from Go);
+//   - event source mappings from queues and table streams to functions, with batching,
+//     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria.
+//
+// The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
 
 import (
@@ -204,9 +220,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 
-	if rt.arns, err = rt.indexARNs(); err != nil {
-		return nil, fmt.Errorf("start local runtime: %w", err)
-	}
+	rt.arns = rt.indexARNs()
 	if rt.async, err = rt.asyncTargets(); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/runtime"
 )
@@ -73,12 +74,26 @@ func main() {
 `
 }
 
-func startHot(t testing.TB, dir string) *runtime.Runtime {
+func startHot(t testing.TB, dir string) (*runtime.Runtime, *syncbuf.Buffer) {
 	t.Helper()
-	return startRuntime(t, runtime.Config{
+	log := &syncbuf.Buffer{}
+	rt := startRuntime(t, runtime.Config{
 		Template: filepath.Join(dir, "Hot.template.json"), Root: dir, APIAddr: "127.0.0.1:0", Watch: true,
-		KeyDir: t.TempDir(),
+		KeyDir: t.TempDir(), Log: log,
 	})
+	return rt, log
+}
+
+// waitUntil polls cond every 10ms for up to within.
+func waitUntil(t testing.TB, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func version(t testing.TB, rt *runtime.Runtime, query string) (int, string) {
@@ -109,7 +124,7 @@ func waitForVersion(t testing.TB, rt *runtime.Runtime, want string, within time.
 
 func TestHotRebuildSwapsCodeWithoutFailingInFlightRequests(t *testing.T) {
 	dir := hotModule(t)
-	rt := startHot(t, dir)
+	rt, log := startHot(t, dir)
 	if status, got := version(t, rt, ""); status != 200 || got != "v1" {
 		t.Fatalf("before the edit: %d %q", status, got)
 	}
@@ -119,7 +134,10 @@ func TestHotRebuildSwapsCodeWithoutFailingInFlightRequests(t *testing.T) {
 		status, got := version(t, rt, "?sleep=800ms")
 		inFlight <- strings.Join([]string{http.StatusText(status), got}, " ")
 	}()
-	time.Sleep(100 * time.Millisecond) // the slow request is running on the v1 process
+	waitUntil(t, "the slow request to run on the v1 process", 10*time.Second, func() bool {
+		st, _ := rt.Manager().Stats("hot")
+		return st.Busy == 1
+	})
 	if err := os.WriteFile(filepath.Join(dir, "fn", "main.go"), []byte(hotSource("v2")), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -128,21 +146,30 @@ func TestHotRebuildSwapsCodeWithoutFailingInFlightRequests(t *testing.T) {
 		t.Errorf("the request in flight during the swap got %q, want OK v1", got)
 	}
 
-	// A broken edit keeps the last good code serving.
+	// A broken edit keeps the last good code serving: once the watcher has logged the failed
+	// build, that round is over and nothing replaces v2.
 	if err := os.WriteFile(filepath.Join(dir, "fn", "version.go"), []byte("package main\n\nvar broken = undefinedName\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	waitUntil(t, "the failed build", 30*time.Second, func() bool { return strings.Contains(log.String(), "undefined: undefinedName") })
 	if status, got := version(t, rt, ""); status != 200 || got != "v2" {
 		t.Errorf("after a failing build: %d %q, want the v2 code still serving", status, got)
 	}
+	// Fixing it swaps in the new code, as the check above would have seen.
+	if err := os.WriteFile(filepath.Join(dir, "fn", "version.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fn", "main.go"), []byte(hotSource("v3")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitForVersion(t, rt, "v3", 30*time.Second)
 }
 
 // BenchmarkHotRebuild reports the time from saving a function's source to the first response
 // served by the new code (target ≤ 2 s).
 func BenchmarkHotRebuild(b *testing.B) {
 	dir := hotModule(b)
-	rt := startHot(b, dir)
+	rt, _ := startHot(b, dir)
 	waitForVersion(b, rt, "v1", 30*time.Second)
 	var total time.Duration
 	for i := range b.N {

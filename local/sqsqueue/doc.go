@@ -1,4 +1,4 @@
-// Package sqs is the local runtime's Amazon SQS: an in-memory queue engine (standard and FIFO
+// Package sqsqueue is the local runtime's Amazon SQS: an in-memory queue engine (standard and FIFO
 // queues, visibility, delays, retention, long polling, dead-letter redrive), the SQS JSON
 // protocol API over HTTP for SDKs and the AWS CLI (*Service is the http.Handler to register
 // with the edge as edge.SQS), and Lambda event source mappings (Mapping) that poll a queue and
@@ -27,6 +27,10 @@
 //   - A .fifo name makes a FIFO queue even without FifoQueue=true (CreateQueue from a
 //     template); FifoQueue=true without the suffix is rejected as SQS does.
 //   - PurgeQueue refuses a second purge within 60 seconds, as SQS does.
+//   - A Mapping's Filters (FilterCriteria) see {"body": ...}, the body decoded when it is a
+//     JSON object or array; a message that matches no filter is deleted without an
+//     invocation, as Lambda does. SetEnabled is UpdateEventSourceMapping's Enabled.
+//   - TemplateAttributes turns a template queue (local/template) into CreateQueue attributes.
 //   - Lambda records leave md5OfMessageAttributes null for a message without attributes and
 //     spell empty list values as [], as Lambda does.
 package sqsqueue

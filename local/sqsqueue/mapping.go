@@ -8,8 +8,13 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/internal/batchresponse"
+	"github.com/microshop/microshop/local/internal/esmfilter"
 	"github.com/microshop/microshop/local/lambdahost"
 )
+
+// DefaultPollers is how many batches a mapping keeps in flight unless MappingConfig.Pollers
+// says otherwise.
+const DefaultPollers = 5
 
 // MappingConfig configures an SQS event source mapping (AWS::Lambda::EventSourceMapping).
 type MappingConfig struct {
@@ -28,7 +33,11 @@ type MappingConfig struct {
 	// Enabled must be true for Start to poll (CloudFormation's default is true; callers
 	// translating a template set it unless the template says false).
 	Enabled bool
-	// Pollers is how many batches may be in flight at once; default 5. FIFO groups stay in
+	// Filters are FilterCriteria's patterns (EventBridge pattern JSON, at most 5): a message
+	// whose body (decoded when it is JSON) matches none of them under the key "body" is
+	// deleted without invoking the function, as Lambda does. None: every message is delivered.
+	Filters []json.RawMessage
+	// Pollers is how many batches may be in flight at once; default DefaultPollers. FIFO groups stay in
 	// order regardless: the queue never hands out a group that has a message in flight.
 	Pollers int
 }
@@ -38,13 +47,14 @@ type MappingConfig struct {
 // leaves the messages to reappear after the visibility timeout, so the queue's redrive policy
 // moves them to its dead-letter queue after maxReceiveCount attempts.
 type Mapping struct {
-	svc    *Service
-	cfg    MappingConfig
-	arn    string
-	fifo   bool
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	svc     *Service
+	cfg     MappingConfig
+	filters *esmfilter.Filters
+	arn     string
+	fifo    bool
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // NewMapping validates cfg against the queue and returns a stopped mapping. Errors:
@@ -65,7 +75,7 @@ func NewMapping(svc *Service, cfg MappingConfig) (*Mapping, error) {
 		cfg.BatchSize = 10
 	}
 	if cfg.Pollers == 0 {
-		cfg.Pollers = 5
+		cfg.Pollers = DefaultPollers
 	}
 	invalid := func(format string, args ...any) error {
 		return fmt.Errorf("event source mapping for %s: %w", cfg.QueueName, errorf(ErrInvalidParameterValue, format, args...))
@@ -82,7 +92,11 @@ func NewMapping(svc *Service, cfg MappingConfig) (*Mapping, error) {
 	case cfg.Pollers < 1:
 		return nil, invalid("Pollers must be positive")
 	}
-	return &Mapping{svc: svc, cfg: cfg, arn: arn, fifo: fifo}, nil
+	filters, err := esmfilter.Compile(cfg.Filters)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	return &Mapping{svc: svc, cfg: cfg, filters: filters, arn: arn, fifo: fifo}, nil
 }
 
 // Start begins polling; it does nothing when the mapping is disabled or already running.
@@ -100,6 +114,19 @@ func (m *Mapping) Start() {
 			defer m.wg.Done()
 			m.poll(ctx)
 		}()
+	}
+}
+
+// SetEnabled enables or disables the mapping, as UpdateEventSourceMapping's Enabled does: a
+// disabled mapping stops polling (batches in flight finish), an enabled one starts.
+func (m *Mapping) SetEnabled(enabled bool) {
+	m.mu.Lock()
+	m.cfg.Enabled = enabled
+	m.mu.Unlock()
+	if enabled {
+		m.Start()
+	} else {
+		m.Stop()
 	}
 }
 
@@ -161,6 +188,9 @@ func (m *Mapping) gather(ctx context.Context) ([]Message, error) {
 
 // process invokes the function with one batch and applies the outcome.
 func (m *Mapping) process(ctx context.Context, batch []Message) {
+	if batch = m.filter(batch); len(batch) == 0 {
+		return
+	}
 	payload, err := json.Marshal(m.event(batch))
 	if err != nil {
 		m.svc.log.Error("sqs: cannot encode event; batch returns after visibility timeout", "queue", m.cfg.QueueName, "err", err)
@@ -198,6 +228,25 @@ func (m *Mapping) process(ctx context.Context, batch []Message) {
 			log.Warn("sqs: cannot delete processed message", "messageId", msg.MessageID, "err", err)
 		}
 	}
+}
+
+// filter deletes the messages that match none of the mapping's filters, as Lambda does, and
+// returns the others.
+func (m *Mapping) filter(batch []Message) []Message {
+	if m.filters.Empty() {
+		return batch
+	}
+	kept := batch[:0]
+	for _, msg := range batch {
+		if m.filters.MatchSQSBody(msg.Body) {
+			kept = append(kept, msg)
+			continue
+		}
+		if err := m.svc.DeleteMessage(m.cfg.QueueName, msg.ReceiptHandle); err != nil {
+			m.svc.log.Warn("sqs: cannot delete a message the filters drop", "queue", m.cfg.QueueName, "messageId", msg.MessageID, "err", err)
+		}
+	}
+	return kept
 }
 
 // batchItemFailures reads a partial batch response (see batchresponse.ItemIdentifiers); an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,15 +221,26 @@ func TestMappingPartialBatchResponse(t *testing.T) {
 func TestMappingInvalidPartialResponseFailsWholeBatch(t *testing.T) {
 	s := newService(t, nil)
 	mustCreate(t, s, "q", map[string]string{"VisibilityTimeout": "60"})
-	inv := newFakeInvoker(func(events.SQSEvent) *lambdahost.Result {
+	inv := newFakeInvoker(func(ev events.SQSEvent) *lambdahost.Result {
+		if ev.Records[0].Body == "valid" {
+			return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[]}`)}
+		}
 		return &lambdahost.Result{Payload: []byte(`{"batchItemFailures":[{"itemIdentifier":"not-in-batch"}]}`)}
 	})
 	mustSend(t, s, "q", sqsqueue.SendInput{Body: "a"})
-	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, ReportBatchItemFailures: true})
+	m := startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, ReportBatchItemFailures: true, Pollers: 1})
 	<-inv.called
-	time.Sleep(50 * time.Millisecond) // let the poller apply the outcome
+	m.Stop() // waits for the batch's outcome to be applied
 	if v, f := counts(t, s, "q"); v != "0" || f != "1" {
 		t.Errorf("counts = %s visible / %s in flight, want the message kept in flight", v, f)
+	}
+	// A valid response deletes its message: the counts above would have shown a deletion.
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "valid"})
+	m.Start()
+	<-inv.called
+	m.Stop()
+	if v, f := counts(t, s, "q"); v != "0" || f != "1" {
+		t.Errorf("after a valid response, counts = %s visible / %s in flight, want only the first message left", v, f)
 	}
 }
 
@@ -298,20 +310,80 @@ func TestNewMappingValidation(t *testing.T) {
 	}
 }
 
-func TestDisabledMappingDoesNotPoll(t *testing.T) {
+// bodies are the message bodies of every invocation so far.
+func (f *fakeInvoker) bodies() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, ev := range f.calls {
+		for _, r := range ev.Records {
+			out = append(out, r.Body)
+		}
+	}
+	return out
+}
+
+func TestDisabledMappingDoesNotPollUntilEnabled(t *testing.T) {
 	s := newService(t, nil)
 	mustCreate(t, s, "q", nil)
+	mustCreate(t, s, "control", nil)
 	inv := newFakeInvoker(nil)
 	m, err := sqsqueue.NewMapping(s, sqsqueue.MappingConfig{QueueName: "q", Function: "consumer", Invoker: inv})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Start()
-	defer m.Stop()
-	mustSend(t, s, "q", sqsqueue.SendInput{Body: "m"})
-	time.Sleep(100 * time.Millisecond)
-	if inv.count() != 0 {
-		t.Errorf("a disabled mapping invoked the function")
+	t.Cleanup(m.Stop)
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "held"})
+
+	// An enabled mapping on another queue, sent to after "held", delivers: a poller had
+	// the time to take "held" had the disabled mapping been polling.
+	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "control", Invoker: inv})
+	mustSend(t, s, "control", sqsqueue.SendInput{Body: "control"})
+	waitFor(t, "the control delivery", empty(t, s, "control"))
+	if diff := cmp.Diff([]string{"control"}, inv.bodies()); diff != "" {
+		t.Errorf("while disabled, deliveries (-want +got):\n%s", diff)
+	}
+	if v, f := counts(t, s, "q"); v != "1" || f != "0" {
+		t.Errorf("while disabled, q has %s visible and %s in flight, want 1 and 0", v, f)
+	}
+
+	m.SetEnabled(true)
+	waitFor(t, "the held message's delivery", empty(t, s, "q"))
+	if diff := cmp.Diff([]string{"control", "held"}, inv.bodies()); diff != "" {
+		t.Errorf("once enabled, deliveries (-want +got):\n%s", diff)
+	}
+}
+
+func TestMappingFiltersDropMessagesThatMatchNoFilter(t *testing.T) {
+	s := newService(t, nil)
+	mustCreate(t, s, "q", nil)
+	inv := newFakeInvoker(nil)
+	startMapping(t, s, sqsqueue.MappingConfig{QueueName: "q", Invoker: inv, Pollers: 1, Filters: []json.RawMessage{
+		json.RawMessage(`{"body":{"detail-type":["ProductChanged"]}}`),
+		json.RawMessage(`{"body":["ping"]}`),
+	}})
+	// Filtered out first, then matching ones: once the matching ones are delivered, the
+	// mapping has seen the filtered ones too.
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: `{"detail-type":"ProductCreated"}`})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "pong"})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: `{"detail-type":"ProductChanged"}`})
+	mustSend(t, s, "q", sqsqueue.SendInput{Body: "ping"})
+	waitFor(t, "every message to be processed", func() bool { return len(inv.bodies()) >= 2 && empty(t, s, "q")() })
+	got := inv.bodies()
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"ping", `{"detail-type":"ProductChanged"}`}, got); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+}
+
+func TestMappingRejectsInvalidFilters(t *testing.T) {
+	s := newService(t, nil)
+	mustCreate(t, s, "q", nil)
+	_, err := sqsqueue.NewMapping(s, sqsqueue.MappingConfig{QueueName: "q", Function: "consumer", Invoker: newFakeInvoker(nil),
+		Filters: []json.RawMessage{json.RawMessage(`{"body":"not a list"}`)}})
+	if !errors.Is(err, sqsqueue.ErrInvalidParameterValue) {
+		t.Errorf("NewMapping = %v, want InvalidParameterValue", err)
 	}
 }
 

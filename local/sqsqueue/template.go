@@ -2,40 +2,54 @@ package sqsqueue
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
+
+	"github.com/microshop/microshop/local/template"
 )
 
-// AttributesFromTemplate converts the resolved Properties of an AWS::SQS::Queue resource into
-// CreateQueue attributes: numbers and booleans become strings and the RedrivePolicy and
-// RedriveAllowPolicy objects become JSON, as the SQS API takes them. QueueName and Tags are
-// not attributes and are skipped.
-func AttributesFromTemplate(props map[string]any) (map[string]string, error) {
+// TemplateAttributes converts a template queue into CreateQueue attributes, as the SQS API
+// takes them: numbers and booleans as strings, RedrivePolicy and RedriveAllowPolicy as JSON.
+// Properties the template omits are left out, so SQS's defaults apply.
+func TemplateAttributes(q *template.Queue) map[string]string {
 	out := map[string]string{}
-	for k, v := range props {
-		if k == "QueueName" || k == "Tags" {
-			continue
-		}
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case bool:
-			out[k] = strconv.FormatBool(v)
-		case float64:
-			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
-		case int:
-			out[k] = strconv.Itoa(v)
-		case json.Number:
-			out[k] = v.String()
-		case map[string]any, []any:
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, fmt.Errorf("queue property %s: %w", k, err)
-			}
-			out[k] = string(b)
-		default:
-			return nil, fmt.Errorf("queue property %s: unsupported value %T", k, v)
+	num := func(name string, v *int) {
+		if v != nil {
+			out[name] = strconv.Itoa(*v)
 		}
 	}
-	return out, nil
+	str := func(name, v string) {
+		if v != "" {
+			out[name] = v
+		}
+	}
+	if q.FIFO {
+		out["FifoQueue"] = "true"
+		if q.ContentBasedDeduplication {
+			out["ContentBasedDeduplication"] = "true"
+		}
+	}
+	str("DeduplicationScope", q.DeduplicationScope)
+	str("FifoThroughputLimit", q.FifoThroughputLimit)
+	num("VisibilityTimeout", q.VisibilityTimeout)
+	num("MessageRetentionPeriod", q.MessageRetentionPeriod)
+	num("DelaySeconds", q.DelaySeconds)
+	num("ReceiveMessageWaitTimeSeconds", q.ReceiveMessageWaitTimeSeconds)
+	num("MaximumMessageSize", q.MaximumMessageSize)
+	str("KmsMasterKeyId", q.KmsMasterKeyID)
+	num("KmsDataKeyReusePeriodSeconds", q.KmsDataKeyReusePeriodSeconds)
+	if q.SqsManagedSseEnabled != nil {
+		out["SqsManagedSseEnabled"] = strconv.FormatBool(*q.SqsManagedSseEnabled)
+	}
+	if p := q.RedrivePolicy; p != nil {
+		b, _ := json.Marshal(redrivePolicy{DeadLetterTargetARN: p.DeadLetterTargetARN, MaxReceiveCount: p.MaxReceiveCount})
+		out["RedrivePolicy"] = string(b)
+	}
+	if p := q.RedriveAllowPolicy; p != nil {
+		b, _ := json.Marshal(struct {
+			RedrivePermission string   `json:"redrivePermission"`
+			SourceQueueARNs   []string `json:"sourceQueueArns,omitempty"`
+		}{p.RedrivePermission, p.SourceQueueARNs})
+		out["RedriveAllowPolicy"] = string(b)
+	}
+	return out
 }

@@ -6,33 +6,36 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/sqsqueue"
+	"github.com/microshop/microshop/local/template"
 )
 
-func TestAttributesFromTemplate(t *testing.T) {
-	props := map[string]any{
-		"QueueName":                 "orders.fifo",
-		"FifoQueue":                 true,
-		"ContentBasedDeduplication": true,
-		"VisibilityTimeout":         float64(180),
-		"MessageRetentionPeriod":    "1209600",
-		"RedrivePolicy":             map[string]any{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:orders-dlq.fifo", "maxReceiveCount": float64(3)},
-		"Tags":                      []any{map[string]any{"Key": "k", "Value": "v"}},
-	}
-	got, err := sqsqueue.AttributesFromTemplate(props)
+func TestTemplateAttributes(t *testing.T) {
+	m, err := template.Parse([]byte(`{"Resources": {
+		"Dlq": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "orders-dlq.fifo", "FifoQueue": true}},
+		"Orders": {"Type": "AWS::SQS::Queue", "Properties": {
+			"QueueName": "orders.fifo", "FifoQueue": true, "ContentBasedDeduplication": true,
+			"VisibilityTimeout": 180, "MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": true,
+			"RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}, "maxReceiveCount": 3},
+			"RedriveAllowPolicy": {"redrivePermission": "denyAll"},
+			"Tags": [{"Key": "k", "Value": "v"}]}}}}`), template.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := sqsqueue.TemplateAttributes(m.Queues[1])
 	want := map[string]string{
 		"FifoQueue":                 "true",
 		"ContentBasedDeduplication": "true",
 		"VisibilityTimeout":         "180",
 		"MessageRetentionPeriod":    "1209600",
+		"SqsManagedSseEnabled":      "true",
 		"RedrivePolicy":             `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:orders-dlq.fifo","maxReceiveCount":3}`,
+		"RedriveAllowPolicy":        `{"redrivePermission":"denyAll"}`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("attributes (-want +got):\n%s", diff)
 	}
+	// The local service takes them: the attributes are valid SQS attributes.
 	s := newService(t, nil)
-	mustCreate(t, s, "orders-dlq.fifo", map[string]string{"FifoQueue": "true"})
+	mustCreate(t, s, "orders-dlq.fifo", sqsqueue.TemplateAttributes(m.Queues[0]))
 	mustCreate(t, s, "orders.fifo", got)
 }

@@ -33,6 +33,9 @@
 //     opens it when the previous invocation ends), so an idle stream does not turn the next
 //     write into a batch of one.
 //   - A batch is also cut before its payload would exceed Lambda's 6 MB invocation limit.
+//   - Filters (FilterCriteria) are matched against each record as the function would get it;
+//     a record that matches none is dropped before batching and counts as processed: the
+//     checkpoint moves past it when nothing before it is pending.
 //   - The checkpoint lives in the Mapping: Stop then Start resumes after the last record that
 //     was delivered or discarded, reading what was written meanwhile from the stream.
 //   - Records decode losslessly into events.DynamoDBEventRecord (tested); the engine's

@@ -2,6 +2,7 @@ package streamsource
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/internal/esmfilter"
 	"github.com/microshop/microshop/local/lambdahost"
 )
 
@@ -62,6 +64,11 @@ type Config struct {
 	BisectBatchOnFunctionError bool
 	// ReportBatchItemFailures is FunctionResponseTypes: [ReportBatchItemFailures].
 	ReportBatchItemFailures bool
+	// Filters are FilterCriteria's patterns (EventBridge pattern JSON, at most 5), matched
+	// against each record as the function would receive it (eventName, dynamodb.NewImage
+	// ...): a record matching none of them is dropped, counted as processed, and never
+	// reaches the function. None: every record is delivered.
+	Filters []json.RawMessage
 	// OnFailure receives the JSON description of each discarded batch (Lambda's on-failure
 	// destination record, with DDBStreamBatchInfo). The runtime sends it to the SQS queue
 	// named by DestinationARN. When nil, discarded batches are logged as skipped.
@@ -84,6 +91,7 @@ type Config struct {
 // order, the way Lambda's DynamoDB Streams event source mapping does.
 type Mapping struct {
 	cfg        Config
+	filters    *esmfilter.Filters
 	maxRetries int // -1 = infinite
 	maxAge     time.Duration
 	log        *slog.Logger
@@ -148,6 +156,10 @@ func New(cfg Config) (*Mapping, error) {
 	case cfg.RetryBackoff < 0:
 		return nil, invalid("RetryBackoff must not be negative")
 	}
+	filters, err := esmfilter.Compile(cfg.Filters)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
 	if cfg.Engine.StreamARN(cfg.Table) == "" {
 		return nil, fmt.Errorf("stream event source mapping for %s: %w", cfg.Table, ddbengine.ErrNoStream)
 	}
@@ -155,7 +167,7 @@ func New(cfg Config) (*Mapping, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Mapping{cfg: cfg, maxRetries: maxRetries, log: log.With("table", cfg.Table, "function", cfg.Function)}
+	m := &Mapping{cfg: cfg, filters: filters, maxRetries: maxRetries, log: log.With("table", cfg.Table, "function", cfg.Function)}
 	if cfg.MaximumRecordAgeInSeconds > 0 {
 		m.maxAge = time.Duration(cfg.MaximumRecordAgeInSeconds) * time.Second
 	}
@@ -178,7 +190,7 @@ func (m *Mapping) Start() error {
 		return fmt.Errorf("start stream event source mapping for %s: %w", m.cfg.Table, err)
 	}
 	arn := m.cfg.Engine.StreamARN(m.cfg.Table)
-	r := &reader{ch: ch, arn: arn, log: m.log, last: m.checkpoint}
+	r := &reader{ch: ch, arn: arn, log: m.log, last: m.checkpoint, filters: m.filters, skip: m.advance}
 	shard, err := describeShard(m.cfg.Engine, arn)
 	if err == nil && (m.checkpoint != "" || m.cfg.StartingPosition == TrimHorizon) {
 		err = r.readBacklog(m.cfg.Engine, shard, m.checkpoint)

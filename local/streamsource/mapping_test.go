@@ -2,6 +2,7 @@ package streamsource_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -458,7 +459,8 @@ func TestStopStopsAndStartResumes(t *testing.T) {
 	m.Stop()
 	m.Stop() // idempotent
 	put(t, e, "b")
-	time.Sleep(100 * time.Millisecond)
+	// Stop has waited for the delivery goroutine to end: nothing can deliver b until Start,
+	// after which b arrives (below), so the test would see a delivery that Stop let through.
 	if got := fn.delivered(); len(got) != 1 {
 		t.Fatalf("delivered %v after Stop", got)
 	}
@@ -469,6 +471,43 @@ func TestStopStopsAndStartResumes(t *testing.T) {
 	waitFor(t, "b and c", func() bool { return len(fn.delivered()) == 3 })
 	if diff := cmp.Diff([]string{"a", "b", "c"}, fn.delivered()); diff != "" {
 		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+}
+
+func TestFiltersDropRecordsThatMatchNoFilter(t *testing.T) {
+	e := newEngine(t, "NEW_IMAGE", ddbengine.Options{})
+	fn := &function{}
+	cfg := config(e, fn, streamsource.Latest)
+	cfg.Filters = []json.RawMessage{
+		json.RawMessage(`{"dynamodb":{"NewImage":{"outboxEvent":{"S":[{"exists":true}]}}}}`),
+		json.RawMessage(`{"eventName":["REMOVE"]}`),
+	}
+	m := start(t, cfg)
+	// Records that match no filter come first; once the matching ones after them arrive,
+	// the mapping has read the others and dropped them.
+	put(t, e, "product")
+	do(t, e, "PutItem", `{"TableName":"orders","Item":{"id":{"S":"outbox#1"},"outboxEvent":{"S":"{}"}}}`)
+	do(t, e, "UpdateItem", `{"TableName":"orders","Key":{"id":{"S":"product"}},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":{"N":"2"}}}`)
+	do(t, e, "DeleteItem", `{"TableName":"orders","Key":{"id":{"S":"product"}}}`)
+	waitFor(t, "the matching records", func() bool { return len(fn.delivered()) == 2 })
+	fn.check(t)
+	if diff := cmp.Diff([]string{"outbox#1", "product"}, fn.delivered()); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, r := range fn.allRecords() {
+		names = append(names, r.EventName)
+	}
+	if diff := cmp.Diff([]string{"INSERT", "REMOVE"}, names); diff != "" {
+		t.Errorf("event names (-want +got):\n%s", diff)
+	}
+
+	// A dropped record counts as processed: the checkpoint moves past a trailing one.
+	last := m.Checkpoint()
+	put(t, e, "other")
+	waitFor(t, "the checkpoint to pass the dropped record", func() bool { return m.Checkpoint() != last })
+	if got := fn.delivered(); len(got) != 2 {
+		t.Errorf("delivered %v, want the dropped record left out", got)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/internal/esmfilter"
 )
 
 // record is one stream record ready for an event: its JSON as Lambda sends it, and what
@@ -63,6 +64,10 @@ type reader struct {
 	log     *slog.Logger
 	pending []record
 	last    string // sequence number of the last record read; later duplicates are dropped
+	// filters drop the records that match none of them; skip is told the sequence number
+	// of a dropped record when nothing before it is pending, so the checkpoint moves past it.
+	filters *esmfilter.Filters
+	skip    func(seq string)
 }
 
 func (r *reader) add(rec ddbengine.Record) {
@@ -76,6 +81,12 @@ func (r *reader) add(rec ddbengine.Record) {
 		return
 	}
 	r.last = c.seq
+	if !r.filters.Match(c.raw) {
+		if len(r.pending) == 0 && r.skip != nil {
+			r.skip(c.seq)
+		}
+		return
+	}
 	r.pending = append(r.pending, c)
 }
 

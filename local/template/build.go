@@ -88,7 +88,7 @@ func (m *Model) build() error {
 			return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.LogicalID, b.LogicalID))
 		})
 	}
-	return nil
+	return m.buildEventsAndAuthorizers()
 }
 
 func (r *resolver) function(id string) (*Function, error) {
@@ -124,6 +124,9 @@ func (r *resolver) function(id string) (*Function, error) {
 	}
 	fn.Timeout = time.Duration(timeout) * time.Second
 	if fn.ReservedConcurrency, err = r.propInt(id, -1, "ReservedConcurrentExecutions"); err != nil {
+		return nil, err
+	}
+	if fn.DeadLetterTargetARN, err = r.propString(id, "DeadLetterConfig", "TargetArn"); err != nil {
 		return nil, err
 	}
 

@@ -1,6 +1,10 @@
 // Package template reads a synthesized CloudFormation template (the artifact `cdk deploy`
-// ships) and builds the model the local runtime serves: functions, HTTP APIs and their routes,
-// and DynamoDB tables, with the intrinsics in their properties resolved to local values.
+// ships) and builds the typed model the local runtime serves, with the intrinsics in their
+// properties resolved to local values: functions (with their dead-letter queues), HTTP APIs
+// with their routes and authorizers, DynamoDB tables, SQS queues, EventBridge buses and rules
+// with their targets, Lambda event source mappings (with FilterCriteria) and asynchronous
+// invocation configs. Consumers read these types, never raw properties; a template whose
+// modelled properties have the wrong shape fails to load with ErrInvalid.
 //
 // Nothing here is specific to one application: any template of this shape loads, and
 // resource types it does not model are ignored (but kept in Model.Resources).
@@ -27,6 +31,15 @@ type Model struct {
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table
+	// EventBuses, Rules, Queues, EventSourceMappings, EventInvokeConfigs and Authorizers
+	// are in logical-ID order; see events.go, queues.go, mappings.go and authorizers.go.
+	EventBuses          []*EventBus
+	Rules               []*Rule
+	Queues              []*Queue
+	EventSourceMappings []*EventSourceMapping
+	EventInvokeConfigs  []*EventInvokeConfig
+	// Authorizers are the HTTP APIs' authorizers.
+	Authorizers []*Authorizer
 	// Resources are all the template's resources by logical ID, as written (unresolved),
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
@@ -56,6 +69,9 @@ type Function struct {
 	ReservedConcurrency int
 	// Environment with every intrinsic resolved to local values.
 	Environment map[string]string
+	// DeadLetterTargetARN is DeadLetterConfig.TargetArn: the queue or topic that receives
+	// asynchronous invocations that failed every attempt; empty when none.
+	DeadLetterTargetARN string
 }
 
 // HTTPAPI is an API Gateway HTTP API with its routes.

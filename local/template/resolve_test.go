@@ -221,7 +221,7 @@ func TestResolveErrors(t *testing.T) {
 		{"GetAtt resource whose condition is false", `{"Fn::GetAtt": "ProdQueue.Arn"}`, ErrUnknownReference, "Outputs.Case.Value.Fn::GetAtt"},
 		{"GetAtt dotted form without dot", `{"Fn::GetAtt": "FnArn"}`, ErrInvalid, "Outputs.Case.Value.Fn::GetAtt"},
 		{"GetAtt one argument", `{"Fn::GetAtt": ["Fn"]}`, ErrInvalid, "Outputs.Case.Value.Fn::GetAtt"},
-		{"GetAtt circular names", `{"Fn::GetAtt": ["CircularA", "QueueName"]}`, ErrInvalid, "Properties.QueueName"},
+		{"GetAtt circular names", `{"Fn::GetAtt": ["CircularA", "TopicName"]}`, ErrInvalid, "Properties.TopicName"},
 
 		{"Join not a list", `{"Fn::Join": "abc"}`, ErrInvalid, "Outputs.Case.Value.Fn::Join"},
 		{"Join list is not a list", `{"Fn::Join": ["", "abc"]}`, ErrInvalid, "Outputs.Case.Value.Fn::Join.1"},
