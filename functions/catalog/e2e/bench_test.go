@@ -144,7 +144,13 @@ func BenchmarkColdStart(b *testing.B) {
 func createForBench(b *testing.B) product {
 	b.Helper()
 	body := productJSON("Bench Teapot", "bench", 2500)
-	resp, err := http.Post(api+"/products", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, api+"/products", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,15 +18,20 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/template"
 )
 
 var (
-	api  string           // base URL of the catalog HTTP API
-	tmpl string           // the synthesized template
-	rt   *runtime.Runtime // the local runtime serving it
-	logs = &syncWriter{w: &bytes.Buffer{}}
+	api  string // base URL of the catalog HTTP API
+	tmpl string // the synthesized template
+	// adminToken is an access token of a user in the admin group, signed by the runtime's
+	// issuer, which the template's JWT authorizer accepts (the catalog's writes need it).
+	adminToken string
+	rt         *runtime.Runtime // the local runtime serving it
+	logs       = &syncWriter{w: &bytes.Buffer{}}
 )
 
 func TestMain(m *testing.M) {
@@ -44,11 +49,21 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
 		return 1
 	}
+	keyDir, err := os.MkdirTemp("", "e2e-jwt-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(keyDir)
 	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, APIAddr: "127.0.0.1:0", Log: logs,
+		Template: tmpl, APIAddr: "127.0.0.1:0", Log: logs, KeyDir: keyDir,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
+		return 1
+	}
+	if adminToken, err = issueAdminToken(keyDir); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: admin token:", err)
 		return 1
 	}
 	api = rt.APIURL()
@@ -60,6 +75,26 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
 	}
 	return code
+}
+
+// issueAdminToken signs an admin's token with the key the runtime keeps in keyDir, for the
+// issuer and client of the template's JWT authorizer.
+func issueAdminToken(keyDir string) (string, error) {
+	m, err := template.Load(tmpl, template.Options{})
+	if err != nil {
+		return "", err
+	}
+	configs := jwtauth.ModelConfigs(m)
+	if len(configs) == 0 || len(configs[0].Audience) == 0 {
+		return "", fmt.Errorf("the template has no JWT authorizer with an audience")
+	}
+	iss, err := jwtauth.NewIssuer(jwtauth.Options{
+		KeyDir: keyDir, IssuerURL: configs[0].Issuer, ClientID: configs[0].Audience[0],
+	})
+	if err != nil {
+		return "", err
+	}
+	return iss.Issue(jwtauth.Claims{Subject: "e2e-admin", Groups: []string{"admin"}})
 }
 
 type syncWriter struct {
@@ -119,8 +154,13 @@ func do(t *testing.T, method, path string, body []byte, header map[string]string
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Every request carries the admin's token unless header sets Authorization ("" for none).
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	for k, v := range header {
 		req.Header.Set(k, v)
+	}
+	if v, ok := header["Authorization"]; ok && v == "" {
+		req.Header.Del("Authorization")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -445,5 +485,24 @@ func wantUnchanged(t *testing.T, p product) {
 	}
 	if diff := cmp.Diff(p, decode[product](t, r)); diff != "" {
 		t.Errorf("product %s changed by a rejected request (-before +after):\n%s", p.ID, diff)
+	}
+}
+
+// The template's JWT authorizer guards the writes (infra attaches it to every non-public
+// route) and leaves the reads open.
+func TestWritesNeedAToken(t *testing.T) {
+	noToken := map[string]string{"Authorization": ""}
+	if r := do(t, http.MethodGet, "/products", nil, noToken); r.status != http.StatusOK {
+		t.Errorf("GET /products without a token: status %d, want 200", r.status)
+	}
+	body := []byte(`{"name":"Tokenless Teapot","category":"teapots","price":{"amount":100,"currency":"EUR"}}`)
+	for _, req := range []struct{ method, path string }{
+		{http.MethodPost, "/products"},
+		{http.MethodPut, "/products/00000000000000000000000000000000"},
+		{http.MethodDelete, "/products/00000000000000000000000000000000"},
+	} {
+		if r := do(t, req.method, req.path, body, noToken); r.status != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token: status %d %s, want 401", req.method, req.path, r.status, r.body)
+		}
 	}
 }
