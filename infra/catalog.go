@@ -4,9 +4,11 @@ import (
 	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
 )
 
-// Catalog is the catalog service (functions/catalog/spec): one function per route on the
+// Catalog returns the catalog service (functions/catalog/spec): one function per route on the
 // products table, and the outbox publisher.
-var Catalog = ServiceDef{ID: "Catalog", Spec: catalogspec.Service(), Define: defineCatalog}
+func Catalog() ServiceDef {
+	return ServiceDef{ID: "Catalog", Spec: catalogspec.Service(), Define: defineCatalog}
+}
 
 // defineCatalog gives each catalog function the table access its store calls need
 // (functions/catalog/internal/ddb) and adds the outbox.
