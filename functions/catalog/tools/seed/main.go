@@ -1,7 +1,10 @@
 // Command seed loads the sample catalog (functions/catalog/seed/products.json) into a running
 // catalog API, for a fresh local or test deployment:
 //
-//	go run ./functions/catalog/tools/seed -api http://127.0.0.1:3000
+//	go run ./functions/catalog/tools/seed -api http://127.0.0.1:3000 -token "$(devcloud token --user seed --groups admin)"
+//
+// Writes are admin-only: -token is an admin's access or ID token, sent as a Bearer token (the
+// HTTP API's JWT authorizer checks it; locally `devcloud token` mints one).
 //
 // It does nothing if the catalog already has a product, so running it twice is safe. Otherwise
 // it POSTs every sample product and stops with an error at the first response that is not
@@ -35,6 +38,7 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("seed", flag.ContinueOnError)
 	apiURL := flags.String("api", "http://127.0.0.1:3000", "base URL of the HTTP API")
+	token := flags.String("token", "", "an admin's token, sent as Authorization: Bearer <token>")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +50,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := client{http: &http.Client{Timeout: 30 * time.Second}, base: base.String()}
+	c := client{http: &http.Client{Timeout: 30 * time.Second}, base: base.String(), token: *token}
 
 	empty, err := c.catalogEmpty(ctx)
 	if err != nil {
@@ -66,8 +70,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 }
 
 type client struct {
-	http *http.Client
-	base string
+	http  *http.Client
+	base  string
+	token string // "" sends no Authorization header
 }
 
 // catalogEmpty asks for one product.
@@ -106,6 +111,9 @@ func (c client) do(ctx context.Context, method, path string, body []byte) (int, 
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
