@@ -48,9 +48,13 @@ type GoFunctionProps struct {
 // anything else through Function.
 type GoFunction struct {
 	constructs.Construct
+	// Name is the Lambda function's name, e.g. "catalog-get-product".
+	Name     string
 	Function awslambda.Function
 	Role     awsiam.Role
 	LogGroup awslogs.LogGroup
+	// Timeout is the function's timeout, which a consumer's queue visibility depends on.
+	Timeout time.Duration
 }
 
 // NewGoFunction defines a GoFunction. It panics, as constructs do, when a prop is invalid or
@@ -108,7 +112,7 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 	fn.Node().DefaultChild().(awslambda.CfnFunction).AddMetadata(
 		jsii.String("LocalRuntime"), map[string]any{"GoPackage": p.GoPackage})
 
-	return &GoFunction{Construct: c, Function: fn, Role: role, LogGroup: logGroup}
+	return &GoFunction{Construct: c, Name: p.Name, Function: fn, Role: role, LogGroup: logGroup, Timeout: p.Timeout}
 }
 
 func (p *GoFunctionProps) validate() error {

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/microshop/microshop/shared/spec"
 )
 
 // Default throttling of the API's stage; the account-level default (10,000 rps) is far more
@@ -23,41 +25,16 @@ const (
 	DefaultBurstLimit = 200
 )
 
-// Access says who may call a route.
-type Access int
+// Access says who may call a route; it is spec.Access, kept here so infra's callers need not
+// import shared/spec for it.
+type Access = spec.Access
 
+// The access levels, as in shared/spec.
 const (
-	// Public routes need no token (catalog reads, shipping quotes).
-	Public Access = iota
-	// Customer routes need a customer's token; the customer is its `sub`.
-	Customer
-	// Admin routes need a token of a user in the `admin` group.
-	Admin
+	Public   = spec.Public
+	Customer = spec.Customer
+	Admin    = spec.Admin
 )
-
-func (a Access) String() string {
-	switch a {
-	case Public:
-		return "public"
-	case Customer:
-		return "customer"
-	case Admin:
-		return "admin"
-	}
-	return fmt.Sprintf("Access(%d)", int(a))
-}
-
-// Route is one HTTP route served by one Lambda function (payload format 2.0).
-type Route struct {
-	Method awsapigatewayv2.HttpMethod
-	// Path as API Gateway writes it, e.g. "/products/{id}".
-	Path    string
-	Handler awslambda.IFunction
-	Access  Access
-}
-
-// Key is the route's RouteKey, e.g. "GET /products/{id}".
-func (r Route) Key() string { return string(r.Method) + " " + r.Path }
 
 // HTTPAPIProps configures an HTTPAPI. Zero values take the defaults.
 type HTTPAPIProps struct {
@@ -68,6 +45,9 @@ type HTTPAPIProps struct {
 	BurstLimit float64
 	// LogRetention of the access log; defaults to DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// Authorizer checks the token of every route that is not Public (the Cognito JWT
+	// authorizer, see Auth). Without one, AddRoute refuses non-public routes.
+	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
 }
 
 // HTTPAPI is the shop's one API Gateway HTTP API: a `$default` stage with throttling and JSON
@@ -77,6 +57,8 @@ type HTTPAPI struct {
 	API        awsapigatewayv2.HttpApi
 	Stage      awsapigatewayv2.HttpStage
 	AccessLogs awslogs.LogGroup
+	// Authorizer is attached to every route whose access is not Public.
+	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
 }
 
 // NewHTTPAPI defines an HTTPAPI.
@@ -121,38 +103,43 @@ func NewHTTPAPI(scope constructs.Construct, id string, props *HTTPAPIProps) *HTT
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat)),
 		},
 	})
-	return &HTTPAPI{Construct: c, API: api, Stage: stage, AccessLogs: logs}
+	return &HTTPAPI{Construct: c, API: api, Stage: stage, AccessLogs: logs, Authorizer: p.Authorizer}
 }
 
 // URL is the invoke URL of the default stage, ending in "/".
 func (a *HTTPAPI) URL() *string { return a.Stage.Url() }
 
-// AddRoute defines route r in scope (the owning service's construct) with a Lambda proxy
-// integration, payload format 2.0.
+// AddRoute defines route r in scope (the owning service's construct), served by handler
+// through a Lambda proxy integration, payload format 2.0.
 //
-// Authorization is not in place yet: every route is created without an authorizer, and
-// r.Access only decides the cdk-nag suppression that says so. The auth issue adds the Cognito
-// JWT authorizer here, for every route whose Access is not Public.
-func (a *HTTPAPI) AddRoute(scope constructs.Construct, id string, r Route) awsapigatewayv2.HttpRoute {
+// The authorizer follows r.Access: a Public route has none; Customer and Admin routes get the
+// JWT authorizer, which lets through any valid token of the pool's client. For an Admin route
+// the handler itself requires the `admin` group (shared/httpapi.RequireGroup): an HTTP API JWT
+// authorizer can demand scopes but not group membership, so the group check lives with the code
+// that owns the route.
+func (a *HTTPAPI) AddRoute(scope constructs.Construct, id string, r spec.Route, handler awslambda.IFunction) awsapigatewayv2.HttpRoute {
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(
-		jsii.String("Integration"), r.Handler, &awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+		jsii.String("Integration"), handler, &awsapigatewayv2integrations.HttpLambdaIntegrationProps{
 			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
 		})
-	route := awsapigatewayv2.NewHttpRoute(scope, jsii.String(id), &awsapigatewayv2.HttpRouteProps{
+	props := &awsapigatewayv2.HttpRouteProps{
 		HttpApi:     a.API,
-		RouteKey:    awsapigatewayv2.HttpRouteKey_With(jsii.String(r.Path), r.Method),
+		RouteKey:    awsapigatewayv2.HttpRouteKey_With(jsii.String(r.Path), awsapigatewayv2.HttpMethod(r.Method)),
 		Integration: integration,
-	})
-
-	reason := "Public by design: " + r.Key() + " serves data anyone may read."
-	if r.Access != Public {
-		reason = fmt.Sprintf("TEMPORARY: %s is for %s callers only but has no authorizer until "+
-			"the auth issue adds the Cognito JWT authorizer; do not expose this stack before then.",
-			r.Key(), r.Access)
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(reason)},
-	}, nil)
+	if r.Access != Public {
+		if a.Authorizer == nil {
+			panic(fmt.Errorf("infra: route %s is for %s callers, but the API has no authorizer", r.Key(), r.Access))
+		}
+		props.Authorizer = a.Authorizer
+	}
+	route := awsapigatewayv2.NewHttpRoute(scope, jsii.String(id), props)
+	if r.Access == Public {
+		cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("Public by design: " + r.Key() + " serves data anyone may read."),
+		}}, nil)
+	}
 	return route
 }
 

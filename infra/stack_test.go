@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/build"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,26 +17,40 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
 	"github.com/microshop/microshop/infra"
+	"github.com/microshop/microshop/shared/spec"
 )
 
 // repoRoot is where cdk.json and the functions' packages are, seen from this package.
 const repoRoot = ".."
 
-// catalogFunctions is docs/contracts.md's table: route, function name, Go package.
-var catalogFunctions = []struct {
-	routeKey, name, goPackage string
-}{
-	{"GET /products", "catalog-list-products", "./functions/catalog/cmd/catalog-list-products"},
-	{"GET /products/{id}", "catalog-get-product", "./functions/catalog/cmd/catalog-get-product"},
-	{"POST /products", "catalog-create-product", "./functions/catalog/cmd/catalog-create-product"},
-	{"PUT /products/{id}", "catalog-replace-product", "./functions/catalog/cmd/catalog-replace-product"},
-	{"DELETE /products/{id}", "catalog-delete-product", "./functions/catalog/cmd/catalog-delete-product"},
+// probe is a service that exists only in these tests: it exercises the constructs the catalog
+// does not use yet (a consumer) and a table with a sort key, a number type and an INCLUDE
+// projection.
+var probe = spec.Service{
+	Name: "probe",
+	Table: spec.Table{
+		PartitionKey: spec.Key{Name: "pk", Type: spec.String},
+		SortKey:      spec.Key{Name: "sk", Type: spec.Number},
+		Indexes: []spec.Index{{
+			Name:             "byOwner",
+			PartitionKey:     spec.Key{Name: "owner", Type: spec.String},
+			Projection:       spec.ProjectInclude,
+			NonKeyAttributes: []string{"name"},
+		}},
+	},
+	Consumers: []spec.Consumer{{
+		Function:    "probe-handle-order",
+		Sources:     []string{"microshop.orders"},
+		DetailTypes: []string{"OrderPlaced", "OrderCancelled"},
+	}},
 }
 
-// assetRoot holds a placeholder bootstrap per function, so the stack synthesizes without
-// `make build`.
+// assetRoot holds a placeholder bootstrap for every function of every service (and of the
+// probe), so the stacks synthesize without `make build` and a new service cannot break them.
 var assetRoot string
 
 func TestMain(m *testing.M) {
@@ -45,8 +60,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	assetRoot = dir
-	for _, f := range catalogFunctions {
-		if err := writePlaceholder(filepath.Join(dir, f.name, "bootstrap")); err != nil {
+	var names []string
+	for _, def := range infra.Services() {
+		names = append(names, def.Spec.Functions()...)
+	}
+	names = append(names, probe.Functions()...)
+	for _, name := range names {
+		if err := writePlaceholder(filepath.Join(dir, name, "bootstrap")); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -64,8 +84,8 @@ func writePlaceholder(path string) error {
 	return os.WriteFile(path, []byte("#!/bin/sh\n# placeholder for tests\n"), 0o755)
 }
 
-// synthesized is the stack, synthesized once for all tests (each synth costs seconds).
-var synthesized struct {
+// synthesis is a stack synthesized once and shared by the tests (each synth costs seconds).
+type synthesis struct {
 	once     sync.Once
 	err      error
 	stack    awscdk.Stack
@@ -73,37 +93,66 @@ var synthesized struct {
 	doc      template
 }
 
+var (
+	// microshop is the Microshop stack as main builds it, with cdk.json's context.
+	microshop synthesis
+	// probeStack is a stack with the Platform and the probe service only.
+	probeStack synthesis
+)
+
 // synth returns the Microshop stack built as main builds it: cdk.json's feature flags and
-// cdk-nag's AwsSolutions checks, but the placeholder assets.
+// context and cdk-nag's AwsSolutions checks, but the placeholder assets.
 func synth(t *testing.T) (awscdk.Stack, assertions.Template, template) {
 	t.Helper()
-	s := &synthesized
-	s.once.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				s.err = fmt.Errorf("synth panicked: %v", r)
-			}
-		}()
-		context, err := cdkContext()
-		if err != nil {
-			s.err = err
-			return
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &context})
-		s.stack = infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot})
-		infra.Check(app)
-		s.template = assertions.Template_FromStack(s.stack, nil)
-		raw, err := json.Marshal(s.template.ToJSON())
-		if err != nil {
-			s.err = err
-			return
-		}
-		s.err = json.Unmarshal(raw, &s.doc)
+	return microshop.get(t, nil, func(app awscdk.App) awscdk.Stack {
+		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot})
 	})
+}
+
+// synthProbe returns a stack holding the Platform and the probe service, whose consumer
+// handles orders' events with a PutItem grant.
+func synthProbe(t *testing.T) (awscdk.Stack, assertions.Template, template) {
+	t.Helper()
+	return probeStack.get(t, nil, func(app awscdk.App) awscdk.Stack {
+		stack := awscdk.NewStack(app, jsii.String("Probe"), nil)
+		platform := infra.NewPlatform(stack, &infra.PlatformProps{AssetRoot: assetRoot})
+		svc := infra.NewService(stack, "Probe", platform, probe)
+		svc.AddConsumer("probe-handle-order", infra.ItemActions("dynamodb:PutItem"))
+		return stack
+	})
+}
+
+// get synthesizes the stack build defines, once, in an app with cdk.json's context plus extra.
+func (s *synthesis) get(t *testing.T, extra map[string]any, build func(awscdk.App) awscdk.Stack) (awscdk.Stack, assertions.Template, template) {
+	t.Helper()
+	s.once.Do(func() { s.stack, s.template, s.doc, s.err = synthesize(extra, build) })
 	if s.err != nil {
 		t.Fatal(s.err)
 	}
 	return s.stack, s.template, s.doc
+}
+
+func synthesize(extra map[string]any, build func(awscdk.App) awscdk.Stack) (stack awscdk.Stack, tmpl assertions.Template, doc template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth panicked: %v", r)
+		}
+	}()
+	context, err := cdkContext()
+	if err != nil {
+		return nil, nil, template{}, err
+	}
+	maps.Copy(context, extra)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context})
+	stack = build(app)
+	infra.Check(app)
+	tmpl = assertions.Template_FromStack(stack, nil)
+	raw, err := json.Marshal(tmpl.ToJSON())
+	if err != nil {
+		return nil, nil, template{}, err
+	}
+	err = json.Unmarshal(raw, &doc)
+	return stack, tmpl, doc, err
 }
 
 // cdkContext reads cdk.json's context (the feature flags), which `cdk synth` passes to main.
@@ -232,9 +281,10 @@ func getAtt(t *testing.T, v any) string {
 	return ga[0].(string)
 }
 
+// The catalog's table as CloudFormation writes it, pinned literally: a change to the spec
+// (functions/catalog/spec) that changes the table must change this test too.
 func TestCatalogTable(t *testing.T) {
 	_, tmpl, doc := synth(t)
-	check(t, "table count", func() { tmpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
 	check(t, "table", func() {
 		tmpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy":      "Retain",
@@ -245,6 +295,8 @@ func TestCatalogTable(t *testing.T) {
 				"PointInTimeRecoverySpecification": map[string]any{
 					"PointInTimeRecoveryEnabled": true,
 				},
+				"TimeToLiveSpecification": map[string]any{"AttributeName": "expiresAt", "Enabled": true},
+				"StreamSpecification":     map[string]any{"StreamViewType": "NEW_IMAGE"},
 				"GlobalSecondaryIndexes": []any{
 					map[string]any{
 						"IndexName": "byCategory",
@@ -268,78 +320,323 @@ func TestCatalogTable(t *testing.T) {
 	})
 
 	// Every key attribute is a string; the order CDK writes them in does not matter.
-	table := doc.Resources[doc.ofType("AWS::DynamoDB::Table")[0]]
-	got := map[string]string{}
-	for _, d := range table.Properties["AttributeDefinitions"].([]any) {
-		d := d.(map[string]any)
-		got[d["AttributeName"].(string)] = d["AttributeType"].(string)
-	}
-	want := map[string]string{"id": "S", "category": "S", "listKey": "S", "sortKey": "S"}
+	table := doc.Resources[doc.table(t, "Catalog")]
+	got := attributeTypes(table.Properties)
+	want := map[string]any{"id": "S", "category": "S", "listKey": "S", "sortKey": "S"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("AttributeDefinitions (-want +got):\n%s", diff)
 	}
 }
 
+// table returns the logical ID of the table of the service whose construct ID is serviceID.
+func (tp template) table(t *testing.T, serviceID string) string {
+	t.Helper()
+	for _, id := range tp.ofType("AWS::DynamoDB::Table") {
+		if strings.HasPrefix(id, serviceID+"Table") {
+			return id
+		}
+	}
+	t.Fatalf("no AWS::DynamoDB::Table of service %s", serviceID)
+	return ""
+}
+
+// attributeTypes returns a table's AttributeDefinitions as name -> type.
+func attributeTypes(props map[string]any) map[string]any {
+	types := map[string]any{}
+	defs, _ := props["AttributeDefinitions"].([]any)
+	for _, d := range defs {
+		d := d.(map[string]any)
+		types[d["AttributeName"].(string)] = d["AttributeType"]
+	}
+	return types
+}
+
+// The template holds what each service's spec says, and nothing else for it: route keys,
+// access, functions, table keys, indexes, TTL and stream.
+func TestTemplateMatchesSpecs(t *testing.T) {
+	_, _, doc := synth(t)
+	for _, def := range infra.Services() {
+		t.Run(def.ID, func(t *testing.T) {
+			if diff := specDiff(t, doc, def.ID, def.Spec); diff != "" {
+				t.Errorf("template differs from the spec (-spec +template):\n%s", diff)
+			}
+		})
+	}
+	// The probe stack checks the conversions the catalog does not use (sort key, number, INCLUDE).
+	_, _, probeDoc := synthProbe(t)
+	if diff := specDiff(t, probeDoc, "Probe", probe); diff != "" {
+		t.Errorf("probe: template differs from the spec (-spec +template):\n%s", diff)
+	}
+}
+
+// TestTemplateMatchesSpecs would see a spec the template does not follow.
+func TestSpecDiffSeesDrift(t *testing.T) {
+	_, _, doc := synth(t)
+	tests := []struct {
+		name   string
+		mutate func(*spec.Service)
+	}{
+		{"route path", func(s *spec.Service) { s.Routes[0].Path = "/items" }},
+		{"route access", func(s *spec.Service) { s.Routes[0].Access = spec.Customer }},
+		{"route function", func(s *spec.Service) {
+			s.Routes[0].Function, s.Routes[1].Function = s.Routes[1].Function, s.Routes[0].Function
+		}},
+		{"route removed", func(s *spec.Service) { s.Routes = s.Routes[1:] }},
+		{"partition key", func(s *spec.Service) { s.Table.PartitionKey.Name = "pk" }},
+		{"sort key", func(s *spec.Service) { s.Table.SortKey = spec.Key{Name: "sk", Type: spec.String} }},
+		{"index key type", func(s *spec.Service) { s.Table.Indexes[0].PartitionKey.Type = spec.Number }},
+		{"index key name", func(s *spec.Service) { s.Table.Indexes[1].SortKey.Name = "createdAt" }},
+		{"index projection", func(s *spec.Service) { s.Table.Indexes[1].Projection = spec.ProjectKeysOnly }},
+		{"index removed", func(s *spec.Service) { s.Table.Indexes = s.Table.Indexes[:1] }},
+		{"TTL", func(s *spec.Service) { s.Table.TTLAttribute = "ttl" }},
+		{"stream", func(s *spec.Service) { s.Table.Stream = spec.StreamNewAndOld }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := catalogspec.Service()
+			tt.mutate(&s)
+			if diff := specDiff(t, doc, "Catalog", s); diff == "" {
+				t.Error("specDiff found no difference")
+			}
+		})
+	}
+}
+
+// specView is what the template must say about a service, written the template's way.
+type specView struct {
+	// Routes maps each route key to its function and whether the JWT authorizer guards it.
+	Routes     map[string]routeView
+	KeySchema  any
+	Attributes map[string]any
+	Indexes    map[string]any
+	TTL        any
+	Stream     any
+}
+
+type routeView struct {
+	Function   string
+	Authorized bool
+}
+
+// specDiff compares what the spec of the service with construct ID serviceID says with what
+// the template holds, returning cmp's diff (empty when they agree).
+func specDiff(t *testing.T, doc template, serviceID string, s spec.Service) string {
+	t.Helper()
+	want := specView{Routes: map[string]routeView{}, Attributes: map[string]any{}, Indexes: map[string]any{}}
+	for _, r := range s.Routes {
+		want.Routes[r.Key()] = routeView{Function: r.Function, Authorized: r.Access != spec.Public}
+	}
+	key := func(k spec.Key) {
+		if k.Name != "" {
+			want.Attributes[k.Name] = string(k.Type)
+		}
+	}
+	keySchema := func(pk, sk spec.Key) []any {
+		ks := []any{map[string]any{"AttributeName": pk.Name, "KeyType": "HASH"}}
+		if sk.Name != "" {
+			ks = append(ks, map[string]any{"AttributeName": sk.Name, "KeyType": "RANGE"})
+		}
+		key(pk)
+		key(sk)
+		return ks
+	}
+	want.KeySchema = keySchema(s.Table.PartitionKey, s.Table.SortKey)
+	for _, ix := range s.Table.Indexes {
+		projection := map[string]any{"ProjectionType": string(ix.Projection)}
+		if len(ix.NonKeyAttributes) > 0 {
+			var attrs []any
+			for _, a := range ix.NonKeyAttributes {
+				attrs = append(attrs, a)
+			}
+			projection["NonKeyAttributes"] = attrs
+		}
+		want.Indexes[ix.Name] = map[string]any{
+			"IndexName":  ix.Name,
+			"KeySchema":  keySchema(ix.PartitionKey, ix.SortKey),
+			"Projection": projection,
+		}
+	}
+	if s.Table.TTLAttribute != "" {
+		want.TTL = map[string]any{"AttributeName": s.Table.TTLAttribute, "Enabled": true}
+	}
+	if s.Table.Stream != spec.NoStream {
+		want.Stream = map[string]any{"StreamViewType": string(s.Table.Stream)}
+	}
+
+	got := specView{Routes: map[string]routeView{}, Indexes: map[string]any{}}
+	for key, r := range doc.routes(t) {
+		if strings.HasPrefix(r.Function, s.Name+"-") {
+			got.Routes[key] = r
+		}
+	}
+	table := doc.Resources[doc.table(t, serviceID)].Properties
+	got.KeySchema = table["KeySchema"]
+	got.Attributes = attributeTypes(table)
+	gsis, _ := table["GlobalSecondaryIndexes"].([]any)
+	for _, g := range gsis {
+		g := g.(map[string]any)
+		got.Indexes[g["IndexName"].(string)] = g
+	}
+	got.TTL = table["TimeToLiveSpecification"]
+	got.Stream = table["StreamSpecification"]
+	return cmp.Diff(want, got, cmpopts.EquateEmpty())
+}
+
+// routes follows each route of the template to its integration and function, as the local
+// runtime does, and says whether it has the JWT authorizer.
+func (tp template) routes(t *testing.T) map[string]routeView {
+	t.Helper()
+	routes := map[string]routeView{}
+	ids := tp.ofType("AWS::ApiGatewayV2::Route")
+	if len(ids) == 0 {
+		return routes
+	}
+	authorizers := tp.ofType("AWS::ApiGatewayV2::Authorizer")
+	if len(authorizers) != 1 {
+		t.Fatalf("authorizers %v, want one", authorizers)
+	}
+	jwt := authorizers[0]
+	for _, id := range ids {
+		route := tp.Resources[id].Properties
+		target := route["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any)
+		if target[0] != "integrations/" {
+			t.Fatalf("route %s: target %v", id, target)
+		}
+		integration := tp.Resources[ref(target[1])].Properties
+		if integration["IntegrationType"] != "AWS_PROXY" || integration["PayloadFormatVersion"] != "2.0" {
+			t.Errorf("route %s: integration %v, want AWS_PROXY with payload format 2.0", id, integration)
+		}
+		fn := tp.Resources[getAtt(t, integration["IntegrationUri"])]
+		authorized := route["AuthorizationType"] == "JWT" && ref(route["AuthorizerId"]) == jwt
+		if !authorized && (route["AuthorizationType"] != "NONE" || route["AuthorizerId"] != nil) {
+			t.Errorf("route %s: authorization %v by %v, want JWT by %s or NONE", id,
+				route["AuthorizationType"], route["AuthorizerId"], jwt)
+		}
+		routes[route["RouteKey"].(string)] = routeView{
+			Function: fn.Properties["FunctionName"].(string), Authorized: authorized,
+		}
+	}
+	return routes
+}
+
 func TestCatalogFunctions(t *testing.T) {
 	_, tmpl, doc := synth(t)
-	tableID := doc.ofType("AWS::DynamoDB::Table")[0]
-	check(t, "function count", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(catalogFunctions))))
-	})
-	for _, f := range catalogFunctions {
-		t.Run(f.name, func(t *testing.T) {
+	s := catalogspec.Service()
+	tableID := doc.table(t, "Catalog")
+	busID := doc.ofType("AWS::Events::EventBus")[0]
+	for _, name := range s.Functions() {
+		env := map[string]any{"TABLE_NAME": map[string]any{"Ref": tableID}}
+		if name == s.Publisher {
+			env = map[string]any{"EVENT_BUS_NAME": map[string]any{"Ref": busID}}
+		}
+		t.Run(name, func(t *testing.T) {
 			check(t, "properties and metadata", func() {
 				tmpl.HasResource(jsii.String("AWS::Lambda::Function"), map[string]any{
 					"Properties": map[string]any{
-						"FunctionName":  f.name,
+						"FunctionName":  name,
 						"Runtime":       "provided.al2023",
 						"Architectures": []any{"arm64"},
 						"Handler":       "bootstrap",
 						"Timeout":       10,
 						"MemorySize":    256,
-						"Environment": map[string]any{
-							"Variables": map[string]any{"TABLE_NAME": map[string]any{"Ref": tableID}},
-						},
+						"Environment":   map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
 						"LoggingConfig": map[string]any{
 							"LogGroup": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("LogGroup"))},
 						},
 					},
 					"Metadata": map[string]any{
-						"LocalRuntime": map[string]any{"GoPackage": f.goPackage},
+						"LocalRuntime": map[string]any{"GoPackage": "./functions/catalog/cmd/" + name},
 					},
 				})
 			})
 		})
 	}
+	// No function outside the specs: each one's asset would be missing from `make build`.
+	var want []string
+	for _, def := range infra.Services() {
+		want = append(want, def.Spec.Functions()...)
+	}
+	var got []string
+	for _, id := range doc.ofType("AWS::Lambda::Function") {
+		got = append(got, doc.Resources[id].Properties["FunctionName"].(string))
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("functions (-specs +template):\n%s", diff)
+	}
 }
 
+// Each catalog function may do exactly what its use case needs (docs/contracts.md), on exactly
+// the resources it needs; the logs statement is TestFunctionRoles's.
 func TestFunctionPolicies(t *testing.T) {
-	_, _, doc := synth(t)
-	logs := []string{"logs:CreateLogStream", "logs:PutLogEvents"}
-	reads := []string{
-		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
-		"dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-		"dynamodb:Query", "dynamodb:Scan",
+	_, tmpl, doc := synth(t)
+	table := doc.table(t, "Catalog")
+	tableARN := map[string]any{"Fn::GetAtt": []any{table, "Arn"}}
+	index := func(name string) any {
+		return map[string]any{"Fn::Join": []any{"", []any{tableARN, "/index/" + name}}}
 	}
+	failureQueue := doc.ofType("AWS::SQS::Queue")[0]
+	bus := doc.ofType("AWS::Events::EventBus")[0]
 	tests := []struct {
 		name string
-		want []string
+		want []statement
 	}{
-		{"catalog-list-products", append(slices.Clone(logs), reads...)},
-		{"catalog-get-product", append(slices.Clone(logs), reads...)},
-		{"catalog-create-product", append(slices.Clone(logs), "dynamodb:PutItem")},
-		{"catalog-replace-product", append(slices.Clone(logs), "dynamodb:GetItem", "dynamodb:PutItem")},
-		{"catalog-delete-product", append(slices.Clone(logs), "dynamodb:DeleteItem")},
+		{catalogspec.GetProduct, []statement{{[]string{"dynamodb:GetItem"}, tableARN}}},
+		{catalogspec.ListProducts, []statement{
+			{[]string{"dynamodb:Query"}, []any{index("byCategory"), index("byNewest")}},
+		}},
+		{catalogspec.CreateProduct, []statement{
+			{[]string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"}, tableARN},
+		}},
+		{catalogspec.ReplaceProduct, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableARN}}},
+		{catalogspec.DeleteProduct, []statement{{[]string{"dynamodb:DeleteItem", "dynamodb:PutItem"}, tableARN}}},
+		{catalogspec.PublishEvents, []statement{
+			{[]string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"},
+				map[string]any{"Fn::GetAtt": []any{failureQueue, "Arn"}}},
+			// ListStreams has no resource type in IAM (suppressed IAM5, see outbox.go).
+			{[]string{"dynamodb:ListStreams"}, "*"},
+			{[]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+				map[string]any{"Fn::GetAtt": []any{table, "StreamArn"}}},
+			{[]string{"events:PutEvents"}, map[string]any{"Fn::GetAtt": []any{bus, "Arn"}}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := doc.policyActions(t, doc.function(t, tt.name))
-			want := slices.Sorted(slices.Values(tt.want))
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("allowed actions (-want +got):\n%s", diff)
+			var got []statement
+			for _, st := range doc.statements(t, doc.function(t, tt.name)) {
+				if !strings.HasPrefix(st.Actions[0], "logs:") {
+					sort.Strings(st.Actions)
+					got = append(got, st)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("statements other than logs (-want +got):\n%s", diff)
 			}
 		})
 	}
+
+	// The narrow read grants, as CDK assertions on the role's policy.
+	role := func(name string) any {
+		return map[string]any{"Ref": getAtt(t, doc.Resources[doc.function(t, name)].Properties["Role"])}
+	}
+	check(t, "get-product: GetItem on the table only", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{role(catalogspec.GetProduct)},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				map[string]any{"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": tableARN},
+			})},
+		})
+	})
+	check(t, "list-products: Query on the two indexes only", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{role(catalogspec.ListProducts)},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				map[string]any{
+					"Action": "dynamodb:Query", "Effect": "Allow",
+					"Resource": assertions.Match_ArrayEquals(&[]any{index("byCategory"), index("byNewest")}),
+				},
+			})},
+		})
+	})
 }
 
 // A read route must not be able to change the catalog, whatever the grant helper gives it.
@@ -350,7 +647,7 @@ func TestReadFunctionsCannotWrite(t *testing.T) {
 		"dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate",
 		"dynamodb:PartiQLDelete", "dynamodb:*", "*",
 	}
-	for _, name := range []string{"catalog-list-products", "catalog-get-product"} {
+	for _, name := range []string{catalogspec.ListProducts, catalogspec.GetProduct} {
 		for _, a := range doc.policyActions(t, doc.function(t, name)) {
 			if slices.Contains(writes, a) {
 				t.Errorf("%s may %s", name, a)
@@ -363,19 +660,19 @@ func TestReadFunctionsCannotWrite(t *testing.T) {
 // AWSLambdaBasicExecutionRole (logs:* on every log group).
 func TestFunctionRoles(t *testing.T) {
 	_, _, doc := synth(t)
-	for _, f := range catalogFunctions {
-		fn := doc.Resources[doc.function(t, f.name)]
+	for _, name := range catalogspec.Service().Functions() {
+		fn := doc.Resources[doc.function(t, name)]
 		role := doc.Resources[getAtt(t, fn.Properties["Role"])]
 		if mp, ok := role.Properties["ManagedPolicyArns"]; ok {
-			t.Errorf("%s: role has managed policies %v", f.name, mp)
+			t.Errorf("%s: role has managed policies %v", name, mp)
 		}
 		logGroup := ref(fn.Properties["LoggingConfig"].(map[string]any)["LogGroup"])
-		for _, st := range doc.statements(t, doc.function(t, f.name)) {
+		for _, st := range doc.statements(t, doc.function(t, name)) {
 			if !strings.HasPrefix(st.Actions[0], "logs:") {
 				continue
 			}
 			if got := getAtt(t, st.Resource); got != logGroup {
-				t.Errorf("%s: may write logs to %s, want only its own log group %s", f.name, got, logGroup)
+				t.Errorf("%s: may write logs to %s, want only its own log group %s", name, got, logGroup)
 			}
 		}
 	}
@@ -385,7 +682,7 @@ func TestLogGroups(t *testing.T) {
 	_, tmpl, _ := synth(t)
 	// One per function plus the API's access log.
 	check(t, "log group count", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(len(catalogFunctions)+1)))
+		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(len(catalogspec.Service().Functions())+1)))
 	})
 	check(t, "retention", func() {
 		tmpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
@@ -395,37 +692,23 @@ func TestLogGroups(t *testing.T) {
 	})
 }
 
+// The catalog's routes, pinned literally (docs/contracts.md); TestTemplateMatchesSpecs ties
+// every service's routes to its spec. The JWT authorizer guards exactly the writes.
 func TestRoutes(t *testing.T) {
 	_, tmpl, doc := synth(t)
 	check(t, "one HTTP API", func() {
 		tmpl.ResourcePropertiesCountIs(jsii.String("AWS::ApiGatewayV2::Api"),
 			map[string]any{"ProtocolType": "HTTP", "Name": infra.StackName}, jsii.Number(1))
 	})
-	check(t, "route count", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(float64(len(catalogFunctions))))
-	})
-
-	// Follow each route to its integration and function, as the local runtime does.
-	got := map[string]string{}
-	for _, id := range doc.ofType("AWS::ApiGatewayV2::Route") {
-		route := doc.Resources[id].Properties
-		target := route["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any)
-		if target[0] != "integrations/" {
-			t.Fatalf("route %s: target %v", id, target)
-		}
-		integration := doc.Resources[ref(target[1])].Properties
-		if integration["IntegrationType"] != "AWS_PROXY" || integration["PayloadFormatVersion"] != "2.0" {
-			t.Errorf("route %s: integration %v, want AWS_PROXY with payload format 2.0", id, integration)
-		}
-		fn := doc.Resources[getAtt(t, integration["IntegrationUri"])]
-		got[route["RouteKey"].(string)] = fn.Properties["FunctionName"].(string)
+	want := map[string]routeView{
+		"GET /products":         {"catalog-list-products", false},
+		"GET /products/{id}":    {"catalog-get-product", false},
+		"POST /products":        {"catalog-create-product", true},
+		"PUT /products/{id}":    {"catalog-replace-product", true},
+		"DELETE /products/{id}": {"catalog-delete-product", true},
 	}
-	want := map[string]string{}
-	for _, f := range catalogFunctions {
-		want[f.routeKey] = f.name
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("route key -> function (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, doc.routes(t)); diff != "" {
+		t.Errorf("route key -> function, authorized (-want +got):\n%s", diff)
 	}
 }
 
@@ -467,29 +750,53 @@ func TestStage(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	_, tmpl, _ := synth(t)
-	check(t, "ApiUrl", func() {
-		tmpl.HasOutput(jsii.String("ApiUrl"), map[string]any{
-			"Value": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-				"https://", map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Api"))},
-			})}},
+	_, tmpl, doc := synth(t)
+	pool := doc.ofType("AWS::Cognito::UserPool")[0]
+	authorizer := doc.Resources[doc.ofType("AWS::ApiGatewayV2::Authorizer")[0]].Properties
+	issuer := authorizer["JwtConfiguration"].(map[string]any)["Issuer"]
+	tests := []struct {
+		name  string
+		value any
+	}{
+		{"ApiUrl", map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+			"https://", map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Api"))},
+		})}}},
+		{"UserPoolId", map[string]any{"Ref": pool}},
+		{"UserPoolClientId", map[string]any{"Ref": doc.ofType("AWS::Cognito::UserPoolClient")[0]}},
+		// The issuer the authorizer trusts, and the pool's URL.
+		{"IssuerUrl", issuer},
+		{"EventBusName", map[string]any{"Ref": doc.ofType("AWS::Events::EventBus")[0]}},
+	}
+	for _, tt := range tests {
+		check(t, tt.name, func() {
+			tmpl.HasOutput(jsii.String(tt.name), map[string]any{"Value": tt.value})
 		})
-	})
+	}
+	wantIssuer := map[string]any{"Fn::Join": []any{"", []any{
+		"https://cognito-idp.", map[string]any{"Ref": "AWS::Region"}, ".amazonaws.com/", map[string]any{"Ref": pool},
+	}}}
+	if diff := cmp.Diff(wantIssuer, issuer); diff != "" {
+		t.Errorf("issuer (-want +got):\n%s", diff)
+	}
 }
 
-// cdk-nag's AwsSolutions pack reports nothing that a suppression with a reason does not cover.
+// cdk-nag's AwsSolutions pack reports nothing that a suppression with a reason does not cover,
+// in the shop's stack and in the probe's (which has a consumer).
 func TestNag(t *testing.T) {
-	stack, _, _ := synth(t)
-	annotations := assertions.Annotations_FromStack(stack)
-	pattern := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
-	// Marshal the messages whole: their Go type's fields are marked deprecated.
-	for _, m := range *annotations.FindError(jsii.String("*"), pattern) {
-		b, _ := json.Marshal(m)
-		t.Errorf("nag error: %s", b)
-	}
-	for _, m := range *annotations.FindWarning(jsii.String("*"), pattern) {
-		b, _ := json.Marshal(m)
-		t.Errorf("nag warning: %s", b)
+	shop, _, _ := synth(t)
+	probe, _, _ := synthProbe(t)
+	for _, stack := range []awscdk.Stack{shop, probe} {
+		annotations := assertions.Annotations_FromStack(stack)
+		pattern := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+		// Marshal the messages whole: their Go type's fields are marked deprecated.
+		for _, m := range *annotations.FindError(jsii.String("*"), pattern) {
+			b, _ := json.Marshal(m)
+			t.Errorf("%s: nag error: %s", *stack.StackName(), b)
+		}
+		for _, m := range *annotations.FindWarning(jsii.String("*"), pattern) {
+			b, _ := json.Marshal(m)
+			t.Errorf("%s: nag warning: %s", *stack.StackName(), b)
+		}
 	}
 }
 

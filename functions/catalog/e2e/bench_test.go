@@ -114,7 +114,7 @@ func BenchmarkColdStart(b *testing.B) {
 	var serving, spawn, first []time.Duration
 	for range b.N {
 		r, err := runtime.Start(context.Background(), runtime.Config{
-			Template: served, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0",
+			Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0",
 			Functions: []string{"catalog-list-products"},
 		})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,6 +47,34 @@ func TestSeedTwice(t *testing.T) {
 	want := fmt.Sprintf("seeded %d products\ncatalog already has products; nothing to do\n", len(samples))
 	if got := out.String(); got != want {
 		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+// TestSeedSendsToken seeds through a gate that, like the HTTP API's JWT authorizer, refuses
+// writes without the token: with -token every product arrives, without it the first write fails.
+func TestSeedSendsToken(t *testing.T) {
+	backend := catalogServer(t)
+	gate := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Header.Get("Authorization") != "Bearer admin-token" {
+			http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		backend.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gate.Close)
+
+	if err := run(context.Background(), []string{"-api", gate.URL}, io.Discard); err == nil {
+		t.Fatal("run without -token succeeded, want the gate's 401")
+	}
+	if err := run(context.Background(), []string{"-api", gate.URL, "-token", "admin-token"}, io.Discard); err != nil {
+		t.Fatalf("run with -token: %v", err)
+	}
+	samples, err := seed.Products()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listAll(t, gate.URL); len(got) != len(samples) {
+		t.Errorf("catalog has %d products, want %d", len(got), len(samples))
 	}
 }
 

@@ -1,0 +1,50 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// EventBusName is the name of the shop's one custom EventBridge bus; functions get it in
+// EVENT_BUS_NAME, and a developer taps it with `aws events put-rule --event-bus-name microshop`.
+const EventBusName = "microshop"
+
+// PlatformProps configures the Platform.
+type PlatformProps struct {
+	// AssetRoot holds one <name>/bootstrap per function.
+	AssetRoot string
+	// Stage is DevStage unless given (see AuthProps.Stage).
+	Stage string
+	// CallbackURLs and LogoutURLs are the app client's OAuth redirect URLs (see AuthProps).
+	CallbackURLs []string
+	LogoutURLs   []string
+}
+
+// Platform is what every service is built on: the HTTP API (with the JWT authorizer), the
+// identity, the event bus, where the functions' binaries are, and the stage.
+type Platform struct {
+	API       *HTTPAPI
+	Auth      *Auth
+	Bus       awsevents.EventBus
+	AssetRoot string
+	Stage     string
+}
+
+// NewPlatform defines the Platform in scope (the stack), with the construct IDs "Auth", "Api"
+// and "EventBus".
+func NewPlatform(scope constructs.Construct, props *PlatformProps) *Platform {
+	p := *props
+	if p.Stage == "" {
+		p.Stage = DevStage
+	}
+	auth := NewAuth(scope, "Auth", &AuthProps{
+		Stage: p.Stage, CallbackURLs: p.CallbackURLs, LogoutURLs: p.LogoutURLs,
+	})
+	api := NewHTTPAPI(scope, "Api", &HTTPAPIProps{Authorizer: auth.Authorizer})
+	bus := awsevents.NewEventBus(scope, jsii.String("EventBus"), &awsevents.EventBusProps{
+		EventBusName: jsii.String(EventBusName),
+		Description:  jsii.String("Microshop's business events (events/ holds their contracts)"),
+	})
+	return &Platform{API: api, Auth: auth, Bus: bus, AssetRoot: p.AssetRoot, Stage: p.Stage}
+}
