@@ -181,27 +181,3 @@ func listAll(t *testing.T, base string) []string {
 	}
 	return names
 }
-
-// TestSeedSendsToken checks that every write carries the admin's bearer token and reads do too
-// (a public read ignores it).
-func TestSeedSendsToken(t *testing.T) {
-	var writes, withToken int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			fmt.Fprint(w, `{"items":[]}`)
-			return
-		}
-		writes++
-		if r.Header.Get("Authorization") == "Bearer tok-1" {
-			withToken++
-		}
-		w.WriteHeader(http.StatusCreated)
-	}))
-	t.Cleanup(srv.Close)
-	if err := run(context.Background(), []string{"-api", srv.URL, "-token", "tok-1"}, new(bytes.Buffer)); err != nil {
-		t.Fatal(err)
-	}
-	if writes == 0 || withToken != writes {
-		t.Errorf("%d of %d writes carried the token, want all (and at least one)", withToken, writes)
-	}
-}
