@@ -88,7 +88,7 @@ func (m *Model) build() error {
 			return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.LogicalID, b.LogicalID))
 		})
 	}
-	return nil
+	return m.buildUserPools()
 }
 
 func (r *resolver) function(id string) (*Function, error) {
