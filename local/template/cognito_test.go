@@ -83,7 +83,9 @@ func TestUserPools(t *testing.T) {
 		{"GetAtt ProviderName", func() (any, error) { return m.GetAtt("UserPool6BA7E5F2", "ProviderName") }, "cognito-idp.us-east-1.amazonaws.com/" + poolID},
 		{"GetAtt Arn", func() (any, error) { return m.GetAtt("UserPool6BA7E5F2", "Arn") }, "arn:aws:cognito-idp:us-east-1:000000000000:userpool/" + poolID},
 		{"GetAtt ClientId", func() (any, error) { return m.GetAtt("UserPoolWebClient8C5D3E2A", "ClientId") }, webID},
-		{"Fn::Join issuer", func() (any, error) { return m.Property("HttpApiUserPoolAuthorizer2C4A1B3D", "JwtConfiguration", "Issuer") }, want[1].IssuerURL},
+		{"Fn::Join issuer", func() (any, error) {
+			return m.Property("HttpApiUserPoolAuthorizer2C4A1B3D", "JwtConfiguration", "Issuer")
+		}, want[1].IssuerURL},
 		{"Fn::Sub issuer", func() (any, error) { return m.Property("SubAuthorizer", "JwtConfiguration", "Issuer") }, want[0].IssuerURL},
 		{"Output", func() (any, error) { return m.Output("IssuerUrl") }, want[1].IssuerURL},
 	}
