@@ -6,7 +6,8 @@
 //
 // # Operations
 //
-// SignUp, ConfirmSignUp, InitiateAuth (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH), GetUser,
+// SignUp, ConfirmSignUp, InitiateAuth (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH),
+// RespondToAuthChallenge (NEW_PASSWORD_REQUIRED, for users an administrator created), GetUser,
 // GlobalSignOut, AdminCreateUser, AdminSetUserPassword, AdminConfirmSignUp,
 // AdminAddUserToGroup, AdminRemoveUserFromGroup, AdminListGroupsForUser, AdminGetUser,
 // AdminDeleteUser, ListUsers (with Filter on username, email, sub, status, ...), ListGroups
@@ -42,7 +43,8 @@
 //     pool; refresh tokens are opaque random strings, not Cognito's encrypted JWTs.
 //   - A client with GenerateSecret has a fixed local secret (Fn::GetAtt ClientSecret) and
 //     SECRET_HASH is checked against it.
-//   - No SRP, MFA, devices, triggers, hosted UI or OAuth endpoints.
+//   - No SRP, MFA, devices, Lambda triggers, attribute updates, password reset, hosted UI or
+//     OAuth endpoints. Schema attributes are stored as given, without checks.
 //
 // # Storage
 //

@@ -359,8 +359,13 @@ func (s *Service) passwordAuth(c *client, params map[string]string) (any, error)
 	case u.Status == statusForceChangePassword && !s.opts.Now().Before(u.TempExpires):
 		return nil, errorf(ErrNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
 	case u.Status == statusForceChangePassword:
-		return nil, errorf(ErrNotAuthorized, "The user must set a new password (NEW_PASSWORD_REQUIRED): the local Cognito does not implement RespondToAuthChallenge; use admin-set-user-password --permanent")
+		return s.newPasswordChallenge(c, u)
 	}
+	return s.signInResult(c, p, u)
+}
+
+// signInResult opens a session for u and returns its tokens. The caller holds the pool's mu.
+func (s *Service) signInResult(c *client, p *pool, u *user) (any, error) {
 	now := s.opts.Now()
 	jti, err := newUUID()
 	if err != nil {

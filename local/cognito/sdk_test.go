@@ -417,22 +417,63 @@ func TestAdminOperations(t *testing.T) {
 	wantError(t, err, new(*types.ResourceNotFoundException), "Group not found.")
 }
 
-// A temporary password, when none is given, is generated and logged, and stops working after
-// the pool's TemporaryPasswordValidityDays.
-func TestGeneratedTemporaryPassword(t *testing.T) {
+// A user created by an administrator signs in with the temporary password the runtime
+// logged, must choose a new one (NEW_PASSWORD_REQUIRED), and then signs in with it. The
+// temporary password stops working after the pool's TemporaryPasswordValidityDays.
+func TestNewPasswordRequired(t *testing.T) {
 	s := start(t, cognito.Options{})
-	if _, err := s.idp.AdminCreateUser(context.Background(), &idp.AdminCreateUserInput{
-		UserPoolId: aws.String(s.pool.ID), Username: aws.String("ivy@example.com"),
-	}); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	temp := func(email string) string {
+		t.Helper()
+		if _, err := s.idp.AdminCreateUser(ctx, &idp.AdminCreateUserInput{UserPoolId: aws.String(s.pool.ID), Username: aws.String(email)}); err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`temporary password for ` + regexp.QuoteMeta(email) + ` in pool \S+: (\S+)`).FindStringSubmatch(s.log.String())
+		if m == nil {
+			t.Fatalf("log = %q, want the temporary password", s.log.String())
+		}
+		return m[1]
 	}
-	m := regexp.MustCompile(`temporary password for ivy@example.com in pool \S+: (\S+)`).FindStringSubmatch(s.log.String())
-	if m == nil {
-		t.Fatalf("log = %q, want the temporary password", s.log.String())
+	challenge := func(email, pw string) *idp.InitiateAuthOutput {
+		t.Helper()
+		out, err := s.idp.InitiateAuth(ctx, &idp.InitiateAuthInput{
+			ClientId: aws.String(s.web), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": pw},
+		})
+		if err != nil {
+			t.Fatalf("sign in with the temporary password: %v", err)
+		}
+		if out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired || out.Session == nil || out.AuthenticationResult != nil {
+			t.Fatalf("InitiateAuth = %+v, want the NEW_PASSWORD_REQUIRED challenge", out)
+		}
+		return out
 	}
-	_, err := s.signIn(t, "ivy@example.com", m[1])
-	wantError(t, err, new(*types.NotAuthorizedException), "NEW_PASSWORD_REQUIRED")
+	respond := func(session *string, email, pw string) (*idp.RespondToAuthChallengeOutput, error) {
+		return s.idp.RespondToAuthChallenge(ctx, &idp.RespondToAuthChallengeInput{
+			ClientId: aws.String(s.web), ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: session,
+			ChallengeResponses: map[string]string{"USERNAME": email, "NEW_PASSWORD": pw},
+		})
+	}
+
+	ivyTemp := temp("ivy@example.com")
+	first := challenge("ivy@example.com", ivyTemp)
+	_, err := respond(first.Session, "ivy@example.com", "weak")
+	wantError(t, err, new(*types.InvalidPasswordException), "Password not long enough")
+	s.clock.Advance(3 * time.Minute)
+	_, err = respond(first.Session, "ivy@example.com", password)
+	wantError(t, err, new(*types.NotAuthorizedException), "session is expired")
+
+	out, err := respond(challenge("ivy@example.com", ivyTemp).Session, "ivy@example.com", password)
+	if err != nil || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.AccessToken) == "" {
+		t.Fatalf("RespondToAuthChallenge = %+v, %v; want tokens", out, err)
+	}
+	s.mustSignIn(t, "ivy@example.com")
+	_, err = s.signIn(t, "ivy@example.com", ivyTemp)
+	wantError(t, err, new(*types.NotAuthorizedException), "Incorrect username or password.")
+
+	jackTemp := temp("jack@example.com")
+	challenge("jack@example.com", jackTemp) // works before expiry
 	s.clock.Advance(3 * 24 * time.Hour)
-	_, err = s.signIn(t, "ivy@example.com", m[1])
+	_, err = s.signIn(t, "jack@example.com", jackTemp)
 	wantError(t, err, new(*types.NotAuthorizedException), "Temporary password has expired")
 }

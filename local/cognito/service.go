@@ -45,6 +45,9 @@ type Service struct {
 	clients map[string]*client // by client ID
 	issuers map[string]*pool   // by issuer URL
 	logMu   sync.Mutex
+
+	chMu       sync.Mutex
+	challenges map[string]*challenge // by Session
 }
 
 type client struct {
@@ -66,7 +69,7 @@ func New(pools []*template.UserPool, opts Options) (*Service, error) {
 	if opts.PasswordCost == 0 {
 		opts.PasswordCost = bcrypt.DefaultCost
 	}
-	s := &Service{opts: opts, pools: map[string]*pool{}, clients: map[string]*client{}, issuers: map[string]*pool{}}
+	s := &Service{opts: opts, pools: map[string]*pool{}, clients: map[string]*client{}, issuers: map[string]*pool{}, challenges: map[string]*challenge{}}
 	for _, tp := range pools {
 		p, err := openPool(tp, opts.DataDir)
 		if err != nil {
@@ -148,6 +151,7 @@ func init() {
 		"SignUp":                   op((*Service).signUp),
 		"ConfirmSignUp":            op((*Service).confirmSignUp),
 		"InitiateAuth":             op((*Service).initiateAuth),
+		"RespondToAuthChallenge":   op((*Service).respondToAuthChallenge),
 		"GetUser":                  op((*Service).getUser),
 		"GlobalSignOut":            op((*Service).globalSignOut),
 		"AdminCreateUser":          op((*Service).adminCreateUser),
