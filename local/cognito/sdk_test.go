@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
@@ -476,4 +477,39 @@ func TestNewPasswordRequired(t *testing.T) {
 	s.clock.Advance(3 * 24 * time.Hour)
 	_, err = s.signIn(t, "jack@example.com", jackTemp)
 	wantError(t, err, new(*types.NotAuthorizedException), "Temporary password has expired")
+}
+
+// Concurrent sign-ups, sign-ins, refreshes and group changes of one pool keep every user
+// (run under -race by make test).
+func TestConcurrentUse(t *testing.T) {
+	s := start(t, cognito.Options{AutoConfirm: true, DataDir: t.TempDir()})
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			email := fmt.Sprintf("user%d@example.com", i)
+			ctx := context.Background()
+			if _, err := s.idp.SignUp(ctx, &idp.SignUpInput{ClientId: aws.String(s.web), Username: aws.String(email), Password: aws.String(password)}); err != nil {
+				errs <- err
+				return
+			}
+			res, err := s.signIn(t, email, password)
+			if err == nil {
+				_, err = s.idp.AdminAddUserToGroup(ctx, &idp.AdminAddUserToGroupInput{UserPoolId: aws.String(s.pool.ID), Username: aws.String(email), GroupName: aws.String("admin")})
+			}
+			if err == nil {
+				_, err = s.refresh(t, s.web, aws.ToString(res.RefreshToken))
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	out, err := s.idp.ListUsersInGroup(context.Background(), &idp.ListUsersInGroupInput{UserPoolId: aws.String(s.pool.ID), GroupName: aws.String("admin")})
+	if err != nil || len(out.Users) != n {
+		t.Errorf("ListUsersInGroup = %d users, %v; want %d", len(out.Users), err, n)
+	}
 }
