@@ -138,6 +138,15 @@ func TestSignInErrors(t *testing.T) {
 		return err
 	}
 	up := func(u, p string) map[string]string { return map[string]string{"USERNAME": u, "PASSWORD": p} }
+	secret, err := s.model.GetAtt(serverLogicalID, "ClientSecret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretHash := func(username string) string {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(username + s.server))
+		return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	}
 	tests := []struct {
 		name string
 		err  error
@@ -148,6 +157,8 @@ func TestSignInErrors(t *testing.T) {
 			new(*types.NotAuthorizedException), "Incorrect username or password."},
 		{"unknown user, existence errors prevented", auth(s.web, types.AuthFlowTypeUserPasswordAuth, up("nobody@example.com", password)),
 			new(*types.NotAuthorizedException), "Incorrect username or password."},
+		{"unknown user, legacy existence errors", auth(s.server, types.AuthFlowTypeUserPasswordAuth, map[string]string{"USERNAME": "nobody@example.com", "PASSWORD": password, "SECRET_HASH": secretHash("nobody@example.com")}),
+			new(*types.UserNotFoundException), "User does not exist."},
 		{"unknown client", auth("0000000000000000000000000a", types.AuthFlowTypeUserPasswordAuth, up("bob@example.com", password)),
 			new(*types.ResourceNotFoundException), "User pool client 0000000000000000000000000a does not exist."},
 		{"flow not enabled for the client", auth(s.srp, types.AuthFlowTypeUserPasswordAuth, up("bob@example.com", password)),
@@ -169,14 +180,7 @@ func TestSignInErrors(t *testing.T) {
 	if _, err := s.signIn(t, "bob@example.com", password); err != nil {
 		t.Errorf("sign in with the right password: %v", err)
 	}
-	secret, err := s.model.GetAtt(serverLogicalID, "ClientSecret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("bob@example.com" + s.server))
-	hash := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	if err := auth(s.server, types.AuthFlowTypeUserPasswordAuth, map[string]string{"USERNAME": "bob@example.com", "PASSWORD": password, "SECRET_HASH": hash}); err != nil {
+	if err := auth(s.server, types.AuthFlowTypeUserPasswordAuth, map[string]string{"USERNAME": "bob@example.com", "PASSWORD": password, "SECRET_HASH": secretHash("bob@example.com")}); err != nil {
 		t.Errorf("sign in with SECRET_HASH: %v", err)
 	}
 }
