@@ -97,7 +97,7 @@ func (s *Service) adminCreateUser(in *adminCreateUserInput) (any, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u, err := s.newUser(p, in.Username, in.UserAttributes)
+	u, err := s.newUser(p, in.Username, in.UserAttributes, true)
 	if err != nil {
 		if errors.Is(err, ErrUsernameExists) {
 			return nil, errorf(ErrUsernameExists, "User account already exists")

@@ -62,7 +62,7 @@ func userOf(p *pool, name string) (*user, error) {
 // newUser builds an unsaved user from a requested username and attributes, applying the
 // pool's sign-in rules, and checks that no user has the name or the email.
 // The caller holds p.mu.
-func (s *Service) newUser(p *pool, username string, attrs []attribute) (*user, error) {
+func (s *Service) newUser(p *pool, username string, attrs []attribute, admin bool) (*user, error) {
 	if username == "" {
 		return nil, errorf(ErrInvalidParameter, "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must not be null")
 	}
@@ -76,8 +76,15 @@ func (s *Service) newUser(p *pool, username string, attrs []attribute) (*user, e
 	now := s.opts.Now().UTC()
 	u := &user{Username: username, Attributes: map[string]string{}, Enabled: true, Created: now, Modified: now}
 	for _, a := range attrs {
-		if a.Name == "sub" {
+		switch {
+		case a.Name == "sub":
 			return nil, errorf(ErrInvalidParameter, "Cannot modify the non-mutable attribute sub")
+		case verifiedAttributes[a.Name] && !admin:
+			// Only an administrator may mark an address verified.
+			return nil, errorf(ErrNotAuthorized, "A client attempted to write unauthorized attribute")
+		case !standardAttributes[a.Name] && !verifiedAttributes[a.Name] && !strings.HasPrefix(a.Name, "custom:"):
+			// Arbitrary names could otherwise become token claims (iss, cognito:groups, ...).
+			return nil, errorf(ErrInvalidParameter, "Attribute does not exist in the schema: %s", a.Name)
 		}
 		u.Attributes[a.Name] = a.Value
 	}
@@ -100,6 +107,18 @@ func (s *Service) newUser(p *pool, username string, attrs []attribute) (*user, e
 	}
 	return u, nil
 }
+
+// standardAttributes are the OpenID Connect attributes every user pool has; others must be
+// custom:<name>.
+var standardAttributes = map[string]bool{
+	"address": true, "birthdate": true, "email": true, "family_name": true, "gender": true,
+	"given_name": true, "locale": true, "middle_name": true, "name": true, "nickname": true,
+	"phone_number": true, "picture": true, "preferred_username": true, "profile": true,
+	"updated_at": true, "website": true, "zoneinfo": true,
+}
+
+// verifiedAttributes say whether an address is verified.
+var verifiedAttributes = map[string]bool{"email_verified": true, "phone_number_verified": true}
 
 func looksLikeEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
@@ -188,7 +207,7 @@ func (s *Service) signUp(in *signUpInput) (any, error) {
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u, err := s.newUser(p, in.Username, in.UserAttributes)
+	u, err := s.newUser(p, in.Username, in.UserAttributes, false)
 	if err != nil {
 		return nil, err
 	}

@@ -188,8 +188,12 @@ func TestSignInErrors(t *testing.T) {
 func TestSignUpErrors(t *testing.T) {
 	s := start(t, cognito.Options{})
 	s.signUp(t, "Carol@Example.com")
-	signUp := func(client, username, pw string) error {
-		_, err := s.idp.SignUp(context.Background(), &idp.SignUpInput{ClientId: aws.String(client), Username: aws.String(username), Password: aws.String(pw)})
+	signUp := func(client, username, pw string, attrs ...string) error {
+		in := &idp.SignUpInput{ClientId: aws.String(client), Username: aws.String(username), Password: aws.String(pw)}
+		for i := 0; i+1 < len(attrs); i += 2 {
+			in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(attrs[i]), Value: aws.String(attrs[i+1])})
+		}
+		_, err := s.idp.SignUp(context.Background(), in)
 		return err
 	}
 	tests := []struct {
@@ -205,12 +209,14 @@ func TestSignUpErrors(t *testing.T) {
 		{"no lower case", signUp(s.web, "d3@example.com", "CORRECT-HORSE-9"), new(*types.InvalidPasswordException), "Password must have lowercase characters"},
 		{"no digit", signUp(s.web, "d4@example.com", "Correct-Horse-X"), new(*types.InvalidPasswordException), "Password must have numeric characters"},
 		{"unknown client", signUp("0000000000000000000000000a", "d5@example.com", password), new(*types.ResourceNotFoundException), "does not exist"},
+		{"attribute outside the schema", signUp(s.web, "d7@example.com", password, "cognito:groups", "admin"), new(*types.InvalidParameterException), "Attribute does not exist in the schema"},
+		{"self-verified email", signUp(s.web, "d8@example.com", password, "email_verified", "true"), new(*types.NotAuthorizedException), "unauthorized attribute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantError(t, tt.err, tt.want, tt.msg) })
 	}
 	// Symbols are not required by this pool's policy: the same password with one works.
-	if err := signUp(s.web, "d6@example.com", "CorrectHorse9"); err != nil {
+	if err := signUp(s.web, "d6@example.com", "CorrectHorse9", "custom:tier", "gold", "given_name", "D"); err != nil {
 		t.Errorf("SignUp with a password the policy allows: %v", err)
 	}
 }
