@@ -401,6 +401,12 @@ func (s *Service) signInResult(c *client, p *pool, u *user) (any, error) {
 		delete(p.sessions, h)
 		return nil, err
 	}
+	// Expired sessions go with the next save, so the data file does not grow without end.
+	for k, old := range p.sessions {
+		if !now.Before(old.Expires) {
+			delete(p.sessions, k)
+		}
+	}
 	res, err := s.tokens(c, u, sess)
 	if err != nil {
 		return nil, err
