@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -134,5 +135,81 @@ func TestAllowsAuthFlow(t *testing.T) {
 		if got := c.AllowsAuthFlow(tt.flow); got != tt.want {
 			t.Errorf("%v allows %s = %v, want %v", tt.flows, tt.flow, got, tt.want)
 		}
+	}
+}
+
+// A malformed Cognito property fails the load, naming the resource and property.
+func TestUserPoolErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		template string
+		resource string
+		path     string
+	}{
+		{
+			name: "case sensitivity not a boolean",
+			template: `{"Resources": {"P": {"Type": "AWS::Cognito::UserPool", "Properties": {
+				"UsernameConfiguration": {"CaseSensitive": "sometimes"}}}}}`,
+			resource: "P",
+			path:     "Properties.UsernameConfiguration.CaseSensitive",
+		},
+		{
+			name: "password length not a number",
+			template: `{"Resources": {"P": {"Type": "AWS::Cognito::UserPool", "Properties": {
+				"Policies": {"PasswordPolicy": {"MinimumLength": "long"}}}}}}`,
+			resource: "P",
+			path:     "Properties.Policies.PasswordPolicy.MinimumLength",
+		},
+		{
+			name: "unknown token validity unit",
+			template: `{"Resources": {
+				"P": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
+				"C": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": {"Ref": "P"},
+					"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "weeks"}}}}}`,
+			resource: "C",
+			path:     "Properties.TokenValidityUnits.AccessToken",
+		},
+		{
+			name: "auth flows not a list",
+			template: `{"Resources": {
+				"P": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
+				"C": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": {"Ref": "P"},
+					"ExplicitAuthFlows": "ALLOW_USER_PASSWORD_AUTH"}}}}`,
+			resource: "C",
+			path:     "Properties.ExplicitAuthFlows",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.template), Options{})
+			var te *Error
+			if !errors.Is(err, ErrInvalid) || !errors.As(err, &te) {
+				t.Fatalf("Parse error = %v, want an *Error wrapping ErrInvalid", err)
+			}
+			if te.Resource != tt.resource || te.Path != tt.path {
+				t.Errorf("error at resource %q path %q, want %q %q (%v)", te.Resource, te.Path, tt.resource, tt.path, err)
+			}
+		})
+	}
+}
+
+// A client or group of a pool outside the template (an imported pool ID) is not served, and
+// does not fail the load.
+func TestUserPoolClientOfImportedPool(t *testing.T) {
+	m, err := Parse([]byte(`{"Resources": {
+		"P": {"Type": "AWS::Cognito::UserPool", "Properties": {}},
+		"Mine": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": {"Ref": "P"}}},
+		"Theirs": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {"UserPoolId": "eu-west-1_Other1234"}}}}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range m.UserPools {
+		for _, c := range p.Clients {
+			got = append(got, p.LogicalID+"/"+c.LogicalID)
+		}
+	}
+	if diff := cmp.Diff([]string{"P/Mine"}, got); diff != "" {
+		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 }
