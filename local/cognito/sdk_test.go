@@ -5,9 +5,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -521,5 +525,41 @@ func TestConcurrentUse(t *testing.T) {
 	out, err := s.idp.ListUsersInGroup(context.Background(), &idp.ListUsersInGroupInput{UserPoolId: aws.String(s.pool.ID), GroupName: aws.String("admin")})
 	if err != nil || len(out.Users) != n {
 		t.Errorf("ListUsersInGroup = %d users, %v; want %d", len(out.Users), err, n)
+	}
+}
+
+// Requests the service cannot serve get Cognito-style client errors, never a 5xx.
+func TestWireErrors(t *testing.T) {
+	s := start(t, cognito.Options{})
+	tests := []struct {
+		name, target, body, wantType string
+	}{
+		{"operation not implemented", "AWSCognitoIdentityProviderService.ForgotPassword", `{}`, "UnknownOperationException"},
+		{"malformed JSON", "AWSCognitoIdentityProviderService.SignUp", `{"ClientId":`, "SerializationException"},
+		{"wrong field type", "AWSCognitoIdentityProviderService.InitiateAuth", `{"AuthParameters":"x"}`, "SerializationException"},
+		{"missing pool ID", "AWSCognitoIdentityProviderService.ListUsers", `{}`, "InvalidParameterException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, s.edgeURL, strings.NewReader(tt.body))
+			req.Header.Set("X-Amz-Target", tt.target)
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct {
+				Type    string `json:"__type"`
+				Message string `json:"message"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			got := []string{strconv.Itoa(resp.StatusCode), resp.Header.Get("X-Amzn-Errortype"), body.Type}
+			if diff := cmp.Diff([]string{"400", tt.wantType, tt.wantType}, got); diff != "" || body.Message == "" {
+				t.Errorf("status, header, __type mismatch (-want +got):\n%s\nmessage %q", diff, body.Message)
+			}
+		})
 	}
 }
