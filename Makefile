@@ -58,7 +58,7 @@ token: devcloud ## print a token for the local JWT authorizers: make token USER=
 
 test: synth lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...
-	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/...
+	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...
 
 lint: deps ## gofmt, go vet, staticcheck, go mod tidy
@@ -76,6 +76,8 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
 	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/ddbengine/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== local Cognito: sign-in (InitiateAuth USER_PASSWORD_AUTH through the edge; p50/p99) =="
+	go test -run '^$$' -bench 'InitiateAuth' -benchtime 100x -count 1 ./local/cognito/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, whole runtime: SDK call -> target function's code starts (p50/p99) =="
 	go test -run '^$$' -bench 'EventToFunctionStart' -benchtime 500x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, per service: event in -> Lambda invocation handed to the invoker (p50) =="

@@ -25,6 +25,8 @@ const (
 	EventBridge     = "events"
 	SQS             = "sqs"
 	Lambda          = "lambda"
+	// CognitoIdentityProvider is Cognito user pools; also its SigV4 scope.
+	CognitoIdentityProvider = "cognito-idp"
 )
 
 // targetPrefixes maps an X-Amz-Target prefix (before the dot) to its service.
@@ -33,6 +35,9 @@ var targetPrefixes = map[string]string{
 	"DynamoDBStreams_20120810": DynamoDBStreams,
 	"AWSEvents":                EventBridge,
 	"AmazonSQS":                SQS,
+	// Cognito's unauthenticated operations (SignUp, InitiateAuth, ...) are unsigned: only
+	// the target names the service.
+	"AWSCognitoIdentityProviderService": CognitoIdentityProvider,
 }
 
 // Edge routes requests to the registered services. The zero value is not usable; call New.

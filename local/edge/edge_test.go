@@ -28,6 +28,8 @@ func TestServiceOf(t *testing.T) {
 		{"streams target", "DynamoDBStreams_20120810.GetRecords", "/", "", edge.DynamoDBStreams},
 		{"eventbridge target", "AWSEvents.PutEvents", "/", "", edge.EventBridge},
 		{"sqs json target", "AmazonSQS.SendMessage", "/", "", edge.SQS},
+		{"cognito target (unsigned SignUp)", "AWSCognitoIdentityProviderService.SignUp", "/", "", edge.CognitoIdentityProvider},
+		{"cognito sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host", edge.CognitoIdentityProvider},
 		{"unknown target", "Kinesis_20131202.PutRecord", "/", "", ""},
 		{"lambda invoke path", "", "/2015-03-31/functions/fn/invocations", "", edge.Lambda},
 		{"sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=abc", edge.SQS},

@@ -9,9 +9,9 @@
 // # Issuer mapping (local only)
 //
 // On AWS each JWT authorizer fetches the keys of its JwtConfiguration.Issuer, usually a
-// Cognito user pool: https://cognito-idp.<region>.amazonaws.com/<poolId>. Locally there is
-// no Cognito, so every JWT authorizer trusts the local Issuer's key, whatever its issuer
-// URL says. Everything else is checked as on AWS: the token's iss must equal the template's
+// Cognito user pool: https://cognito-idp.<region>.amazonaws.com/<poolId>. Locally the user
+// pools (local/cognito) sign with the local Issuer's key, and every JWT authorizer trusts
+// that key, whatever its issuer URL says. Everything else is checked as on AWS: the token's iss must equal the template's
 // issuer string exactly, so Issue mints tokens with that iss (Claims.Issuer, or
 // Options.IssuerURL by default). A token signed by any other key is refused.
 //

@@ -16,10 +16,11 @@ import (
 // now is the fixed clock of the shared test issuer.
 var now = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// Values from testdata/Auth.template.json: its Cognito issuer and app client.
-const (
-	testIssuer = "https://cognito-idp.us-east-1.amazonaws.com/UserPool6BA7E5F2"
-	testClient = "UserPoolClient2F5918F7"
+// Values from testdata/Auth.template.json: its Cognito issuer and app client, with the IDs
+// the template model gives them.
+var (
+	testIssuer = "https://cognito-idp.us-east-1.amazonaws.com/" + template.UserPoolID("us-east-1", "UserPool6BA7E5F2")
+	testClient = template.ClientID("UserPoolClient2F5918F7")
 )
 
 // Keys are slow to generate; tests share two issuers.

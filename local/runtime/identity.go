@@ -15,28 +15,42 @@ import (
 // <edge>/_local/jwt/.well-known/openid-configuration and .../jwks.json.
 const JWKSPathPrefix = "/_local/jwt/"
 
-// startIdentity makes the runtime the issuer for every JWT authorizer in the template: it
-// signs tokens with its own key (kept in keyDir, so `devcloud token` can mint them) and the
-// HTTP APIs check tokens against it. It returns nil when the template has no authorizer.
-func (rt *Runtime) startIdentity(gw *edge.Edge, keyDir string) (*jwtauth.Authorizer, error) {
+// startIdentity makes the runtime the issuer for every JWT authorizer and user pool in the
+// template: it signs tokens with its own key (kept in keyDir, so `devcloud token` can mint
+// them) and the HTTP APIs check tokens against it. It returns a nil Authorizer when the
+// template has no authorizer, and a nil Issuer when it has neither authorizers nor pools.
+func (rt *Runtime) startIdentity(gw *edge.Edge, keyDir string) (*jwtauth.Authorizer, *jwtauth.Issuer, error) {
 	configs := jwtauth.ModelConfigs(rt.model)
-	if len(configs) == 0 {
-		return nil, nil
+	if len(configs) == 0 && len(rt.model.UserPools) == 0 {
+		return nil, nil, nil
 	}
-	opts := jwtauth.Options{KeyDir: keyDir, IssuerURL: configs[0].Issuer}
-	if len(configs[0].Audience) > 0 {
-		opts.ClientID = configs[0].Audience[0]
+	var opts jwtauth.Options
+	switch {
+	case len(configs) > 0:
+		opts.IssuerURL = configs[0].Issuer
+		if len(configs[0].Audience) > 0 {
+			opts.ClientID = configs[0].Audience[0]
+		}
+	default:
+		opts.IssuerURL = rt.model.UserPools[0].IssuerURL
+		if cs := rt.model.UserPools[0].Clients; len(cs) > 0 {
+			opts.ClientID = cs[0].ID
+		}
 	}
+	opts.KeyDir = keyDir
 	iss, err := jwtauth.NewIssuer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("local token issuer: %w", err)
+		return nil, nil, fmt.Errorf("local token issuer: %w", err)
 	}
 	gw.HandlePrefix(JWKSPathPrefix, iss.Handler())
+	if len(configs) == 0 {
+		return nil, iss, nil
+	}
 	auth := jwtauth.FromModel(rt.model, iss)
 	if err := auth.Err(); err != nil {
-		return nil, fmt.Errorf("authorizers: %w", err)
+		return nil, nil, fmt.Errorf("authorizers: %w", err)
 	}
-	return auth, nil
+	return auth, iss, nil
 }
 
 // AsyncRetryDelays are the waits before Lambda's two retries of a failed asynchronous

@@ -87,8 +87,12 @@ type Config struct {
 	// DynamoDBEngine picks the engine started when DynamoDBEndpoint is empty: EngineEmbedded
 	// (default: our in-process engine with transactions, streams and TTL) or EngineDynalite.
 	DynamoDBEngine string
-	// DataDir, when set, keeps the embedded engine's tables across restarts.
+	// DataDir, when set, keeps the embedded engine's tables and the user pools' users
+	// across restarts.
 	DataDir string
+	// AutoConfirm confirms users of the local user pools at SignUp; otherwise their
+	// confirmation codes are written to Log.
+	AutoConfirm bool
 	// KeyDir keeps the local token issuer's signing key; default DefaultKeyDir(Root).
 	KeyDir string
 	// Parameters override the template's parameter defaults, by name (like
@@ -232,8 +236,11 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if keyDir == "" {
 		keyDir = DefaultKeyDir(root)
 	}
-	auth, err := rt.startIdentity(gw, keyDir)
+	auth, iss, err := rt.startIdentity(gw, keyDir)
 	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	if err := rt.startCognito(gw, iss, cfg, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 
@@ -340,7 +347,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env

@@ -5,6 +5,7 @@ package sdk
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -41,4 +42,9 @@ func EventBridge(endpoint string) *eventbridge.Client {
 // Lambda returns a Lambda client for the endpoint.
 func Lambda(endpoint string) *lambda.Client {
 	return lambda.New(lambda.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// Cognito returns a Cognito Identity Provider (user pools) client for the endpoint.
+func Cognito(endpoint string) *cognitoidentityprovider.Client {
+	return cognitoidentityprovider.New(cognitoidentityprovider.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
 }

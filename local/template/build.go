@@ -88,6 +88,9 @@ func (m *Model) build() error {
 			return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.LogicalID, b.LogicalID))
 		})
 	}
+	if err := m.buildUserPools(); err != nil {
+		return err
+	}
 	return m.buildEventsAndAuthorizers()
 }
 

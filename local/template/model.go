@@ -40,6 +40,9 @@ type Model struct {
 	EventInvokeConfigs  []*EventInvokeConfig
 	// Authorizers are the HTTP APIs' authorizers.
 	Authorizers []*Authorizer
+	// UserPools are the Cognito user pools with their clients and groups, in logical-ID
+	// order (see cognito.go).
+	UserPools []*UserPool
 	// Resources are all the template's resources by logical ID, as written (unresolved),
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.

@@ -131,16 +131,9 @@ func init() {
 				"DomainName": constAttr(func(r *resolver, _, name string) string { return name + ".s3." + r.urlSuffix }),
 			},
 		},
-		"AWS::Cognito::UserPool": {
-			// UserPoolName is a display name; Ref returns the pool ID, which is the logical ID
-			// here. The local token issuer serves ProviderURL.
-			attrs: map[string]attrFunc{
-				"Arn":          constAttr(func(r *resolver, id, _ string) string { return r.arn("cognito-idp", "userpool/"+id) }),
-				"UserPoolId":   constAttr(func(_ *resolver, id, _ string) string { return id }),
-				"ProviderName": constAttr(func(r *resolver, id, _ string) string { return r.cognitoProvider(id) }),
-				"ProviderURL":  constAttr(func(r *resolver, id, _ string) string { return "https://" + r.cognitoProvider(id) }),
-			},
-		},
+		"AWS::Cognito::UserPool":       userPoolKind, // see cognito.go
+		"AWS::Cognito::UserPoolClient": userPoolClientKind,
+		"AWS::Cognito::UserPoolGroup":  userPoolGroupKind,
 		"AWS::StepFunctions::StateMachine": {
 			nameProp: "StateMachineName",
 			ref:      func(r *resolver, _, name string) string { return r.arn("states", "stateMachine:"+name) },

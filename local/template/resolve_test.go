@@ -77,7 +77,7 @@ func TestResolve(t *testing.T) {
 		{"Ref rule", `{"Ref": "Rule"}`, nil, "Rule"},
 		{"Ref topic", `{"Ref": "Topic"}`, nil, "arn:aws:sns:us-east-1:000000000000:Topic"},
 		{"Ref bucket", `{"Ref": "Bucket"}`, nil, "bucket"},
-		{"Ref user pool", `{"Ref": "UserPool"}`, nil, "UserPool"},
+		{"Ref user pool", `{"Ref": "UserPool"}`, nil, UserPoolID("us-east-1", "UserPool")},
 		{"Ref other type", `{"Ref": "Policy"}`, nil, "Policy"},
 		{"Ref custom resource", `{"Ref": "Widget"}`, nil, "Widget"},
 		{"Ref conditional resource when created", `{"Ref": "ProdQueue"}`, map[string]string{"Stage": "prod"},
@@ -126,7 +126,7 @@ func TestResolve(t *testing.T) {
 		{"GetAtt topic TopicName", `{"Fn::GetAtt": ["Topic", "TopicName"]}`, nil, "Topic"},
 		{"GetAtt bucket Arn", `{"Fn::GetAtt": ["Bucket", "Arn"]}`, nil, "arn:aws:s3:::bucket"},
 		{"GetAtt user pool ProviderURL", `{"Fn::GetAtt": ["UserPool", "ProviderURL"]}`, nil,
-			"https://cognito-idp.us-east-1.amazonaws.com/UserPool"},
+			"https://cognito-idp.us-east-1.amazonaws.com/" + UserPoolID("us-east-1", "UserPool")},
 
 		// Fn::Join.
 		{"Join", `{"Fn::Join": ["-", ["a", "b", "c"]]}`, nil, "a-b-c"},

@@ -1,6 +1,6 @@
 // Command devcloud runs a CDK app's synthesized template on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--dynamodb-endpoint URL] [--after-start CMD]
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
@@ -67,7 +67,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
 	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting an engine")
 	engine := fs.String("dynamodb-engine", runtime.EngineEmbedded, "DynamoDB engine to start: embedded or dynalite")
-	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables in this directory across restarts")
+	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables and the user pools' users in this directory across restarts")
+	autoConfirm := fs.Bool("auto-confirm", false, "confirm users of the local user pools at sign-up (default: print each confirmation code)")
 	params := paramFlag{}
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
@@ -82,7 +83,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, Log: stdout,
-		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, Watch: *hot, Parameters: params,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
 	})
 	if err != nil {
 		return err
@@ -95,6 +96,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
+	for _, p := range rt.Model().UserPools {
+		fmt.Fprintf(stdout, "  user pool %-15s %s", p.Name, p.ID)
+		for _, c := range p.Clients {
+			fmt.Fprintf(stdout, "  client %s %s", c.Name, c.ID)
+		}
+		fmt.Fprintln(stdout)
+	}
 	if len(rt.APIURLs()) > 0 {
 		if path := sampleGET(rt.Model().APIs[0]); path != "" {
 			fmt.Fprintf(stdout, "  try:  curl -s %s%s\n", rt.APIURL(), path)
