@@ -129,7 +129,7 @@ type response struct {
 	body   []byte
 }
 
-func do(t *testing.T, method, path string, body []byte, header map[string]string) response {
+func do(t testing.TB, method, path string, body []byte, header map[string]string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, api+path, bytes.NewReader(body))
 	if err != nil {
@@ -163,7 +163,7 @@ func do(t *testing.T, method, path string, body []byte, header map[string]string
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
-func decode[T any](t *testing.T, r response) T {
+func decode[T any](t testing.TB, r response) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.body, &v); err != nil {
