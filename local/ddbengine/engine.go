@@ -376,22 +376,18 @@ type billingModeSummary struct {
 func (t *table) snapshot(status string) *tableDescription {
 	d := *t.desc
 	d.TableStatus = status
-	d.ItemCount = int64(len(t.items.keys))
-	var size int64
-	for _, it := range t.items.m {
-		size += int64(itemSize(it, false, false, ""))
-	}
-	d.TableSizeBytes = size
+	d.ItemCount = int64(t.items.len())
+	d.TableSizeBytes = t.size
 	d.GlobalSecondaryIndexes = nil
 	for _, ix := range t.gsis {
 		c := *ix.desc
-		c.ItemCount = int64(len(ix.store.keys))
+		c.ItemCount = int64(ix.store.len())
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, &c)
 	}
 	d.LocalSecondaryIndexes = nil
 	for _, ix := range t.lsis {
 		c := *ix.desc
-		c.ItemCount = int64(len(ix.store.keys))
+		c.ItemCount = int64(ix.store.len())
 		d.LocalSecondaryIndexes = append(d.LocalSecondaryIndexes, &c)
 	}
 	return &d

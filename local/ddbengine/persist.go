@@ -1,13 +1,17 @@
 package ddbengine
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 )
 
 // Persistence: with Options.DataDir the engine keeps one JSON snapshot, DataDir/dynamodb.json.
@@ -35,7 +39,7 @@ type snapshotTable struct {
 	TTLAttr string          `json:",omitempty"`
 	TTLOn   bool            `json:",omitempty"`
 	Tags    []tag           `json:",omitempty"`
-	Items   []json.RawMessage
+	Items   []json.RawMessage `json:",omitempty"`
 }
 
 type snapshotStream struct {
@@ -60,7 +64,10 @@ func (e *Engine) saveIfChanged() {
 	}
 }
 
-// save writes a snapshot of every table.
+// save writes a snapshot of every table. The cut is taken with every table write-locked, in
+// the lock order transactions use, but only for as long as cloning each table's B-tree takes
+// (constant time, copy-on-write): encoding and writing the file read the clones while writers
+// go on.
 func (e *Engine) save() error {
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
@@ -73,45 +80,79 @@ func (e *Engine) save() error {
 	e.mu.RUnlock()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].order < ts[j].order })
 	for _, t := range ts {
-		t.mu.RLock()
+		t.mu.Lock()
 	}
-	b, err := marshalSnapshot(ts)
+	cuts := make([]tableCut, 0, len(ts))
 	for _, t := range ts {
-		t.mu.RUnlock()
+		if !t.deleted {
+			cuts = append(cuts, t.cut())
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
+	for _, t := range ts {
+		t.mu.Unlock()
 	}
-	if err := writeFileSync(e.snapshotPath(), b); err != nil {
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].meta.Desc.TableName < cuts[j].meta.Desc.TableName })
+	if err := writeFileSync(e.snapshotPath(), func(w io.Writer) error { return writeSnapshot(w, cuts) }); err != nil {
 		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
 	}
 	e.savedGen.Store(gen)
 	return nil
 }
 
-// marshalSnapshot encodes the tables; the caller holds their read locks.
-func marshalSnapshot(ts []*table) ([]byte, error) {
-	f := snapshotFile{Format: snapshotFormat, Tables: []snapshotTable{}}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
-	for _, t := range ts {
-		if t.deleted {
-			continue
-		}
-		st := snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: t.tags, Items: make([]json.RawMessage, 0, len(t.items.keys))}
-		if s := t.stream; s != nil {
-			s.mu.Lock()
-			st.Stream = &snapshotStream{Arn: s.arn, Label: s.label, View: s.view, Enabled: s.enabled, Created: s.created}
-			s.mu.Unlock()
-		}
-		for _, k := range t.items.keys {
-			st.Items = append(st.Items, appendItemJSON(nil, t.items.m[k]))
-		}
-		f.Tables = append(f.Tables, st)
-	}
-	return json.Marshal(f)
+// tableCut is a table as a snapshot saves it: its settings and a clone of its items.
+type tableCut struct {
+	meta  snapshotTable
+	items *itemStore
 }
 
-func writeFileSync(path string, b []byte) error {
+// cut captures the table; the caller holds its write lock.
+func (t *table) cut() tableCut {
+	c := tableCut{meta: snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: slices.Clone(t.tags)}, items: t.items.clone()}
+	if s := t.stream; s != nil {
+		s.mu.Lock()
+		c.meta.Stream = &snapshotStream{Arn: s.arn, Label: s.label, View: s.view, Enabled: s.enabled, Created: s.created}
+		s.mu.Unlock()
+	}
+	return c
+}
+
+// writeSnapshot writes the snapshot file's JSON, one item at a time.
+func writeSnapshot(w io.Writer, cuts []tableCut) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString(`{"Format":` + strconv.Itoa(snapshotFormat) + `,"Tables":[`)
+	buf := make([]byte, 0, 4096)
+	for i, c := range cuts {
+		head, err := json.Marshal(c.meta) // Items is empty, so left out
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(head[:len(head)-1])
+		bw.WriteString(`,"Items":[`)
+		first := true
+		c.items.each(func(_ string, v []byte) bool {
+			if !first {
+				bw.WriteByte(',')
+			}
+			first = false
+			buf = appendItemJSON(buf[:0], decodeItem(v))
+			_, err = bw.Write(buf)
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		bw.WriteString(`]}`)
+	}
+	bw.WriteString(`]}`)
+	return bw.Flush()
+}
+
+// writeFileSync writes path atomically: write fills a temporary file, which is synced and
+// renamed over path.
+func writeFileSync(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -120,7 +161,7 @@ func writeFileSync(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(b)
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -245,8 +286,7 @@ func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
 		if !indexable(it, t.keys) {
 			return nil, fmt.Errorf("%s item %d: missing or mistyped key attribute", d.TableName, i)
 		}
-		t.items.put(t.key(it), it)
-		t.updateIndexes(nil, it)
+		t.load(it)
 	}
 	return t, nil
 }
@@ -287,9 +327,16 @@ func (e *Engine) loadV1(b []byte) error {
 			if msg != "" || !indexable(it, t.keys) {
 				return fmt.Errorf("%s item %d: invalid item %s", t.name, j, msg)
 			}
-			t.items.put(t.key(it), it)
-			t.updateIndexes(nil, it)
+			t.load(it)
 		}
 	}
 	return nil
+}
+
+// load stores a restored item, with no stream record.
+func (t *table) load(it Item) {
+	enc := encodeItem(it)
+	t.size += int64(itemSize(it, false, false, ""))
+	t.items.put(t.key(it), enc)
+	t.updateIndexes(nil, it, enc)
 }
