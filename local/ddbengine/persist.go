@@ -35,10 +35,10 @@ type snapshotFile struct {
 
 type snapshotTable struct {
 	Desc    *tableDescription
-	Stream  *snapshotStream `json:",omitempty"`
-	TTLAttr string          `json:",omitempty"`
-	TTLOn   bool            `json:",omitempty"`
-	Tags    []tag           `json:",omitempty"`
+	Stream  *snapshotStream   `json:",omitempty"`
+	TTLAttr string            `json:",omitempty"`
+	TTLOn   bool              `json:",omitempty"`
+	Tags    []tag             `json:",omitempty"`
 	Items   []json.RawMessage `json:",omitempty"`
 }
 
