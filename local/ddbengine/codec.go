@@ -5,16 +5,17 @@ import (
 	"sync"
 )
 
-// Stored items are kept encoded in one byte slice each rather than as a map of *AV: a decoded
+// Stored items are kept encoded in one string each rather than as a map of *AV: a decoded
 // item costs about 100 bytes per attribute in headers and pointers on top of its data, the
-// encoding a few bytes. The encoding is private to the process (snapshots use the wire JSON):
+// encoding a few bytes. The encoding is private to the process (snapshots hold the wire JSON):
 //
 //	item  = uvarint(count) { uvarint(len) name value }
 //	value = tag payload; S, N, B: uvarint(len) text (N normalized, B the base64 text);
 //	        BOOL: 0 or 1; NULL: nothing; M: an item; L: uvarint(count) { value };
 //	        SS, NS, BS: uvarint(count) { uvarint(len) text }
 //
-// Decoding returns fresh values, so a caller may change what it got without touching the store.
+// Decoded strings are substrings of the stored one (immutable, so nothing is copied); maps,
+// lists and sets are fresh, so a caller may change what it got without touching the store.
 
 const (
 	tagS byte = iota
@@ -33,17 +34,17 @@ var tagTypes = [...]string{tagS: "S", tagN: "N", tagB: "B", tagBOOL: "BOOL", tag
 
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// encodeItem returns the stored form of it, in a slice of exactly its length.
-func encodeItem(it Item) []byte {
+// encodeEntry returns prefix followed by the stored form of it, in one allocation: the table
+// passes the item's storage key as prefix, so key and item share one string.
+func encodeEntry(prefix string, it Item) string {
 	p := encodeBufs.Get().(*[]byte)
-	b := appendAttrs((*p)[:0], it)
-	out := make([]byte, len(b))
-	copy(out, b)
+	b := appendAttrs(append((*p)[:0], prefix...), it)
+	s := string(b)
 	if cap(b) <= 64<<10 { // do not keep a buffer grown by one huge item
 		*p = b
 		encodeBufs.Put(p)
 	}
-	return out
+	return s
 }
 
 func appendString(b []byte, s string) []byte {
@@ -98,30 +99,36 @@ func appendValue(b []byte, a *AV) []byte {
 	return b
 }
 
-// decodeItem returns the item b encodes (nil for an empty slice: no item).
-func decodeItem(b []byte) Item {
-	if len(b) == 0 {
+// decodeItem returns the item s encodes (nil for "": no item).
+func decodeItem(s string) Item {
+	if s == "" {
 		return nil
 	}
-	d := decoder{b: b}
+	d := decoder{s: s}
 	return d.attrs()
 }
 
 // decoder reads the encoding. Its input is always the engine's own output, so it trusts it.
 type decoder struct {
-	b []byte
+	s string
 	i int
 }
 
 func (d *decoder) uvarint() int {
-	v, n := binary.Uvarint(d.b[d.i:])
-	d.i += n
-	return int(v)
+	var v uint64
+	for shift := 0; ; shift += 7 {
+		c := d.s[d.i]
+		d.i++
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int(v)
+		}
+	}
 }
 
 func (d *decoder) string() string {
 	n := d.uvarint()
-	s := string(d.b[d.i : d.i+n])
+	s := d.s[d.i : d.i+n]
 	d.i += n
 	return s
 }
@@ -139,14 +146,14 @@ func (d *decoder) attrs() Item {
 }
 
 func (d *decoder) value(a *AV) {
-	tag := d.b[d.i]
+	tag := d.s[d.i]
 	d.i++
 	a.T = tagTypes[tag]
 	switch tag {
 	case tagS, tagN, tagB:
 		a.S = d.string()
 	case tagBOOL:
-		a.BOOL = d.b[d.i] == 1
+		a.BOOL = d.s[d.i] == 1
 		d.i++
 	case tagNULL:
 	case tagM:
@@ -168,17 +175,14 @@ func (d *decoder) value(a *AV) {
 	}
 }
 
-// lookupAttr decodes only the top-level attribute name of the stored item b (nil if absent).
-func lookupAttr(b []byte, name string) *AV {
-	if len(b) == 0 {
+// lookupAttr decodes only the top-level attribute name of the stored item s (nil if absent).
+func lookupAttr(s string, name string) *AV {
+	if s == "" {
 		return nil
 	}
-	d := decoder{b: b}
+	d := decoder{s: s}
 	for range d.uvarint() {
-		n := d.uvarint()
-		match := string(d.b[d.i:d.i+n]) == name // compiled without a copy
-		d.i += n
-		if match {
+		if d.string() == name {
 			a := new(AV)
 			d.value(a)
 			return a
@@ -190,7 +194,7 @@ func lookupAttr(b []byte, name string) *AV {
 
 // skip moves past one value.
 func (d *decoder) skip() {
-	tag := d.b[d.i]
+	tag := d.s[d.i]
 	d.i++
 	switch tag {
 	case tagS, tagN, tagB:
@@ -212,4 +216,66 @@ func (d *decoder) skip() {
 			d.i += d.uvarint()
 		}
 	}
+}
+
+// appendJSON writes the wire JSON of the stored item s without decoding it into values.
+// Attribute names come out in stored order, not sorted as appendItemJSON sorts them.
+func appendStoredJSON(b []byte, s string) []byte {
+	d := decoder{s: s}
+	return d.appendAttrsJSON(b)
+}
+
+func (d *decoder) appendAttrsJSON(b []byte) []byte {
+	b = append(b, '{')
+	for i := range d.uvarint() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, d.string())
+		b = append(b, ':')
+		b = d.appendValueJSON(b)
+	}
+	return append(b, '}')
+}
+
+func (d *decoder) appendValueJSON(b []byte) []byte {
+	tag := d.s[d.i]
+	d.i++
+	b = append(b, `{"`...)
+	b = append(b, tagTypes[tag]...)
+	b = append(b, `":`...)
+	switch tag {
+	case tagS, tagN, tagB:
+		b = appendJSONString(b, d.string())
+	case tagBOOL:
+		if d.s[d.i] == 1 {
+			b = append(b, "true"...)
+		} else {
+			b = append(b, "false"...)
+		}
+		d.i++
+	case tagNULL:
+		b = append(b, "true"...)
+	case tagM:
+		b = d.appendAttrsJSON(b)
+	case tagL:
+		b = append(b, '[')
+		for i := range d.uvarint() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = d.appendValueJSON(b)
+		}
+		b = append(b, ']')
+	default:
+		b = append(b, '[')
+		for i := range d.uvarint() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, d.string())
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }

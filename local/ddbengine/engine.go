@@ -65,6 +65,8 @@ type Engine struct {
 	changes  atomic.Uint64 // bumped after every state change
 	savedGen atomic.Uint64 // value of changes the last snapshot includes
 	saveMu   sync.Mutex
+	// lastCutHold is how long the last snapshot held the table locks (nanoseconds).
+	lastCutHold atomic.Int64
 }
 
 // New is Open for callers that cannot handle its error: it panics when DataDir holds a

@@ -643,9 +643,10 @@ func (e *Engine) keyedTable(name string, key Item) (*table, *apiError) {
 // lock must be held. Every write path (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
 // TransactWriteItems, TTL) goes through here, so the stream rule below holds for all of them.
 func (e *Engine) write(t *table, k string, old, nw Item, ttl bool) {
-	var enc []byte
+	var enc string
 	if nw != nil {
-		enc = encodeItem(nw)
+		kv := encodeEntry(k, nw)
+		k, enc = kv[:len(k)], kv[len(k):]
 		t.size += int64(itemSize(nw, false, false, ""))
 	}
 	if old != nil {

@@ -99,7 +99,7 @@ func (e *Engine) ExpireNow() int {
 			continue
 		}
 		var candidates []string
-		items.each(func(k string, v []byte) bool {
+		items.each(func(k, v string) bool {
 			if expired(lookupAttr(v, attr)) {
 				candidates = append(candidates, k)
 			}

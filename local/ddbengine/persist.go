@@ -9,24 +9,29 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
-	"strconv"
+	"sync"
+	"time"
 )
 
-// Persistence: with Options.DataDir the engine keeps one JSON snapshot, DataDir/dynamodb.json.
-// It is rewritten within SnapshotInterval of any acknowledged change and on Close, atomically
-// (write a temporary file, fsync, rename, fsync the directory), so after a crash the file holds
-// either the previous or the next consistent state, and at most the last SnapshotInterval of
-// writes is lost. Each snapshot is a consistent cut: every table is read-locked, in the lock
-// order transactions use, for the duration of the copy, so no transaction is half-saved.
-// Stream records are not kept; stream settings, ARNs and labels are.
+// Persistence: with Options.DataDir the engine keeps one snapshot, DataDir/dynamodb.json: one
+// JSON document laid out a table header or an item per line, so it is written and read as a
+// stream (see writeSnapshot). It is rewritten within SnapshotInterval of any
+// acknowledged change and on Close, atomically (write a temporary file, fsync, rename, fsync
+// the directory), so after a crash the file holds either the previous or the next consistent
+// state, and at most the last SnapshotInterval of writes is lost. Each snapshot is a
+// consistent cut: every table is write-locked, in the lock order transactions use, while its
+// B-tree is cloned (copy-on-write, constant time), so no transaction is half-saved and writers
+// wait microseconds, not for the file. Stream records are not kept; stream settings, ARNs and
+// labels are.
 
 // ErrCorruptSnapshot is returned by Open when DataDir holds a snapshot it cannot read. The file
 // is left untouched.
 var ErrCorruptSnapshot = errors.New("corrupt snapshot")
 
-const snapshotFormat = 2
+const snapshotFormat = 3
 
 type snapshotFile struct {
 	Format int
@@ -40,6 +45,8 @@ type snapshotTable struct {
 	TTLOn   bool              `json:",omitempty"`
 	Tags    []tag             `json:",omitempty"`
 	Items   []json.RawMessage `json:",omitempty"`
+	// ItemCount is the length of Items (format 3), written first so a reader can stream them.
+	ItemCount int `json:",omitempty"`
 }
 
 type snapshotStream struct {
@@ -79,6 +86,7 @@ func (e *Engine) save() error {
 	}
 	e.mu.RUnlock()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].order < ts[j].order })
+	locked := time.Now()
 	for _, t := range ts {
 		t.mu.Lock()
 	}
@@ -91,6 +99,7 @@ func (e *Engine) save() error {
 	for _, t := range ts {
 		t.mu.Unlock()
 	}
+	e.lastCutHold.Store(int64(time.Since(locked)))
 	sort.Slice(cuts, func(i, j int) bool { return cuts[i].meta.Desc.TableName < cuts[j].meta.Desc.TableName })
 	if err := writeFileSync(e.snapshotPath(), func(w io.Writer) error { return writeSnapshot(w, cuts) }); err != nil {
 		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
@@ -116,13 +125,30 @@ func (t *table) cut() tableCut {
 	return c
 }
 
-// writeSnapshot writes the snapshot file's JSON, one item at a time.
+// snapshotHead opens a format 3 snapshot; see writeSnapshot.
+const snapshotHead = `{"Format":3,"Tables":[`
+
+// writeSnapshot writes the snapshot as one JSON document laid out in lines, so that it can be
+// read back a line at a time:
+//
+//	{"Format":3,"Tables":[
+//	{"Desc":{...},...,"ItemCount":2,"Items":[
+//	{"id":{"S":"a"}},
+//	{"id":{"S":"b"}}
+//	]}
+//	,{"Desc":{...},...,"Items":[
+//	]}
+//	]}
+//
+// Items are transcoded from their stored form, never decoded.
 func writeSnapshot(w io.Writer, cuts []tableCut) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString(`{"Format":` + strconv.Itoa(snapshotFormat) + `,"Tables":[`)
+	bw.WriteString(snapshotHead + "\n")
 	buf := make([]byte, 0, 4096)
 	for i, c := range cuts {
-		head, err := json.Marshal(c.meta) // Items is empty, so left out
+		meta := c.meta
+		meta.ItemCount = c.items.len()
+		head, err := json.Marshal(meta)
 		if err != nil {
 			return err
 		}
@@ -130,23 +156,22 @@ func writeSnapshot(w io.Writer, cuts []tableCut) error {
 			bw.WriteByte(',')
 		}
 		bw.Write(head[:len(head)-1])
-		bw.WriteString(`,"Items":[`)
-		first := true
-		c.items.each(func(_ string, v []byte) bool {
-			if !first {
-				bw.WriteByte(',')
+		bw.WriteString(`,"Items":[` + "\n")
+		left := meta.ItemCount
+		c.items.each(func(_, v string) bool {
+			buf = appendStoredJSON(buf[:0], v)
+			if left--; left > 0 {
+				buf = append(buf, ',')
 			}
-			first = false
-			buf = appendItemJSON(buf[:0], decodeItem(v))
-			_, err = bw.Write(buf)
+			_, err = bw.Write(append(buf, '\n'))
 			return err == nil
 		})
 		if err != nil {
 			return err
 		}
-		bw.WriteString(`]}`)
+		bw.WriteString("]}\n")
 	}
-	bw.WriteString(`]}`)
+	bw.WriteString("]}\n")
 	return bw.Flush()
 }
 
@@ -183,20 +208,38 @@ func writeFileSync(path string, write func(io.Writer) error) error {
 }
 
 // load restores the snapshot in DataDir, if there is one. Any problem is an error wrapping
-// ErrCorruptSnapshot: starting empty would drop the data at the next save.
+// ErrCorruptSnapshot: starting empty would drop the data at the next save. Formats 1 (a JSON
+// list of CreateTable requests) and 2 (one JSON document) are still read.
 func (e *Engine) load() error {
-	b, err := os.ReadFile(e.snapshotPath())
+	file, err := os.Open(e.snapshotPath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read snapshot: %w", err)
 	}
+	defer file.Close()
 	corrupt := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s", e.snapshotPath(), ErrCorruptSnapshot, fmt.Sprintf(format, a...))
 	}
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		if err := e.loadV1(t); err != nil {
+	r := bufio.NewReaderSize(file, 1<<20)
+	first, err := readLine(r)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	if string(first) == snapshotHead {
+		if err := e.loadLines(r); err != nil {
+			return corrupt("%v", err)
+		}
+		return nil
+	}
+	rest, err := io.ReadAll(r) // an older format: one JSON document
+	if err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	b := bytes.TrimSpace(append(first, rest...))
+	if len(b) > 0 && b[0] == '[' {
+		if err := e.loadV1(b); err != nil {
 			return corrupt("%v", err)
 		}
 		return nil
@@ -205,7 +248,7 @@ func (e *Engine) load() error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return corrupt("%v", err)
 	}
-	if f.Format != snapshotFormat {
+	if f.Format != 2 {
 		return corrupt("unknown format %d (want %d)", f.Format, snapshotFormat)
 	}
 	for i, st := range f.Tables {
@@ -213,14 +256,166 @@ func (e *Engine) load() error {
 		if err != nil {
 			return corrupt("table %d: %v", i, err)
 		}
-		if e.tables[t.name] != nil {
-			return corrupt("table %s appears twice", t.name)
+		if err := e.addRestored(t); err != nil {
+			return corrupt("%v", err)
 		}
-		e.seq++
-		t.order = e.seq
-		e.tables[t.name] = t
 	}
 	return nil
+}
+
+// loadLines reads a format 3 snapshot after its first line.
+func (e *Engine) loadLines(r *bufio.Reader) error {
+	for i := 0; ; i++ {
+		line, err := readLine(r)
+		if string(line) == "]}" {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("table %d: %w", i, io.ErrUnexpectedEOF)
+		}
+		head, ok := bytes.CutSuffix(bytes.TrimPrefix(line, []byte{','}), []byte(`,"Items":[`))
+		var st snapshotTable
+		if !ok {
+			return fmt.Errorf("table %d: no item list", i)
+		}
+		if err := json.Unmarshal(append(head, '}'), &st); err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		t, err := e.restoreTable(st)
+		if err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		if err := t.loadItems(r, st.ItemCount); err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		if end, _ := readLine(r); string(end) != "]}" {
+			return fmt.Errorf("table %d: more items than its ItemCount %d", i, st.ItemCount)
+		}
+		if err := e.addRestored(t); err != nil {
+			return err
+		}
+	}
+}
+
+// addRestored adds a restored table to the catalog.
+func (e *Engine) addRestored(t *table) error {
+	if e.tables[t.name] != nil {
+		return fmt.Errorf("table %s appears twice", t.name)
+	}
+	e.seq++
+	t.order = e.seq
+	e.tables[t.name] = t
+	return nil
+}
+
+// readLine returns the next line of r without its newline, however long it is.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = r.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	return bytes.TrimSuffix(line, []byte{'\n'}), err
+}
+
+// restoredItem is one snapshot line made ready to store.
+type restoredItem struct {
+	k, v    string   // as encodeEntry lays them out
+	ixKeys  []string // per index in allIndexes order, "" when the item is not in it
+	size    int64
+	lineErr error
+}
+
+// loadItems reads n item lines into the table. Parsing runs on every processor, in batches,
+// while one goroutine inserts into the B-trees (the trees are not safe for concurrent writes).
+func (t *table) loadItems(r *bufio.Reader, n int) error {
+	const batch = 512
+	type job struct {
+		first int      // index of the batch's first item
+		lines [][]byte // views into buf
+		items []restoredItem
+	}
+	ixs := t.allIndexes()
+	jobs := make(chan *job)
+	done := make(chan *job, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range jobs {
+				j.items = make([]restoredItem, len(j.lines))
+				keys := make([]string, len(j.lines)*len(ixs))
+				for i, line := range j.lines {
+					j.items[i] = t.prepare(line, ixs, keys[i*len(ixs):(i+1)*len(ixs):(i+1)*len(ixs)])
+				}
+				done <- j
+			}
+		})
+	}
+	var readErr error
+	go func() {
+		defer func() { close(jobs); wg.Wait(); close(done) }()
+		for first := 0; first < n; first += batch {
+			j := &job{first: first}
+			for i := first; i < min(first+batch, n); i++ {
+				line, err := readLine(r)
+				if len(line) == 0 && err != nil {
+					readErr = fmt.Errorf("%s: %d items, want %d", t.name, i, n)
+					return
+				}
+				j.lines = append(j.lines, append([]byte(nil), bytes.TrimSuffix(line, []byte{','})...))
+			}
+			jobs <- j
+		}
+	}()
+	var firstErr error
+	for j := range done {
+		for i, it := range j.items {
+			if it.lineErr != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s item %d: %v", t.name, j.first+i, it.lineErr)
+				}
+				continue
+			}
+			t.size += it.size
+			t.items.put(it.k, it.v)
+			for x, ix := range ixs {
+				if k := it.ixKeys[x]; k != "" {
+					ix.store.put(k, it.v)
+				}
+			}
+		}
+	}
+	if readErr != nil {
+		return readErr
+	}
+	return firstErr
+}
+
+// prepare parses one item line and computes its keys; it only reads the table's schema.
+func (t *table) prepare(line []byte, ixs []*index, ixKeys []string) restoredItem {
+	j, err := parseJSON(line)
+	if err != nil {
+		return restoredItem{lineErr: err}
+	}
+	it, msg := validateItemMap(j)
+	if msg != "" {
+		return restoredItem{lineErr: errors.New(msg)}
+	}
+	if !indexable(it, t.keys) {
+		return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
+	}
+	k := t.key(it)
+	kv := encodeEntry(k, it)
+	for x, ix := range ixs {
+		if indexable(it, ix.keys) {
+			ixKeys[x] = t.indexKey(it, ix.keys)
+		}
+	}
+	return restoredItem{k: kv[:len(k)], v: kv[len(k):], ixKeys: ixKeys, size: int64(itemSize(it, false, false, ""))}
 }
 
 func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
@@ -335,8 +530,10 @@ func (e *Engine) loadV1(b []byte) error {
 
 // load stores a restored item, with no stream record.
 func (t *table) load(it Item) {
-	enc := encodeItem(it)
+	k := t.key(it)
+	kv := encodeEntry(k, it)
+	k, enc := kv[:len(k)], kv[len(k):]
 	t.size += int64(itemSize(it, false, false, ""))
-	t.items.put(t.key(it), enc)
+	t.items.put(k, enc)
 	t.updateIndexes(nil, it, enc)
 }

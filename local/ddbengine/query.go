@@ -104,7 +104,7 @@ func (r *readReq) run(rng keyRange) map[string]any {
 	size, count := 0, 0
 	var last Item
 	capSize := 0
-	store.scanRange(rng, func(k string, v []byte) bool {
+	store.scanRange(rng, func(k, v string) bool {
 		if (r.limit > 0 && count >= r.limit) || size >= 1024*1024 {
 			return false
 		}

@@ -266,6 +266,7 @@ func BenchmarkScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	held := time.Duration(e.lastCutHold.Load())
 	fi, err := os.Stat(e.snapshotPath())
 	if err != nil {
 		b.Fatal(err)
@@ -302,6 +303,7 @@ func BenchmarkScale(b *testing.B) {
 		{"resident memory (VmRSS) at " + strconv.Itoa(n), fmt.Sprintf("%d MB (%.2f KB per item); after FreeOSMemory %d MB; peak %d MB", rss>>20, float64(rss)/1024/float64(n), rssFreed>>20, peak>>20)},
 		{"live heap at " + strconv.Itoa(n), fmt.Sprintf("%d MB (%.0f bytes per item)", ms.HeapAlloc>>20, float64(ms.HeapAlloc)/float64(n))},
 		{"snapshot of " + strconv.Itoa(n) + " items under 8 writers", fmt.Sprintf("%s, %d MB file", ms2(snap), fi.Size()>>20)},
+		{"snapshot: table locks held (writers blocked)", ms2(held)},
 		{"longest write during snapshot / in the 300 ms before", ms2(during) + " / " + ms2(before)},
 		{"final snapshot on Close", ms2(closeTook)},
 		{"restart with --data-dir -> first GetItem served", ms2(restart)},

@@ -25,7 +25,7 @@ func measureStore(t *testing.T, n int) storeCost {
 	t.Helper()
 	cmps := 0
 	s := newItemStoreLess(func(a, b entry) bool { cmps++; return a.k < b.k })
-	v := []byte{0}
+	v := "x"
 	for i := range n {
 		s.put(storeKey(i), v)
 	}
@@ -57,7 +57,7 @@ func measureStore(t *testing.T, n int) storeCost {
 	c.cowBytes = float64(after.TotalAlloc-before.TotalAlloc) / (inserts / 2)
 	runtime.KeepAlive(clones)
 	cmps = 0
-	s.scanRange(keyRange{gte: storeKey(n / 2), hasGte: true}, func(string, []byte) bool {
+	s.scanRange(keyRange{gte: storeKey(n / 2), hasGte: true}, func(string, string) bool {
 		c.visitedInPage++
 		return c.visitedInPage < 10
 	})
@@ -84,7 +84,7 @@ func TestStoreCostIsLogarithmic(t *testing.T) {
 		if c.visitedInPage != 10 {
 			t.Errorf("%d items: the page visited %d entries, want 10", c.n, c.visitedInPage)
 		}
-		// A node holds at most 63 entries of 40 bytes plus 64 child pointers: about 3 KB.
+		// A node holds at most 63 entries of 32 bytes plus 64 child pointers: about 3 KB.
 		if limit := 4 << 10 * log2(c.n) / 5; c.cowBytes > limit {
 			t.Errorf("%d items: %.0f bytes allocated per insert after a clone, want <= %.0f", c.n, c.cowBytes, limit)
 		}

@@ -58,10 +58,11 @@ type itemStore struct {
 	tree *btree.BTreeG[entry]
 }
 
-// entry is one item under its storage key.
+// entry is one item under its storage key. In the table's store k and v share one allocation
+// (see encodeEntry); an index's entries hold the table's v.
 type entry struct {
 	k string
-	v []byte
+	v string
 }
 
 // storeDegree is the B-tree's minimum degree: nodes hold 31 to 63 entries, a path from the
@@ -83,7 +84,7 @@ func (s *itemStore) get(k string) Item {
 	return decodeItem(e.v)
 }
 
-func (s *itemStore) put(k string, v []byte) { s.tree.ReplaceOrInsert(entry{k, v}) }
+func (s *itemStore) put(k string, v string) { s.tree.ReplaceOrInsert(entry{k, v}) }
 
 func (s *itemStore) del(k string) { s.tree.Delete(entry{k: k}) }
 
@@ -95,7 +96,7 @@ func (s *itemStore) len() int { return s.tree.Len() }
 func (s *itemStore) clone() *itemStore { return &itemStore{tree: s.tree.Clone()} }
 
 // each visits every entry in key order until fn returns false.
-func (s *itemStore) each(fn func(k string, v []byte) bool) {
+func (s *itemStore) each(fn func(k string, v string) bool) {
 	s.tree.Ascend(func(e entry) bool { return fn(e.k, e.v) })
 }
 
@@ -108,7 +109,7 @@ type keyRange struct {
 }
 
 // scanRange visits the entries in the range in order until fn returns false.
-func (s *itemStore) scanRange(r keyRange, fn func(k string, v []byte) bool) {
+func (s *itemStore) scanRange(r keyRange, fn func(k string, v string) bool) {
 	if r.reverse {
 		below := func(k string) bool { return (r.hasGte && k < r.gte) || (r.hasGt && k <= r.gt) }
 		visit := func(e entry) bool {
@@ -250,7 +251,7 @@ func (t *table) indexKeyAttrs() []struct {
 
 // updateIndexes moves an item's index entries from old to new (either may be nil); enc is the
 // stored form of nw, which the index entries share.
-func (t *table) updateIndexes(old, nw Item, enc []byte) {
+func (t *table) updateIndexes(old, nw Item, enc string) {
 	for _, ix := range t.allIndexes() {
 		t.updateIndex(ix, old, nw, enc)
 	}
@@ -260,7 +261,7 @@ func (t *table) updateIndexes(old, nw Item, enc []byte) {
 // holding it with another type (possible for items written before a GSI was added), are not
 // in the index: GSIs are sparse and backfill skips such items, as DynamoDB does. The entry
 // holds the whole stored item whatever the projection; readers project it (indexItem).
-func (t *table) updateIndex(ix *index, old, nw Item, enc []byte) {
+func (t *table) updateIndex(ix *index, old, nw Item, enc string) {
 	newKey := ""
 	if nw != nil && indexable(nw, ix.keys) {
 		newKey = t.indexKey(nw, ix.keys)

@@ -176,7 +176,7 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.schemaMu.Lock()
 		t.gsis = append(t.gsis[:len(t.gsis):len(t.gsis)], create)
 		t.schemaMu.Unlock()
-		t.items.each(func(_ string, v []byte) bool {
+		t.items.each(func(_, v string) bool {
 			t.updateIndex(create, nil, decodeItem(v), v)
 			return true
 		})
