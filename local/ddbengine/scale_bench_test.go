@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -49,16 +50,33 @@ const scaleTable = `{"TableName":"scale","BillingMode":"PAY_PER_REQUEST",` +
 	`"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],` +
 	`"GlobalSecondaryIndexes":[{"IndexName":"byCategory","KeySchema":[{"AttributeName":"gpk","KeyType":"HASH"},{"AttributeName":"gsk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}]}`
 
+// cpuTime is the CPU time (user + system) the process has used: on a shared machine it shows
+// the work done where wall time also shows the wait for a processor.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// window is the wall and CPU time scaleWindow items took to load.
+type window struct{ wall, cpu time.Duration }
+
+func (w window) String() string {
+	return fmt.Sprintf("%.3f s (CPU %.3f s)", w.wall.Seconds(), w.cpu.Seconds())
+}
+
 // scaleLoad writes items [from, to) with 8 concurrent BatchWriteItem writers and returns the
-// duration of each scaleWindow items, in the order they completed.
-func scaleLoad(r *rawClient, from, to int) ([]time.Duration, error) {
+// time each scaleWindow items took, in the order they completed.
+func scaleLoad(r *rawClient, from, to int) ([]window, error) {
 	var next atomic.Int64
 	next.Store(int64(from))
 	var done atomic.Int64
 	done.Store(int64(from))
 	var mu sync.Mutex
-	var windows []time.Duration
-	last := time.Now()
+	var windows []window
+	last, lastCPU := time.Now(), cpuTime()
 	mark := from + scaleWindow
 	var firstErr error
 	var wg sync.WaitGroup
@@ -91,9 +109,9 @@ func scaleLoad(r *rawClient, from, to int) ([]time.Duration, error) {
 				n := int(done.Add(int64(hi - lo)))
 				mu.Lock()
 				for n >= mark {
-					now := time.Now()
-					windows = append(windows, now.Sub(last))
-					last, mark = now, mark+scaleWindow
+					now, cpu := time.Now(), cpuTime()
+					windows = append(windows, window{now.Sub(last), cpu - lastCPU})
+					last, lastCPU, mark = now, cpu, mark+scaleWindow
 				}
 				mu.Unlock()
 			}
@@ -226,22 +244,22 @@ func BenchmarkScale(b *testing.B) {
 	r := &rawClient{endpoint: srv.URL, c: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	r.call(b, "CreateTable", scaleTable)
 
-	start := time.Now()
+	start, startCPU := time.Now(), cpuTime()
 	small, err := scaleLoad(r, 0, scaleSmall)
 	if err != nil {
 		b.Fatal(err)
 	}
-	smallLoad := time.Since(start)
+	smallLoad, smallCPU := time.Since(start), cpuTime()-startCPU
 	get10k, q10k, gsi10k, err := scaleReads(r, scaleSmall)
 	if err != nil {
 		b.Fatal(err)
 	}
-	t1 := time.Now()
+	t1, t1CPU := time.Now(), cpuTime()
 	big, err := scaleLoad(r, scaleSmall, n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	total := smallLoad + time.Since(t1)
+	total, totalCPU := smallLoad+time.Since(t1), smallCPU+cpuTime()-t1CPU
 	getN, qN, gsiN, err := scaleReads(r, n)
 	if err != nil {
 		b.Fatal(err)
@@ -280,7 +298,7 @@ func BenchmarkScale(b *testing.B) {
 	e = nil
 	runtime.GC()
 
-	t3 := time.Now()
+	t3, t3CPU := time.Now(), cpuTime()
 	e2, err := Open(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -288,15 +306,15 @@ func BenchmarkScale(b *testing.B) {
 	srv2 := edgeFor(e2)
 	r2 := &rawClient{endpoint: srv2.URL, c: &http.Client{}}
 	r2.call(b, "GetItem", `{"TableName":"scale","Key":{"pk":{"S":"customer#0000000"},"sk":{"N":"0"}}}`)
-	restart := time.Since(t3)
+	restart, restartCPU := time.Since(t3), cpuTime()-t3CPU
 	srv2.Close()
 	_ = e2.Close()
 
 	ms2 := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
 	rows := [][2]string{
-		{fmt.Sprintf("bulk load %d items (8 writers, BatchWriteItem)", n), fmt.Sprintf("%.1f s (%.0f items/s)", total.Seconds(), float64(n)/total.Seconds())},
-		{"time per 10k items at 10k", fmt.Sprintf("%.3f s", small[0].Seconds())},
-		{fmt.Sprintf("time per 10k items at %d", n), fmt.Sprintf("%.3f s (%.2fx)", big[len(big)-1].Seconds(), big[len(big)-1].Seconds()/small[0].Seconds())},
+		{fmt.Sprintf("bulk load %d items (8 writers, BatchWriteItem)", n), fmt.Sprintf("%.1f s (%.0f items/s; CPU %.1f s)", total.Seconds(), float64(n)/total.Seconds(), totalCPU.Seconds())},
+		{"time per 10k items at 10k", small[0].String()},
+		{fmt.Sprintf("time per 10k items at %d", n), fmt.Sprintf("%v: %.2fx wall, %.2fx CPU", big[len(big)-1], big[len(big)-1].wall.Seconds()/small[0].wall.Seconds(), big[len(big)-1].cpu.Seconds()/small[0].cpu.Seconds())},
 		{"GetItem p50 at 10k / at " + strconv.Itoa(n), ms2(get10k) + " / " + ms2(getN)},
 		{"Query (10 items) p50 at 10k / at " + strconv.Itoa(n), ms2(q10k) + " / " + ms2(qN)},
 		{"GSI Query (10 items) p50 at 10k / at " + strconv.Itoa(n), ms2(gsi10k) + " / " + ms2(gsiN)},
@@ -306,7 +324,7 @@ func BenchmarkScale(b *testing.B) {
 		{"snapshot: table locks held (writers blocked)", ms2(held)},
 		{"longest write during snapshot / in the 300 ms before", ms2(during) + " / " + ms2(before)},
 		{"final snapshot on Close", ms2(closeTook)},
-		{"restart with --data-dir -> first GetItem served", ms2(restart)},
+		{"restart with --data-dir -> first GetItem served", fmt.Sprintf("%s (CPU %.1f s)", ms2(restart), restartCPU.Seconds())},
 	}
 	for _, row := range rows {
 		fmt.Printf("  %-58s %s\n", row[0], row[1])
