@@ -150,7 +150,8 @@ func scaleReads(r *rawClient, n int) (get, query, gsi time.Duration, err error) 
 		return
 	}
 	gsi, err = p50(2000, func() (string, string) {
-		return "Query", fmt.Sprintf(`{"TableName":"scale","IndexName":"byCategory","KeyConditionExpression":"gpk = :p AND gsk > :s","ExpressionAttributeValues":{":p":{"S":"category#%03d"},":s":{"N":"%d"}},"Limit":10}`, rng.IntN(min(n, 1000)), rng.IntN(n))
+		// 10 items per category at 10 k, 1000 at 1 M: the page is 10 items either way.
+		return "Query", fmt.Sprintf(`{"TableName":"scale","IndexName":"byCategory","KeyConditionExpression":"gpk = :p","ExpressionAttributeValues":{":p":{"S":"category#%03d"}},"Limit":10}`, rng.IntN(1000))
 	})
 	return
 }
@@ -310,11 +311,20 @@ func BenchmarkScale(b *testing.B) {
 	srv2.Close()
 	_ = e2.Close()
 
+	// A garbage collection marks the whole heap (about a second of CPU at 1 M items) once per
+	// several windows, so one window alone says more about where a collection fell.
+	var tail window
+	last10 := big[max(0, len(big)-10):]
+	for _, w := range last10 {
+		tail.wall += w.wall / time.Duration(len(last10))
+		tail.cpu += w.cpu / time.Duration(len(last10))
+	}
 	ms2 := func(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
 	rows := [][2]string{
 		{fmt.Sprintf("bulk load %d items (8 writers, BatchWriteItem)", n), fmt.Sprintf("%.1f s (%.0f items/s; CPU %.1f s)", total.Seconds(), float64(n)/total.Seconds(), totalCPU.Seconds())},
 		{"time per 10k items at 10k", small[0].String()},
-		{fmt.Sprintf("time per 10k items at %d", n), fmt.Sprintf("%v: %.2fx wall, %.2fx CPU", big[len(big)-1], big[len(big)-1].wall.Seconds()/small[0].wall.Seconds(), big[len(big)-1].cpu.Seconds()/small[0].cpu.Seconds())},
+		{fmt.Sprintf("time per 10k items at %d (last 10k)", n), fmt.Sprintf("%v: %.2fx wall, %.2fx CPU", big[len(big)-1], big[len(big)-1].wall.Seconds()/small[0].wall.Seconds(), big[len(big)-1].cpu.Seconds()/small[0].cpu.Seconds())},
+		{fmt.Sprintf("time per 10k items at %d (mean of the last 10)", n), fmt.Sprintf("%v: %.2fx wall, %.2fx CPU", tail, tail.wall.Seconds()/small[0].wall.Seconds(), tail.cpu.Seconds()/small[0].cpu.Seconds())},
 		{"GetItem p50 at 10k / at " + strconv.Itoa(n), ms2(get10k) + " / " + ms2(getN)},
 		{"Query (10 items) p50 at 10k / at " + strconv.Itoa(n), ms2(q10k) + " / " + ms2(qN)},
 		{"GSI Query (10 items) p50 at 10k / at " + strconv.Itoa(n), ms2(gsi10k) + " / " + ms2(gsiN)},
