@@ -34,11 +34,15 @@ var tagTypes = [...]string{tagS: "S", tagN: "N", tagB: "B", tagBOOL: "BOOL", tag
 
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// encodeEntry returns prefix followed by the stored form of it, in one allocation: the table
-// passes the item's storage key as prefix, so key and item share one string.
-func encodeEntry(prefix string, it Item) string {
+// encodeEntry returns the prefixes followed by the stored form of it, in one allocation: the
+// table passes the item's storage keys (see table.layout), so keys and item share one string.
+func encodeEntry(prefixes []string, it Item) string {
 	p := encodeBufs.Get().(*[]byte)
-	b := appendAttrs(append((*p)[:0], prefix...), it)
+	b := (*p)[:0]
+	for _, s := range prefixes {
+		b = append(b, s...)
+	}
+	b = appendAttrs(b, it)
 	s := string(b)
 	if cap(b) <= 64<<10 { // do not keep a buffer grown by one huge item
 		*p = b

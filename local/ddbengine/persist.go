@@ -324,8 +324,7 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 
 // restoredItem is one snapshot line made ready to store.
 type restoredItem struct {
-	k, v    string   // as encodeEntry lays them out
-	ixKeys  []string // per index in allIndexes order, "" when the item is not in it
+	stored
 	size    int64
 	lineErr error
 }
@@ -347,9 +346,8 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 		wg.Go(func() {
 			for j := range jobs {
 				j.items = make([]restoredItem, len(j.lines))
-				keys := make([]string, len(j.lines)*len(ixs))
 				for i, line := range j.lines {
-					j.items[i] = t.prepare(line, ixs, keys[i*len(ixs):(i+1)*len(ixs):(i+1)*len(ixs)])
+					j.items[i] = t.prepare(line, ixs)
 				}
 				done <- j
 			}
@@ -382,11 +380,7 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 			}
 			t.size += it.size
 			t.items.put(it.k, it.v)
-			for x, ix := range ixs {
-				if k := it.ixKeys[x]; k != "" {
-					ix.store.put(k, it.v)
-				}
-			}
+			t.updateIndexes(ixs, nil, it.stored)
 		}
 	}
 	if readErr != nil {
@@ -396,7 +390,7 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 }
 
 // prepare parses one item line and computes its keys; it only reads the table's schema.
-func (t *table) prepare(line []byte, ixs []*index, ixKeys []string) restoredItem {
+func (t *table) prepare(line []byte, ixs []*index) restoredItem {
 	j, err := parseJSON(line)
 	if err != nil {
 		return restoredItem{lineErr: err}
@@ -408,14 +402,7 @@ func (t *table) prepare(line []byte, ixs []*index, ixKeys []string) restoredItem
 	if !indexable(it, t.keys) {
 		return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
 	}
-	k := t.key(it)
-	kv := encodeEntry(k, it)
-	for x, ix := range ixs {
-		if indexable(it, ix.keys) {
-			ixKeys[x] = t.indexKey(it, ix.keys)
-		}
-	}
-	return restoredItem{k: kv[:len(k)], v: kv[len(k):], ixKeys: ixKeys, size: int64(itemSize(it, false, false, ""))}
+	return restoredItem{stored: t.layout(t.key(it), it, ixs), size: int64(itemSize(it, false, false, ""))}
 }
 
 func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
@@ -530,10 +517,9 @@ func (e *Engine) loadV1(b []byte) error {
 
 // load stores a restored item, with no stream record.
 func (t *table) load(it Item) {
-	k := t.key(it)
-	kv := encodeEntry(k, it)
-	k, enc := kv[:len(k)], kv[len(k):]
+	ixs := t.allIndexes()
+	s := t.layout(t.key(it), it, ixs)
 	t.size += int64(itemSize(it, false, false, ""))
-	t.items.put(k, enc)
-	t.updateIndexes(nil, it, enc)
+	t.items.put(s.k, s.v)
+	t.updateIndexes(ixs, nil, s)
 }

@@ -53,7 +53,7 @@ type tag struct{ Key, Value string }
 
 // itemStore holds items in key order in a B-tree, so a write costs O(log n) whatever the size
 // of the table, and a Scan or Query page costs O(log n + page). Values are encoded items (see
-// codec.go); an index entry holds the very slice its table entry holds, never a copy.
+// codec.go); an index entry holds the very string its table entry holds, never a copy.
 type itemStore struct {
 	tree *btree.BTreeG[entry]
 }
@@ -84,7 +84,7 @@ func (s *itemStore) get(k string) Item {
 	return decodeItem(e.v)
 }
 
-func (s *itemStore) put(k string, v string) { s.tree.ReplaceOrInsert(entry{k, v}) }
+func (s *itemStore) put(k, v string) { s.tree.ReplaceOrInsert(entry{k, v}) }
 
 func (s *itemStore) del(k string) { s.tree.Delete(entry{k: k}) }
 
@@ -96,7 +96,7 @@ func (s *itemStore) len() int { return s.tree.Len() }
 func (s *itemStore) clone() *itemStore { return &itemStore{tree: s.tree.Clone()} }
 
 // each visits every entry in key order until fn returns false.
-func (s *itemStore) each(fn func(k string, v string) bool) {
+func (s *itemStore) each(fn func(k, v string) bool) {
 	s.tree.Ascend(func(e entry) bool { return fn(e.k, e.v) })
 }
 
@@ -109,7 +109,7 @@ type keyRange struct {
 }
 
 // scanRange visits the entries in the range in order until fn returns false.
-func (s *itemStore) scanRange(r keyRange, fn func(k string, v string) bool) {
+func (s *itemStore) scanRange(r keyRange, fn func(k, v string) bool) {
 	if r.reverse {
 		below := func(k string) bool { return (r.hasGte && k < r.gte) || (r.hasGt && k <= r.gt) }
 		visit := func(e entry) bool {
@@ -249,22 +249,51 @@ func (t *table) indexKeyAttrs() []struct {
 	return out
 }
 
-// updateIndexes moves an item's index entries from old to new (either may be nil); enc is the
-// stored form of nw, which the index entries share.
-func (t *table) updateIndexes(old, nw Item, enc string) {
-	for _, ix := range t.allIndexes() {
-		t.updateIndex(ix, old, nw, enc)
+// stored is an item laid out for the stores: its storage key, its key in each index and its
+// encoding, all substrings of one string, so an item is one allocation (and one object for
+// the garbage collector) however many indexes hold it.
+type stored struct {
+	k      string
+	ixKeys []string // per index, in the order layout was given them; "" where it is not in one
+	v      string
+}
+
+// layout returns the stored form of it, whose storage key is k, for the indexes ixs. Items
+// lacking an index key attribute, or holding it with another type (possible for items written
+// before a GSI was added), are not in that index: GSIs are sparse and backfill skips such
+// items, as DynamoDB does.
+func (t *table) layout(k string, it Item, ixs []*index) stored {
+	parts := make([]string, 1+len(ixs))
+	parts[0] = k
+	for x, ix := range ixs {
+		if indexable(it, ix.keys) {
+			parts[1+x] = t.indexKey(it, ix.keys)
+		}
+	}
+	s := encodeEntry(parts, it)
+	for x, p := range parts {
+		parts[x], s = s[:len(p)], s[len(p):]
+	}
+	return stored{k: parts[0], ixKeys: parts[1:], v: s}
+}
+
+// updateIndexes moves an item's entries in the indexes ixs from old (nil: none) to nw (zero:
+// none), laid out for ixs.
+func (t *table) updateIndexes(ixs []*index, old Item, nw stored) {
+	for x, ix := range ixs {
+		newKey := ""
+		if nw.ixKeys != nil {
+			newKey = nw.ixKeys[x]
+		}
+		t.updateIndex(ix, old, newKey, nw.v)
 	}
 }
 
-// updateIndex moves an item's entry in one index. Items lacking an index key attribute, or
-// holding it with another type (possible for items written before a GSI was added), are not
-// in the index: GSIs are sparse and backfill skips such items, as DynamoDB does. The entry
-// holds the whole stored item whatever the projection; readers project it (indexItem).
-func (t *table) updateIndex(ix *index, old, nw Item, enc string) {
-	newKey := ""
-	if nw != nil && indexable(nw, ix.keys) {
-		newKey = t.indexKey(nw, ix.keys)
+// updateIndex moves an item's entry in one index from where old has it to newKey ("": out of
+// the index), holding enc. The entry holds the whole stored item whatever the projection;
+// readers project it (indexItem).
+func (t *table) updateIndex(ix *index, old Item, newKey, enc string) {
+	if newKey != "" {
 		ix.store.put(newKey, enc)
 	}
 	if old != nil && indexable(old, ix.keys) {

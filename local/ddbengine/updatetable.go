@@ -177,7 +177,9 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.gsis = append(t.gsis[:len(t.gsis):len(t.gsis)], create)
 		t.schemaMu.Unlock()
 		t.items.each(func(_, v string) bool {
-			t.updateIndex(create, nil, decodeItem(v), v)
+			if it := decodeItem(v); indexable(it, create.keys) {
+				t.updateIndex(create, nil, t.indexKey(it, create.keys), v)
+			}
 			return true
 		})
 	}
