@@ -60,22 +60,22 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// window is the wall and CPU time scaleWindow items took to load.
-type window struct{ wall, cpu time.Duration }
+// loadWindow is the wall and CPU time scaleWindow items took to load.
+type loadWindow struct{ wall, cpu time.Duration }
 
-func (w window) String() string {
+func (w loadWindow) String() string {
 	return fmt.Sprintf("%.3f s (CPU %.3f s)", w.wall.Seconds(), w.cpu.Seconds())
 }
 
 // scaleLoad writes items [from, to) with 8 concurrent BatchWriteItem writers and returns the
 // time each scaleWindow items took, in the order they completed.
-func scaleLoad(r *rawClient, from, to int) ([]window, error) {
+func scaleLoad(r *rawClient, from, to int) ([]loadWindow, error) {
 	var next atomic.Int64
 	next.Store(int64(from))
 	var done atomic.Int64
 	done.Store(int64(from))
 	var mu sync.Mutex
-	var windows []window
+	var windows []loadWindow
 	last, lastCPU := time.Now(), cpuTime()
 	mark := from + scaleWindow
 	var firstErr error
@@ -110,7 +110,7 @@ func scaleLoad(r *rawClient, from, to int) ([]window, error) {
 				mu.Lock()
 				for n >= mark {
 					now, cpu := time.Now(), cpuTime()
-					windows = append(windows, window{now.Sub(last), cpu - lastCPU})
+					windows = append(windows, loadWindow{now.Sub(last), cpu - lastCPU})
 					last, lastCPU, mark = now, cpu, mark+scaleWindow
 				}
 				mu.Unlock()
@@ -313,7 +313,7 @@ func BenchmarkScale(b *testing.B) {
 
 	// A garbage collection marks the whole heap (about a second of CPU at 1 M items) once per
 	// several windows, so one window alone says more about where a collection fell.
-	var tail window
+	var tail loadWindow
 	last10 := big[max(0, len(big)-10):]
 	for _, w := range last10 {
 		tail.wall += w.wall / time.Duration(len(last10))

@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// do runs one operation on e and fails the test unless it succeeds.
-func do(t *testing.T, e *Engine, op, body string) map[string]any {
+// snapshotDo runs one operation on e and fails the test unless it succeeds.
+func snapshotDo(t *testing.T, e *Engine, op, body string) map[string]any {
 	t.Helper()
 	status, out := e.Do("DynamoDB_20120810."+op, []byte(body))
 	if status != 200 {
@@ -34,7 +34,7 @@ func seedSnapshot(t *testing.T) (dir string, before []map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, e, "CreateTable", `{"TableName":"snap","BillingMode":"PAY_PER_REQUEST",
+	snapshotDo(t, e, "CreateTable", `{"TableName":"snap","BillingMode":"PAY_PER_REQUEST",
 		"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
 		"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
 		"GlobalSecondaryIndexes":[{"IndexName":"byG","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}]}`)
@@ -43,7 +43,7 @@ func seedSnapshot(t *testing.T) (dir string, before []map[string]any) {
 		`{"id":{"S":"b"},"g":{"S":"x"},"m":{"M":{"k":{"SS":["p","q"]}}},"bin":{"B":"AAE="}}`,
 		`{"id":{"S":"c"},"ns":{"NS":["1","2.5"]}}`,
 	} {
-		do(t, e, "PutItem", `{"TableName":"snap","Item":`+it+`}`)
+		snapshotDo(t, e, "PutItem", `{"TableName":"snap","Item":`+it+`}`)
 	}
 	reads := snapshotReads(t, e)
 	if err := e.Close(); err != nil {
@@ -55,11 +55,11 @@ func seedSnapshot(t *testing.T) (dir string, before []map[string]any) {
 // snapshotReads is what a restart must not change: the scan, the index query and the counts.
 func snapshotReads(t *testing.T, e *Engine) []map[string]any {
 	t.Helper()
-	desc := do(t, e, "DescribeTable", `{"TableName":"snap"}`)["Table"].(map[string]any)
+	desc := snapshotDo(t, e, "DescribeTable", `{"TableName":"snap"}`)["Table"].(map[string]any)
 	delete(desc, "CreationDateTime")
 	return []map[string]any{
-		do(t, e, "Scan", `{"TableName":"snap"}`),
-		do(t, e, "Query", `{"TableName":"snap","IndexName":"byG","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}}`),
+		snapshotDo(t, e, "Scan", `{"TableName":"snap"}`),
+		snapshotDo(t, e, "Query", `{"TableName":"snap","IndexName":"byG","KeyConditionExpression":"g = :g","ExpressionAttributeValues":{":g":{"S":"x"}}}`),
 		{"ItemCount": desc["ItemCount"], "TableSizeBytes": desc["TableSizeBytes"], "GSI": desc["GlobalSecondaryIndexes"]},
 	}
 }
