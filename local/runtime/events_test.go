@@ -381,7 +381,7 @@ func TestSampleEventsInvoke(t *testing.T) {
 	rt, _ := startEvents(t)
 	for _, f := range []string{"eventbridge/order-placed.json", "sqs/batch.json", "dynamodb/stream.json"} {
 		t.Run(f, func(t *testing.T) {
-			payload, err := os.ReadFile(filepath.Join("..", "..", "events", f))
+			payload, err := os.ReadFile(filepath.Join("..", "..", "events", "samples", f))
 			if err != nil {
 				t.Fatal(err)
 			}
