@@ -36,17 +36,23 @@ func TestRoundTrip(t *testing.T) {
 		{
 			file: "ProductCreated.v1.json",
 			want: catalogevents.ProductCreatedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Mug", Price: price, Category: "kitchen", Version: 1},
-			data: func(e envelope.Envelope) (envelope.Event, error) { return envelope.Data[catalogevents.ProductCreatedV1](e) },
+			data: func(e envelope.Envelope) (envelope.Event, error) {
+				return envelope.Data[catalogevents.ProductCreatedV1](e)
+			},
 		},
 		{
 			file: "ProductChanged.v1.json",
 			want: catalogevents.ProductChangedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Big mug", Price: price, Category: "kitchen", Version: 2},
-			data: func(e envelope.Envelope) (envelope.Event, error) { return envelope.Data[catalogevents.ProductChangedV1](e) },
+			data: func(e envelope.Envelope) (envelope.Event, error) {
+				return envelope.Data[catalogevents.ProductChangedV1](e)
+			},
 		},
 		{
 			file: "ProductDeleted.v1.json",
 			want: catalogevents.ProductDeletedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Version: 2},
-			data: func(e envelope.Envelope) (envelope.Event, error) { return envelope.Data[catalogevents.ProductDeletedV1](e) },
+			data: func(e envelope.Envelope) (envelope.Event, error) {
+				return envelope.Data[catalogevents.ProductDeletedV1](e)
+			},
 		},
 	}
 	for _, tt := range tests {
