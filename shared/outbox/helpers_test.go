@@ -150,7 +150,9 @@ func key(id string) map[string]types.AttributeValue {
 // DynamoDB Streams API.
 func (s *stack) records(t *testing.T) events.DynamoDBEvent {
 	t.Helper()
-	var desc struct{ Table struct{ LatestStreamArn string } }
+	var desc struct {
+		Table struct{ LatestStreamArn string }
+	}
 	s.do(t, "DynamoDB_20120810.DescribeTable", `{"TableName":"`+table+`"}`, &desc)
 	arn := desc.Table.LatestStreamArn
 	var stream struct {
