@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/functions/catalog/internal/api"
+	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/memstore"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/httpapi"
@@ -66,7 +67,7 @@ func newFixtureWithStore(t *testing.T, store *memstore.Store) *fixture {
 }
 
 // newServer serves every route over store, with a fixed clock and id source.
-func newServer(t *testing.T, store api.Store) *fixture {
+func newServer(t *testing.T, store app.Products) *fixture {
 	t.Helper()
 	logs := new(bytes.Buffer)
 	srv, err := api.NewServer(api.Deps{
@@ -91,7 +92,7 @@ func price(t *testing.T, amount money.Cents, currency string) money.Price {
 	return p
 }
 
-func seed(t *testing.T, store api.Store, id product.ID, d product.Details, createdAt time.Time) {
+func seed(t *testing.T, store app.Products, id product.ID, d product.Details, createdAt time.Time) {
 	t.Helper()
 	p, err := product.New(id, d, createdAt)
 	if err != nil {
@@ -425,6 +426,60 @@ func TestReplaceConflict(t *testing.T) {
 	}
 }
 
+// racingStore is a store where another writer renames the product between an Update's read
+// and its write, on the first attempt of each Update: the race the store's retry exists for,
+// staged deterministically.
+type racingStore struct {
+	*memstore.Store
+	raced int // how many races were staged
+}
+
+func (s *racingStore) Update(ctx context.Context, id product.ID, fn func(*product.Product) error) (*product.Product, error) {
+	first := true
+	return s.Store.Update(ctx, id, func(p *product.Product) error {
+		if first {
+			first = false
+			if _, err := s.Store.Update(ctx, id, func(theirs *product.Product) error {
+				d := theirs.Details()
+				d.Name = "theirs"
+				return theirs.Replace(d, now)
+			}); err != nil {
+				return err
+			}
+			s.raced++
+		}
+		return fn(p)
+	})
+}
+
+// TestReplaceLosesRace sends a PUT with the current version, but another write lands between
+// the store's read and its write. The store retries; the retry must see the other write and
+// answer 412, as if the client had sent a stale If-Match, and must not overwrite that write.
+func TestReplaceLosesRace(t *testing.T) {
+	store := &racingStore{Store: memstore.New()}
+	seed(t, store.Store, idMug, product.Details{Name: "Mug", Category: "kitchen", Price: price(t, 1450, "EUR")}, t0)
+	f := newServer(t, store)
+	w := f.do(t, request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": `"1"`},
+		body: `{"name":"mine","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`})
+	if w.Code != http.StatusPreconditionFailed {
+		t.Errorf("PUT that lost a race = %d %s, want 412", w.Code, w.Body)
+	}
+	assertJSON(t, errorJSON("precondition_failed", "product has been changed since that version; read it again and retry"), w.Body.String())
+	if store.raced != 1 {
+		t.Fatalf("staged %d races, want 1", store.raced)
+	}
+	var got struct {
+		Name    string
+		Version int
+	}
+	if err := json.Unmarshal(f.do(t, request{method: "GET", target: "/products/" + idMug}).Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "theirs" || got.Version != 2 {
+		t.Errorf("stored = %+v, want the other write at version 2", got)
+	}
+}
+
 // TestListPaging walks the list through the HTTP API, with and without a category, and checks
 // that every product appears once, newest first, and that cursors cannot cross lists.
 func TestListPaging(t *testing.T) {
@@ -509,7 +564,7 @@ func TestListPaging(t *testing.T) {
 }
 
 // failingStore fails every call the way an unreachable database would.
-type failingStore struct{ api.Store }
+type failingStore struct{ app.Products }
 
 var errDown = errors.New("dial tcp 10.0.0.7:443: connect: connection refused")
 
@@ -519,7 +574,7 @@ func (failingStore) Delete(context.Context, product.ID) error                  {
 func (failingStore) List(context.Context, product.ListQuery) (product.Page, error) {
 	return product.Page{}, errDown
 }
-func (failingStore) Update(context.Context, product.ID, int, func(*product.Product) error) (*product.Product, error) {
+func (failingStore) Update(context.Context, product.ID, func(*product.Product) error) (*product.Product, error) {
 	return nil, errDown
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/fault"
 	"github.com/microshop/microshop/shared/httpapi"
@@ -104,14 +105,14 @@ type listResponse struct {
 }
 
 // handleListProducts serves GET /products?category=&limit=&cursor=.
-func handleListProducts(store Store, log *slog.Logger) http.Handler {
+func handleListProducts(c *app.Catalog, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := listQuery(r.URL.RawQuery)
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
 		}
-		page, err := store.List(r.Context(), q)
+		page, err := c.List(r.Context(), q)
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
@@ -145,9 +146,13 @@ func listQuery(rawQuery string) (product.ListQuery, error) {
 }
 
 // handleGetProduct serves GET /products/{id}, with the version as ETag.
-func handleGetProduct(store Store, log *slog.Logger) http.Handler {
+func handleGetProduct(c *app.Catalog, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := getProduct(r, store)
+		id, err := product.ParseID(r.PathValue("id"))
+		var p *product.Product
+		if err == nil {
+			p, err = c.Get(r.Context(), id)
+		}
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
@@ -156,18 +161,10 @@ func handleGetProduct(store Store, log *slog.Logger) http.Handler {
 	})
 }
 
-func getProduct(r *http.Request, store Store) (*product.Product, error) {
-	id, err := product.ParseID(r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	return store.Get(r.Context(), id)
-}
-
 // handleCreateProduct serves POST /products: it assigns the id and answers 201 with a Location.
-func handleCreateProduct(store Store, log *slog.Logger, now func() time.Time, newID func() product.ID) http.Handler {
+func handleCreateProduct(c *app.Catalog, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := createProduct(w, r, store, now, newID)
+		p, err := createProduct(w, r, c)
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
@@ -177,7 +174,7 @@ func handleCreateProduct(store Store, log *slog.Logger, now func() time.Time, ne
 	})
 }
 
-func createProduct(w http.ResponseWriter, r *http.Request, store Store, now func() time.Time, newID func() product.ID) (*product.Product, error) {
+func createProduct(w http.ResponseWriter, r *http.Request, c *app.Catalog) (*product.Product, error) {
 	var in productInput
 	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
 		return nil, err
@@ -186,21 +183,14 @@ func createProduct(w http.ResponseWriter, r *http.Request, store Store, now func
 	if err != nil {
 		return nil, err
 	}
-	p, err := product.New(newID(), d, now())
-	if err != nil {
-		return nil, err
-	}
-	if err := store.Create(r.Context(), p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return c.Create(r.Context(), d)
 }
 
 // handleReplaceProduct serves PUT /products/{id}. The client must send If-Match with the version
 // it read; a stale version gets 412 and a missing header 428, so no update is ever lost.
-func handleReplaceProduct(store Store, log *slog.Logger, now func() time.Time) http.Handler {
+func handleReplaceProduct(c *app.Catalog, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := replaceProduct(w, r, store, now)
+		p, err := replaceProduct(w, r, c)
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)
 			return
@@ -209,7 +199,7 @@ func handleReplaceProduct(store Store, log *slog.Logger, now func() time.Time) h
 	})
 }
 
-func replaceProduct(w http.ResponseWriter, r *http.Request, store Store, now func() time.Time) (*product.Product, error) {
+func replaceProduct(w http.ResponseWriter, r *http.Request, c *app.Catalog) (*product.Product, error) {
 	id, err := product.ParseID(r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -226,21 +216,16 @@ func replaceProduct(w http.ResponseWriter, r *http.Request, store Store, now fun
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Validate(); err != nil { // a bad body is a 400 whether or not the product exists
-		return nil, err
-	}
-	return store.Update(r.Context(), id, version, func(p *product.Product) error {
-		return p.Replace(d, now())
-	})
+	return c.Replace(r.Context(), id, version, d)
 }
 
 // handleDeleteProduct serves DELETE /products/{id}: 204, or 404 if there is no such product
 // (so a repeated delete reports that it found nothing).
-func handleDeleteProduct(store Store, log *slog.Logger) http.Handler {
+func handleDeleteProduct(c *app.Catalog, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := product.ParseID(r.PathValue("id"))
 		if err == nil {
-			err = store.Delete(r.Context(), id)
+			err = c.Delete(r.Context(), id)
 		}
 		if err != nil {
 			httpapi.WriteError(w, r, log, err)

@@ -20,12 +20,13 @@ const (
 
 // routes lists every catalog route, keyed by route key. Writes pass through requireAdmin.
 func routes(d Deps) map[string]http.Handler {
+	c := d.catalog()
 	return map[string]http.Handler{
-		RouteListProducts:   handleListProducts(d.Store, d.Log),
-		RouteGetProduct:     handleGetProduct(d.Store, d.Log),
-		RouteCreateProduct:  requireAdmin(handleCreateProduct(d.Store, d.Log, d.Now, d.NewID)),
-		RouteReplaceProduct: requireAdmin(handleReplaceProduct(d.Store, d.Log, d.Now)),
-		RouteDeleteProduct:  requireAdmin(handleDeleteProduct(d.Store, d.Log)),
+		RouteListProducts:   handleListProducts(c, d.Log),
+		RouteGetProduct:     handleGetProduct(c, d.Log),
+		RouteCreateProduct:  requireAdmin(handleCreateProduct(c, d.Log)),
+		RouteReplaceProduct: requireAdmin(handleReplaceProduct(c, d.Log)),
+		RouteDeleteProduct:  requireAdmin(handleDeleteProduct(c, d.Log)),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/money"
 )
@@ -44,12 +45,14 @@ type API interface {
 var _ API = (*dynamodb.Client)(nil)
 
 // Store is the DynamoDB catalog store. Errors it returns wrap the product package's sentinels
-// (ErrNotFound, ErrAlreadyExists, ErrVersionMismatch) where they apply; anything else is an
+// (ErrNotFound, ErrAlreadyExists, ErrConflict) where they apply; anything else is an
 // infrastructure failure.
 type Store struct {
 	db    API
 	table string
 }
+
+var _ app.Products = (*Store)(nil)
 
 // New returns a store for the named table.
 func New(db API, table string) *Store {
@@ -198,44 +201,44 @@ func (s *Store) Create(ctx context.Context, p *product.Product) error {
 	return nil
 }
 
-// Update reads product id, checks that it is at version expected, applies fn and writes the
-// result back on condition that the stored version is still expected (optimistic locking), so a
-// concurrent change or delete is never overwritten. The whole item is written, as a replace
-// must leave no old optional attribute behind.
+// Update reads product id, applies fn and writes the result back on condition that the stored
+// version is still the one read (optimistic locking), so a concurrent change or delete is
+// never overwritten. When the condition fails it starts over with a fresh read, up to
+// app.UpdateAttempts times. The whole item is written, as a replace must leave no old optional
+// attribute behind.
 //
 // It returns the stored product, or an error wrapping product.ErrNotFound or
-// product.ErrVersionMismatch, or fn's error as is; in every error case nothing is written.
-func (s *Store) Update(ctx context.Context, id product.ID, expected int, fn func(*product.Product) error) (*product.Product, error) {
-	p, err := s.get(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("update product %s: %w", id, err)
+// product.ErrConflict, or fn's error as is; in every error case nothing is written.
+func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Product) error) (*product.Product, error) {
+	for attempt := 1; ; attempt++ {
+		p, err := s.get(ctx, id) // a product deleted after a failed attempt ends here
+		if err != nil {
+			return nil, fmt.Errorf("update product %s: %w", id, err)
+		}
+		read := p.Version()
+		if err := fn(p); err != nil {
+			return nil, err
+		}
+		if p.ID() != id {
+			return nil, fmt.Errorf("update product %s: update function changed the id to %s", id, p.ID())
+		}
+		cond := expression.Name("version").Equal(expression.Value(read)) // false if the item is gone, too
+		err = s.put(ctx, p, cond)
+		switch {
+		case err == nil:
+			return p, nil
+		case !isConditionFailed(err):
+			return nil, fmt.Errorf("update product %s: %w", id, err)
+		case attempt == app.UpdateAttempts:
+			// Tell a product that kept changing from one that is gone now. ReturnValuesOn-
+			// ConditionCheckFailure would save the read, and AWS and our embedded engine support
+			// it, but dynalite (still a selectable local engine) ignores it.
+			if _, err := s.get(ctx, id); err != nil {
+				return nil, fmt.Errorf("update product %s after %d conflicting writes: %w", id, attempt, err)
+			}
+			return nil, fmt.Errorf("update product %s: %d attempts lost to concurrent writes: %w", id, attempt, product.ErrConflict)
+		}
 	}
-	if p.Version() != expected {
-		return nil, fmt.Errorf("update product %s at version %d (stored: %d): %w", id, expected, p.Version(), product.ErrVersionMismatch)
-	}
-	if err := fn(p); err != nil {
-		return nil, err
-	}
-	if p.ID() != id {
-		return nil, fmt.Errorf("update product %s: update function changed the id to %s", id, p.ID())
-	}
-
-	cond := expression.Name("version").Equal(expression.Value(expected)) // false if the item is gone, too
-	err = s.put(ctx, p, cond)
-	if err == nil {
-		return p, nil
-	}
-	if !isConditionFailed(err) {
-		return nil, fmt.Errorf("update product %s: %w", id, err)
-	}
-	// The condition failed, so the product changed or vanished after our read. Tell the two
-	// apart with a second read. ReturnValuesOnConditionCheckFailure would save the round trip,
-	// and AWS and our embedded engine support it, but dynalite (still a selectable local
-	// engine) ignores it; the read works on all three.
-	if _, err := s.get(ctx, id); err != nil {
-		return nil, fmt.Errorf("update product %s after a conflicting write: %w", id, err)
-	}
-	return nil, fmt.Errorf("update product %s at version %d: %w", id, expected, product.ErrVersionMismatch)
 }
 
 // Delete removes product id, or returns an error wrapping product.ErrNotFound.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 )
 
@@ -18,6 +19,8 @@ type Store struct {
 	mu       sync.Mutex
 	products map[product.ID]*product.Product // stored copies, never handed out
 }
+
+var _ app.Products = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
@@ -46,33 +49,46 @@ func (s *Store) Create(_ context.Context, p *product.Product) error {
 	return nil
 }
 
-// Update applies fn to product id if it is at version expected, and stores the result unless
-// the product changed meanwhile. Like the DynamoDB store it does not hold a lock while fn runs,
-// so fn may itself change the store (tests use that to stage races). It returns
-// product.ErrNotFound, product.ErrVersionMismatch, or fn's error, and then stores nothing.
-func (s *Store) Update(ctx context.Context, id product.ID, expected int, fn func(*product.Product) error) (*product.Product, error) {
-	p, err := s.Get(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("update product %s: %w", id, product.ErrNotFound)
+// Update applies fn to product id and stores the result unless the product changed meanwhile;
+// then it starts over with a fresh copy, up to app.UpdateAttempts times. Like the DynamoDB
+// store it does not hold a lock while fn runs, so fn may itself change the store (tests use
+// that to stage races). It returns product.ErrNotFound, product.ErrConflict, or fn's error,
+// and then stores nothing.
+func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Product) error) (*product.Product, error) {
+	for attempt := 1; ; attempt++ {
+		p, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("update product %s: %w", id, product.ErrNotFound)
+		}
+		read := p.Version()
+		if err := fn(p); err != nil {
+			return nil, err
+		}
+		if p.ID() != id {
+			return nil, fmt.Errorf("update product %s: update function changed the id to %s", id, p.ID())
+		}
+		if s.store(p, read) {
+			return p, nil
+		}
+		if attempt == app.UpdateAttempts {
+			if _, err := s.Get(ctx, id); err != nil { // gone rather than changed, as in ddb
+				return nil, fmt.Errorf("update product %s: %w", id, product.ErrNotFound)
+			}
+			return nil, fmt.Errorf("update product %s: %d attempts lost to concurrent writes: %w", id, attempt, product.ErrConflict)
+		}
 	}
-	if p.Version() != expected {
-		return nil, fmt.Errorf("update product %s at version %d: %w", id, expected, product.ErrVersionMismatch)
-	}
-	if err := fn(p); err != nil {
-		return nil, err
-	}
+}
 
+// store saves p if the stored product is still at version read, as DynamoDB's condition does.
+func (s *Store) store(p *product.Product, read int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	current, ok := s.products[id]
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("update product %s: %w", id, product.ErrNotFound)
-	case current.Version() != expected:
-		return nil, fmt.Errorf("update product %s at version %d: %w", id, expected, product.ErrVersionMismatch)
+	current, ok := s.products[p.ID()]
+	if !ok || current.Version() != read {
+		return false
 	}
-	s.products[id] = clone(p)
-	return p, nil
+	s.products[p.ID()] = clone(p)
+	return true
 }
 
 // Delete removes product id, or returns product.ErrNotFound.

@@ -16,11 +16,15 @@ import (
 	"github.com/microshop/microshop/shared/money"
 )
 
-// Errors a catalog store returns. They are *fault.Error values: test for them with errors.Is.
+// Errors the catalog's stores and use cases return. They are *fault.Error values: test for them with errors.Is.
 var (
 	ErrNotFound        = fault.New(fault.NotFound, "product not found")
 	ErrAlreadyExists   = fault.New(fault.Conflict, "a product with this id already exists")
 	ErrVersionMismatch = fault.New(fault.PreconditionFailed, "product has been changed since that version; read it again and retry")
+	// ErrConflict: concurrent writers kept changing the product while a store tried to update
+	// it, and the store gave up. Unlike ErrVersionMismatch the caller's request still holds, so
+	// sending it again may well succeed.
+	ErrConflict = fault.New(fault.Conflict, "product is being changed by other requests; try again")
 )
 
 // Limits on Details. Lengths count characters (runes), not bytes.

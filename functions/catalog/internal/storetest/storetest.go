@@ -14,13 +14,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/microshop/microshop/functions/catalog/internal/api"
+	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/money"
 )
 
-// Store is the contract under test: the port the handlers declare, documented there.
-type Store = api.Store
+// Store is the contract under test: the port the use cases declare, documented there.
+type Store = app.Products
 
 // Run runs the contract against stores from newStore, which must return an empty store for
 // each call and clean it up when the test ends.
@@ -33,10 +33,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CreateThenGet", testCreateThenGet},
 		{"CreateTakenID", testCreateTakenID},
 		{"Update", testUpdate},
-		{"UpdateStaleVersion", testUpdateStaleVersion},
 		{"UpdateMissing", testUpdateMissing},
 		{"UpdateFuncError", testUpdateFuncError},
-		{"UpdateRacesUpdate", testUpdateRacesUpdate},
+		{"UpdateRetriesConflict", testUpdateRetriesConflict},
+		{"UpdateGivesUpAfterBound", testUpdateGivesUpAfterBound},
+		{"UpdateLastAttemptRacesDelete", testUpdateLastAttemptRacesDelete},
+		{"UpdateRetryRunsChecksAgain", testUpdateRetryRunsChecksAgain},
 		{"UpdateRacesDelete", testUpdateRacesDelete},
 		{"DeleteTwice", testDeleteTwice},
 		{"ListEmpty", testListEmpty},
@@ -158,7 +160,9 @@ func testUpdate(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 
-	got, err := s.Update(context.Background(), p.ID(), 1, func(p *product.Product) error {
+	calls := 0
+	got, err := s.Update(context.Background(), p.ID(), func(p *product.Product) error {
+		calls++
 		return p.Replace(details("big-mug", "mugs"), base.Add(time.Minute))
 	})
 	if err != nil {
@@ -167,27 +171,14 @@ func testUpdate(t *testing.T, s Store) {
 	if diff := cmp.Diff(viewOf(want), viewOf(got), cmpOpts); diff != "" {
 		t.Errorf("Update result mismatch (-want +got):\n%s", diff)
 	}
-	if got.Version() != 2 {
-		t.Errorf("version after update = %d, want 2", got.Version())
+	if got.Version() != 2 || calls != 1 {
+		t.Errorf("after an uncontended update: version %d, function called %d times; want 2 and 1", got.Version(), calls)
 	}
 	assertStored(t, s, want)
 }
 
-func testUpdateStaleVersion(t *testing.T, s Store) {
-	p := create(t, s, "mug", "kitchen", base)
-	for _, stale := range []int{0, 2} {
-		_, err := s.Update(context.Background(), p.ID(), stale, func(p *product.Product) error {
-			return p.Replace(details("changed", "kitchen"), base.Add(time.Minute))
-		})
-		if !errors.Is(err, product.ErrVersionMismatch) {
-			t.Errorf("Update(version %d) error = %v, want ErrVersionMismatch", stale, err)
-		}
-	}
-	assertStored(t, s, p)
-}
-
 func testUpdateMissing(t *testing.T, s Store) {
-	_, err := s.Update(context.Background(), newID(), 1, func(p *product.Product) error {
+	_, err := s.Update(context.Background(), newID(), func(p *product.Product) error {
 		t.Error("update function called for a missing product")
 		return nil
 	})
@@ -199,7 +190,7 @@ func testUpdateMissing(t *testing.T, s Store) {
 func testUpdateFuncError(t *testing.T, s Store) {
 	p := create(t, s, "mug", "kitchen", base)
 	errRefused := errors.New("refused")
-	_, err := s.Update(context.Background(), p.ID(), 1, func(p *product.Product) error {
+	_, err := s.Update(context.Background(), p.ID(), func(p *product.Product) error {
 		if err := p.Replace(details("changed", "kitchen"), base.Add(time.Minute)); err != nil {
 			return err
 		}
@@ -211,34 +202,154 @@ func testUpdateFuncError(t *testing.T, s Store) {
 	assertStored(t, s, p)
 }
 
-// testUpdateRacesUpdate changes the product between the store's read and its write: the write
-// must fail as a version mismatch and leave the other writer's change in place.
-func testUpdateRacesUpdate(t *testing.T, s Store) {
+// rename is an update function that another writer applies; it changes only the name.
+func rename(name string, at time.Time) func(*product.Product) error {
+	return func(p *product.Product) error {
+		d := p.Details()
+		d.Name = name
+		return p.Replace(d, at)
+	}
+}
+
+// addTag is the update function under test: it builds on whatever product it is given, so
+// its result shows which version it was applied to.
+func addTag(calls *[]int, tag string, at time.Time) func(*product.Product) error {
+	return func(p *product.Product) error {
+		*calls = append(*calls, p.Version())
+		d := p.Details()
+		d.Tags = append(d.Tags, tag)
+		return p.Replace(d, at)
+	}
+}
+
+// testUpdateRetriesConflict changes the product between the store's first read and its write:
+// the store must not overwrite that change, but read again and apply the function to it.
+func testUpdateRetriesConflict(t *testing.T, s Store) {
 	ctx := context.Background()
 	p := create(t, s, "mug", "kitchen", base)
+	var calls []int
+	tag := addTag(&calls, "mine", base.Add(2*time.Second))
+	got, err := s.Update(ctx, p.ID(), func(mine *product.Product) error {
+		if len(calls) == 0 { // stage one conflicting write, on the first attempt only
+			if _, err := s.Update(ctx, p.ID(), rename("theirs", base.Add(time.Second))); err != nil {
+				t.Fatalf("concurrent Update: %v", err)
+			}
+		}
+		return tag(mine)
+	})
+	if err != nil {
+		t.Fatalf("Update after one conflict: %v", err)
+	}
+	if diff := cmp.Diff([]int{1, 2}, calls); diff != "" {
+		t.Errorf("versions the update function saw (-want +got):\n%s", diff)
+	}
+	want := details("mug", "kitchen")
+	want.Name = "theirs"
+	want.Tags = append(want.Tags, "mine")
+	if diff := cmp.Diff(want, got.Details(), cmpOpts); diff != "" {
+		t.Errorf("Update result: both writes must show (-want +got):\n%s", diff)
+	}
+	if got.Version() != 3 {
+		t.Errorf("version = %d, want 3 (create, theirs, mine)", got.Version())
+	}
+	assertStored(t, s, got)
+}
+
+// testUpdateGivesUpAfterBound loses every attempt to another writer: after app.UpdateAttempts
+// attempts the store must report a conflict, and keep the other writer's last change.
+func testUpdateGivesUpAfterBound(t *testing.T, s Store) {
+	ctx := context.Background()
+	p := create(t, s, "mug", "kitchen", base)
+	var calls []int
 	var winner *product.Product
-	_, err := s.Update(ctx, p.ID(), 1, func(mine *product.Product) error {
+	tag := addTag(&calls, "mine", base.Add(time.Hour))
+	_, err := s.Update(ctx, p.ID(), func(mine *product.Product) error {
 		var err error
-		winner, err = s.Update(ctx, p.ID(), 1, func(theirs *product.Product) error {
-			return theirs.Replace(details("theirs", "kitchen"), base.Add(time.Second))
-		})
+		winner, err = s.Update(ctx, p.ID(), rename(fmt.Sprintf("theirs-%d", len(calls)), base.Add(time.Duration(len(calls)+1)*time.Second)))
 		if err != nil {
 			t.Fatalf("concurrent Update: %v", err)
 		}
-		return mine.Replace(details("mine", "kitchen"), base.Add(2*time.Second))
+		return tag(mine)
 	})
-	if !errors.Is(err, product.ErrVersionMismatch) {
-		t.Errorf("losing Update error = %v, want ErrVersionMismatch", err)
+	if !errors.Is(err, product.ErrConflict) {
+		t.Errorf("Update that always loses: error = %v, want ErrConflict", err)
+	}
+	want := make([]int, app.UpdateAttempts) // each attempt sees the previous one's winner
+	for i := range want {
+		want[i] = i + 1
+	}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("versions the update function saw (-want +got):\n%s", diff)
 	}
 	assertStored(t, s, winner)
 }
 
-// testUpdateRacesDelete deletes the product between the store's read and its write: the write
-// must fail as not found, and must not recreate the product.
+// testUpdateLastAttemptRacesDelete loses every attempt but the last to another writer, and the
+// last to a delete: the store must report the product gone, not a conflict a client would
+// retry in vain.
+func testUpdateLastAttemptRacesDelete(t *testing.T, s Store) {
+	ctx := context.Background()
+	p := create(t, s, "mug", "kitchen", base)
+	var calls []int
+	tag := addTag(&calls, "mine", base.Add(time.Hour))
+	_, err := s.Update(ctx, p.ID(), func(mine *product.Product) error {
+		if len(calls) < app.UpdateAttempts-1 {
+			if _, err := s.Update(ctx, p.ID(), rename("theirs", base.Add(time.Duration(len(calls)+1)*time.Second))); err != nil {
+				t.Fatalf("concurrent Update: %v", err)
+			}
+		} else if err := s.Delete(ctx, p.ID()); err != nil {
+			t.Fatalf("concurrent Delete: %v", err)
+		}
+		return tag(mine)
+	})
+	if !errors.Is(err, product.ErrNotFound) {
+		t.Errorf("Update whose last attempt races a delete: error = %v, want ErrNotFound", err)
+	}
+	if len(calls) != app.UpdateAttempts {
+		t.Errorf("update function called %d times, want %d", len(calls), app.UpdateAttempts)
+	}
+	if _, err := s.Get(ctx, p.ID()); !errors.Is(err, product.ErrNotFound) {
+		t.Errorf("Get after the last attempt raced a delete: error = %v, want ErrNotFound", err)
+	}
+}
+
+// testUpdateRetryRunsChecksAgain is how a use case refuses a stale If-Match: the function
+// checks the version it is given. A concurrent write between the store's read and its write
+// must make the retry see the new version and refuse, writing nothing.
+func testUpdateRetryRunsChecksAgain(t *testing.T, s Store) {
+	ctx := context.Background()
+	p := create(t, s, "mug", "kitchen", base)
+	var calls []int
+	tag := addTag(&calls, "mine", base.Add(2*time.Second))
+	var winner *product.Product
+	_, err := s.Update(ctx, p.ID(), func(mine *product.Product) error {
+		if mine.Version() != 1 {
+			calls = append(calls, mine.Version())
+			return product.ErrVersionMismatch
+		}
+		var err error
+		if winner, err = s.Update(ctx, p.ID(), rename("theirs", base.Add(time.Second))); err != nil {
+			t.Fatalf("concurrent Update: %v", err)
+		}
+		return tag(mine)
+	})
+	if !errors.Is(err, product.ErrVersionMismatch) {
+		t.Errorf("losing Update error = %v, want the function's ErrVersionMismatch", err)
+	}
+	if diff := cmp.Diff([]int{1, 2}, calls); diff != "" {
+		t.Errorf("versions the update function saw (-want +got):\n%s", diff)
+	}
+	assertStored(t, s, winner)
+}
+
+// testUpdateRacesDelete deletes the product between the store's read and its write: the retry
+// must find it gone and report not found, and must not recreate the product.
 func testUpdateRacesDelete(t *testing.T, s Store) {
 	ctx := context.Background()
 	p := create(t, s, "mug", "kitchen", base)
-	_, err := s.Update(ctx, p.ID(), 1, func(mine *product.Product) error {
+	calls := 0
+	_, err := s.Update(ctx, p.ID(), func(mine *product.Product) error {
+		calls++
 		if err := s.Delete(ctx, p.ID()); err != nil {
 			t.Fatalf("concurrent Delete: %v", err)
 		}
@@ -246,6 +357,9 @@ func testUpdateRacesDelete(t *testing.T, s Store) {
 	})
 	if !errors.Is(err, product.ErrNotFound) {
 		t.Errorf("Update of a deleted product error = %v, want ErrNotFound", err)
+	}
+	if calls != 1 {
+		t.Errorf("update function called %d times, want 1 (the retry finds the product gone)", calls)
 	}
 	if _, err := s.Get(ctx, p.ID()); !errors.Is(err, product.ErrNotFound) {
 		t.Errorf("Get after racing Update and Delete: error = %v, want ErrNotFound", err)
@@ -407,7 +521,7 @@ func testListCursorAfterDelete(t *testing.T, s Store) {
 
 func testListFollowsCategoryChange(t *testing.T, s Store) {
 	p := create(t, s, "mug", "kitchen", base)
-	if _, err := s.Update(context.Background(), p.ID(), 1, func(p *product.Product) error {
+	if _, err := s.Update(context.Background(), p.ID(), func(p *product.Product) error {
 		return p.Replace(details("mug", "mugs"), base.Add(time.Second))
 	}); err != nil {
 		t.Fatal(err)
