@@ -46,11 +46,11 @@ type ProductChangedV1 struct {
 	Version int `json:"version"`
 }
 
-// ProductDeletedV1 says a product was removed from the catalog.
+// ProductDeletedV1 says a product was removed from the catalog. It carries no version: the
+// catalog deletes without reading the product first. It is the last event of its product, and
+// the outbox sends a product's events in order.
 type ProductDeletedV1 struct {
 	ID string `json:"id"`
-	// Version is the last version the product had.
-	Version int `json:"version"`
 }
 
 // EventType returns TypeProductCreated.

@@ -49,7 +49,7 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			file: "ProductDeleted.v1.json",
-			want: catalogevents.ProductDeletedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Version: 2},
+			want: catalogevents.ProductDeletedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b"},
 			data: func(e envelope.Envelope) (envelope.Event, error) {
 				return envelope.Data[catalogevents.ProductDeletedV1](e)
 			},
