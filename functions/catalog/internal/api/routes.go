@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/httpapi"
+	"github.com/microshop/microshop/shared/idempotency"
 )
 
 // Route keys, exactly as the HTTP API's routes are declared. Each is also a Go ServeMux pattern.
@@ -18,16 +21,45 @@ const (
 	RouteDeleteProduct  = "DELETE /products/{id}"
 )
 
-// routes lists every catalog route, keyed by route key. Writes pass through requireAdmin.
+// routes lists every catalog route, keyed by route key. Writes pass through requireAdmin and
+// name the request as the cause of the events they emit; POST /products honours an optional
+// Idempotency-Key.
 func routes(d Deps) map[string]http.Handler {
 	c := d.catalog()
 	return map[string]http.Handler{
 		RouteListProducts:   handleListProducts(c, d.Log),
 		RouteGetProduct:     handleGetProduct(c, d.Log),
-		RouteCreateProduct:  requireAdmin(handleCreateProduct(c, d.Log)),
-		RouteReplaceProduct: requireAdmin(handleReplaceProduct(c, d.Log)),
-		RouteDeleteProduct:  requireAdmin(handleDeleteProduct(c, d.Log)),
+		RouteCreateProduct:  requireAdmin(emits(d.idempotent(handleCreateProduct(c, d.Log)))),
+		RouteReplaceProduct: requireAdmin(emits(handleReplaceProduct(c, d.Log))),
+		RouteDeleteProduct:  requireAdmin(emits(handleDeleteProduct(c, d.Log))),
 	}
+}
+
+// idempotent wraps a handler in the Idempotency-Key middleware, keyed in the catalog's table;
+// without an idempotency store (in-process tests and tools) the handler is returned as is.
+func (d Deps) idempotent(next http.Handler) http.Handler {
+	if d.Idempotency == nil {
+		return next
+	}
+	return idempotency.Middleware(idempotency.Options{Store: d.Idempotency, Log: d.Log, Now: d.Now})(next)
+}
+
+// emits gives a write the context its events carry: the request's correlation id (the
+// client's X-Correlation-Id, else API Gateway's request id) unless one is set already, and the
+// request id as their cause.
+func emits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		reqID := httpapi.RequestID(ctx)
+		if correlation.ID(ctx) == "" {
+			id := r.Header.Get(correlation.Header)
+			if id == "" {
+				id = reqID
+			}
+			ctx = correlation.With(ctx, id)
+		}
+		next.ServeHTTP(w, r.WithContext(envelope.WithCausationID(ctx, reqID)))
+	})
 }
 
 // requireAdmin guards catalog writes. It deliberately lets every request through for now:

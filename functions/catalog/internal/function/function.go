@@ -16,6 +16,7 @@ import (
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
 	"github.com/microshop/microshop/shared/awsconfig"
 	"github.com/microshop/microshop/shared/httpapi"
+	"github.com/microshop/microshop/shared/idempotency"
 )
 
 // Run serves route (one of the api.Route* keys) as a Lambda function and never returns; it
@@ -42,7 +43,11 @@ func handler(route string, log *slog.Logger) (httpapi.LambdaHandler, error) {
 	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = awsconfig.Endpoint(os.Getenv, "DYNAMODB")
 	})
-	h, err := api.Handler(route, api.Deps{Store: ddb.New(client, table), Log: log})
+	h, err := api.Handler(route, api.Deps{
+		Store:       ddb.New(client, table),
+		Idempotency: idempotency.NewStore(client, table, idempotency.PartitionKey("id")),
+		Log:         log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("build handler: %w", err)
 	}
