@@ -375,7 +375,7 @@ func attributeString(v types.AttributeValue, dst *string) error {
 	return nil
 }
 
-// The sample events in events/ are what `make invoke` feeds functions: each one runs through
+// The sample events in events/samples/ are what `make invoke` feeds functions: each one runs through
 // a function and reaches it intact.
 func TestSampleEventsInvoke(t *testing.T) {
 	rt, _ := startEvents(t)
