@@ -45,8 +45,6 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 // API is the part of the DynamoDB client the store uses; *dynamodb.Client implements it.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -199,9 +197,9 @@ func (s *Store) get(ctx context.Context, id product.ID) (*product.Product, error
 	return it.product()
 }
 
-// Create stores a new product. If its id is taken it returns an error wrapping
-// product.ErrAlreadyExists and leaves the existing product alone.
-// With it, the product's outbox row gets a ProductCreated event.
+// Create stores a new product and, in the same transaction, a ProductCreated event in its
+// outbox row. If its id is taken it returns an error wrapping product.ErrAlreadyExists and
+// writes nothing.
 func (s *Store) Create(ctx context.Context, p *product.Product) error {
 	cond := expression.AttributeNotExists(expression.Name("id"))
 	if err := s.put(ctx, p, cond, created(p)); err != nil {
@@ -254,8 +252,9 @@ func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Prod
 	}
 }
 
-// Delete removes product id, or returns an error wrapping product.ErrNotFound. With it, the
-// product's outbox row gets a ProductDeleted event.
+// Delete removes product id and, in the same transaction, puts a ProductDeleted event in its
+// outbox row; or returns an error wrapping product.ErrNotFound and writes nothing. The event's
+// time is the wall clock's: the delete reads nothing that carries a time.
 func (s *Store) Delete(ctx context.Context, id product.ID) error {
 	expr, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("id"))).Build()
 	if err != nil {
