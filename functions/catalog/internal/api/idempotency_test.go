@@ -8,8 +8,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
@@ -61,6 +65,24 @@ func TestCreateProductIdempotent(t *testing.T) {
 	if first.StatusCode != http.StatusCreated || first.Headers["Location"] != "/products/"+fmt.Sprintf("%032x", 1) {
 		t.Fatalf("first POST = %d %v %s", first.StatusCode, first.Headers, first.Body)
 	}
+	// The product's event names the request as its cause and its correlation.
+	out, err := client.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "outbox#" + fmt.Sprintf("%032x", 1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, _ := out.Item["outboxEvent"].(*types.AttributeValueMemberS)
+	if detail == nil {
+		t.Fatalf("no outbox event for the created product: %v", out.Item)
+	}
+	env, err := envelope.Decode([]byte(detail.Value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Type != "ProductCreated" || env.CausationID != "req-k1" || env.CorrelationID != "req-k1" {
+		t.Errorf("event %s: causation %q, correlation %q; want ProductCreated caused by and correlated to req-k1", env.Type, env.CausationID, env.CorrelationID)
+	}
+
 	again := post("admin-1", "k1", mug)
 	want := first
 	want.Headers = map[string]string{
