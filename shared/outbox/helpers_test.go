@@ -40,6 +40,7 @@ const (
 type counted struct {
 	Aggregate string `json:"aggregate"`
 	N         int    `json:"n"`
+	Pad       string `json:"pad,omitempty"` // makes the event as large as a test needs
 }
 
 func (counted) EventType() string { return "Counted" }
@@ -123,7 +124,14 @@ func (s *stack) publisher(attempts int) *outbox.Publisher {
 // returns the event's id.
 func (s *stack) write(t *testing.T, aggregate string, n int) string {
 	t.Helper()
-	env, err := envelope.New(context.Background(), source, counted{Aggregate: aggregate, N: n}, time.Now())
+	return s.writeEvent(t, counted{Aggregate: aggregate, N: n})
+}
+
+// writeEvent is write with the event given.
+func (s *stack) writeEvent(t *testing.T, ev counted) string {
+	t.Helper()
+	aggregate, n := ev.Aggregate, ev.N
+	env, err := envelope.New(context.Background(), source, ev, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,6 +145,26 @@ func TestPublishChunks(t *testing.T) {
 	}
 	if got := len(s.received(t, 15)); got != 15 {
 		t.Errorf("queue received %d events, want 15", got)
+	}
+}
+
+// A request stays within PutEvents' 256 KB: three events of 100 KB go in two requests.
+func TestPublishChunksBySize(t *testing.T) {
+	s := newStack(t)
+	pad := strings.Repeat("x", 100*1024)
+	var want []string
+	for _, a := range []string{"a", "b", "c"} {
+		want = append(want, s.writeEvent(t, counted{Aggregate: a, N: 1, Pad: pad}))
+	}
+	resp, err := s.publisher(1).Handle(context.Background(), s.records(t))
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %+v, %v; want no failures", resp, err)
+	}
+	if diff := cmp.Diff([][]string{want[:2], want[2:]}, s.faults.requests); diff != "" {
+		t.Errorf("PutEvents requests (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(sorted(want), ids(s.received(t, 3))); diff != "" {
+		t.Errorf("events on the queue (-want +got):\n%s", diff)
 	}
 }
 
