@@ -175,8 +175,8 @@ func TestReserveEmitsStockReserved(t *testing.T) {
 	}
 	want := inventoryevents.StockReservedV1{
 		OrderID: "o1", CustomerID: "cust-1",
-		Lines:        []inventoryevents.Line{{ProductID: "p1", Quantity: 3}, {ProductID: "p2", Quantity: 3}},
-		Total:        in.Total, PaymentToken: in.PaymentToken, ShippingAddress: in.ShippingAddress,
+		Lines: []inventoryevents.Line{{ProductID: "p1", Quantity: 3}, {ProductID: "p2", Quantity: 3}},
+		Total: in.Total, PaymentToken: in.PaymentToken, ShippingAddress: in.ShippingAddress,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("StockReserved (-want +got):\n%s", diff)
