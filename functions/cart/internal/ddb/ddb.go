@@ -29,6 +29,10 @@ type API interface {
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
+// batchAttempts bounds the BatchGetItem requests for one chunk of keys that DynamoDB keeps
+// leaving unprocessed (throttling); the request then fails and the caller may retry.
+const batchAttempts = 6
+
 // TombstoneTTL is how long a deleted product is remembered: longer than SQS keeps a message
 // (14 days at most), so no late ProductChanged can bring it back.
 const TombstoneTTL = 15 * 24 * time.Hour
@@ -162,6 +166,9 @@ func (s *Store) Products(ctx context.Context, ids []cart.ProductID) (map[cart.Pr
 		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
 		keys = keys[n:]
 		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt == batchAttempts {
+				return nil, fmt.Errorf("get products: keys still unprocessed after %d requests", attempt)
+			}
 			if attempt > 0 {
 				if err := wait(ctx, attempt); err != nil {
 					return nil, err
