@@ -38,17 +38,25 @@ var tagTypes = [...]string{tagS: "S", tagN: "N", tagB: "B", tagBOOL: "BOOL", tag
 
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// encodeEntry returns prefix followed by the stored form of it, in one allocation: the table
-// passes the item's entry heads and keys (see table.layout), so keys and item share one string.
-func encodeEntry(prefix []byte, it Item) string {
+// encodeItem returns the stored form of it in a pooled buffer: the caller copies it out, then
+// hands the buffer back with releaseEncoding.
+func encodeItem(it Item) []byte {
 	p := encodeBufs.Get().(*[]byte)
-	b := append((*p)[:0], prefix...)
-	b = appendAttrs(b, it)
-	s := string(b)
+	return appendAttrs((*p)[:0], it)
+}
+
+// releaseEncoding returns a buffer encodeItem gave out to the pool.
+func releaseEncoding(b []byte) {
 	if cap(b) <= 64<<10 { // do not keep a buffer grown by one huge item
-		*p = b
-		encodeBufs.Put(p)
+		encodeBufs.Put(&b)
 	}
+}
+
+// encodeString returns the stored form of it as a string.
+func encodeString(it Item) string {
+	b := encodeItem(it)
+	s := string(b)
+	releaseEncoding(b)
 	return s
 }
 

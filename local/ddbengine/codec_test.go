@@ -16,10 +16,10 @@ func TestCodecRoundTrip(t *testing.T) {
 		"s": {T: "S", S: "text"}, "n": {T: "N", S: "-1.5"}, "b": {T: "B", S: "AAE="},
 		"t": {T: "BOOL", BOOL: true}, "f": {T: "BOOL"}, "null": {T: "NULL"},
 		"ss": {T: "SS", Set: []string{"a", "b"}}, "ns": {T: "NS", Set: []string{"1"}}, "bs": {T: "BS", Set: []string{"AA=="}},
-		long: {T: "M", M: Item{"inner": {T: "L", L: []*AV{{T: "S", S: "x"}, {T: "M", M: Item{long + "2": {T: "N", S: "2"}}}}}}},
+		long:      {T: "M", M: Item{"inner": {T: "L", L: []*AV{{T: "S", S: "x"}, {T: "M", M: Item{long + "2": {T: "N", S: "2"}}}}}}},
 		"ünïcode": {T: "S", S: ""},
 	}
-	enc := encodeEntry(nil, it)
+	enc := encodeString(it)
 	if diff := cmp.Diff(it, decodeItem(enc)); diff != "" {
 		t.Errorf("decodeItem (-want +got):\n%s", diff)
 	}

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/google/btree"
 )
@@ -60,64 +62,50 @@ type itemStore struct {
 	tree *btree.BTreeG[entry]
 }
 
-// entry is one item under its storage key, as one string (16 bytes in a B-tree node):
+// entry is one item under its storage key: a pointer (8 bytes in a B-tree node) to
 //
-//	uvarint(len(key)) uvarint(gap) key [gap bytes: other entries' keys] item
+//	uvarint(len(key)) uvarint(gap) uvarint(len(item)) key [gap bytes] item
 //
-// key is the storage key packed (packKey) and item the encoded item, which runs to the end of
-// the string. An item's entries in its table and indexes are suffixes of one allocation (see
-// table.layout), so the gap skips the keys of the entries laid out after this one. A probe,
-// for lookups, is a key with no item.
-type entry struct{ s string }
+// key is the storage key packed (packKey) and item the encoded item. An item's entries in its
+// table and in its indexes all point into one allocation (see table.layout): the gap skips
+// the keys of the entries laid out after this one. A probe, for lookups, is a key with no
+// item. The pointed-to bytes are a string's, so they never change; a pointer into them keeps
+// the whole allocation alive, as a substring would.
+type entry struct{ p *byte }
+
+// entryOf returns the entry that starts at s[0].
+func entryOf(s string) entry { return entry{unsafe.StringData(s)} }
 
 // newEntry returns the entry of item v (encoded) under the storage key k, in an allocation of
 // its own.
 func newEntry(k, v string) entry {
-	b := appendEntryHead(nil, k, 0)
-	return entry{string(append(b, v...))}
+	b := appendEntryHead(nil, k, 0, len(v))
+	return entryOf(string(append(b, v...)))
 }
 
 // probe is the entry to look k up with.
-func probe(k string) entry { return entry{string(appendEntryHead(nil, k, 0))} }
+func probe(k string) entry { return entryOf(string(appendEntryHead(nil, k, 0, 0))) }
 
 // appendEntryHead appends an entry's head and packed key.
-func appendEntryHead(b []byte, k string, gap int) []byte {
+func appendEntryHead(b []byte, k string, gap, vlen int) []byte {
 	b = binary.AppendUvarint(b, uint64(packedLen(k)))
 	b = binary.AppendUvarint(b, uint64(gap))
+	b = binary.AppendUvarint(b, uint64(vlen))
 	return packKey(b, k)
 }
 
-// parts returns the packed key and the item.
-func (e entry) parts() (key, item string) {
-	s := e.s
-	kl, n := uvarintAt(s, 0)
-	gap, m := uvarintAt(s, n)
-	start := n + m
-	return s[start : start+kl], s[start+kl+gap:]
+// head reads the entry's head: the lengths of its key, gap and item and where its key starts.
+func (e entry) head() (klen, gap, vlen, start int) {
+	klen, n := e.uvarintAt(0)
+	gap, m := e.uvarintAt(n)
+	vlen, o := e.uvarintAt(n + m)
+	return klen, gap, vlen, n + m + o
 }
 
-// packedKey returns the entry's key as packKey packed it.
-func (e entry) packedKey() string {
-	s := e.s
-	kl, n := uvarintAt(s, 0)
-	_, m := uvarintAt(s, n)
-	return s[n+m : n+m+kl]
-}
-
-// item returns the encoded item ("" for a probe).
-func (e entry) item() string { _, v := e.parts(); return v }
-
-// key returns the storage key, unpacked.
-func (e entry) key() string { return unpackKey(e.packedKey()) }
-
-// uvarintAt reads the uvarint at s[i:], returning it and its length.
-func uvarintAt(s string, i int) (v, n int) {
-	if c := s[i]; c < 0x80 {
-		return int(c), 1
-	}
+func (e entry) uvarintAt(i int) (v, n int) {
 	var x uint64
 	for shift := 0; ; shift += 7 {
-		c := s[i+n]
+		c := *(*byte)(unsafe.Add(unsafe.Pointer(e.p), i+n))
 		n++
 		x |= uint64(c&0x7f) << shift
 		if c < 0x80 {
@@ -125,6 +113,28 @@ func uvarintAt(s string, i int) (v, n int) {
 		}
 	}
 }
+
+func (e entry) str(off, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e.p), off)), n)
+}
+
+// packedKey returns the entry's key as packKey packed it.
+func (e entry) packedKey() string {
+	klen, _, _, start := e.head()
+	return e.str(start, klen)
+}
+
+// item returns the encoded item ("" for a probe).
+func (e entry) item() string {
+	klen, gap, vlen, start := e.head()
+	return e.str(start+klen+gap, vlen)
+}
+
+// key returns the storage key, unpacked.
+func (e entry) key() string { return unpackKey(e.packedKey()) }
 
 // storeDegree is the B-tree's minimum degree: nodes hold 31 to 63 entries, a path from the
 // root to a leaf at 1 M items is 4 nodes long.
@@ -397,33 +407,39 @@ func (t *table) layout(k string, it Item, ixs []*index) stored {
 		}
 	}
 	order = append(order, len(ixs))
+	enc := encodeItem(it)
 	gaps := make([]int, len(keys))
 	after := 0
 	for i := len(order) - 1; i >= 0; i-- {
 		x := order[i]
 		gaps[x] = after
-		after += entryHeadLen(keys[x], after)
+		after += entryHeadLen(keys[x], after, len(enc))
 	}
-	head := make([]byte, 0, after)
+	var sb strings.Builder
+	sb.Grow(after + len(enc))
 	starts := make([]int, len(keys))
+	head := make([]byte, 0, after)
 	for _, x := range order {
 		starts[x] = len(head)
-		head = appendEntryHead(head, keys[x], gaps[x])
+		head = appendEntryHead(head, keys[x], gaps[x], len(enc))
 	}
-	s := encodeEntry(head, it)
-	out := stored{main: entry{s[starts[len(ixs)]:]}, ix: make([]entry, len(ixs))}
+	sb.Write(head)
+	sb.Write(enc)
+	s := sb.String()
+	releaseEncoding(enc)
+	out := stored{main: entryOf(s[starts[len(ixs)]:]), ix: make([]entry, len(ixs))}
 	for x := range ixs {
 		if keys[x] != "" {
-			out.ix[x] = entry{s[starts[x]:]}
+			out.ix[x] = entryOf(s[starts[x]:])
 		}
 	}
 	return out
 }
 
-// entryHeadLen is len(appendEntryHead(nil, k, gap)).
-func entryHeadLen(k string, gap int) int {
+// entryHeadLen is len(appendEntryHead(nil, k, gap, vlen)).
+func entryHeadLen(k string, gap, vlen int) int {
 	n := packedLen(k)
-	return uvarintLen(n) + uvarintLen(gap) + n
+	return uvarintLen(n) + uvarintLen(gap) + uvarintLen(vlen) + n
 }
 
 func uvarintLen(v int) int {
@@ -450,12 +466,12 @@ func (t *table) updateIndexes(ixs []*index, old Item, nw stored) {
 // index). The entry holds the whole stored item whatever the projection; readers project it
 // (indexItem).
 func (t *table) updateIndex(ix *index, old Item, e entry) {
-	if e.s != "" {
+	if e.p != nil {
 		ix.store.put(e)
 	}
 	if old != nil && indexable(old, ix.keys) {
 		k := t.indexKey(old, ix.keys)
-		if e.s == "" || string(packKey(nil, k)) != e.packedKey() {
+		if e.p == nil || string(packKey(nil, k)) != e.packedKey() {
 			ix.store.del(k)
 		}
 	}
