@@ -15,9 +15,9 @@ import (
 // Store holds shipments in memory. It is safe for concurrent use; the zero value is not usable,
 // call New.
 type Store struct {
-	mu       sync.Mutex
+	mu        sync.Mutex
 	shipments map[string]shipment.Stored
-	events   []app.Event
+	events    []app.Event
 }
 
 var _ app.Store = (*Store)(nil)
