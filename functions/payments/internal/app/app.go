@@ -95,41 +95,47 @@ const attempts = 4
 // order (charged, declined, refunded or voided) means the event was seen before, or the order
 // was cancelled first, and nothing happens. It writes PaymentSucceeded or PaymentFailed.
 func (s *Payments) Charge(ctx context.Context, ev inventoryevents.StockReservedV1) error {
-	if _, err := s.store.Get(ctx, ev.OrderID); err == nil {
-		return nil
-	} else if !errors.Is(err, payment.ErrNotFound) {
-		return err
-	}
 	total, err := toPrice(ev.Total)
 	if err != nil {
 		return fmt.Errorf("charge order %s: total: %w: %v", ev.OrderID, ErrBadEvent, err)
 	}
-	res, err := s.processor.Charge(ctx, ChargeRequest{IdempotencyKey: ev.OrderID, Token: ev.PaymentToken, Amount: total})
-	if err != nil {
-		return fmt.Errorf("charge order %s: %w", ev.OrderID, err)
-	}
-	var (
-		p   *payment.Payment
-		out Event
-	)
-	if res.DeclineReason != "" {
-		p = payment.DeclinedCharge(ev.OrderID, ev.CustomerID, total, res.DeclineReason, s.now())
-		out = paymentevents.PaymentFailedV1{OrderID: ev.OrderID, CustomerID: ev.CustomerID, Reason: res.DeclineReason}
-	} else {
-		items := 0
-		for _, l := range ev.Lines {
-			items += l.Quantity
+	for range attempts {
+		if _, err := s.store.Get(ctx, ev.OrderID); err == nil {
+			return nil
+		} else if !errors.Is(err, payment.ErrNotFound) {
+			return err
 		}
-		p = payment.Charged(ev.OrderID, ev.CustomerID, total, res.ChargeID, s.now())
-		out = paymentevents.PaymentSucceededV1{OrderID: ev.OrderID, CustomerID: ev.CustomerID, Amount: ev.Total,
+		res, err := s.processor.Charge(ctx, ChargeRequest{IdempotencyKey: ev.OrderID, Token: ev.PaymentToken, Amount: total})
+		if err != nil {
+			return fmt.Errorf("charge order %s: %w", ev.OrderID, err)
+		}
+		p, out := s.outcome(ev, total, res)
+		err = s.store.Create(ctx, p, out)
+		switch {
+		case err == nil, errors.Is(err, payment.ErrAlreadyExists):
+			// ErrAlreadyExists: a concurrent delivery of the same event (or a cancellation)
+			// won; with the same idempotency key the processor made no second charge.
+			return nil
+		case !errors.Is(err, payment.ErrConflict):
+			return err
+		}
+	}
+	return fmt.Errorf("charge order %s: %d attempts lost to concurrent writes: %w", ev.OrderID, attempts, payment.ErrConflict)
+}
+
+// outcome is the payment and the event of the processor's answer res.
+func (s *Payments) outcome(ev inventoryevents.StockReservedV1, total money.Price, res ChargeResult) (*payment.Payment, Event) {
+	if res.DeclineReason != "" {
+		return payment.DeclinedCharge(ev.OrderID, ev.CustomerID, total, res.DeclineReason, s.now()),
+			paymentevents.PaymentFailedV1{OrderID: ev.OrderID, CustomerID: ev.CustomerID, Reason: res.DeclineReason}
+	}
+	items := 0
+	for _, l := range ev.Lines {
+		items += l.Quantity
+	}
+	return payment.Charged(ev.OrderID, ev.CustomerID, total, res.ChargeID, s.now()),
+		paymentevents.PaymentSucceededV1{OrderID: ev.OrderID, CustomerID: ev.CustomerID, Amount: ev.Total,
 			ItemCount: items, ShippingAddress: ev.ShippingAddress}
-	}
-	if err := s.store.Create(ctx, p, out); err != nil && !errors.Is(err, payment.ErrAlreadyExists) {
-		return err
-	}
-	// ErrAlreadyExists: a concurrent delivery of the same event (or a cancellation) won; with
-	// the same idempotency key the processor made no second charge.
-	return nil
 }
 
 // Refund refunds the order of an OrderCancelled event if it was paid, once, writing
