@@ -1,5 +1,5 @@
 // Command payments-publish-events is the Lambda function on the payments table's stream that
-// sends the events of the orders' outbox rows to the bus named by EVENT_BUS_NAME (see
+// sends the events of the payments' outbox rows to the bus named by EVENT_BUS_NAME (see
 // shared/outbox). The AWS SDK takes its region, credentials and any endpoint override
 // (AWS_ENDPOINT_URL_EVENTBRIDGE, set by the local runtime) from the environment.
 package main

@@ -162,3 +162,19 @@ func (s *Shipping) Get(ctx context.Context, customerID, orderID string) (*shipme
 	}
 	return sh, nil
 }
+
+// DefaultCurrency is the shop's currency when the stage names none (SHOP_CURRENCY unset).
+const DefaultCurrency = "USD"
+
+// ShopCurrency returns the currency with code, the stage's SHOP_CURRENCY, or DefaultCurrency
+// for "".
+func ShopCurrency(code string) (money.Currency, error) {
+	if code == "" {
+		code = DefaultCurrency
+	}
+	c, err := money.ParseCurrency(code)
+	if err != nil {
+		return money.Currency{}, fmt.Errorf("SHOP_CURRENCY: %w", err)
+	}
+	return c, nil
+}

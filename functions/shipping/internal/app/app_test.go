@@ -188,3 +188,15 @@ func TestGetOtherCustomer(t *testing.T) {
 		t.Errorf("other customer: %v, want ErrNotFound", err)
 	}
 }
+
+func TestShopCurrency(t *testing.T) {
+	for code, want := range map[string]string{"": "USD", "EUR": "EUR"} {
+		c, err := app.ShopCurrency(code)
+		if err != nil || c.String() != want {
+			t.Errorf("ShopCurrency(%q) = %v, %v; want %s", code, c, err, want)
+		}
+	}
+	if _, err := app.ShopCurrency("usd"); !errors.Is(err, money.ErrUnknownCurrency) {
+		t.Errorf("ShopCurrency(usd): %v, want ErrUnknownCurrency", err)
+	}
+}
