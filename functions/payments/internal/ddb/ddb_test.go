@@ -3,6 +3,7 @@ package ddb_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,9 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/events/amount"
 	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/events/inventoryevents"
 	"github.com/microshop/microshop/events/paymentevents"
 	"github.com/microshop/microshop/functions/payments/internal/app"
+	"github.com/microshop/microshop/functions/payments/internal/card"
 	"github.com/microshop/microshop/functions/payments/internal/ddb"
 	"github.com/microshop/microshop/functions/payments/internal/payment"
 	"github.com/microshop/microshop/functions/payments/internal/storetest"
@@ -118,5 +122,39 @@ func TestOutboxRow(t *testing.T) {
 	}
 	if after := outboxEvent(t, client, table, "o1"); after.ID != before.ID {
 		t.Errorf("refused Create replaced the outbox event %s with %s", before.ID, after.ID)
+	}
+}
+
+// Twenty concurrent deliveries of one StockReserved through the use case on DynamoDB: each is
+// handled without error (none is retried into the DLQ), and the order has one payment whose
+// event is the outbox row's.
+func TestConcurrentCharges(t *testing.T) {
+	client := ddbtest.Client(t)
+	table := newTable(t, client)
+	svc := app.New(ddb.New(client, table), card.Simulated{}, nil)
+	ev := inventoryevents.StockReservedV1{OrderID: "o1", CustomerID: "c1", PaymentToken: card.TokenVisa,
+		Total: amount.Money{Amount: 100, Currency: "USD"}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- svc.Charge(context.Background(), ev)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Charge: %v", err)
+		}
+	}
+	p, err := svc.Get(context.Background(), "c1", "o1")
+	if err != nil || p.Status() != payment.Succeeded {
+		t.Fatalf("payment: %v, %v", p, err)
+	}
+	if env := outboxEvent(t, client, table, "o1"); env == nil || env.Type != paymentevents.TypePaymentSucceeded {
+		t.Errorf("outbox row: %+v, want PaymentSucceeded", env)
 	}
 }

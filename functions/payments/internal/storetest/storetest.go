@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +104,33 @@ func Run(t *testing.T, newStore func(t *testing.T) app.Store) {
 		_ = p.Refund(t0)
 		if err := newStore(t).Update(ctx, p, nil); !errors.Is(err, payment.ErrConflict) {
 			t.Errorf("Update of a missing payment: %v, want ErrConflict", err)
+		}
+	})
+	// Concurrent creates of one order's record: exactly one wins; every other one is told it
+	// lost (ErrAlreadyExists, or ErrConflict when the transactions overlapped), never nil.
+	t.Run("ConcurrentCreate", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 10)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.Create(ctx, payment.Charged("o1", "c1", amount, "ch_1", t0), ev)
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, payment.ErrAlreadyExists) && !errors.Is(err, payment.ErrConflict):
+				t.Errorf("Create: %v, want nil, ErrAlreadyExists or ErrConflict", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d creates succeeded, want 1", won)
 		}
 	})
 }
