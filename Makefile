@@ -46,7 +46,7 @@ dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
 		--after-start 'go run ./functions/catalog/tools/seed -api "$$API_URL" -token "$$($(DEVCLOUD) token --user seed --groups admin)"'
 
-invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/apigw/catalog-get-product.json
+invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
 	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
 
