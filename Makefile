@@ -70,6 +70,8 @@ lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 bench: synth ## print the performance figures the issues ask for
 	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== catalog write -> ProductChanged in a tapped queue (outbox, stream, publisher, bus, rule, SQS; p50, target <= 10 ms) =="
+	go test -run '^$$' -bench 'WriteToTappedEvent' -benchtime 200x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="

@@ -50,7 +50,7 @@ func TestCreateProductIdempotent(t *testing.T) {
 			RequestContext: events.APIGatewayV2HTTPRequestContext{
 				RequestID: "req-" + key, HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost},
 				Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": sub}},
+					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": sub, "cognito:groups": "[admin]"}},
 				},
 			},
 		})
