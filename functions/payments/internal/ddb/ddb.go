@@ -196,18 +196,8 @@ func cancellation(err error) string {
 	return aws.ToString(tce.CancellationReasons[0].Code)
 }
 
-// CreateTableInput describes the payments table as the spec does (on demand, stream of new
-// images; TTL is a separate call). Tests create tables with it.
+// CreateTableInput describes the payments table from its spec (functions/payments/spec), the
+// source infra builds the table from; tests create tables with it.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(paymentsspec.KeyID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(paymentsspec.KeyID), KeyType: types.KeyTypeHash},
-		},
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
-	}
+	return paymentsspec.Service().Table.CreateTableInput(table)
 }

@@ -176,18 +176,8 @@ func cancellation(err error) string {
 	return aws.ToString(tce.CancellationReasons[0].Code)
 }
 
-// CreateTableInput describes the shipping table as the spec does (on demand, stream of new
-// images; TTL is a separate call). Tests create tables with it.
+// CreateTableInput describes the shipping table from its spec (functions/shipping/spec), the
+// source infra builds the table from; tests create tables with it.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(shippingspec.KeyID), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(shippingspec.KeyID), KeyType: types.KeyTypeHash},
-		},
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
-	}
+	return shippingspec.Service().Table.CreateTableInput(table)
 }
