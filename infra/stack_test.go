@@ -680,9 +680,13 @@ func TestFunctionRoles(t *testing.T) {
 
 func TestLogGroups(t *testing.T) {
 	_, tmpl, _ := synth(t)
-	// One per function plus the API's access log.
+	// One per function of every service plus the API's access log.
+	functions := 0
+	for _, def := range infra.Services() {
+		functions += len(def.Spec.Functions())
+	}
 	check(t, "log group count", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(len(catalogspec.Service().Functions())+1)))
+		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(functions+1)))
 	})
 	check(t, "retention", func() {
 		tmpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
@@ -706,6 +710,16 @@ func TestRoutes(t *testing.T) {
 		"POST /products":        {"catalog-create-product", true},
 		"PUT /products/{id}":    {"catalog-replace-product", true},
 		"DELETE /products/{id}": {"catalog-delete-product", true},
+	}
+	// The other services' routes as their specs declare them (TestTemplateMatchesSpecs checks
+	// those in detail).
+	for _, def := range infra.Services() {
+		if def.ID == "Catalog" {
+			continue
+		}
+		for _, r := range def.Spec.Routes {
+			want[r.Key()] = routeView{r.Function, r.Access != spec.Public}
+		}
 	}
 	if diff := cmp.Diff(want, doc.routes(t)); diff != "" {
 		t.Errorf("route key -> function, authorized (-want +got):\n%s", diff)
