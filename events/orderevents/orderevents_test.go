@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/amount"
-	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/events/orderevents"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden fixtures in testdata from the Go values")
