@@ -163,7 +163,7 @@ func (s *Store) Update(ctx context.Context, id order.ID, fn func(*order.Order) (
 			return o, nil
 		}
 		err = s.write(ctx, o, read, ev)
-		if conditionFailed(err) {
+		if conditionFailed(err) || transactionConflict(err) {
 			continue
 		}
 		if err != nil {
@@ -218,6 +218,22 @@ func conditionFailed(err error) bool {
 	var canceled *types.TransactionCanceledException
 	return errors.As(err, &canceled) && len(canceled.CancellationReasons) > 0 &&
 		aws.ToString(canceled.CancellationReasons[0].Code) == "ConditionalCheckFailed"
+}
+
+// transactionConflict reports whether err is a transaction canceled because another
+// transaction was writing the same item at that moment: like a lost optimistic race, it is
+// retried from a fresh read.
+func transactionConflict(err error) bool {
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		return false
+	}
+	for _, r := range canceled.CancellationReasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return true
+		}
+	}
+	return false
 }
 
 // The stored shapes.
