@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -321,5 +322,49 @@ func TestLists(t *testing.T) {
 	w := f.do(t, request{caller: bob, method: "GET", target: "/orders?cursor=" + body["nextCursor"].(string)})
 	if w.Code != http.StatusBadRequest {
 		t.Errorf("alice's cursor in bob's list: %d %s, want 400", w.Code, w.Body)
+	}
+}
+
+// TestConcurrentKey sends one key 20 times at once: exactly one order exists afterwards, and
+// every request that succeeded got the same order (the rest were told the key is in use).
+func TestConcurrentKey(t *testing.T) {
+	f := newFixture(t)
+	const n = 20
+	results := make(chan *httptest.ResponseRecorder, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := httptest.NewRequest("POST", "/orders", strings.NewReader(placeBody))
+			r.Header.Set(idempotency.HeaderKey, "same")
+			w := httptest.NewRecorder()
+			f.srv.ServeHTTP(w, r.WithContext(httpapi.WithRequestID(httpapi.WithEvent(r.Context(), alice), reqID)))
+			results <- w
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var bodies []string
+	for w := range results {
+		switch w.Code {
+		case http.StatusCreated:
+			bodies = append(bodies, w.Body.String())
+		case http.StatusConflict:
+		default:
+			t.Errorf("unexpected %d %s", w.Code, w.Body)
+		}
+	}
+	if len(bodies) == 0 {
+		t.Fatal("no request succeeded")
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Errorf("responses differ:\n%s\n%s", bodies[0], b)
+		}
+	}
+	list := decode(t, f.do(t, request{caller: alice, method: "GET", target: "/orders"}))
+	if got := len(list["orders"].([]any)); got != 1 {
+		t.Errorf("%d orders after one key sent %d times, want 1", got, n)
 	}
 }
