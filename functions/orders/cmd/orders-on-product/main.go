@@ -1,4 +1,5 @@
-// Command orders-on-product keeps the orders service's catalog replica from ProductCreated, ProductChanged and ProductDeleted.
+// Command orders-on-product keeps the orders service's catalog replica from ProductCreated,
+// ProductChanged and ProductDeleted.
 // TABLE_NAME names the orders table; the AWS SDK takes its region, credentials and endpoint
 // overrides (set by the local runtime) from the environment.
 package main

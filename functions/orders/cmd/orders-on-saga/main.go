@@ -1,4 +1,5 @@
-// Command orders-on-saga consumes StockRejected, PaymentFailed, ShipmentCreated and ShipmentDelivered from its queue.
+// Command orders-on-saga consumes StockRejected, PaymentFailed, ShipmentCreated and
+// ShipmentDelivered from its queue.
 // TABLE_NAME names the orders table; the AWS SDK takes its region, credentials and endpoint
 // overrides (set by the local runtime) from the environment.
 package main
