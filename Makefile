@@ -46,7 +46,7 @@ dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
 		--after-start 'go run ./functions/catalog/tools/seed -api "$$API_URL" -token "$$($(DEVCLOUD) token --user seed --groups admin)"'
 
-invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/apigw/catalog-get-product.json
+invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
 	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
 
@@ -70,6 +70,8 @@ lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 bench: synth ## print the performance figures the issues ask for
 	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== catalog write -> ProductChanged in a tapped queue (outbox, stream, publisher, bus, rule, SQS; p50, target <= 10 ms) =="
+	go test -run '^$$' -bench 'WriteToTappedEvent' -benchtime 200x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="

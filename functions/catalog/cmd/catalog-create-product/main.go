@@ -11,6 +11,8 @@ import (
 
 	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
+	"github.com/microshop/microshop/shared/idempotency"
 	"github.com/microshop/microshop/shared/start"
 )
 
@@ -30,5 +32,9 @@ func build(env *start.Env) (http.Handler, error) {
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
-	return api.Handler(api.RouteCreateProduct, api.Deps{Store: ddb.New(db, table), Log: env.Log})
+	return api.Handler(api.RouteCreateProduct, api.Deps{
+		Store:       ddb.New(db, table),
+		Idempotency: idempotency.NewStore(db, table, idempotency.PartitionKey(catalogspec.KeyID)),
+		Log:         env.Log,
+	})
 }
