@@ -60,38 +60,7 @@ func New(db API, table string) *Store { return &Store{db: db, table: table} }
 
 // CreateTableInput describes the orders table as ordersspec.Table does (on demand), for tests.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
-	t := ordersspec.Table()
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: types.BillingModePayPerRequest,
-		KeySchema:   []types.KeySchemaElement{{AttributeName: aws.String(t.PartitionKey.Name), KeyType: types.KeyTypeHash}},
-		StreamSpecification: &types.StreamSpecification{
-			StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(t.Stream),
-		},
-	}
-	defined := map[string]bool{}
-	define := func(name string) {
-		if !defined[name] {
-			defined[name] = true
-			in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-				AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS,
-			})
-		}
-	}
-	define(t.PartitionKey.Name)
-	for _, ix := range t.Indexes {
-		define(ix.PartitionKey.Name)
-		define(ix.SortKey.Name)
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
-			IndexName: aws.String(ix.Name),
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String(ix.PartitionKey.Name), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String(ix.SortKey.Name), KeyType: types.KeyTypeRange},
-			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		})
-	}
-	return in
+	return ordersspec.Table().CreateTableInput(table)
 }
 
 func key(id string) map[string]types.AttributeValue {
