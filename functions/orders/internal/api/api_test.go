@@ -22,8 +22,8 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/app"
 	"github.com/microshop/microshop/functions/orders/internal/ddb"
 	"github.com/microshop/microshop/functions/orders/internal/order"
-	"github.com/microshop/microshop/functions/orders/internal/shippingrule"
 	ordersspec "github.com/microshop/microshop/functions/orders/spec"
+	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/shared/httpapi"
 	"github.com/microshop/microshop/shared/idempotency"
@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{}
 	store := ddb.New(client, table)
 	f.svc = app.New(app.Deps{
-		Orders: store, Products: store, Shipping: shippingrule.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: store, Products: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		// Each call is one second later, so orders list in placement order.
 		Now:   func() time.Time { return t0.Add(time.Duration(f.clock.Add(1)) * time.Second) },
 		NewID: func() order.ID { return order.ID(fmt.Sprintf("%032x", f.ids.Add(1))) },

@@ -74,7 +74,7 @@ type Products interface {
 var ErrUnknownProduct = errors.New("unknown product")
 
 // ShippingRule prices shipping items items to country in currency (the shipping service's
-// functions/shipping/quote.Price; shippingrule.Price until that is on main).
+// functions/shipping/quote.Price; quote.Price until that is on main).
 type ShippingRule func(country string, items int, currency money.Currency) (money.Price, error)
 
 // Deps configure the use cases. Orders, Products, Shipping and Currency are required.

@@ -15,7 +15,7 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/app"
 	"github.com/microshop/microshop/functions/orders/internal/memstore"
 	"github.com/microshop/microshop/functions/orders/internal/order"
-	"github.com/microshop/microshop/functions/orders/internal/shippingrule"
+	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/fault"
 	"github.com/microshop/microshop/shared/money"
@@ -40,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: memstore.New(), now: t0}
 	f.svc = app.New(app.Deps{
-		Orders: f.store, Products: f.store, Shipping: shippingrule.Price, Currency: usd,
+		Orders: f.store, Products: f.store, Shipping: quote.Price, Currency: usd,
 		Now: func() time.Time { return f.now }, NewID: func() order.ID { return orderID },
 	})
 	ctx := context.Background()

@@ -20,7 +20,7 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/consumer"
 	"github.com/microshop/microshop/functions/orders/internal/memstore"
 	"github.com/microshop/microshop/functions/orders/internal/order"
-	"github.com/microshop/microshop/functions/orders/internal/shippingrule"
+	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/shared/consume"
 	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/money"
@@ -40,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: memstore.New()}
 	f.svc = app.New(app.Deps{
-		Orders: f.store, Products: f.store, Shipping: shippingrule.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: f.store, Products: f.store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		Now: func() time.Time { return t0 }, NewID: func() order.ID { return orderID },
 	})
 	return f

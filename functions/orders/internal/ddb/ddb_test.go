@@ -17,8 +17,8 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/app"
 	"github.com/microshop/microshop/functions/orders/internal/ddb"
 	"github.com/microshop/microshop/functions/orders/internal/order"
-	"github.com/microshop/microshop/functions/orders/internal/shippingrule"
 	"github.com/microshop/microshop/functions/orders/internal/storetest"
+	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/money"
@@ -60,7 +60,7 @@ func TestOutboxRows(t *testing.T) {
 	table := newTable(t, client)
 	store := ddb.New(client, table)
 	svc := app.New(app.Deps{
-		Orders: store, Products: store, Shipping: shippingrule.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: store, Products: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		Now: func() time.Time { return time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC) },
 	})
 	if err := svc.OnProductUpserted(ctx, "mug", "Mug", catalogevents.Price{Amount: 1250, Currency: "USD"}, 1); err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/api"
 	"github.com/microshop/microshop/functions/orders/internal/app"
 	"github.com/microshop/microshop/functions/orders/internal/ddb"
-	"github.com/microshop/microshop/functions/orders/internal/shippingrule"
 	ordersspec "github.com/microshop/microshop/functions/orders/spec"
+	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/shared/consume"
 	"github.com/microshop/microshop/shared/idempotency"
 	"github.com/microshop/microshop/shared/money"
@@ -57,8 +57,8 @@ func build(env *start.Env) (deps, error) {
 	store := ddb.New(db, table)
 	svc := app.New(app.Deps{
 		Orders: store, Products: store, Currency: currency, Log: env.Log,
-		// PLACEHOLDER until functions/shipping/quote is on main: then quote.Price.
-		Shipping: shippingrule.Price,
+		// The order's shipping line uses the rule POST /shipping/quote answers with.
+		Shipping: quote.Price,
 	})
 	return deps{db: db, table: table, svc: svc}, nil
 }
