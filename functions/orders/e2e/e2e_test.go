@@ -47,6 +47,7 @@ var (
 	logs   = &syncWriter{w: &bytes.Buffer{}}
 
 	aliceToken, bobToken string
+	adminToken           string // sets stock through the inventory's admin route
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -78,6 +79,9 @@ func run(m *testing.M) int {
 	if aliceToken, err = mintToken("e2e-alice"); err == nil {
 		bobToken, err = mintToken("e2e-bob")
 	}
+	if err == nil {
+		adminToken, err = mintToken("e2e-admin", "admin")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		_ = rt.Close()
@@ -104,9 +108,13 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func mintToken(user string) (string, error) {
+func mintToken(user string, groups ...string) (string, error) {
+	args := []string{"--dir", keyDir, "--user", user}
+	if len(groups) > 0 {
+		args = append(args, "--groups", strings.Join(groups, ","))
+	}
 	var out bytes.Buffer
-	if err := jwtauth.TokenCommand([]string{"--dir", keyDir, "--user", user}, &out); err != nil {
+	if err := jwtauth.TokenCommand(args, &out); err != nil {
 		return "", fmt.Errorf("mint a token for %s: %w", user, err)
 	}
 	return strings.TrimSpace(out.String()), nil
@@ -244,6 +252,21 @@ func newProduct(t *testing.T, amount int64) string {
 	return id
 }
 
+// stock sets the product's stock through the inventory service, which the whole stack runs
+// beside orders: with stock, the real saga reserves, charges and ships the order; without,
+// the inventory rejects it. The inventory knows the product once its replica has the
+// ProductCreated newProduct put on the bus (404 before that).
+func stock(t *testing.T, productID string, onHand int) {
+	t.Helper()
+	waitUntil(t, "the inventory to know product "+productID, 20*time.Second, func() bool {
+		r := do(t, "PUT", "/inventory/"+productID, adminToken, nil, fmt.Sprintf(`{"onHand":%d}`, onHand))
+		if r.status != http.StatusOK && r.status != http.StatusNotFound {
+			t.Fatalf("PUT /inventory/%s: %d %v", productID, r.status, r.body)
+		}
+		return r.status == http.StatusOK
+	})
+}
+
 func orderBody(productID string, quantity int) string {
 	return fmt.Sprintf(`{"shippingAddress":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"},
 		"paymentToken":"tok_visa","lines":[{"productId":%q,"quantity":%d}]}`, productID, quantity)
@@ -277,11 +300,14 @@ func status(t *testing.T, id string) string {
 }
 
 // TestLifecycle: an order placed over HTTP is PENDING and publishes OrderPlaced with the
-// request's correlation id; ShipmentCreated confirms it (OrderConfirmed), ShipmentDelivered
+// request's correlation id; ShipmentCreated (the real shipping's or the one put here) confirms it (OrderConfirmed), ShipmentDelivered
 // delivers it, and a cancel after delivery is 409. Another customer sees 404 throughout.
 func TestLifecycle(t *testing.T) {
 	tp := newTap(t)
 	product := newProduct(t, 1250)
+	// The real saga confirms it too; the ShipmentCreated put below is then a duplicate, which
+	// must change nothing.
+	stock(t, product, 10)
 	o, corr := place(t, product)
 	id := o["id"].(string)
 	if o["status"] != "PENDING" || o["total"].(map[string]any)["amount"] != float64(2*1250+598) {
@@ -315,6 +341,9 @@ func TestLifecycle(t *testing.T) {
 func TestStockRejectedAndCancel(t *testing.T) {
 	tp := newTap(t)
 	product := newProduct(t, 500)
+	// None in stock: the real inventory rejects the order for the same reason as the event
+	// put here, whichever arrives first.
+	stock(t, product, 0)
 	failed, corr := place(t, product)
 	failedID := failed["id"].(string)
 	put(t, inventoryevents.Source, inventoryevents.StockRejectedV1{OrderID: failedID, CustomerID: "x", Reason: "out_of_stock", ProductID: product}, corr)
@@ -327,7 +356,10 @@ func TestStockRejectedAndCancel(t *testing.T) {
 		t.Errorf("failed order %v", r.body)
 	}
 
-	pending, _ := place(t, product)
+	// An order the real saga accepts: cancellable while PENDING or CONFIRMED.
+	inStock := newProduct(t, 500)
+	stock(t, inStock, 10)
+	pending, _ := place(t, inStock)
 	pendingID := pending["id"].(string)
 	key := randomHex(8)
 	c := do(t, "POST", "/orders/"+pendingID+"/cancel", aliceToken, map[string]string{"Idempotency-Key": key}, "")
