@@ -28,6 +28,9 @@ const (
 	PreconditionFailed Code = "precondition_failed"
 	// PreconditionRequired: the operation needs the caller to state an expectation first.
 	PreconditionRequired Code = "precondition_required"
+	// Unprocessable: the request is well-formed but cannot be processed as sent (e.g. an
+	// Idempotency-Key reused for a different request).
+	Unprocessable Code = "unprocessable"
 	// TooLarge: the request body exceeds the accepted size.
 	TooLarge Code = "payload_too_large"
 	// UnsupportedMediaType: the request body is in a format the endpoint does not accept.

@@ -81,6 +81,8 @@ func StatusOf(code fault.Code) int {
 		return http.StatusPreconditionFailed
 	case fault.PreconditionRequired:
 		return http.StatusPreconditionRequired
+	case fault.Unprocessable:
+		return http.StatusUnprocessableEntity
 	case fault.TooLarge:
 		return http.StatusRequestEntityTooLarge
 	case fault.UnsupportedMediaType:

@@ -42,6 +42,7 @@ func TestWriteError(t *testing.T) {
 		{name: "precondition failed", err: fault.New(fault.PreconditionFailed, "p"), wantStatus: http.StatusPreconditionFailed, wantBody: `{"error":{"code":"precondition_failed","message":"p"},"requestId":"req-1"}`},
 		{name: "precondition required", err: fault.New(fault.PreconditionRequired, "p"), wantStatus: http.StatusPreconditionRequired, wantBody: `{"error":{"code":"precondition_required","message":"p"},"requestId":"req-1"}`},
 		{name: "too large", err: fault.New(fault.TooLarge, "t"), wantStatus: http.StatusRequestEntityTooLarge, wantBody: `{"error":{"code":"payload_too_large","message":"t"},"requestId":"req-1"}`},
+		{name: "unprocessable", err: fault.New(fault.Unprocessable, "u"), wantStatus: http.StatusUnprocessableEntity, wantBody: `{"error":{"code":"unprocessable","message":"u"},"requestId":"req-1"}`},
 		{name: "media type", err: fault.New(fault.UnsupportedMediaType, "m"), wantStatus: http.StatusUnsupportedMediaType, wantBody: `{"error":{"code":"unsupported_media_type","message":"m"},"requestId":"req-1"}`},
 		{name: "unauthorized", err: fault.New(fault.Unauthorized, "u"), wantStatus: http.StatusUnauthorized, wantBody: `{"error":{"code":"unauthorized","message":"u"},"requestId":"req-1"}`},
 		{name: "forbidden", err: fault.New(fault.Forbidden, "f"), wantStatus: http.StatusForbidden, wantBody: `{"error":{"code":"forbidden","message":"f"},"requestId":"req-1"}`},
