@@ -1,6 +1,7 @@
 // Command catalog-create-product is the Lambda function serving POST /products of the catalog's HTTP API.
 // The table is TABLE_NAME; the AWS SDK takes its region, credentials and any endpoint override
-// (AWS_ENDPOINT_URL_DYNAMODB, set by the local runtime) from the environment.
+// (AWS_ENDPOINT_URL_DYNAMODB, set by the local runtime) from the environment; the shop's
+// currency is SHOP_CURRENCY (default USD).
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
+	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/start"
 )
 
@@ -25,10 +27,14 @@ func build(env *start.Env) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	currency, err := money.ShopCurrency(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := env.AWS()
 	if err != nil {
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
-	return api.Handler(api.RouteCreateProduct, api.Deps{Store: ddb.New(db, table), Log: env.Log})
+	return api.Handler(api.RouteCreateProduct, api.Deps{Store: ddb.New(db, table), Currency: currency, Log: env.Log})
 }
