@@ -108,6 +108,16 @@ func hasRoute(key string) bool {
 	return false
 }
 
+// hasAll reports whether the template serves every route key.
+func hasAll(keys []string) bool {
+	for _, k := range keys {
+		if !hasRoute(k) {
+			return false
+		}
+	}
+	return true
+}
+
 // needRoutes skips the test unless the template serves every route key: a scenario of a
 // service that is not in the template yet waits for it instead of failing.
 func needRoutes(t testing.TB, keys ...string) {
