@@ -56,10 +56,6 @@ type (
 		CreatedAt     string `json:"createdAt"`
 		UpdatedAt     string `json:"updatedAt"`
 	}
-	orderPage struct {
-		Items      []order `json:"items"`
-		NextCursor string  `json:"nextCursor"`
-	}
 	payment struct {
 		OrderID string `json:"orderId"`
 		Status  string `json:"status"`
@@ -291,6 +287,29 @@ func placeOrder(t testing.TB, u *user, body map[string]any) order {
 	}
 	tracked.addOrder(u, o)
 	return o
+}
+
+// listOrders returns one page of GET /orders?query as u. The issue names no field for the
+// list: the catalog's lists use "items", the orders service "orders"; exactly one must be
+// there, so an empty list is never a missing field.
+func listOrders(t testing.TB, u *user, query string) []order {
+	t.Helper()
+	page := want[map[string]json.RawMessage](t, call(t, u, "GET", "/orders?"+query, nil), http.StatusOK)
+	raw, items := page["items"]
+	if o, ok := page["orders"]; ok {
+		if items {
+			t.Fatalf("GET /orders has both \"items\" and \"orders\"")
+		}
+		raw, items = o, true
+	}
+	if !items {
+		t.Fatalf("GET /orders has no list (\"items\" or \"orders\"): %v", page)
+	}
+	var orders []order
+	if err := json.Unmarshal(raw, &orders); err != nil {
+		t.Fatalf("GET /orders: %v", err)
+	}
+	return orders
 }
 
 func getOrder(t testing.TB, u *user, id string) order {

@@ -166,9 +166,8 @@ func TestIdempotentOrder(t *testing.T) {
 	t.Logf("%d requests with one key: %d retries after a 409", n, retried.Load())
 	awaitStatus(t, c, o.ID, confirmed)
 
-	list := want[orderPage](t, call(t, c, "GET", "/orders?limit=100", nil), http.StatusOK)
-	if len(list.Items) != 2 {
-		t.Errorf("the customer has %d orders, want 2 (the warm-up and the idempotent one)", len(list.Items))
+	if list := listOrders(t, c, "limit=100"); len(list) != 2 {
+		t.Errorf("the customer has %d orders, want 2 (the warm-up and the idempotent one)", len(list))
 	}
 	// The order is CONFIRMED, so its OrderPlaced and PaymentSucceeded have been published;
 	// a duplicate would have gone out with them.

@@ -44,8 +44,11 @@ func TestOtherCustomersResourcesAreNotFound(t *testing.T) {
 		t.Errorf("the owner's order is %s after another customer's cancel, want CONFIRMED", got.Status)
 	}
 	// Lists and carts are the caller's own.
-	if l := want[orderPage](t, call(t, intruder, "GET", "/orders", nil), http.StatusOK); len(l.Items) != 0 {
-		t.Errorf("the intruder's GET /orders shows %+v, want nothing", l.Items)
+	if l := listOrders(t, intruder, ""); len(l) != 0 {
+		t.Errorf("the intruder's GET /orders shows %+v, want nothing", l)
+	}
+	if l := listOrders(t, owner, ""); len(l) != 1 || l[0].ID != o.ID {
+		t.Errorf("the owner's GET /orders shows %+v, want the order", l)
 	}
 	if c := want[cart](t, call(t, intruder, "GET", "/cart", nil), http.StatusOK); len(c.Items) != 0 {
 		t.Errorf("the intruder's cart shows %+v, want nothing", c.Items)
