@@ -122,6 +122,7 @@ func checkInvariants(t *testing.T) {
 		}
 	}
 	checkDLQsEmpty(t)
+	t.Logf("invariants hold: %d orders, %d products, %d dead-letter queues", len(orders), len(onHand), len(deadLetterQueues()))
 }
 
 // afterScenario registers the invariants to run when the scenario ends.
