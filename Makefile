@@ -46,7 +46,7 @@ dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
 		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 
-invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/apigw/catalog-get-product.json
+invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
 	$(DEVCLOUD) invoke --template $(TEMPLATE) --event $(EVENT) $(FN)
 
@@ -81,6 +81,9 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/ddbengine/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local Cognito: sign-in (InitiateAuth USER_PASSWORD_AUTH through the edge; p50/p99) =="
 	go test -run '^$$' -bench 'InitiateAuth' -benchtime 100x -count 1 ./local/cognito/ | grep -E '^(Benchmark|ok|FAIL)'
+
+	@echo "== embedded DynamoDB engine at scale: 1 M items loaded through the edge port by 8 BatchWriteItem writers (takes a few minutes) =="
+	go test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -count 1 -timeout 30m ./local/ddbengine/ | grep -E '^(  |ok|FAIL)'
 	@echo "== event sources, whole runtime: SDK call -> target function's code starts (p50/p99) =="
 	go test -run '^$$' -bench 'EventToFunctionStart' -benchtime 500x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== event sources, per service: event in -> Lambda invocation handed to the invoker (p50) =="

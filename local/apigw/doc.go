@@ -82,7 +82,13 @@
 //     running function is the Invoker's business. A client that disconnects does not cancel
 //     the invocation, as on AWS.
 //   - Routes whose AuthorizationType is not NONE go through Options.Authorizer before the
-//     function is invoked; with no Authorizer (today) they are served as if NONE.
+//     function is invoked. The runtime sets it from the template's JWT authorizers
+//     (local/jwtauth): a missing, expired, wrongly signed token or one for another issuer or
+//     audience is 401 {"message":"Unauthorized"}, and an accepted token's claims reach the
+//     function as requestContext.authorizer.jwt.claims (lists flattened, as API Gateway
+//     does: "[admin users]"). Tokens come from the local Cognito user pools or
+//     `devcloud token`, both signed by the runtime's issuer. An API with no Authorizer
+//     serves such routes as if NONE.
 //
 // One line per request goes to Options.Log, e.g.
 //

@@ -643,14 +643,23 @@ func (e *Engine) keyedTable(name string, key Item) (*table, *apiError) {
 // lock must be held. Every write path (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
 // TransactWriteItems, TTL) goes through here, so the stream rule below holds for all of them.
 func (e *Engine) write(t *table, k string, old, nw Item, ttl bool) {
-	t.updateIndexes(old, nw)
+	ixs := t.allIndexes()
+	var s stored
+	if nw != nil {
+		s = t.layout(k, nw, ixs)
+		t.size += int64(itemSize(nw, false, false, ""))
+	}
+	if old != nil {
+		t.size -= int64(itemSize(old, false, false, ""))
+	}
+	t.updateIndexes(ixs, old, s)
 	if nw == nil {
 		if old == nil {
 			return
 		}
 		t.items.del(k)
 	} else {
-		t.items.put(k, nw)
+		t.items.put(s.k, s.v)
 	}
 	// DynamoDB Streams writes no record for a PutItem or UpdateItem that changes no data.
 	if t.stream != nil && !sameItem(old, nw) {

@@ -65,8 +65,21 @@ func (e *Engine) every(interval time.Duration, f func()) {
 // ExpireNow deletes every item whose TTL attribute (a Number of epoch seconds) is in the past,
 // emitting REMOVE stream records marked as service deletions. Like DynamoDB it ignores values
 // more than five years in the past. The background sweeper calls it; tests may too.
+//
+// It looks for expired items in a clone of the table taken under the lock, so a sweep of a
+// large table does not hold writers up; each candidate is checked again under the lock before
+// it is deleted, since it may have changed meanwhile.
 func (e *Engine) ExpireNow() int {
 	now := e.opts.Now()
+	secs, _ := parseDecimal(itoa(int(now.Unix())))
+	oldest, _ := parseDecimal(itoa(int(now.AddDate(-5, 0, 0).Unix())))
+	expired := func(v *AV) bool {
+		if v == nil || v.T != "N" {
+			return false
+		}
+		d, _ := parseDecimal(v.S)
+		return cmpDecimal(d, secs) < 0 && cmpDecimal(d, oldest) >= 0
+	}
 	e.mu.RLock()
 	var ts []*table
 	for _, t := range e.tables {
@@ -76,23 +89,32 @@ func (e *Engine) ExpireNow() int {
 	n := 0
 	for _, t := range ts {
 		t.mu.Lock()
-		if t.ttlOn {
-			var expired []string
-			for k, it := range t.items.m {
-				v := it[t.ttlAttr]
-				if v == nil || v.T != "N" {
-					continue
-				}
-				d, _ := parseDecimal(v.S)
-				secs, _ := parseDecimal(itoa(int(now.Unix())))
-				old, _ := parseDecimal(itoa(int(now.AddDate(-5, 0, 0).Unix())))
-				if cmpDecimal(d, secs) < 0 && cmpDecimal(d, old) >= 0 {
-					expired = append(expired, k)
-				}
+		on, attr := t.ttlOn, t.ttlAttr
+		var items *itemStore
+		if on {
+			items = t.items.clone()
+		}
+		t.mu.Unlock()
+		if !on {
+			continue
+		}
+		var candidates []string
+		items.each(func(k, v string) bool {
+			if expired(lookupAttr(v, attr)) {
+				candidates = append(candidates, k)
 			}
-			for _, k := range expired {
-				e.write(t, k, t.items.get(k), nil, true)
-				n++
+			return true
+		})
+		if len(candidates) == 0 {
+			continue
+		}
+		t.mu.Lock()
+		if t.ttlOn && t.ttlAttr == attr && !t.deleted {
+			for _, k := range candidates {
+				if old := t.items.get(k); old != nil && expired(old[attr]) {
+					e.write(t, k, old, nil, true)
+					n++
+				}
 			}
 		}
 		t.mu.Unlock()

@@ -1,28 +1,37 @@
 package ddbengine
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
+	"time"
 )
 
-// Persistence: with Options.DataDir the engine keeps one JSON snapshot, DataDir/dynamodb.json.
-// It is rewritten within SnapshotInterval of any acknowledged change and on Close, atomically
-// (write a temporary file, fsync, rename, fsync the directory), so after a crash the file holds
-// either the previous or the next consistent state, and at most the last SnapshotInterval of
-// writes is lost. Each snapshot is a consistent cut: every table is read-locked, in the lock
-// order transactions use, for the duration of the copy, so no transaction is half-saved.
-// Stream records are not kept; stream settings, ARNs and labels are.
+// Persistence: with Options.DataDir the engine keeps one snapshot, DataDir/dynamodb.json: one
+// JSON document laid out a table header or an item per line, so it is written and read as a
+// stream (see writeSnapshot). It is rewritten within SnapshotInterval of any
+// acknowledged change and on Close, atomically (write a temporary file, fsync, rename, fsync
+// the directory), so after a crash the file holds either the previous or the next consistent
+// state, and at most the last SnapshotInterval of writes is lost. Each snapshot is a
+// consistent cut: every table is write-locked, in the lock order transactions use, while its
+// B-tree is cloned (copy-on-write, constant time), so no transaction is half-saved and writers
+// wait microseconds, not for the file. Stream records are not kept; stream settings, ARNs and
+// labels are.
 
 // ErrCorruptSnapshot is returned by Open when DataDir holds a snapshot it cannot read. The file
 // is left untouched.
 var ErrCorruptSnapshot = errors.New("corrupt snapshot")
 
-const snapshotFormat = 2
+const snapshotFormat = 3
 
 type snapshotFile struct {
 	Format int
@@ -31,11 +40,13 @@ type snapshotFile struct {
 
 type snapshotTable struct {
 	Desc    *tableDescription
-	Stream  *snapshotStream `json:",omitempty"`
-	TTLAttr string          `json:",omitempty"`
-	TTLOn   bool            `json:",omitempty"`
-	Tags    []tag           `json:",omitempty"`
-	Items   []json.RawMessage
+	Stream  *snapshotStream   `json:",omitempty"`
+	TTLAttr string            `json:",omitempty"`
+	TTLOn   bool              `json:",omitempty"`
+	Tags    []tag             `json:",omitempty"`
+	Items   []json.RawMessage `json:",omitempty"`
+	// ItemCount is the length of Items (format 3), written first so a reader can stream them.
+	ItemCount int `json:",omitempty"`
 }
 
 type snapshotStream struct {
@@ -60,7 +71,10 @@ func (e *Engine) saveIfChanged() {
 	}
 }
 
-// save writes a snapshot of every table.
+// save writes a snapshot of every table. The cut is taken with every table write-locked, in
+// the lock order transactions use, but only for as long as cloning each table's B-tree takes
+// (constant time, copy-on-write): encoding and writing the file read the clones while writers
+// go on.
 func (e *Engine) save() error {
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
@@ -72,46 +86,98 @@ func (e *Engine) save() error {
 	}
 	e.mu.RUnlock()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].order < ts[j].order })
+	locked := time.Now()
 	for _, t := range ts {
-		t.mu.RLock()
+		t.mu.Lock()
 	}
-	b, err := marshalSnapshot(ts)
+	cuts := make([]tableCut, 0, len(ts))
 	for _, t := range ts {
-		t.mu.RUnlock()
+		if !t.deleted {
+			cuts = append(cuts, t.cut())
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
+	for _, t := range ts {
+		t.mu.Unlock()
 	}
-	if err := writeFileSync(e.snapshotPath(), b); err != nil {
+	e.lastCutHold.Store(int64(time.Since(locked)))
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].meta.Desc.TableName < cuts[j].meta.Desc.TableName })
+	if err := writeFileSync(e.snapshotPath(), func(w io.Writer) error { return writeSnapshot(w, cuts) }); err != nil {
 		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
 	}
 	e.savedGen.Store(gen)
 	return nil
 }
 
-// marshalSnapshot encodes the tables; the caller holds their read locks.
-func marshalSnapshot(ts []*table) ([]byte, error) {
-	f := snapshotFile{Format: snapshotFormat, Tables: []snapshotTable{}}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
-	for _, t := range ts {
-		if t.deleted {
-			continue
-		}
-		st := snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: t.tags, Items: make([]json.RawMessage, 0, len(t.items.keys))}
-		if s := t.stream; s != nil {
-			s.mu.Lock()
-			st.Stream = &snapshotStream{Arn: s.arn, Label: s.label, View: s.view, Enabled: s.enabled, Created: s.created}
-			s.mu.Unlock()
-		}
-		for _, k := range t.items.keys {
-			st.Items = append(st.Items, appendItemJSON(nil, t.items.m[k]))
-		}
-		f.Tables = append(f.Tables, st)
-	}
-	return json.Marshal(f)
+// tableCut is a table as a snapshot saves it: its settings and a clone of its items.
+type tableCut struct {
+	meta  snapshotTable
+	items *itemStore
 }
 
-func writeFileSync(path string, b []byte) error {
+// cut captures the table; the caller holds its write lock.
+func (t *table) cut() tableCut {
+	c := tableCut{meta: snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: slices.Clone(t.tags)}, items: t.items.clone()}
+	if s := t.stream; s != nil {
+		s.mu.Lock()
+		c.meta.Stream = &snapshotStream{Arn: s.arn, Label: s.label, View: s.view, Enabled: s.enabled, Created: s.created}
+		s.mu.Unlock()
+	}
+	return c
+}
+
+// snapshotHead opens a format 3 snapshot; see writeSnapshot.
+const snapshotHead = `{"Format":3,"Tables":[`
+
+// writeSnapshot writes the snapshot as one JSON document laid out in lines, so that it can be
+// read back a line at a time:
+//
+//	{"Format":3,"Tables":[
+//	{"Desc":{...},...,"ItemCount":2,"Items":[
+//	{"id":{"S":"a"}},
+//	{"id":{"S":"b"}}
+//	]}
+//	,{"Desc":{...},...,"Items":[
+//	]}
+//	]}
+//
+// Items are transcoded from their stored form, never decoded.
+func writeSnapshot(w io.Writer, cuts []tableCut) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString(snapshotHead + "\n")
+	buf := make([]byte, 0, 4096)
+	for i, c := range cuts {
+		meta := c.meta
+		meta.ItemCount = c.items.len()
+		head, err := json.Marshal(meta)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(head[:len(head)-1])
+		bw.WriteString(`,"Items":[` + "\n")
+		left := meta.ItemCount
+		c.items.each(func(_, v string) bool {
+			buf = appendStoredJSON(buf[:0], v)
+			if left--; left > 0 {
+				buf = append(buf, ',')
+			}
+			_, err = bw.Write(append(buf, '\n'))
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		bw.WriteString("]}\n")
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+// writeFileSync writes path atomically: write fills a temporary file, which is synced and
+// renamed over path.
+func writeFileSync(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -120,7 +186,7 @@ func writeFileSync(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(b)
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -142,20 +208,38 @@ func writeFileSync(path string, b []byte) error {
 }
 
 // load restores the snapshot in DataDir, if there is one. Any problem is an error wrapping
-// ErrCorruptSnapshot: starting empty would drop the data at the next save.
+// ErrCorruptSnapshot: starting empty would drop the data at the next save. Formats 1 (a JSON
+// list of CreateTable requests) and 2 (one JSON document) are still read.
 func (e *Engine) load() error {
-	b, err := os.ReadFile(e.snapshotPath())
+	file, err := os.Open(e.snapshotPath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read snapshot: %w", err)
 	}
+	defer file.Close()
 	corrupt := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s", e.snapshotPath(), ErrCorruptSnapshot, fmt.Sprintf(format, a...))
 	}
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		if err := e.loadV1(t); err != nil {
+	r := bufio.NewReaderSize(file, 1<<20)
+	first, err := readLine(r)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	if string(first) == snapshotHead {
+		if err := e.loadLines(r); err != nil {
+			return corrupt("%v", err)
+		}
+		return nil
+	}
+	rest, err := io.ReadAll(r) // an older format: one JSON document
+	if err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	b := bytes.TrimSpace(append(first, rest...))
+	if len(b) > 0 && b[0] == '[' {
+		if err := e.loadV1(b); err != nil {
 			return corrupt("%v", err)
 		}
 		return nil
@@ -164,7 +248,7 @@ func (e *Engine) load() error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return corrupt("%v", err)
 	}
-	if f.Format != snapshotFormat {
+	if f.Format != 2 {
 		return corrupt("unknown format %d (want %d)", f.Format, snapshotFormat)
 	}
 	for i, st := range f.Tables {
@@ -172,14 +256,153 @@ func (e *Engine) load() error {
 		if err != nil {
 			return corrupt("table %d: %v", i, err)
 		}
-		if e.tables[t.name] != nil {
-			return corrupt("table %s appears twice", t.name)
+		if err := e.addRestored(t); err != nil {
+			return corrupt("%v", err)
 		}
-		e.seq++
-		t.order = e.seq
-		e.tables[t.name] = t
 	}
 	return nil
+}
+
+// loadLines reads a format 3 snapshot after its first line.
+func (e *Engine) loadLines(r *bufio.Reader) error {
+	for i := 0; ; i++ {
+		line, err := readLine(r)
+		if string(line) == "]}" {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("table %d: %w", i, io.ErrUnexpectedEOF)
+		}
+		head, ok := bytes.CutSuffix(bytes.TrimPrefix(line, []byte{','}), []byte(`,"Items":[`))
+		var st snapshotTable
+		if !ok {
+			return fmt.Errorf("table %d: no item list", i)
+		}
+		if err := json.Unmarshal(append(head, '}'), &st); err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		t, err := e.restoreTable(st)
+		if err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		if err := t.loadItems(r, st.ItemCount); err != nil {
+			return fmt.Errorf("table %d: %v", i, err)
+		}
+		if end, _ := readLine(r); string(end) != "]}" {
+			return fmt.Errorf("table %d: more items than its ItemCount %d", i, st.ItemCount)
+		}
+		if err := e.addRestored(t); err != nil {
+			return err
+		}
+	}
+}
+
+// addRestored adds a restored table to the catalog.
+func (e *Engine) addRestored(t *table) error {
+	if e.tables[t.name] != nil {
+		return fmt.Errorf("table %s appears twice", t.name)
+	}
+	e.seq++
+	t.order = e.seq
+	e.tables[t.name] = t
+	return nil
+}
+
+// readLine returns the next line of r without its newline, however long it is.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = r.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	return bytes.TrimSuffix(line, []byte{'\n'}), err
+}
+
+// restoredItem is one snapshot line made ready to store.
+type restoredItem struct {
+	stored
+	size    int64
+	lineErr error
+}
+
+// loadItems reads n item lines into the table. Parsing runs on every processor, in batches,
+// while one goroutine inserts into the B-trees (the trees are not safe for concurrent writes).
+func (t *table) loadItems(r *bufio.Reader, n int) error {
+	const batch = 512
+	type job struct {
+		first int      // index of the batch's first item
+		lines [][]byte // views into buf
+		items []restoredItem
+	}
+	ixs := t.allIndexes()
+	jobs := make(chan *job)
+	done := make(chan *job, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range jobs {
+				j.items = make([]restoredItem, len(j.lines))
+				for i, line := range j.lines {
+					j.items[i] = t.prepare(line, ixs)
+				}
+				done <- j
+			}
+		})
+	}
+	var readErr error
+	go func() {
+		defer func() { close(jobs); wg.Wait(); close(done) }()
+		for first := 0; first < n; first += batch {
+			j := &job{first: first}
+			for i := first; i < min(first+batch, n); i++ {
+				line, err := readLine(r)
+				if len(line) == 0 && err != nil {
+					readErr = fmt.Errorf("%s: %d items, want %d", t.name, i, n)
+					return
+				}
+				j.lines = append(j.lines, append([]byte(nil), bytes.TrimSuffix(line, []byte{','})...))
+			}
+			jobs <- j
+		}
+	}()
+	var firstErr error
+	for j := range done {
+		for i, it := range j.items {
+			if it.lineErr != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s item %d: %v", t.name, j.first+i, it.lineErr)
+				}
+				continue
+			}
+			t.size += it.size
+			t.items.put(it.k, it.v)
+			t.updateIndexes(ixs, nil, it.stored)
+		}
+	}
+	if readErr != nil {
+		return readErr
+	}
+	return firstErr
+}
+
+// prepare parses one item line and computes its keys; it only reads the table's schema.
+func (t *table) prepare(line []byte, ixs []*index) restoredItem {
+	j, err := parseJSON(line)
+	if err != nil {
+		return restoredItem{lineErr: err}
+	}
+	it, msg := validateItemMap(j)
+	if msg != "" {
+		return restoredItem{lineErr: errors.New(msg)}
+	}
+	if !indexable(it, t.keys) {
+		return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
+	}
+	return restoredItem{stored: t.layout(t.key(it), it, ixs), size: int64(itemSize(it, false, false, ""))}
 }
 
 func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
@@ -245,8 +468,7 @@ func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
 		if !indexable(it, t.keys) {
 			return nil, fmt.Errorf("%s item %d: missing or mistyped key attribute", d.TableName, i)
 		}
-		t.items.put(t.key(it), it)
-		t.updateIndexes(nil, it)
+		t.load(it)
 	}
 	return t, nil
 }
@@ -287,9 +509,17 @@ func (e *Engine) loadV1(b []byte) error {
 			if msg != "" || !indexable(it, t.keys) {
 				return fmt.Errorf("%s item %d: invalid item %s", t.name, j, msg)
 			}
-			t.items.put(t.key(it), it)
-			t.updateIndexes(nil, it)
+			t.load(it)
 		}
 	}
 	return nil
+}
+
+// load stores a restored item, with no stream record.
+func (t *table) load(it Item) {
+	ixs := t.allIndexes()
+	s := t.layout(t.key(it), it, ixs)
+	t.size += int64(itemSize(it, false, false, ""))
+	t.items.put(s.k, s.v)
+	t.updateIndexes(ixs, nil, s)
 }

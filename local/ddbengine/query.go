@@ -104,12 +104,15 @@ func (r *readReq) run(rng keyRange) map[string]any {
 	size, count := 0, 0
 	var last Item
 	capSize := 0
-	store.scanRange(rng, func(k string, it Item) bool {
+	store.scanRange(rng, func(k, v string) bool {
 		if (r.limit > 0 && count >= r.limit) || size >= 1024*1024 {
 			return false
 		}
-		if r.fetchTable {
-			it = r.t.items.get(r.t.key(it))
+		// An index entry holds the whole stored item: fetching the table's copy is projecting
+		// nothing away.
+		it := decodeItem(v)
+		if r.ix != nil && !r.fetchTable {
+			it = r.t.indexItem(r.ix, it)
 		}
 		count++
 		capSize += itemSize(it, false, false, "")

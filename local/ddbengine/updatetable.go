@@ -176,9 +176,12 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.schemaMu.Lock()
 		t.gsis = append(t.gsis[:len(t.gsis):len(t.gsis)], create)
 		t.schemaMu.Unlock()
-		for _, k := range t.items.keys {
-			t.updateIndex(create, nil, t.items.m[k])
-		}
+		t.items.each(func(_, v string) bool {
+			if it := decodeItem(v); indexable(it, create.keys) {
+				t.updateIndex(create, nil, t.indexKey(it, create.keys), v)
+			}
+			return true
+		})
 	}
 	if deleteName != "" {
 		for i, ix := range t.gsis {

@@ -375,13 +375,13 @@ func attributeString(v types.AttributeValue, dst *string) error {
 	return nil
 }
 
-// The sample events in events/ are what `make invoke` feeds functions: each one runs through
+// The sample events in events/samples/ are what `make invoke` feeds functions: each one runs through
 // a function and reaches it intact.
 func TestSampleEventsInvoke(t *testing.T) {
 	rt, _ := startEvents(t)
 	for _, f := range []string{"eventbridge/order-placed.json", "sqs/batch.json", "dynamodb/stream.json"} {
 		t.Run(f, func(t *testing.T) {
-			payload, err := os.ReadFile(filepath.Join("..", "..", "events", f))
+			payload, err := os.ReadFile(filepath.Join("..", "..", "events", "samples", f))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,8 @@
 //     function's DeadLetterConfig and on-failure destinations) and, with Config.Watch, hot
 //     rebuilds;
 //   - each HTTP API, with its JWT authorizers checked against the runtime's token issuer;
+//   - the Cognito user pools, clients and groups of the template (local/cognito) behind the
+//     edge port, signing their tokens with that issuer so the authorizers accept them;
 //   - SQS with the template's queues (created dead-letter queues first) and EventBridge with
 //     its buses and pattern rules, whose targets are the template's functions and queues;
 //     rules and targets added through the EventBridge API (PutRule, PutTargets ...) reach

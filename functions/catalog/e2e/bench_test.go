@@ -184,7 +184,7 @@ func sampleEvent(b *testing.B, id string) events.APIGatewayV2HTTPRequest {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(root, "events", "apigw", "catalog-get-product.json"))
+	data, err := os.ReadFile(filepath.Join(root, "events", "samples", "apigw", "catalog-get-product.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

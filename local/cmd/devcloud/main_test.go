@@ -15,7 +15,7 @@ import (
 // devcloud invoke runs one function once with a sample event and prints its result, like
 // `sam local invoke`.
 func TestInvokePrintsTheResult(t *testing.T) {
-	event := filepath.Join("..", "..", "..", "events", "sqs", "batch.json")
+	event := filepath.Join("..", "..", "..", "events", "samples", "sqs", "batch.json")
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"invoke",
 		"--template", filepath.Join("..", "..", "runtime", "testdata", "Echo.template.json"),

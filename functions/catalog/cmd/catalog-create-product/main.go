@@ -12,6 +12,8 @@ import (
 
 	"github.com/microshop/microshop/functions/catalog/internal/api"
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
+	"github.com/microshop/microshop/shared/idempotency"
 	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/start"
 )
@@ -36,5 +38,10 @@ func build(env *start.Env) (http.Handler, error) {
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
-	return api.Handler(api.RouteCreateProduct, api.Deps{Store: ddb.New(db, table), Currency: currency, Log: env.Log})
+	return api.Handler(api.RouteCreateProduct, api.Deps{
+		Store:       ddb.New(db, table),
+		Currency:    currency,
+		Idempotency: idempotency.NewStore(db, table, idempotency.PartitionKey(catalogspec.KeyID)),
+		Log:         env.Log,
+	})
 }

@@ -1,21 +1,33 @@
-// Command catalog-publish-events is the catalog's outbox publisher: the table's stream triggers
-// it (infra.Outbox) and it sends the outbox rows' events to the bus named by EVENT_BUS_NAME.
-//
-// PLACEHOLDER so that `make build` and `make synth` have an asset on the infra branch: it fails
-// every batch, so the stream mapping retries and nothing is lost. The real main (wiring of
-// shared/outbox's Publisher) replaces this file.
+// Command catalog-publish-events is the Lambda function on the catalog table's stream that
+// sends the events of the products' outbox rows to the event bus named by EVENT_BUS_NAME (see
+// shared/outbox). The AWS SDK takes its region, credentials and any endpoint override
+// (AWS_ENDPOINT_URL_EVENTBRIDGE, set by the local runtime) from the environment.
 package main
 
 import (
-	"context"
-	"errors"
+	"os"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/start"
 )
 
 func main() {
-	lambda.Start(func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		return events.DynamoDBEventResponse{}, errors.New("catalog-publish-events: not implemented")
-	})
+	if err := start.DynamoDBStream("catalog", build); err != nil {
+		os.Exit(1) // start has logged why
+	}
+}
+
+func build(env *start.Env) (start.StreamHandler, error) {
+	bus, err := env.Var(outbox.EnvBusName)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := env.AWS()
+	if err != nil {
+		return nil, err
+	}
+	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = env.Endpoint("EVENTBRIDGE") })
+	return outbox.NewPublisher(client, bus, outbox.Options{Log: env.Log}).Handle, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
+	"github.com/microshop/microshop/shared/idempotency"
 	"github.com/microshop/microshop/shared/money"
 )
 
@@ -26,6 +27,9 @@ type Deps struct {
 	Log      *slog.Logger      // internal errors are logged here; default slog.Default()
 	Now      func() time.Time  // the clock; default time.Now
 	NewID    func() product.ID // assigns ids to new products; default product.NewID
+	// Idempotency stores POST /products' Idempotency-Key records. Nil serves the route without
+	// the middleware (the header is then ignored): for in-process tests and tools only.
+	Idempotency *idempotency.Store
 }
 
 func (d Deps) withDefaults() Deps {

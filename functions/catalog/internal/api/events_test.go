@@ -22,7 +22,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden responses in testdata/events")
 
 // eventsDir holds the sample API Gateway events that `make invoke` feeds to functions.
-const eventsDir = "../../../../events/apigw"
+const eventsDir = "../../../../events/samples/apigw"
 
 // TestSampleEvents runs every catalog sample event through its route's Lambda handler, as
 // Lambda would, against a fake store with known contents, and compares the response with its

@@ -4,6 +4,11 @@
 //
 // Conditions and updates are built with the SDK's expression package and items are converted
 // with attributevalue; the product domain type knows nothing of either.
+//
+// Every write is one TransactWriteItems of the product's write and the product's outbox row
+// (id "outbox#<productId>", see shared/outbox) holding its event (events/catalogevents): the
+// event exists exactly when the change does, and the catalog's publisher sends it from the
+// table's stream.
 package ddb
 
 import (
@@ -18,9 +23,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/microshop/microshop/events/catalogevents"
+	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
 	"github.com/microshop/microshop/shared/money"
+	"github.com/microshop/microshop/shared/outbox"
 )
 
 // Index names and the constant partition of byNewest.
@@ -37,9 +45,8 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 // API is the part of the DynamoDB client the store uses; *dynamodb.Client implements it.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)
@@ -85,6 +92,8 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 		AttributeDefinitions:   []types.AttributeDefinition{s("id"), s("category"), s("listKey"), s("sortKey")},
 		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{gsi(IndexByCategory, "category"), gsi(IndexByNewest, "listKey")},
+		// The outbox publisher reads the stream; NEW_IMAGE holds each record's event.
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
 	}
 }
 
@@ -188,12 +197,13 @@ func (s *Store) get(ctx context.Context, id product.ID) (*product.Product, error
 	return it.product()
 }
 
-// Create stores a new product. If its id is taken it returns an error wrapping
-// product.ErrAlreadyExists and leaves the existing product alone.
+// Create stores a new product and, in the same transaction, a ProductCreated event in its
+// outbox row. If its id is taken it returns an error wrapping product.ErrAlreadyExists and
+// writes nothing.
 func (s *Store) Create(ctx context.Context, p *product.Product) error {
 	cond := expression.AttributeNotExists(expression.Name("id"))
-	if err := s.put(ctx, p, cond); err != nil {
-		if isConditionFailed(err) {
+	if err := s.put(ctx, p, cond, created(p)); err != nil {
+		if productConditionFailed(err) {
 			err = product.ErrAlreadyExists
 		}
 		return fmt.Errorf("create product %s: %w", p.ID(), err)
@@ -207,8 +217,9 @@ func (s *Store) Create(ctx context.Context, p *product.Product) error {
 // app.UpdateAttempts times. The whole item is written, as a replace must leave no old optional
 // attribute behind.
 //
-// It returns the stored product, or an error wrapping product.ErrNotFound or
-// product.ErrConflict, or fn's error as is; in every error case nothing is written.
+// With the product, its outbox row gets a ProductChanged event. It returns the stored product,
+// or an error wrapping product.ErrNotFound or product.ErrConflict, or fn's error as is; in
+// every error case nothing is written.
 func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Product) error) (*product.Product, error) {
 	for attempt := 1; ; attempt++ {
 		p, err := s.get(ctx, id) // a product deleted after a failed attempt ends here
@@ -223,11 +234,11 @@ func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Prod
 			return nil, fmt.Errorf("update product %s: update function changed the id to %s", id, p.ID())
 		}
 		cond := expression.Name("version").Equal(expression.Value(read)) // false if the item is gone, too
-		err = s.put(ctx, p, cond)
+		err = s.put(ctx, p, cond, changed(p))
 		switch {
 		case err == nil:
 			return p, nil
-		case !isConditionFailed(err):
+		case !productConditionFailed(err) && !productTransactionConflict(err):
 			return nil, fmt.Errorf("update product %s: %w", id, err)
 		case attempt == app.UpdateAttempts:
 			// Tell a product that kept changing from one that is gone now. ReturnValuesOn-
@@ -241,20 +252,23 @@ func (s *Store) Update(ctx context.Context, id product.ID, fn func(*product.Prod
 	}
 }
 
-// Delete removes product id, or returns an error wrapping product.ErrNotFound.
+// Delete removes product id and, in the same transaction, puts a ProductDeleted event in its
+// outbox row; or returns an error wrapping product.ErrNotFound and writes nothing. The event's
+// time is the wall clock's: the delete reads nothing that carries a time.
 func (s *Store) Delete(ctx context.Context, id product.ID) error {
 	expr, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("id"))).Build()
 	if err != nil {
 		return fmt.Errorf("delete product %s: build condition: %w", id, err)
 	}
-	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	del := types.TransactWriteItem{Delete: &types.Delete{
 		TableName:                 aws.String(s.table),
 		Key:                       key(id),
 		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
-	})
-	if isConditionFailed(err) {
+	}}
+	err = s.write(ctx, del, catalogevents.ProductDeletedV1{ID: id.String()}, id, time.Now())
+	if productConditionFailed(err) {
 		err = product.ErrNotFound
 	}
 	if err != nil {
@@ -263,8 +277,8 @@ func (s *Store) Delete(ctx context.Context, id product.ID) error {
 	return nil
 }
 
-// put writes p's whole item on condition cond.
-func (s *Store) put(ctx context.Context, p *product.Product, cond expression.ConditionBuilder) error {
+// put writes p's whole item on condition cond, and ev to its outbox row.
+func (s *Store) put(ctx context.Context, p *product.Product, cond expression.ConditionBuilder, ev envelope.Event) error {
 	av, err := attributevalue.MarshalMap(toItem(p))
 	if err != nil {
 		return fmt.Errorf("marshal item: %w", err)
@@ -273,17 +287,67 @@ func (s *Store) put(ctx context.Context, p *product.Product, cond expression.Con
 	if err != nil {
 		return fmt.Errorf("build condition: %w", err)
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	put := types.TransactWriteItem{Put: &types.Put{
 		TableName:                 aws.String(s.table),
 		Item:                      av,
 		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
+	}}
+	return s.write(ctx, put, ev, p.ID(), p.UpdatedAt())
+}
+
+// write runs the product's write (always item 0 of the transaction) and the Put of its outbox
+// row holding ev, which happened at when.
+func (s *Store) write(ctx context.Context, change types.TransactWriteItem, ev envelope.Event, id product.ID, when time.Time) error {
+	env, err := envelope.New(ctx, catalogevents.Source, ev, when)
+	if err != nil {
+		return err
+	}
+	row, err := outbox.Row(s.table, outboxKey(id), env)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{change, row},
 	})
 	return err
 }
 
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
+// outboxKey is the key of product id's outbox row. It can never be a product's: product ids
+// are hex digits only.
+func outboxKey(id product.ID) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "outbox#" + id.String()}}
+}
+
+// created, changed: the events of a product's writes.
+func created(p *product.Product) envelope.Event {
+	d := p.Details()
+	return catalogevents.ProductCreatedV1{ID: p.ID().String(), Name: d.Name, Price: price(d.Price), Category: d.Category, Version: p.Version()}
+}
+
+func changed(p *product.Product) envelope.Event {
+	d := p.Details()
+	return catalogevents.ProductChangedV1{ID: p.ID().String(), Name: d.Name, Price: price(d.Price), Category: d.Category, Version: p.Version()}
+}
+
+func price(m money.Price) catalogevents.Price {
+	return catalogevents.Price{Amount: int64(m.Amount()), Currency: m.Currency().String()}
+}
+
+// productConditionFailed reports whether err is a transaction canceled because the product's
+// write (item 0) failed its condition.
+func productConditionFailed(err error) bool { return cancellation(err) == "ConditionalCheckFailed" }
+
+// productTransactionConflict reports whether err is a transaction canceled because another
+// transaction was writing the product at the same time: a lost race, like a failed condition.
+func productTransactionConflict(err error) bool { return cancellation(err) == "TransactionConflict" }
+
+// cancellation returns the reason code of item 0 of a canceled transaction, "" for other errors.
+func cancellation(err error) string {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) == 0 {
+		return ""
+	}
+	return aws.ToString(tce.CancellationReasons[0].Code)
 }

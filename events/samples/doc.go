@@ -1,5 +1,5 @@
-// Package events is Microshop's event catalog. Today it holds sample Lambda inputs, one per
-// trigger kind, that `make invoke` (devcloud invoke) can feed to any function:
+// Package samples holds sample Lambda inputs, one per trigger kind, that `make invoke`
+// (devcloud invoke) can feed to any function:
 //
 //   - apigw/: an API Gateway HTTP API (payload 2.0) request for every catalog route
 //   - eventbridge/: an EventBridge event as a rule delivers it to a target
@@ -7,6 +7,6 @@
 //   - dynamodb/: a DynamoDB stream batch (INSERT, MODIFY, and a TTL REMOVE)
 //
 // Every sample decodes into its aws-lambda-go type without unknown fields (see the tests), so
-// a sample cannot drift from the shape Lambda delivers. Business events' versioned contract
-// types will live here as the services that emit them land.
-package events
+// a sample cannot drift from the shape Lambda delivers. The business events' contracts live
+// beside this folder: events/envelope and one package per emitting service (events/catalogevents).
+package samples

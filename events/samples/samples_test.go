@@ -1,4 +1,4 @@
-package events_test
+package samples_test
 
 import (
 	"bytes"
