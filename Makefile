@@ -70,6 +70,8 @@ lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 bench: synth ## print the performance figures the issues ask for
 	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== catalog write -> ProductChanged in a tapped queue (outbox, stream, publisher, bus, rule, SQS; p50, target <= 10 ms) =="
+	go test -run '^$$' -bench 'WriteToTappedEvent' -benchtime 200x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== the shop: POST /orders -> CONFIRMED end to end (sequential p50/p99; 16 concurrent buyers: orders/s, errors) =="
 	go test -run '^$$' -bench 'OrderToConfirmed' -benchtime 300x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
 	go test -run '^$$' -bench 'Orders16' -benchtime 1000x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'

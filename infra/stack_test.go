@@ -574,7 +574,12 @@ func TestFunctionPolicies(t *testing.T) {
 	index := func(name string) any {
 		return map[string]any{"Fn::Join": []any{"", []any{tableARN, "/index/" + name}}}
 	}
-	failureQueue := doc.ofType("AWS::SQS::Queue")[0]
+	var failureQueue string
+	for _, id := range doc.ofType("AWS::SQS::Queue") {
+		if strings.HasPrefix(id, "CatalogPublishEvents") {
+			failureQueue = id
+		}
+	}
 	bus := doc.ofType("AWS::Events::EventBus")[0]
 	tests := []struct {
 		name string
@@ -682,7 +687,11 @@ func TestLogGroups(t *testing.T) {
 	_, tmpl, _ := synth(t)
 	// One per function plus the API's access log.
 	check(t, "log group count", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(len(catalogspec.Service().Functions())+1)))
+		functions := 0
+		for _, s := range infra.Services() {
+			functions += len(s.Spec.Functions())
+		}
+		tmpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(float64(functions+1)))
 	})
 	check(t, "retention", func() {
 		tmpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
@@ -707,8 +716,10 @@ func TestRoutes(t *testing.T) {
 		"PUT /products/{id}":    {"catalog-replace-product", true},
 		"DELETE /products/{id}": {"catalog-delete-product", true},
 	}
-	if diff := cmp.Diff(want, doc.routes(t)); diff != "" {
-		t.Errorf("route key -> function, authorized (-want +got):\n%s", diff)
+	got := doc.routes(t)
+	maps.DeleteFunc(got, func(_ string, r routeView) bool { return !strings.HasPrefix(r.Function, "catalog-") })
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("catalog route key -> function, authorized (-want +got):\n%s", diff)
 	}
 }
 

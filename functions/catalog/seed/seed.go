@@ -1,6 +1,8 @@
 // Package seed holds the sample catalog: realistic products in several categories, each in the
-// JSON shape POST /products accepts. The seed tool (functions/catalog/tools/seed) loads them
-// into a running API; tests use them as varied valid input.
+// JSON shape POST /products accepts, priced in the shop's currency. The seed tool
+// (functions/catalog/tools/seed) loads them through the HTTP API as an admin (-token), so they
+// pass the same validation and leave through the same outbox as any write. Tests use them as
+// varied valid input.
 package seed
 
 import (

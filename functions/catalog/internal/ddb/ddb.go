@@ -27,14 +27,16 @@ import (
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/functions/catalog/internal/app"
 	"github.com/microshop/microshop/functions/catalog/internal/product"
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
 	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/outbox"
 )
 
-// Index names and the constant partition of byNewest.
+// Index names (from the catalog's spec, the one source of the table's schema) and the
+// constant partition of byNewest.
 const (
-	IndexByCategory = "byCategory"
-	IndexByNewest   = "byNewest"
+	IndexByCategory = catalogspec.IndexByCategory
+	IndexByNewest   = catalogspec.IndexByNewest
 	listKeyProduct  = "PRODUCT"
 )
 
@@ -69,32 +71,11 @@ func New(db API, table string) *Store {
 // Table returns the name of the store's table.
 func (s *Store) Table() string { return s.table }
 
-// CreateTableInput describes the catalog table as docs/contracts.md defines it (on-demand; PITR
-// is a separate call and left to the infrastructure). Tests use it to create tables; the CDK
-// construct must stay in line with it.
+// CreateTableInput describes the catalog table from its spec (functions/catalog/spec), the
+// schema infra builds the template's table from; on-demand, PITR and TTL left to the
+// infrastructure. Tests use it to create tables.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
-	s := func(name string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
-	}
-	gsi := func(name, hash string) types.GlobalSecondaryIndex {
-		return types.GlobalSecondaryIndex{
-			IndexName: aws.String(name),
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String("sortKey"), KeyType: types.KeyTypeRange},
-			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}
-	}
-	return &dynamodb.CreateTableInput{
-		TableName:              aws.String(table),
-		BillingMode:            types.BillingModePayPerRequest,
-		AttributeDefinitions:   []types.AttributeDefinition{s("id"), s("category"), s("listKey"), s("sortKey")},
-		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{gsi(IndexByCategory, "category"), gsi(IndexByNewest, "listKey")},
-		// The outbox publisher reads the stream; NEW_IMAGE holds each record's event.
-		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
-	}
+	return catalogspec.Table().CreateTableInput(table)
 }
 
 // item is a product as stored. Optional attributes are omitted when empty rather than stored as

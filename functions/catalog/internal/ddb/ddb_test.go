@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
+	"github.com/microshop/microshop/shared/spec"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -90,5 +93,17 @@ func TestItemLayout(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stored item mismatch (-want +got):\n%s", diff)
+	}
+	// Every key attribute the spec gives the table and its indexes is one the item holds, so a
+	// product appears in every index infra builds from the same spec.
+	schema := catalogspec.Table()
+	keys := []spec.Key{schema.PartitionKey}
+	for _, ix := range schema.Indexes {
+		keys = append(keys, ix.PartitionKey, ix.SortKey)
+	}
+	for _, k := range keys {
+		if _, ok := got[k.Name]; !ok {
+			t.Errorf("stored product lacks key attribute %q of the spec", k.Name)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/microshop/microshop/functions/catalog/internal/product"
+	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
 )
 
 // startKey is the ExclusiveStartKey of a GSI query: the index key plus the table key.
@@ -32,11 +33,11 @@ func (s *Store) List(ctx context.Context, q product.ListQuery) (product.Page, er
 	)
 	if q.Category() != "" {
 		index = IndexByCategory
-		keyCond = expression.Key("category").Equal(expression.Value(q.Category()))
+		keyCond = expression.Key(catalogspec.AttrCategory).Equal(expression.Value(q.Category()))
 		start.Category = q.Category()
 	} else {
 		index = IndexByNewest
-		keyCond = expression.Key("listKey").Equal(expression.Value(listKeyProduct))
+		keyCond = expression.Key(catalogspec.AttrListKey).Equal(expression.Value(listKeyProduct))
 		start.ListKey = listKeyProduct
 	}
 	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()

@@ -1,0 +1,16 @@
+// Command cart-remove-item is the Lambda function serving DELETE /cart/items/{productId}.
+package main
+
+import (
+	"os"
+
+	"github.com/microshop/microshop/functions/cart/internal/api"
+	"github.com/microshop/microshop/functions/cart/internal/function"
+	"github.com/microshop/microshop/shared/start"
+)
+
+func main() {
+	if err := start.HTTP(function.Service, function.Route(api.RouteRemoveItem)); err != nil {
+		os.Exit(1) // start has logged why
+	}
+}

@@ -1,0 +1,272 @@
+// Package e2e drives the cart service end to end: the local runtime serves the synthesized
+// CDK template (the cart's real function processes, its HTTP routes behind the JWT
+// authorizer, its consumers' rules and queues), the tests put the catalog's and the orders'
+// events on the bus with the EventBridge API and use the cart over HTTP with real tokens.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/microshop/microshop/events/catalogevents"
+	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/events/orderevents"
+	cartspec "github.com/microshop/microshop/functions/cart/spec"
+	"github.com/microshop/microshop/infra"
+	"github.com/microshop/microshop/local/jwtauth"
+	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/sdk"
+)
+
+var (
+	rt         *runtime.Runtime
+	api        string
+	keyDir     string
+	alice, bob string // two customers' tokens
+	logs       = &syncWriter{w: &bytes.Buffer{}}
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	root, err := modroot.FromWorkingDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
+	if _, err := os.Stat(tmpl); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
+		return 1
+	}
+	if keyDir, err = os.MkdirTemp("", "cart-e2e-jwt-"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(keyDir)
+	rt, err = runtime.Start(context.Background(), runtime.Config{
+		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
+		Functions: cartspec.Service().Functions(),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
+		return 1
+	}
+	api = rt.APIURL()
+	if alice, err = mintToken("cart-alice", ""); err == nil {
+		bob, err = mintToken("cart-bob", "")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		_ = rt.Close()
+		return 1
+	}
+	code := m.Run()
+	if err := rt.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
+	}
+	return code
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func mintToken(user, groups string) (string, error) {
+	args := []string{"--dir", keyDir, "--user", user}
+	if groups != "" {
+		args = append(args, "--groups", groups)
+	}
+	var out bytes.Buffer
+	if err := jwtauth.TokenCommand(args, &out); err != nil {
+		return "", fmt.Errorf("mint a token for %s: %w", user, err)
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// do sends a request with token ("" for none) and returns the status and body.
+func do(t *testing.T, method, path, body, token string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, api+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// publish puts ev on the shop's bus as its service's outbox publisher would, and returns the
+// envelope.
+func publish(t *testing.T, source string, ev envelope.Event, at time.Time) envelope.Envelope {
+	t.Helper()
+	env, err := envelope.New(context.Background(), source, ev, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, err := env.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
+		Entries: []ebtypes.PutEventsRequestEntry{{
+			EventBusName: aws.String(infra.EventBusName), Source: aws.String(source),
+			DetailType: aws.String(env.Type), Detail: aws.String(string(detail)),
+		}},
+	})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutEvents: %v", err)
+	}
+	return env
+}
+
+type money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+type item struct {
+	ProductID string `json:"productId"`
+	Name      string `json:"name"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice money  `json:"unitPrice"`
+	LineTotal money  `json:"lineTotal"`
+}
+
+type cartView struct {
+	Items []item `json:"items"`
+	Total money  `json:"total"`
+}
+
+func getCart(t *testing.T, token string) cartView {
+	t.Helper()
+	status, body := do(t, "GET", "/cart", "", token)
+	if status != http.StatusOK {
+		t.Fatalf("GET /cart: %d %s", status, body)
+	}
+	var v cartView
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// eventually calls check every 20 ms until it reports true, for up to 20 s.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if check() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+	t.Fatalf("%s: not within 20 s", what)
+}
+
+func usd(cents int64) money { return money{cents, "USD"} }
+
+// The cart's journey: a product the catalog announces becomes addable (404 before); the cart
+// is priced at the current price; another customer sees and changes nothing of it; an order
+// placed from the cart empties it.
+func TestCartJourney(t *testing.T) {
+	const mug = "e2ecartmug"
+	if status, body := do(t, "PUT", "/cart/items/"+mug, `{"quantity":2}`, alice); status != http.StatusNotFound {
+		t.Fatalf("PUT an unknown product: %d %s, want 404", status, body)
+	}
+	publish(t, catalogevents.Source, catalogevents.ProductCreatedV1{
+		ID: mug, Name: "Mug", Price: catalogevents.Price{Amount: 1250, Currency: "USD"}, Category: "kitchen", Version: 1,
+	}, time.Now())
+	eventually(t, "the product reaches the cart's replica", func() bool {
+		status, _ := do(t, "PUT", "/cart/items/"+mug, `{"quantity":2}`, alice)
+		return status == http.StatusOK
+	})
+	want := cartView{Items: []item{{mug, "Mug", 2, usd(1250), usd(2500)}}, Total: usd(2500)}
+	if diff := cmp.Diff(want, getCart(t, alice)); diff != "" {
+		t.Errorf("alice's cart (-want +got):\n%s", diff)
+	}
+
+	// Bob has his own cart; his removals and clears do not touch alice's.
+	if diff := cmp.Diff(cartView{Items: []item{}, Total: usd(0)}, getCart(t, bob)); diff != "" {
+		t.Errorf("bob's cart (-want +got):\n%s", diff)
+	}
+	do(t, "DELETE", "/cart/items/"+mug, "", bob)
+	do(t, "DELETE", "/cart", "", bob)
+	if status, _ := do(t, "GET", "/cart", "", ""); status != http.StatusUnauthorized {
+		t.Errorf("GET /cart without a token: %d, want 401", status)
+	}
+
+	// The catalog changes the price: the cart shows the current one.
+	publish(t, catalogevents.Source, catalogevents.ProductChangedV1{
+		ID: mug, Name: "Mug", Price: catalogevents.Price{Amount: 1500, Currency: "USD"}, Category: "kitchen", Version: 2,
+	}, time.Now())
+	eventually(t, "the new price reaches the cart", func() bool { return getCart(t, alice).Total == usd(3000) })
+
+	// An order placed from the cart empties it.
+	placedAt := time.Now()
+	publish(t, orderevents.Source, orderevents.OrderPlacedV1{
+		OrderID: "e2e-cart-o1", CustomerID: subject(t, alice), FromCart: true,
+		Lines: []orderevents.Line{{ProductID: mug, Quantity: 2}},
+	}, placedAt)
+	eventually(t, "the order empties the cart", func() bool { return len(getCart(t, alice).Items) == 0 })
+}
+
+// subject returns the sub claim of token, the customer id the cart is kept under.
+func subject(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims.Sub
+}
