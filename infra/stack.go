@@ -36,7 +36,7 @@ const (
 // Platform. A new service is its spec (functions/<svc>/spec), its file in infra/ and its line
 // here; tests create placeholder assets for every function of every service listed.
 func Services() []ServiceDef {
-	return []ServiceDef{Catalog(), Cart(), Inventory(), Payments(), Shipping()}
+	return []ServiceDef{Catalog(), Cart(), Inventory(), Orders(), Payments(), Shipping()}
 }
 
 // MicroshopStackProps configures the Microshop stack.

@@ -1,0 +1,32 @@
+// Command orders-publish-events is the Lambda function on the orders table's stream that sends
+// the events of the orders' outbox rows to the bus named by EVENT_BUS_NAME (shared/outbox).
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/microshop/microshop/functions/orders/internal/wiring"
+	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/start"
+)
+
+func main() {
+	if err := start.DynamoDBStream(wiring.Service, build); err != nil {
+		os.Exit(1) // start has logged why
+	}
+}
+
+func build(env *start.Env) (start.StreamHandler, error) {
+	bus, err := env.Var(outbox.EnvBusName)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := env.AWS()
+	if err != nil {
+		return nil, err
+	}
+	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = env.Endpoint("EVENTBRIDGE") })
+	return outbox.NewPublisher(client, bus, outbox.Options{Log: env.Log}).Handle, nil
+}

@@ -1,0 +1,341 @@
+// Package e2e drives the orders service end to end: the local runtime serves the synthesized
+// CDK template (real function processes, the HTTP API with its JWT authorizer, the local
+// DynamoDB engine, the bus, the consumers' queues and the outbox publisher), and the tests
+// speak HTTP with real tokens, put upstream events on the bus with the EventBridge API, and
+// read what the orders service publishes from a tap on the bus.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/microshop/microshop/events/catalogevents"
+	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/events/inventoryevents"
+	"github.com/microshop/microshop/events/orderevents"
+	"github.com/microshop/microshop/events/shippingevents"
+	"github.com/microshop/microshop/local/jwtauth"
+	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/shared/correlation"
+)
+
+const bus = "microshop"
+
+var (
+	api    string
+	keyDir string
+	rt     *runtime.Runtime
+	logs   = &syncWriter{w: &bytes.Buffer{}}
+
+	aliceToken, bobToken string
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	root, err := modroot.FromWorkingDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
+	if _, err := os.Stat(tmpl); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
+		return 1
+	}
+	if keyDir, err = os.MkdirTemp("", "orders-e2e-jwt-"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(keyDir)
+	rt, err = runtime.Start(context.Background(), runtime.Config{
+		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
+		return 1
+	}
+	api = rt.APIURL()
+	if aliceToken, err = mintToken("e2e-alice"); err == nil {
+		bobToken, err = mintToken("e2e-bob")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		_ = rt.Close()
+		return 1
+	}
+	code := m.Run()
+	if err := rt.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
+	}
+	return code
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func mintToken(user string) (string, error) {
+	var out bytes.Buffer
+	if err := jwtauth.TokenCommand([]string{"--dir", keyDir, "--user", user}, &out); err != nil {
+		return "", fmt.Errorf("mint a token for %s: %w", user, err)
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type response struct {
+	status int
+	body   map[string]any
+}
+
+func do(t *testing.T, method, path, token string, header map[string]string, body string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, api+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	_ = json.Unmarshal(b, &v) // API Gateway's own 401 body is JSON too; an empty body stays nil
+	return response{status: resp.StatusCode, body: v}
+}
+
+// waitUntil polls cond every 20 ms until it holds or the timeout passes.
+func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// put sends ev as source's event on the bus, in an envelope with correlation id corr.
+func put(t *testing.T, source string, ev envelope.Event, corr string) {
+	t.Helper()
+	env, err := envelope.New(correlation.With(context.Background(), corr), source, ev, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, err := env.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
+		Entries: []ebtypes.PutEventsRequestEntry{{
+			EventBusName: aws.String(bus), Source: aws.String(source), DetailType: aws.String(env.Type),
+			Detail: aws.String(string(detail)),
+		}},
+	})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutEvents %s: %v (failed %d)", env.Type, err, out.FailedEntryCount)
+	}
+}
+
+// tap is a queue receiving every event the orders service publishes.
+type tap struct {
+	url  string
+	seen []envelope.Envelope
+}
+
+func newTap(t *testing.T) *tap {
+	t.Helper()
+	url, err := rt.Tap(bus, []byte(`{"source":["`+orderevents.Source+`"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tap{url: url}
+}
+
+// await receives until an event of type typ for order id has arrived, and returns it.
+func (tp *tap) await(t *testing.T, typ, orderID string) envelope.Envelope {
+	t.Helper()
+	q := sdk.SQS(rt.EdgeURL())
+	var found *envelope.Envelope
+	waitUntil(t, typ+" for "+orderID+" on the bus", 20*time.Second, func() bool {
+		for _, env := range tp.seen {
+			if env.Type == typ && strings.Contains(string(env.Data), orderID) {
+				found = &env
+				return true
+			}
+		}
+		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(tp.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			var ev struct {
+				Detail json.RawMessage `json:"detail"`
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
+				t.Fatal(err)
+			}
+			env, err := envelope.Decode(ev.Detail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.seen = append(tp.seen, env)
+		}
+		return false
+	})
+	return *found
+}
+
+// newProduct puts a ProductCreated on the bus and waits until an order for it is accepted,
+// which proves the orders service's replica has it. It returns the product id.
+func newProduct(t *testing.T, amount int64) string {
+	t.Helper()
+	id := randomHex(16)
+	put(t, catalogevents.Source, catalogevents.ProductCreatedV1{
+		ID: id, Name: "E2E Mug", Price: catalogevents.Price{Amount: amount, Currency: "USD"}, Category: "e2e", Version: 1,
+	}, "corr-"+id)
+	return id
+}
+
+func orderBody(productID string, quantity int) string {
+	return fmt.Sprintf(`{"shippingAddress":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"},
+		"paymentToken":"tok_visa","lines":[{"productId":%q,"quantity":%d}]}`, productID, quantity)
+}
+
+// place posts an order until the replica knows the product (a 422 before that), and returns
+// the created order and the correlation id it was placed with.
+func place(t *testing.T, productID string) (map[string]any, string) {
+	t.Helper()
+	corr := "e2e-" + randomHex(8)
+	var created response
+	waitUntil(t, "the replica to hold product "+productID, 20*time.Second, func() bool {
+		created = do(t, "POST", "/orders", aliceToken, map[string]string{
+			"Idempotency-Key": randomHex(8), correlation.Header: corr,
+		}, orderBody(productID, 2))
+		if created.status != http.StatusCreated && created.status != http.StatusUnprocessableEntity {
+			t.Fatalf("POST /orders: %d %v", created.status, created.body)
+		}
+		return created.status == http.StatusCreated
+	})
+	return created.body, corr
+}
+
+func status(t *testing.T, id string) string {
+	t.Helper()
+	r := do(t, "GET", "/orders/"+id, aliceToken, nil, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /orders/%s: %d %v", id, r.status, r.body)
+	}
+	return r.body["status"].(string)
+}
+
+// TestLifecycle: an order placed over HTTP is PENDING and publishes OrderPlaced with the
+// request's correlation id; ShipmentCreated confirms it (OrderConfirmed), ShipmentDelivered
+// delivers it, and a cancel after delivery is 409. Another customer sees 404 throughout.
+func TestLifecycle(t *testing.T) {
+	tp := newTap(t)
+	product := newProduct(t, 1250)
+	o, corr := place(t, product)
+	id := o["id"].(string)
+	if o["status"] != "PENDING" || o["total"].(map[string]any)["amount"] != float64(2*1250+598) {
+		t.Errorf("placed order %v, want PENDING with total 3098", o)
+	}
+	placed := tp.await(t, orderevents.TypeOrderPlaced, id)
+	if placed.CorrelationID != corr {
+		t.Errorf("OrderPlaced correlation %q, want the request's %q", placed.CorrelationID, corr)
+	}
+	if r := do(t, "GET", "/orders/"+id, bobToken, nil, ""); r.status != http.StatusNotFound {
+		t.Errorf("bob reads alice's order: %d, want 404", r.status)
+	}
+
+	put(t, shippingevents.Source, shippingevents.ShipmentCreatedV1{OrderID: id, CustomerID: "x", TrackingNumber: "T1"}, corr)
+	confirmed := tp.await(t, orderevents.TypeOrderConfirmed, id)
+	if confirmed.CorrelationID != corr || status(t, id) != "CONFIRMED" {
+		t.Errorf("after ShipmentCreated: %s, OrderConfirmed correlation %q", status(t, id), confirmed.CorrelationID)
+	}
+
+	put(t, shippingevents.Source, shippingevents.ShipmentDeliveredV1{OrderID: id, CustomerID: "x", TrackingNumber: "T1"}, corr)
+	waitUntil(t, "DELIVERED", 20*time.Second, func() bool { return status(t, id) == "DELIVERED" })
+	r := do(t, "POST", "/orders/"+id+"/cancel", aliceToken, map[string]string{"Idempotency-Key": randomHex(8)}, "")
+	if r.status != http.StatusConflict {
+		t.Errorf("cancel after delivery: %d %v, want 409", r.status, r.body)
+	}
+}
+
+// TestStockRejectedAndCancel: StockRejected fails an order with the reason and publishes
+// OrderFailed; a customer's cancel of a pending order publishes OrderCancelled. (Redelivery is
+// tested on the consumers with aws-lambda-go's SQS events: internal/consumer.)
+func TestStockRejectedAndCancel(t *testing.T) {
+	tp := newTap(t)
+	product := newProduct(t, 500)
+	failed, corr := place(t, product)
+	failedID := failed["id"].(string)
+	put(t, inventoryevents.Source, inventoryevents.StockRejectedV1{OrderID: failedID, CustomerID: "x", Reason: "out_of_stock", ProductID: product}, corr)
+	ev := tp.await(t, orderevents.TypeOrderFailed, failedID)
+	if d, err := envelope.Data[orderevents.OrderFailedV1](ev); err != nil || d.Reason != "out_of_stock" {
+		t.Errorf("OrderFailed %+v (%v), want reason out_of_stock", d, err)
+	}
+	r := do(t, "GET", "/orders/"+failedID, aliceToken, nil, "")
+	if r.body["status"] != "FAILED" || r.body["failureReason"] != "out_of_stock" {
+		t.Errorf("failed order %v", r.body)
+	}
+
+	pending, _ := place(t, product)
+	pendingID := pending["id"].(string)
+	key := randomHex(8)
+	c := do(t, "POST", "/orders/"+pendingID+"/cancel", aliceToken, map[string]string{"Idempotency-Key": key}, "")
+	if c.status != http.StatusOK || c.body["status"] != "CANCELLED" {
+		t.Fatalf("cancel: %d %v", c.status, c.body)
+	}
+	tp.await(t, orderevents.TypeOrderCancelled, pendingID)
+	if status(t, pendingID) != "CANCELLED" {
+		t.Errorf("cancelled order reads %s", status(t, pendingID))
+	}
+}
