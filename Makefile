@@ -79,6 +79,7 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="
 	go test -run '^$$' -bench 'HotRebuild' -benchtime 3x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'EditToReplace' -benchtime 3x -count 1 ./local/watch/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== embedded DynamoDB engine vs dynalite, both behind the edge port (latency p50, sequential ns/op, 16-connection ops/s) =="
 	go test -run '^$$' -bench 'Engine|Dynalite|ThroughputRatio' -benchtime 5000x -count 1 ./local/ddbengine/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local Cognito: sign-in (InitiateAuth USER_PASSWORD_AUTH through the edge; p50/p99) =="

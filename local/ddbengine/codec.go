@@ -2,14 +2,18 @@ package ddbengine
 
 import (
 	"encoding/binary"
+	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Stored items are kept encoded in one string each rather than as a map of *AV: a decoded
 // item costs about 100 bytes per attribute in headers and pointers on top of its data, the
 // encoding a few bytes. The encoding is private to the process (snapshots hold the wire JSON):
 //
-//	item  = uvarint(count) { uvarint(len) name value }
+//	item  = uvarint(count) { name value }
+//	name  = uvarint(2*id+1) (the id-th name of the attribute-name dictionary) or
+//	        uvarint(2*len) text
 //	value = tag payload; S, N, B: uvarint(len) text (N normalized, B the base64 text);
 //	        BOOL: 0 or 1; NULL: nothing; M: an item; L: uvarint(count) { value };
 //	        SS, NS, BS: uvarint(count) { uvarint(len) text }
@@ -34,20 +38,25 @@ var tagTypes = [...]string{tagS: "S", tagN: "N", tagB: "B", tagBOOL: "BOOL", tag
 
 var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// encodeEntry returns the prefixes followed by the stored form of it, in one allocation: the
-// table passes the item's storage keys (see table.layout), so keys and item share one string.
-func encodeEntry(prefixes []string, it Item) string {
+// encodeItem returns the stored form of it in a pooled buffer: the caller copies it out, then
+// hands the buffer back with releaseEncoding.
+func encodeItem(it Item) []byte {
 	p := encodeBufs.Get().(*[]byte)
-	b := (*p)[:0]
-	for _, s := range prefixes {
-		b = append(b, s...)
-	}
-	b = appendAttrs(b, it)
-	s := string(b)
+	return appendAttrs((*p)[:0], it)
+}
+
+// releaseEncoding returns a buffer encodeItem gave out to the pool.
+func releaseEncoding(b []byte) {
 	if cap(b) <= 64<<10 { // do not keep a buffer grown by one huge item
-		*p = b
-		encodeBufs.Put(p)
+		encodeBufs.Put(&b)
 	}
+}
+
+// encodeString returns the stored form of it as a string.
+func encodeString(it Item) string {
+	b := encodeItem(it)
+	s := string(b)
+	releaseEncoding(b)
 	return s
 }
 
@@ -59,7 +68,12 @@ func appendString(b []byte, s string) []byte {
 func appendAttrs(b []byte, m map[string]*AV) []byte {
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	for name, v := range m {
-		b = appendString(b, name)
+		if id, ok := nameID(name); ok {
+			b = binary.AppendUvarint(b, uint64(id)<<1|1)
+		} else {
+			b = binary.AppendUvarint(b, uint64(len(name))<<1)
+			b = append(b, name...)
+		}
 		b = appendValue(b, v)
 	}
 	return b
@@ -137,12 +151,31 @@ func (d *decoder) string() string {
 	return s
 }
 
+// name reads an attribute name.
+func (d *decoder) name() string {
+	x := d.uvarint()
+	if x&1 == 1 {
+		return (*nameDict.list.Load())[x>>1]
+	}
+	n := x >> 1
+	s := d.s[d.i : d.i+n]
+	d.i += n
+	return s
+}
+
+// skipName moves past an attribute name.
+func (d *decoder) skipName() {
+	if x := d.uvarint(); x&1 == 0 {
+		d.i += x >> 1
+	}
+}
+
 func (d *decoder) attrs() Item {
 	n := d.uvarint()
 	m := make(Item, n)
 	avs := make([]AV, n) // one allocation for the item's values
 	for i := range avs {
-		name := d.string()
+		name := d.name()
 		d.value(&avs[i])
 		m[name] = &avs[i]
 	}
@@ -186,7 +219,7 @@ func lookupAttr(s string, name string) *AV {
 	}
 	d := decoder{s: s}
 	for range d.uvarint() {
-		if d.string() == name {
+		if d.name() == name {
 			a := new(AV)
 			d.value(a)
 			return a
@@ -208,7 +241,7 @@ func (d *decoder) skip() {
 	case tagNULL:
 	case tagM:
 		for range d.uvarint() {
-			d.i += d.uvarint()
+			d.skipName()
 			d.skip()
 		}
 	case tagL:
@@ -235,7 +268,7 @@ func (d *decoder) appendAttrsJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, d.string())
+		b = appendJSONString(b, d.name())
 		b = append(b, ':')
 		b = d.appendValueJSON(b)
 	}
@@ -282,4 +315,51 @@ func (d *decoder) appendValueJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
+}
+
+// nameDict is the attribute-name dictionary: items name their attributes by a number in it
+// (one or two bytes) rather than spelling the name, which saves about as many bytes per item as
+// its attribute names have letters. It is shared by every table in the process and only
+// grows, so it is bounded: up to maxDictNames names of up to maxDictNameLen bytes (at most
+// 4 MB); other names are spelt out in the items. Ids are looked up without a lock; the list
+// is appended to under mu and republished, so a reader's list always holds every id it can
+// meet (ids are handed out before the items that use them are stored).
+var nameDict struct {
+	mu   sync.Mutex
+	ids  sync.Map // name -> uint32
+	list atomic.Pointer[[]string]
+	full atomic.Bool
+}
+
+const (
+	maxDictNames   = 1 << 16
+	maxDictNameLen = 64
+)
+
+func init() { nameDict.list.Store(new([]string)) }
+
+// nameID returns the dictionary id of name, adding it if there is room.
+func nameID(name string) (uint32, bool) {
+	if id, ok := nameDict.ids.Load(name); ok {
+		return id.(uint32), true
+	}
+	if len(name) > maxDictNameLen || nameDict.full.Load() {
+		return 0, false
+	}
+	nameDict.mu.Lock()
+	defer nameDict.mu.Unlock()
+	if id, ok := nameDict.ids.Load(name); ok {
+		return id.(uint32), true
+	}
+	list := *nameDict.list.Load()
+	if len(list) >= maxDictNames {
+		nameDict.full.Store(true)
+		return 0, false
+	}
+	name = strings.Clone(name) // not a substring of a request or an item
+	id := uint32(len(list))
+	list = append(list, name) // readers of the old list never read past its length
+	nameDict.list.Store(&list)
+	nameDict.ids.Store(name, id)
+	return id, true
 }

@@ -659,7 +659,7 @@ func (e *Engine) write(t *table, k string, old, nw Item, ttl bool) {
 		}
 		t.items.del(k)
 	} else {
-		t.items.put(s.k, s.v)
+		t.items.put(s.main)
 	}
 	// DynamoDB Streams writes no record for a PutItem or UpdateItem that changes no data.
 	if t.stream != nil && !sameItem(old, nw) {

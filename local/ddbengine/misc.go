@@ -99,9 +99,9 @@ func (e *Engine) ExpireNow() int {
 			continue
 		}
 		var candidates []string
-		items.each(func(k, v string) bool {
-			if expired(lookupAttr(v, attr)) {
-				candidates = append(candidates, k)
+		items.each(func(e entry) bool {
+			if expired(lookupAttr(e.item(), attr)) {
+				candidates = append(candidates, e.key())
 			}
 			return true
 		})

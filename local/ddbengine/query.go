@@ -104,13 +104,13 @@ func (r *readReq) run(rng keyRange) map[string]any {
 	size, count := 0, 0
 	var last Item
 	capSize := 0
-	store.scanRange(rng, func(k, v string) bool {
+	store.scanRange(rng, func(e entry) bool {
 		if (r.limit > 0 && count >= r.limit) || size >= 1024*1024 {
 			return false
 		}
 		// An index entry holds the whole stored item: fetching the table's copy is projecting
 		// nothing away.
-		it := decodeItem(v)
+		it := decodeItem(e.item())
 		if r.ix != nil && !r.fetchTable {
 			it = r.t.indexItem(r.ix, it)
 		}

@@ -3,8 +3,13 @@ package ddbengine
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // storeCost is what one operation on an item store costs, independent of the machine.
@@ -24,10 +29,10 @@ func storeKey(i int) string { return fmt.Sprintf("%08x/%d", uint32(i)*2654435761
 func measureStore(t *testing.T, n int) storeCost {
 	t.Helper()
 	cmps := 0
-	s := newItemStoreLess(func(a, b entry) bool { cmps++; return a.k < b.k })
+	s := newItemStoreLess(func(a, b entry) bool { cmps++; return lessEntry(a, b) })
 	v := "x"
 	for i := range n {
-		s.put(storeKey(i), v)
+		s.put(newEntry(storeKey(i), v))
 	}
 	if got := s.len(); got != n {
 		t.Fatalf("len = %d, want %d", got, n)
@@ -40,7 +45,7 @@ func measureStore(t *testing.T, n int) storeCost {
 	}
 	cmps = 0
 	for _, k := range keys[:inserts/2] {
-		s.put(k, v)
+		s.put(newEntry(k, v))
 	}
 	c.insertCmps = float64(cmps) / (inserts / 2)
 	// A snapshot clones the store; the next write copies the nodes on its path, and no more.
@@ -50,14 +55,14 @@ func measureStore(t *testing.T, n int) storeCost {
 	runtime.ReadMemStats(&before)
 	for _, k := range keys[inserts/2:] {
 		clones = append(clones, s.clone())
-		s.put(k, v)
+		s.put(newEntry(k, v))
 	}
 	runtime.ReadMemStats(&after)
 	c.cowAllocs = float64(after.Mallocs-before.Mallocs) / (inserts / 2)
 	c.cowBytes = float64(after.TotalAlloc-before.TotalAlloc) / (inserts / 2)
 	runtime.KeepAlive(clones)
 	cmps = 0
-	s.scanRange(keyRange{gte: storeKey(n / 2), hasGte: true}, func(string, string) bool {
+	s.scanRange(keyRange{gte: storeKey(n / 2), hasGte: true}, func(entry) bool {
 		c.visitedInPage++
 		return c.visitedInPage < 10
 	})
@@ -84,7 +89,7 @@ func TestStoreCostIsLogarithmic(t *testing.T) {
 		if c.visitedInPage != 10 {
 			t.Errorf("%d items: the page visited %d entries, want 10", c.n, c.visitedInPage)
 		}
-		// A node holds at most 63 entries of 32 bytes plus 64 child pointers: about 3 KB.
+		// A node holds at most 63 entries of 16 bytes plus 64 child pointers: about 3 KB.
 		if limit := 4 << 10 * log2(c.n) / 5; c.cowBytes > limit {
 			t.Errorf("%d items: %.0f bytes allocated per insert after a clone, want <= %.0f", c.n, c.cowBytes, limit)
 		}
@@ -95,5 +100,71 @@ func TestStoreCostIsLogarithmic(t *testing.T) {
 	}
 	if got := large.cowAllocs / small.cowAllocs; got > 1.5*growth {
 		t.Errorf("nodes copied per insert grew %.2fx from 10k to 1M items, want <= %.2fx", got, 1.5*growth)
+	}
+}
+
+// Packing storage keys keeps their order and loses nothing: for keys made of hex digits, '/',
+// '~' and lexiString's digits (including those of negative and tiny numbers), sharing prefixes
+// of every length, s < t exactly when packKey(s) < packKey(t).
+func TestPackedKeysKeepOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := []string{"", "/", "~", "0", "00", "000", "0000"}
+	for _, n := range []string{"0", "1", "-1", "10", "9.99", "-9.99", "1E-130", "-1E+125", "9.9999999999999999999999999999999999999E+125", "0.001"} {
+		keys = append(keys, lexiString(n), hashPrefix(&AV{T: "N", S: n}, nil)+"/"+lexiString(n)+"/")
+	}
+	for range 3000 {
+		b := []byte(keys[rng.IntN(len(keys))]) // often extends an earlier key
+		for range rng.IntN(7) {
+			b = append(b, keyAlphabet[rng.IntN(len(keyAlphabet))])
+		}
+		keys = append(keys, string(b))
+	}
+	for _, s := range keys {
+		if got := unpackKey(string(packKey(nil, s))); got != s {
+			t.Fatalf("unpackKey(packKey(%q)) = %q", s, got)
+		}
+		if got, want := len(packKey(nil, s)), packedLen(s); got != want {
+			t.Fatalf("len(packKey(%q)) = %d, packedLen = %d", s, got, want)
+		}
+	}
+	for i := range 20000 {
+		s, u := keys[rng.IntN(len(keys))], keys[(i*7919)%len(keys)]
+		ps, pu := string(packKey(nil, s)), string(packKey(nil, u))
+		if got, want := strings.Compare(ps, pu), strings.Compare(s, u); got != want {
+			t.Fatalf("compare(packKey(%q), packKey(%q)) = %d, want %d", s, u, got, want)
+		}
+	}
+}
+
+// An item laid out for its table and indexes is one allocation whose entries each give back
+// their own key and the whole item; an index the item lacks a key for gets no entry.
+func TestLayoutEntries(t *testing.T) {
+	tb := &table{keys: []keyAttr{{"pk", "S"}, {"sk", "N"}}}
+	g1 := &index{keys: []keyAttr{{"g", "S"}}}
+	g2 := &index{keys: []keyAttr{{"absent", "S"}}}
+	g3 := &index{keys: []keyAttr{{"pk", "S"}, {"n", "N"}}}
+	it := Item{"pk": {T: "S", S: "p#1"}, "sk": {T: "N", S: "-2.5"}, "g": {T: "S", S: "cat"}, "n": {T: "N", S: "7"}, "x": {T: "L", L: []*AV{{T: "S", S: "y"}}}}
+	ixs := []*index{g1, g2, g3}
+	s := tb.layout(tb.key(it), it, ixs)
+	type got struct {
+		Key  string
+		Item Item
+	}
+	want := []got{{tb.key(it), it}, {tb.indexKey(it, g1.keys), it}, {"", nil}, {tb.indexKey(it, g3.keys), it}}
+	all := append([]entry{s.main}, s.ix...)
+	for i, e := range all {
+		var g got
+		if e.p != nil {
+			g = got{e.key(), decodeItem(e.item())}
+		}
+		if diff := cmp.Diff(want[i], g); diff != "" {
+			t.Errorf("entry %d (-want +got):\n%s", i, diff)
+		}
+	}
+	// the entries point into one allocation: each index entry's item is the table entry's
+	for _, e := range []entry{s.ix[0], s.ix[2]} {
+		if unsafe.StringData(e.item()) != unsafe.StringData(s.main.item()) {
+			t.Errorf("an index entry's item is not the table entry's")
+		}
 	}
 }

@@ -3,8 +3,12 @@ package ddbengine
 import (
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
+	"strconv"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/google/btree"
 )
@@ -52,24 +56,91 @@ type table struct {
 type tag struct{ Key, Value string }
 
 // itemStore holds items in key order in a B-tree, so a write costs O(log n) whatever the size
-// of the table, and a Scan or Query page costs O(log n + page). Values are encoded items (see
+// of the table, and a Scan or Query page costs O(log n + page). Entries hold encoded items (see
 // codec.go); an index entry holds the very string its table entry holds, never a copy.
 type itemStore struct {
 	tree *btree.BTreeG[entry]
 }
 
-// entry is one item under its storage key. In the table's store k and v share one allocation
-// (see encodeEntry); an index's entries hold the table's v.
-type entry struct {
-	k string
-	v string
+// entry is one item under its storage key: a pointer (8 bytes in a B-tree node) to
+//
+//	uvarint(len(key)) uvarint(gap) uvarint(len(item)) key [gap bytes] item
+//
+// key is the storage key packed (packKey) and item the encoded item. An item's entries in its
+// table and in its indexes all point into one allocation (see table.layout): the gap skips
+// the keys of the entries laid out after this one. A probe, for lookups, is a key with no
+// item. The pointed-to bytes are a string's, so they never change; a pointer into them keeps
+// the whole allocation alive, as a substring would.
+type entry struct{ p *byte }
+
+// entryOf returns the entry that starts at s[0].
+func entryOf(s string) entry { return entry{unsafe.StringData(s)} }
+
+// newEntry returns the entry of item v (encoded) under the storage key k, in an allocation of
+// its own.
+func newEntry(k, v string) entry {
+	b := appendEntryHead(nil, k, 0, len(v))
+	return entryOf(string(append(b, v...)))
 }
+
+// probe is the entry to look k up with.
+func probe(k string) entry { return entryOf(string(appendEntryHead(nil, k, 0, 0))) }
+
+// appendEntryHead appends an entry's head and packed key.
+func appendEntryHead(b []byte, k string, gap, vlen int) []byte {
+	b = binary.AppendUvarint(b, uint64(packedLen(k)))
+	b = binary.AppendUvarint(b, uint64(gap))
+	b = binary.AppendUvarint(b, uint64(vlen))
+	return packKey(b, k)
+}
+
+// head reads the entry's head: the lengths of its key, gap and item and where its key starts.
+func (e entry) head() (klen, gap, vlen, start int) {
+	klen, n := e.uvarintAt(0)
+	gap, m := e.uvarintAt(n)
+	vlen, o := e.uvarintAt(n + m)
+	return klen, gap, vlen, n + m + o
+}
+
+func (e entry) uvarintAt(i int) (v, n int) {
+	var x uint64
+	for shift := 0; ; shift += 7 {
+		c := *(*byte)(unsafe.Add(unsafe.Pointer(e.p), i+n))
+		n++
+		x |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int(x), n
+		}
+	}
+}
+
+func (e entry) str(off, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(e.p), off)), n)
+}
+
+// packedKey returns the entry's key as packKey packed it.
+func (e entry) packedKey() string {
+	klen, _, _, start := e.head()
+	return e.str(start, klen)
+}
+
+// item returns the encoded item ("" for a probe).
+func (e entry) item() string {
+	klen, gap, vlen, start := e.head()
+	return e.str(start+klen+gap, vlen)
+}
+
+// key returns the storage key, unpacked.
+func (e entry) key() string { return unpackKey(e.packedKey()) }
 
 // storeDegree is the B-tree's minimum degree: nodes hold 31 to 63 entries, a path from the
 // root to a leaf at 1 M items is 4 nodes long.
 const storeDegree = 32
 
-func lessEntry(a, b entry) bool { return a.k < b.k }
+func lessEntry(a, b entry) bool { return a.packedKey() < b.packedKey() }
 
 func newItemStore() *itemStore { return newItemStoreLess(lessEntry) }
 
@@ -80,13 +151,16 @@ func newItemStoreLess(less btree.LessFunc[entry]) *itemStore {
 
 // get returns the item stored under k, decoded, or nil.
 func (s *itemStore) get(k string) Item {
-	e, _ := s.tree.Get(entry{k: k})
-	return decodeItem(e.v)
+	e, ok := s.tree.Get(probe(k))
+	if !ok {
+		return nil
+	}
+	return decodeItem(e.item())
 }
 
-func (s *itemStore) put(k, v string) { s.tree.ReplaceOrInsert(entry{k, v}) }
+func (s *itemStore) put(e entry) { s.tree.ReplaceOrInsert(e) }
 
-func (s *itemStore) del(k string) { s.tree.Delete(entry{k: k}) }
+func (s *itemStore) del(k string) { s.tree.Delete(probe(k)) }
 
 func (s *itemStore) len() int { return s.tree.Len() }
 
@@ -96,8 +170,57 @@ func (s *itemStore) len() int { return s.tree.Len() }
 func (s *itemStore) clone() *itemStore { return &itemStore{tree: s.tree.Clone()} }
 
 // each visits every entry in key order until fn returns false.
-func (s *itemStore) each(fn func(k, v string) bool) {
-	s.tree.Ascend(func(e entry) bool { return fn(e.k, e.v) })
+func (s *itemStore) each(fn func(e entry) bool) { s.tree.Ascend(fn) }
+
+// Storage keys and range bounds are made of the characters of keyAlphabet only (hex digits of
+// hashes and of S and B values, the decimal digits of lexiString, '/' between parts and '~' as
+// an upper sentinel). packKey stores three of them in two bytes (19³ < 2¹⁶, code 0 pads the
+// last group), keeping their order: s < t exactly when packKey(s) < packKey(t). The stores
+// compare packed keys; everything above them builds and compares dynalite's strings.
+const keyAlphabet = "/0123456789abcdef~"
+
+var keyCodes = func() (c [256]byte) {
+	for i := range len(keyAlphabet) {
+		c[keyAlphabet[i]] = byte(i + 1)
+	}
+	return c
+}()
+
+// packedLen is the length of packKey(k).
+func packedLen(k string) int { return (len(k) + 2) / 3 * 2 }
+
+// packKey appends k packed. A character outside keyAlphabet is a bug in the caller: it panics.
+func packKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i += 3 {
+		v := 0
+		for j := i; j < i+3; j++ {
+			v *= len(keyAlphabet) + 1
+			if j < len(k) {
+				c := keyCodes[k[j]]
+				if c == 0 {
+					panic("ddbengine: storage key character outside the key alphabet: " + strconv.Quote(k))
+				}
+				v += int(c)
+			}
+		}
+		b = append(b, byte(v>>8), byte(v))
+	}
+	return b
+}
+
+// unpackKey reverses packKey.
+func unpackKey(p string) string {
+	b := make([]byte, 0, len(p)/2*3)
+	const base = len(keyAlphabet) + 1
+	for i := 0; i+1 < len(p); i += 2 {
+		v := int(p[i])<<8 | int(p[i+1])
+		for _, d := range [3]int{v / (base * base), v / base % base, v % base} {
+			if d > 0 {
+				b = append(b, keyAlphabet[d-1])
+			}
+		}
+	}
+	return string(b)
 }
 
 // keyRange mirrors LevelDB range options: at most one lower and one upper bound.
@@ -109,37 +232,42 @@ type keyRange struct {
 }
 
 // scanRange visits the entries in the range in order until fn returns false.
-func (s *itemStore) scanRange(r keyRange, fn func(k, v string) bool) {
+func (s *itemStore) scanRange(r keyRange, fn func(e entry) bool) {
+	pack := func(k string) string { return string(packKey(nil, k)) }
 	if r.reverse {
-		below := func(k string) bool { return (r.hasGte && k < r.gte) || (r.hasGt && k <= r.gt) }
+		gte, gt, lt := pack(r.gte), pack(r.gt), pack(r.lt)
+		below := func(k string) bool { return (r.hasGte && k < gte) || (r.hasGt && k <= gt) }
 		visit := func(e entry) bool {
-			if r.hasLt && e.k >= r.lt {
+			k := e.packedKey()
+			if r.hasLt && k >= lt {
 				return true // DescendLessOrEqual starts at lt itself when it is stored
 			}
-			return !below(e.k) && fn(e.k, e.v)
+			return !below(k) && fn(e)
 		}
 		switch {
 		case r.hasLte:
-			s.tree.DescendLessOrEqual(entry{k: r.lte}, visit)
+			s.tree.DescendLessOrEqual(probe(r.lte), visit)
 		case r.hasLt:
-			s.tree.DescendLessOrEqual(entry{k: r.lt}, visit)
+			s.tree.DescendLessOrEqual(probe(r.lt), visit)
 		default:
 			s.tree.Descend(visit)
 		}
 		return
 	}
-	above := func(k string) bool { return (r.hasLte && k > r.lte) || (r.hasLt && k >= r.lt) }
+	gt, lte, lt := pack(r.gt), pack(r.lte), pack(r.lt)
+	above := func(k string) bool { return (r.hasLte && k > lte) || (r.hasLt && k >= lt) }
 	visit := func(e entry) bool {
-		if r.hasGt && e.k <= r.gt {
+		k := e.packedKey()
+		if r.hasGt && k <= gt {
 			return true // AscendGreaterOrEqual starts at gt itself when it is stored
 		}
-		return !above(e.k) && fn(e.k, e.v)
+		return !above(k) && fn(e)
 	}
 	switch {
 	case r.hasGte:
-		s.tree.AscendGreaterOrEqual(entry{k: r.gte}, visit)
+		s.tree.AscendGreaterOrEqual(probe(r.gte), visit)
 	case r.hasGt:
-		s.tree.AscendGreaterOrEqual(entry{k: r.gt}, visit)
+		s.tree.AscendGreaterOrEqual(probe(r.gt), visit)
 	default:
 		s.tree.Ascend(visit)
 	}
@@ -249,55 +377,101 @@ func (t *table) indexKeyAttrs() []struct {
 	return out
 }
 
-// stored is an item laid out for the stores: its storage key, its key in each index and its
-// encoding, all substrings of one string, so an item is one allocation (and one object for
-// the garbage collector) however many indexes hold it.
+// stored is an item laid out for the stores: its entry in the table and in each index, all
+// suffixes of one string, so an item is one allocation (and one object for the garbage
+// collector) however many indexes hold it.
 type stored struct {
-	k      string
-	ixKeys []string // per index, in the order layout was given them; "" where it is not in one
-	v      string
+	main entry
+	ix   []entry // per index, in the order layout was given them; zero where it is not in one
 }
 
-// layout returns the stored form of it, whose storage key is k, for the indexes ixs. Items
+// layout returns the stored form of it, whose storage key is k, for the indexes ixs: the
+// index entries' heads and keys (last index first), the table's, then the item encoded. Items
 // lacking an index key attribute, or holding it with another type (possible for items written
 // before a GSI was added), are not in that index: GSIs are sparse and backfill skips such
 // items, as DynamoDB does.
 func (t *table) layout(k string, it Item, ixs []*index) stored {
-	parts := make([]string, 1+len(ixs))
-	parts[0] = k
+	keys := make([]string, len(ixs)+1) // table key last
+	keys[len(ixs)] = k
 	for x, ix := range ixs {
 		if indexable(it, ix.keys) {
-			parts[1+x] = t.indexKey(it, ix.keys)
+			keys[x] = t.indexKey(it, ix.keys)
 		}
 	}
-	s := encodeEntry(parts, it)
-	for x, p := range parts {
-		parts[x], s = s[:len(p)], s[len(p):]
+	// Blocks in the order they are laid out: present indexes from the last, the table last of
+	// all; a block's gap is the length of the blocks after it, so work out from the end.
+	order := make([]int, 0, len(keys))
+	for x := len(ixs) - 1; x >= 0; x-- {
+		if keys[x] != "" {
+			order = append(order, x)
+		}
 	}
-	return stored{k: parts[0], ixKeys: parts[1:], v: s}
+	order = append(order, len(ixs))
+	enc := encodeItem(it)
+	gaps := make([]int, len(keys))
+	after := 0
+	for i := len(order) - 1; i >= 0; i-- {
+		x := order[i]
+		gaps[x] = after
+		after += entryHeadLen(keys[x], after, len(enc))
+	}
+	var sb strings.Builder
+	sb.Grow(after + len(enc))
+	starts := make([]int, len(keys))
+	head := make([]byte, 0, after)
+	for _, x := range order {
+		starts[x] = len(head)
+		head = appendEntryHead(head, keys[x], gaps[x], len(enc))
+	}
+	sb.Write(head)
+	sb.Write(enc)
+	s := sb.String()
+	releaseEncoding(enc)
+	out := stored{main: entryOf(s[starts[len(ixs)]:]), ix: make([]entry, len(ixs))}
+	for x := range ixs {
+		if keys[x] != "" {
+			out.ix[x] = entryOf(s[starts[x]:])
+		}
+	}
+	return out
+}
+
+// entryHeadLen is len(appendEntryHead(nil, k, gap, vlen)).
+func entryHeadLen(k string, gap, vlen int) int {
+	n := packedLen(k)
+	return uvarintLen(n) + uvarintLen(gap) + uvarintLen(vlen) + n
+}
+
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // updateIndexes moves an item's entries in the indexes ixs from old (nil: none) to nw (zero:
 // none), laid out for ixs.
 func (t *table) updateIndexes(ixs []*index, old Item, nw stored) {
 	for x, ix := range ixs {
-		newKey := ""
-		if nw.ixKeys != nil {
-			newKey = nw.ixKeys[x]
+		var e entry
+		if nw.ix != nil {
+			e = nw.ix[x]
 		}
-		t.updateIndex(ix, old, newKey, nw.v)
+		t.updateIndex(ix, old, e)
 	}
 }
 
-// updateIndex moves an item's entry in one index from where old has it to newKey ("": out of
-// the index), holding enc. The entry holds the whole stored item whatever the projection;
-// readers project it (indexItem).
-func (t *table) updateIndex(ix *index, old Item, newKey, enc string) {
-	if newKey != "" {
-		ix.store.put(newKey, enc)
+// updateIndex moves an item's entry in one index from where old has it to e (zero: out of the
+// index). The entry holds the whole stored item whatever the projection; readers project it
+// (indexItem).
+func (t *table) updateIndex(ix *index, old Item, e entry) {
+	if e.p != nil {
+		ix.store.put(e)
 	}
 	if old != nil && indexable(old, ix.keys) {
-		if k := t.indexKey(old, ix.keys); k != newKey {
+		k := t.indexKey(old, ix.keys)
+		if e.p == nil || string(packKey(nil, k)) != e.packedKey() {
 			ix.store.del(k)
 		}
 	}

@@ -176,9 +176,14 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.schemaMu.Lock()
 		t.gsis = append(t.gsis[:len(t.gsis):len(t.gsis)], create)
 		t.schemaMu.Unlock()
-		t.items.each(func(_, v string) bool {
-			if it := decodeItem(v); indexable(it, create.keys) {
-				t.updateIndex(create, nil, t.indexKey(it, create.keys), v)
+		// Each item in the new index is laid out again with its key in the new index, so that
+		// it stays one allocation; the clone is read while the table is written.
+		ixs := t.allIndexes()
+		t.items.clone().each(func(e entry) bool {
+			if it := decodeItem(e.item()); indexable(it, create.keys) {
+				s := t.layout(t.key(it), it, ixs)
+				t.items.put(s.main)
+				t.updateIndexes(ixs, nil, s)
 			}
 			return true
 		})

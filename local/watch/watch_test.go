@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,14 +41,14 @@ type replaced struct {
 
 // harness is a running Watcher over a temporary module, recording what it does.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	root     string
 	log      *syncbuf.Buffer
 	replaced chan replaced
 	rebuilds chan []string // the packages of every Rebuild call, after it returns
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -56,7 +58,7 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-func startHarness(t *testing.T, debounce time.Duration) *harness {
+func startHarness(t testing.TB, debounce time.Duration) *harness {
 	t.Helper()
 	root := t.TempDir()
 	for name, content := range moduleFiles {
@@ -281,21 +283,21 @@ func TestGoModChangeRebuildsEverything(t *testing.T) {
 // TestEditToReplaceLatency reports how long an edit of a dependency takes to reach Replace
 // with the default debounce: the watcher's share of the issue's "edit to first response with
 // the new code within 2 s". The bound is loose because the machine is shared.
-func TestEditToReplaceLatency(t *testing.T) {
-	h := startHarness(t, DefaultDebounce)
-
-	var worst time.Duration
-	for i := range 3 {
+// BenchmarkEditToReplace measures a source edit to the rebuilt binary's Replace (debounce,
+// go build, swap), p50 and worst: a figure for `make bench`, not a pass/fail bound, since it
+// depends on the machine's load.
+func BenchmarkEditToReplace(b *testing.B) {
+	h := startHarness(b, DefaultDebounce)
+	took := make([]time.Duration, 0, b.N)
+	for i := range b.N {
 		began := time.Now()
-		h.write("greet/greet.go", greetSource("latency"+string(rune('0'+i))))
+		h.write("greet/greet.go", greetSource("latency"+strconv.Itoa(i)))
 		h.nextRebuild()
-		d := h.replacements(2)[0].at.Sub(began)
-		t.Logf("edit -> Replace: %v", d.Round(time.Millisecond))
-		worst = max(worst, d)
+		took = append(took, h.replacements(2)[0].at.Sub(began))
 	}
-	if worst > 2*time.Second {
-		t.Errorf("edit -> Replace took up to %v, want <= 2s", worst)
-	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2])/float64(time.Millisecond), "p50-ms")
+	b.ReportMetric(float64(took[len(took)-1])/float64(time.Millisecond), "worst-ms")
 }
 
 func TestNewRejectsIncompleteOptions(t *testing.T) {

@@ -2,12 +2,18 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	cognitotypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/microshop/microshop/local/jwtauth"
+	"github.com/microshop/microshop/local/sdk"
 )
 
 // mintToken returns an access token for user in the comma-separated groups, signed by the
@@ -65,5 +71,68 @@ func TestWritesNeedAnAdmin(t *testing.T) {
 	r := do(t, http.MethodPut, "/products/"+p.ID, replacement, map[string]string{"If-Match": `"1"`})
 	if r.status != http.StatusOK || decode[product](t, r).Name != "Walnut Board XL" {
 		t.Errorf("admin replace: %d %s", r.status, r.body)
+	}
+}
+
+// signIn creates a confirmed user with a permanent password in the stack's user pool through
+// the local Cognito API, adds it to groups, and signs it in with USER_PASSWORD_AUTH, as a
+// developer does with the AWS CLI against `make dev`. It returns the access token.
+func signIn(t *testing.T, email string, groups ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	pools := rt.Model().UserPools
+	if len(pools) != 1 || len(pools[0].Clients) != 1 {
+		t.Fatalf("template has %d user pools, want the shop's one with its app client", len(pools))
+	}
+	pool, client := pools[0].ID, pools[0].Clients[0].ID
+	idp := sdk.Cognito(rt.EdgeURL())
+	const password = "Correct-Horse-9!"
+	if _, err := idp.AdminCreateUser(ctx, &cognitoidentityprovider.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String(email), MessageAction: cognitotypes.MessageActionTypeSuppress,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idp.AdminSetUserPassword(ctx, &cognitoidentityprovider.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(pool), Username: aws.String(email), Password: aws.String(password), Permanent: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		if _, err := idp.AdminAddUserToGroup(ctx, &cognitoidentityprovider.AdminAddUserToGroupInput{
+			UserPoolId: aws.String(pool), Username: aws.String(email), GroupName: aws.String(g),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := idp.InitiateAuth(ctx, &cognitoidentityprovider.InitiateAuthInput{
+		ClientId: aws.String(client), AuthFlow: cognitotypes.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.AuthenticationResult.AccessToken)
+}
+
+// TestCognitoAdminWritesTheCatalog signs in through the stack's own user pool (served by the
+// runtime from the template): the admin's token writes the catalog, a signed-in customer's is
+// refused by the function (403), and no token by the authorizer (401).
+func TestCognitoAdminWritesTheCatalog(t *testing.T) {
+	admin := signIn(t, "boss@example.com", "admin")
+	customer := signIn(t, "ann@example.com")
+	body := productJSON("Cognito Caddy", "tea", 1500)
+	cases := []struct {
+		name, auth string
+		want       int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"customer", "Bearer " + customer, http.StatusForbidden},
+		{"admin", "Bearer " + admin, http.StatusCreated},
+	}
+	for _, c := range cases {
+		r := do(t, http.MethodPost, "/products", body, map[string]string{"Authorization": c.auth})
+		if r.status != c.want {
+			t.Errorf("%s: POST /products = %d %s, want %d", c.name, r.status, r.body, c.want)
+		}
 	}
 }

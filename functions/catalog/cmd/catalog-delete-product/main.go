@@ -1,34 +1,16 @@
 // Command catalog-delete-product is the Lambda function serving DELETE /products/{id} of the catalog's HTTP API.
-// The table is TABLE_NAME; the AWS SDK takes its region, credentials and any endpoint override
-// (AWS_ENDPOINT_URL_DYNAMODB, set by the local runtime) from the environment.
+// Its handler is built by api.Build (TABLE_NAME, the DynamoDB client from the environment).
 package main
 
 import (
-	"net/http"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/microshop/microshop/functions/catalog/internal/api"
-	"github.com/microshop/microshop/functions/catalog/internal/ddb"
 	"github.com/microshop/microshop/shared/start"
 )
 
 func main() {
-	if err := start.HTTP("catalog", build); err != nil {
+	if err := start.HTTP("catalog", api.Build(api.RouteDeleteProduct)); err != nil {
 		os.Exit(1) // start has logged why
 	}
-}
-
-func build(env *start.Env) (http.Handler, error) {
-	table, err := env.Var("TABLE_NAME")
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := env.AWS()
-	if err != nil {
-		return nil, err
-	}
-	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
-	return api.Handler(api.RouteDeleteProduct, api.Deps{Store: ddb.New(db, table), Log: env.Log})
 }
