@@ -42,9 +42,9 @@ synth: build ## cdk synth into cdk.out/ (runs cdk-nag's AwsSolutions checks)
 devcloud: deps
 	go build -o $(DEVCLOUD) ./local/cmd/devcloud
 
-dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :4566 (Ctrl-C stops)
+dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
-		--after-start 'go run ./functions/catalog/tools/seed -api "$$API_URL" -token "$$($(DEVCLOUD) token --user seed --groups admin)"'
+		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 
 invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file.json>"; exit 2; }
@@ -72,6 +72,9 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== catalog write -> ProductChanged in a tapped queue (outbox, stream, publisher, bus, rule, SQS; p50, target <= 10 ms) =="
 	go test -run '^$$' -bench 'WriteToTappedEvent' -benchtime 200x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== the shop: POST /orders -> CONFIRMED end to end (sequential p50/p99; 16 concurrent buyers: orders/s, errors) =="
+	go test -run '^$$' -bench 'OrderToConfirmed' -benchtime 300x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
+	go test -run '^$$' -bench 'Orders16' -benchtime 1000x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="

@@ -1,9 +1,13 @@
 package infra
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/microshop/microshop/shared/money"
 )
 
 // EventBusName is the name of the shop's one custom EventBridge bus; functions get it in
@@ -16,6 +20,9 @@ type PlatformProps struct {
 	AssetRoot string
 	// Stage is DevStage unless given (see AuthProps.Stage).
 	Stage string
+	// Currency is the ISO 4217 code the shop sells in, a stage setting; default
+	// money.DefaultShopCurrency. Every function gets it in money.ShopCurrencyEnv.
+	Currency string
 	// CallbackURLs and LogoutURLs are the app client's OAuth redirect URLs (see AuthProps).
 	CallbackURLs []string
 	LogoutURLs   []string
@@ -29,6 +36,8 @@ type Platform struct {
 	Bus       awsevents.EventBus
 	AssetRoot string
 	Stage     string
+	// Currency is the shop's currency code, e.g. "USD".
+	Currency string
 }
 
 // NewPlatform defines the Platform in scope (the stack), with the construct IDs "Auth", "Api"
@@ -38,6 +47,12 @@ func NewPlatform(scope constructs.Construct, props *PlatformProps) *Platform {
 	if p.Stage == "" {
 		p.Stage = DevStage
 	}
+	if p.Currency == "" {
+		p.Currency = money.DefaultShopCurrency
+	}
+	if _, err := money.ParseCurrency(p.Currency); err != nil {
+		panic(fmt.Errorf("infra: currency: %w", err))
+	}
 	auth := NewAuth(scope, "Auth", &AuthProps{
 		Stage: p.Stage, CallbackURLs: p.CallbackURLs, LogoutURLs: p.LogoutURLs,
 	})
@@ -46,5 +61,5 @@ func NewPlatform(scope constructs.Construct, props *PlatformProps) *Platform {
 		EventBusName: jsii.String(EventBusName),
 		Description:  jsii.String("Microshop's business events (events/ holds their contracts)"),
 	})
-	return &Platform{API: api, Auth: auth, Bus: bus, AssetRoot: p.AssetRoot, Stage: p.Stage}
+	return &Platform{API: api, Auth: auth, Bus: bus, AssetRoot: p.AssetRoot, Stage: p.Stage, Currency: p.Currency}
 }

@@ -21,6 +21,7 @@ func synthProd(t *testing.T) assertions.Template {
 	t.Helper()
 	_, tmpl, _ := prodStack.get(t, map[string]any{
 		infra.ContextStage:        "prod",
+		infra.ContextCurrency:     "EUR",
 		infra.ContextCallbackURLs: "https://shop.example/callback,https://admin.shop.example/callback",
 		infra.ContextLogoutURLs:   []any{"https://shop.example/"},
 	}, func(app awscdk.App) awscdk.Stack {
@@ -291,4 +292,27 @@ func TestConsumer(t *testing.T) {
 			}},
 		})
 	})
+}
+
+// TestCurrency: the shop's currency is a stage setting (context "currency", default USD) that
+// every function gets in SHOP_CURRENCY.
+func TestCurrency(t *testing.T) {
+	_, dev, _ := synth(t)
+	prod := synthProd(t)
+	for _, tt := range []struct {
+		stage string
+		tmpl  assertions.Template
+		want  string
+	}{{"dev", dev, "USD"}, {"prod", prod, "EUR"}} {
+		fns := tt.tmpl.FindResources(jsii.String("AWS::Lambda::Function"), nil)
+		if len(*fns) == 0 {
+			t.Fatalf("%s: no functions", tt.stage)
+		}
+		for id, fn := range *fns {
+			env, _ := (*fn)["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+			if got := env["SHOP_CURRENCY"]; got != tt.want {
+				t.Errorf("%s: function %s SHOP_CURRENCY = %v, want %s", tt.stage, id, got, tt.want)
+			}
+		}
+	}
 }

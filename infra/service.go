@@ -2,6 +2,7 @@ package infra
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/spec"
 )
 
@@ -144,7 +146,8 @@ func (s *Service) AddConsumer(name string, grant Grant) *Consumer {
 }
 
 // function defines the spec's function name, with the construct ID of its name without the
-// service prefix in PascalCase ("catalog-get-product" is GetProduct).
+// service prefix in PascalCase ("catalog-get-product" is GetProduct). Its environment is env
+// plus the shop's currency in money.ShopCurrencyEnv.
 func (s *Service) function(name string, env map[string]string) *GoFunction {
 	if !slices.Contains(s.Spec.Functions(), name) {
 		panic(fmt.Errorf("infra: service %s: function %q is not in its spec", s.Spec.Name, name))
@@ -158,11 +161,13 @@ func (s *Service) function(name string, env map[string]string) *GoFunction {
 			id.WriteString(strings.ToUpper(word[:1]) + word[1:])
 		}
 	}
+	fullEnv := map[string]string{money.ShopCurrencyEnv: s.Platform.Currency}
+	maps.Copy(fullEnv, env)
 	fn := NewGoFunction(s.Construct, id.String(), &GoFunctionProps{
 		Name:        name,
 		GoPackage:   s.Spec.GoPackage(name),
 		AssetRoot:   s.Platform.AssetRoot,
-		Environment: env,
+		Environment: fullEnv,
 	})
 	s.Functions[name] = fn
 	return fn

@@ -24,9 +24,10 @@ const StackName = "Microshop"
 // relative to the repository root (where cdk.json runs the app).
 const DefaultAssetRoot = "build/lambda"
 
-// Context keys the app reads (`cdk synth -c stage=prod -c callbackUrls=https://a/cb,https://b/cb`).
+// Context keys the app reads (`cdk synth -c stage=prod -c currency=EUR -c callbackUrls=https://a/cb,https://b/cb`).
 const (
 	ContextStage        = "stage"
+	ContextCurrency     = "currency"
 	ContextCallbackURLs = "callbackUrls"
 	ContextLogoutURLs   = "logoutUrls"
 )
@@ -47,7 +48,8 @@ type MicroshopStackProps struct {
 
 // NewMicroshopStack defines the whole shop in one stack. Leave StackProps.Env unset: the
 // stack is environment-agnostic, so synth needs no AWS credentials and does no lookups. The
-// stage and the app client's redirect URLs come from the context (ContextStage, ...).
+// stage, the shop's currency and the app client's redirect URLs come from the context
+// (ContextStage, ContextCurrency, ...).
 func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopStackProps) awscdk.Stack {
 	p := MicroshopStackProps{}
 	if props != nil {
@@ -64,6 +66,7 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 	platform := NewPlatform(stack, &PlatformProps{
 		AssetRoot:    p.AssetRoot,
 		Stage:        contextString(stack, ContextStage),
+		Currency:     contextString(stack, ContextCurrency),
 		CallbackURLs: contextList(stack, ContextCallbackURLs),
 		LogoutURLs:   contextList(stack, ContextLogoutURLs),
 	})

@@ -525,9 +525,9 @@ func TestCatalogFunctions(t *testing.T) {
 	tableID := doc.table(t, "Catalog")
 	busID := doc.ofType("AWS::Events::EventBus")[0]
 	for _, name := range s.Functions() {
-		env := map[string]any{"TABLE_NAME": map[string]any{"Ref": tableID}}
+		env := map[string]any{"TABLE_NAME": map[string]any{"Ref": tableID}, "SHOP_CURRENCY": "USD"}
 		if name == s.Publisher {
-			env = map[string]any{"EVENT_BUS_NAME": map[string]any{"Ref": busID}}
+			env = map[string]any{"EVENT_BUS_NAME": map[string]any{"Ref": busID}, "SHOP_CURRENCY": "USD"}
 		}
 		t.Run(name, func(t *testing.T) {
 			check(t, "properties and metadata", func() {

@@ -175,7 +175,7 @@ func decode[T any](t testing.TB, r response) T {
 func productJSON(name, category string, amount int64) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"name": name, "description": "A " + name + " for testing.", "category": category,
-		"price":    map[string]any{"amount": amount, "currency": "EUR"},
+		"price":    map[string]any{"amount": amount, "currency": "USD"},
 		"imageUrl": "https://img.example.com/" + strings.ReplaceAll(name, " ", "-") + ".jpg",
 		"tags":     []string{"test", category},
 	})
@@ -331,7 +331,7 @@ func TestListPagesNewestFirstWithoutRepeatsOrGaps(t *testing.T) {
 func TestClientErrors(t *testing.T) {
 	valid := map[string]any{
 		"name": "Valid", "description": "d", "category": "e2e-errors",
-		"price": map[string]any{"amount": 100, "currency": "EUR"}, "imageUrl": "", "tags": []string{},
+		"price": map[string]any{"amount": 100, "currency": "USD"}, "imageUrl": "", "tags": []string{},
 	}
 	with := func(k string, v any) []byte {
 		m := map[string]any{}
@@ -352,16 +352,17 @@ func TestClientErrors(t *testing.T) {
 	}{
 		{"empty name", "POST", "/products", with("name", ""), 400, "invalid"},
 		{"name too long", "POST", "/products", with("name", strings.Repeat("n", 201)), 400, "invalid"},
-		{"negative price", "POST", "/products", with("price", map[string]any{"amount": -1, "currency": "EUR"}), 400, "invalid"},
-		{"fractional price", "POST", "/products", with("price", map[string]any{"amount": 1.5, "currency": "EUR"}), 400, "invalid"},
+		{"negative price", "POST", "/products", with("price", map[string]any{"amount": -1, "currency": "USD"}), 400, "invalid"},
+		{"fractional price", "POST", "/products", with("price", map[string]any{"amount": 1.5, "currency": "USD"}), 400, "invalid"},
 		{"unknown currency", "POST", "/products", with("price", map[string]any{"amount": 1, "currency": "XYZ"}), 400, "invalid"},
 		{"lower-case currency", "POST", "/products", with("price", map[string]any{"amount": 1, "currency": "eur"}), 400, "invalid"},
+		{"not the shop's currency", "POST", "/products", with("price", map[string]any{"amount": 1, "currency": "EUR"}), 422, "unprocessable"},
 		{"unknown field", "POST", "/products", with("colour", "red"), 400, "invalid"},
 		{"malformed JSON", "POST", "/products", []byte(`{"name":`), 400, "invalid"},
 		{"trailing data", "POST", "/products", append(with("name", "x"), []byte(`{}`)...), 400, "invalid"},
 		{"too large", "POST", "/products", bytes.Repeat([]byte(" "), 1<<20+1), 413, "payload_too_large"},
-		{"case-variant field", "POST", "/products", []byte(`{"Name":"Valid","category":"e2e-errors","price":{"amount":100,"currency":"EUR"}}`), 400, "invalid"},
-		{"duplicate field", "POST", "/products", []byte(`{"name":"Valid","name":"Twice","category":"e2e-errors","price":{"amount":100,"currency":"EUR"}}`), 400, "invalid"},
+		{"case-variant field", "POST", "/products", []byte(`{"Name":"Valid","category":"e2e-errors","price":{"amount":100,"currency":"USD"}}`), 400, "invalid"},
+		{"duplicate field", "POST", "/products", []byte(`{"name":"Valid","name":"Twice","category":"e2e-errors","price":{"amount":100,"currency":"USD"}}`), 400, "invalid"},
 		{"NUL in name", "POST", "/products", with("name", "Val\x00id"), 400, "invalid"},
 		{"limit with a bad escape", "GET", "/products?limit=%", nil, 400, "invalid"},
 		{"cursor with a bad escape", "GET", "/products?cursor=%zz", nil, 400, "invalid"},
@@ -426,14 +427,14 @@ func TestRejectedReplaceChangesNothing(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"bad name", "", []byte(`{"name":"","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
-		{"control character in name", "", []byte(`{"name":"A\nB","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
-		{"unknown field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"amount":1,"currency":"EUR"},"version":9}`), ifMatch, 400, "invalid"},
-		{"case-variant field", "", []byte(`{"Name":"X","category":"e2e-reject","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
-		{"case-variant nested field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"AMOUNT":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
-		{"duplicate field", "", []byte(`{"name":"X","category":"e2e-reject","category":"other","price":{"amount":1,"currency":"EUR"}}`), ifMatch, 400, "invalid"},
+		{"bad name", "", []byte(`{"name":"","category":"e2e-reject","price":{"amount":1,"currency":"USD"}}`), ifMatch, 400, "invalid"},
+		{"control character in name", "", []byte(`{"name":"A\nB","category":"e2e-reject","price":{"amount":1,"currency":"USD"}}`), ifMatch, 400, "invalid"},
+		{"unknown field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"amount":1,"currency":"USD"},"version":9}`), ifMatch, 400, "invalid"},
+		{"case-variant field", "", []byte(`{"Name":"X","category":"e2e-reject","price":{"amount":1,"currency":"USD"}}`), ifMatch, 400, "invalid"},
+		{"case-variant nested field", "", []byte(`{"name":"X","category":"e2e-reject","price":{"AMOUNT":1,"currency":"USD"}}`), ifMatch, 400, "invalid"},
+		{"duplicate field", "", []byte(`{"name":"X","category":"e2e-reject","category":"other","price":{"amount":1,"currency":"USD"}}`), ifMatch, 400, "invalid"},
 		{"malformed JSON", "", []byte(`{"name":"X",`), ifMatch, 400, "invalid"},
-		{"invalid UTF-8", "", []byte("{\"name\":\"X\xff\",\"category\":\"e2e-reject\",\"price\":{\"amount\":1,\"currency\":\"EUR\"}}"), ifMatch, 400, "invalid"},
+		{"invalid UTF-8", "", []byte("{\"name\":\"X\xff\",\"category\":\"e2e-reject\",\"price\":{\"amount\":1,\"currency\":\"USD\"}}"), ifMatch, 400, "invalid"},
 		{"too large", "", append([]byte(`{"name":"`), bytes.Repeat([]byte("x"), 1<<20)...), ifMatch, 413, "payload_too_large"},
 		{"wrong content type", "", valid, map[string]string{"If-Match": `"1"`, "Content-Type": "text/plain"}, 415, "unsupported_media_type"},
 		{"If-Match not a version", "", valid, map[string]string{"If-Match": "abc"}, 400, "invalid"},
@@ -484,7 +485,7 @@ func TestWritesNeedAToken(t *testing.T) {
 	if r := do(t, http.MethodGet, "/products", nil, noToken); r.status != http.StatusOK {
 		t.Errorf("GET /products without a token: status %d, want 200", r.status)
 	}
-	body := []byte(`{"name":"Tokenless Teapot","category":"teapots","price":{"amount":100,"currency":"EUR"}}`)
+	body := []byte(`{"name":"Tokenless Teapot","category":"teapots","price":{"amount":100,"currency":"USD"}}`)
 	for _, req := range []struct{ method, path string }{
 		{http.MethodPost, "/products"},
 		{http.MethodPut, "/products/00000000000000000000000000000000"},

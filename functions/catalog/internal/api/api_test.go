@@ -40,7 +40,7 @@ var (
 )
 
 const mugJSON = `{"id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","name":"Stoneware Mug","description":"Hand-glazed, 350 ml.",
-	"category":"kitchen","price":{"amount":1450,"currency":"EUR"},"imageUrl":"https://img.example.com/mug.jpg",
+	"category":"kitchen","price":{"amount":1450,"currency":"USD"},"imageUrl":"https://img.example.com/mug.jpg",
 	"tags":["ceramic"],"createdAt":"2025-05-01T08:00:00Z","updatedAt":"2025-05-01T08:00:00Z","version":1}`
 
 const knifeJSON = `{"id":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","name":"Chef's Knife","description":"",
@@ -63,7 +63,7 @@ func newFixtureWithStore(t *testing.T, store *memstore.Store) *fixture {
 	t.Helper()
 	seed(t, store, idMug, product.Details{
 		Name: "Stoneware Mug", Description: "Hand-glazed, 350 ml.", Category: "kitchen",
-		Price: price(t, 1450, "EUR"), ImageURL: "https://img.example.com/mug.jpg", Tags: []string{"ceramic"},
+		Price: price(t, 1450, "USD"), ImageURL: "https://img.example.com/mug.jpg", Tags: []string{"ceramic"},
 	}, t0)
 	seed(t, store, idKnife, product.Details{Name: "Chef's Knife", Category: "kitchen", Price: price(t, 8900, "USD")}, t0.Add(time.Hour))
 	return newServer(t, store)
@@ -166,10 +166,10 @@ func header(w *httptest.ResponseRecorder, names ...string) map[string]string {
 // TestSuccess covers the routes' successful paths, one request on a fresh fixture each.
 func TestSuccess(t *testing.T) {
 	createBody := `{"name":"  Tea Towel ","description":"Linen.","category":"kitchen",
-		"price":{"amount":0,"currency":"JPY"},"imageUrl":"http://img.example.com/towel.png","tags":[" linen "]}`
-	replaceBody := `{"name":"Big Mug","category":"mugs","price":{"amount":1990,"currency":"EUR"}}`
+		"price":{"amount":0,"currency":"USD"},"imageUrl":"http://img.example.com/towel.png","tags":[" linen "]}`
+	replaceBody := `{"name":"Big Mug","category":"mugs","price":{"amount":1990,"currency":"USD"}}`
 	replaced := `{"id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","name":"Big Mug","description":"","category":"mugs",
-		"price":{"amount":1990,"currency":"EUR"},"imageUrl":"","tags":[],
+		"price":{"amount":1990,"currency":"USD"},"imageUrl":"","tags":[],
 		"createdAt":"2025-05-01T08:00:00Z","updatedAt":"2025-05-02T10:30:00.25Z","version":2}`
 	tests := []struct {
 		name       string
@@ -223,11 +223,11 @@ func TestSuccess(t *testing.T) {
 			wantStatus: http.StatusCreated,
 			wantHeader: map[string]string{"Content-Type": "application/json", "ETag": `"1"`, "Location": "/products/" + idNew},
 			wantBody: `{"id":"cccccccccccccccccccccccccccccccc","name":"Tea Towel","description":"Linen.","category":"kitchen",
-				"price":{"amount":0,"currency":"JPY"},"imageUrl":"http://img.example.com/towel.png","tags":["linen"],
+				"price":{"amount":0,"currency":"USD"},"imageUrl":"http://img.example.com/towel.png","tags":["linen"],
 				"createdAt":"2025-05-02T10:30:00.25Z","updatedAt":"2025-05-02T10:30:00.25Z","version":1}`,
 			then: request{method: "GET", target: "/products/" + idNew},
 			wantAfter: `{"id":"cccccccccccccccccccccccccccccccc","name":"Tea Towel","description":"Linen.","category":"kitchen",
-				"price":{"amount":0,"currency":"JPY"},"imageUrl":"http://img.example.com/towel.png","tags":["linen"],
+				"price":{"amount":0,"currency":"USD"},"imageUrl":"http://img.example.com/towel.png","tags":["linen"],
 				"createdAt":"2025-05-02T10:30:00.25Z","updatedAt":"2025-05-02T10:30:00.25Z","version":1}`,
 		},
 		{
@@ -287,7 +287,7 @@ func TestSuccess(t *testing.T) {
 // TestFailure covers client mistakes: each gets its status and error body, and leaves the store
 // exactly as it was.
 func TestFailure(t *testing.T) {
-	valid := `{"name":"Tea Towel","category":"kitchen","price":{"amount":500,"currency":"EUR"}}`
+	valid := `{"name":"Tea Towel","category":"kitchen","price":{"amount":500,"currency":"USD"}}`
 	withField := func(field string) string { return strings.Replace(valid, `{`, `{`+field+`,`, 1) }
 	jsonCT := map[string]string{"Content-Type": "application/json"}
 	ifMatch1 := map[string]string{"If-Match": `"1"`}
@@ -324,21 +324,22 @@ func TestFailure(t *testing.T) {
 		{"create unknown field", request{method: "POST", target: "/products", body: withField(`"id":"x"`)}, 400, "invalid", `unknown field "id"`},
 		{"create text/plain", request{method: "POST", target: "/products", header: map[string]string{"Content-Type": "text/plain"}, body: valid}, 415, "unsupported_media_type", "Content-Type must be application/json"},
 		{"create too large", request{method: "POST", target: "/products", header: jsonCT, body: withField(`"description":"` + strings.Repeat("x", 1<<20) + `"`)}, 413, "payload_too_large", "request body exceeds 1048576 bytes"},
-		{"create without name", request{method: "POST", target: "/products", body: `{"category":"kitchen","price":{"amount":1,"currency":"EUR"}}`}, 400, "invalid", "name must be 1 to 200 characters (not counting surrounding spaces)"},
+		{"create without name", request{method: "POST", target: "/products", body: `{"category":"kitchen","price":{"amount":1,"currency":"USD"}}`}, 400, "invalid", "name must be 1 to 200 characters (not counting surrounding spaces)"},
 		{"create name too long", request{method: "POST", target: "/products", body: strings.Replace(valid, "Tea Towel", strings.Repeat("n", 201), 1)}, 400, "invalid", "name must be 1 to 200 characters (not counting surrounding spaces)"},
 		{"create description too long", request{method: "POST", target: "/products", body: withField(`"description":"` + strings.Repeat("d", 2001) + `"`)}, 400, "invalid", "description must be at most 2000 characters"},
-		{"create without category", request{method: "POST", target: "/products", body: `{"name":"n","price":{"amount":1,"currency":"EUR"}}`}, 400, "invalid", "category is required"},
+		{"create without category", request{method: "POST", target: "/products", body: `{"name":"n","price":{"amount":1,"currency":"USD"}}`}, 400, "invalid", "category is required"},
 		{"create without price", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen"}`}, 400, "invalid", "price is required"},
-		{"create without amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"currency":"EUR"}}`}, 400, "invalid", "price.amount is required"},
-		{"create negative amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":-1,"currency":"EUR"}}`}, 400, "invalid", "price.amount must be a whole number of minor units from 0 to 9007199254740991"},
-		{"create fractional amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1.5,"currency":"EUR"}}`}, 400, "invalid", "price.amount must be an integer"},
-		{"create lower-case currency", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"eur"}}`}, 400, "invalid", `price.currency must be an active ISO 4217 currency code in upper case, e.g. "EUR"`},
-		{"create unknown currency", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"ABC"}}`}, 400, "invalid", `price.currency must be an active ISO 4217 currency code in upper case, e.g. "EUR"`},
+		{"create without amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"currency":"USD"}}`}, 400, "invalid", "price.amount is required"},
+		{"create negative amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":-1,"currency":"USD"}}`}, 400, "invalid", "price.amount must be a whole number of minor units from 0 to 9007199254740991"},
+		{"create fractional amount", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1.5,"currency":"USD"}}`}, 400, "invalid", "price.amount must be an integer"},
+		{"create lower-case currency", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"eur"}}`}, 400, "invalid", `price.currency must be an active ISO 4217 currency code in upper case, e.g. "USD"`},
+		{"create unknown currency", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"ABC"}}`}, 400, "invalid", `price.currency must be an active ISO 4217 currency code in upper case, e.g. "USD"`},
+		{"create in another currency", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`}, 422, "unprocessable", "price.currency is EUR, but the shop sells in USD"},
 		{"create relative image", request{method: "POST", target: "/products", body: withField(`"imageUrl":"/img.png"`)}, 400, "invalid", "imageUrl must be an absolute http or https URL without credentials, or empty"},
 		{"create too many tags", request{method: "POST", target: "/products", body: withField(`"tags":["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21"]`)}, 400, "invalid", "tags must have at most 20 entries"},
 		{"create long tag", request{method: "POST", target: "/products", body: withField(`"tags":["ok","` + strings.Repeat("t", 41) + `"]`)}, 400, "invalid", "tags[1] must be 1 to 40 characters"},
-		{"create case-variant field", request{method: "POST", target: "/products", body: `{"Name":"n","CATEGORY":"kitchen","price":{"amount":1,"currency":"EUR"}}`}, 400, "invalid", `unknown field "Name" (field names are case-sensitive: did you mean "name"?)`},
-		{"create case-variant nested field", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"Currency":"EUR"}}`}, 400, "invalid", `unknown field "price.Currency" (field names are case-sensitive: did you mean "currency"?)`},
+		{"create case-variant field", request{method: "POST", target: "/products", body: `{"Name":"n","CATEGORY":"kitchen","price":{"amount":1,"currency":"USD"}}`}, 400, "invalid", `unknown field "Name" (field names are case-sensitive: did you mean "name"?)`},
+		{"create case-variant nested field", request{method: "POST", target: "/products", body: `{"name":"n","category":"kitchen","price":{"amount":1,"Currency":"USD"}}`}, 400, "invalid", `unknown field "price.Currency" (field names are case-sensitive: did you mean "currency"?)`},
 		{"create duplicate field", request{method: "POST", target: "/products", body: withField(`"name":"Other"`)}, 400, "invalid", `duplicate field "name"`},
 		{"create invalid UTF-8", request{method: "POST", target: "/products", body: withField("\"description\":\"caf\xe9\"")}, 400, "invalid", "description must be valid UTF-8"},
 		{"create NUL in name", request{method: "POST", target: "/products", body: strings.Replace(valid, "Tea Towel", `Tea\u0000Towel`, 1)}, 400, "invalid", "name must not contain control characters such as NUL, tab or newline"},
@@ -351,8 +352,9 @@ func TestFailure(t *testing.T) {
 		{"replace stale", request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": `"2"`}, body: valid}, 412, "precondition_failed", "product has been changed since that version; read it again and retry"},
 		{"replace absent", request{method: "PUT", target: "/products/" + idNone, header: ifMatch1, body: valid}, 404, "not_found", "product not found"},
 		{"replace malformed id", request{method: "PUT", target: "/products/nope", header: ifMatch1, body: valid}, 404, "not_found", "product not found"},
-		{"replace invalid body", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: `{"name":"","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`}, 400, "invalid", "name must be 1 to 200 characters (not counting surrounding spaces)"},
+		{"replace invalid body", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: `{"name":"","category":"kitchen","price":{"amount":1,"currency":"USD"}}`}, 400, "invalid", "name must be 1 to 200 characters (not counting surrounding spaces)"},
 		{"replace invalid body of absent product", request{method: "PUT", target: "/products/" + idNone, header: ifMatch1, body: `{"name":"x"}`}, 400, "invalid", "price is required"},
+		{"replace in another currency", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"JPY"}}`}, 422, "unprocessable", "price.currency is JPY, but the shop sells in USD"},
 		{"replace read-only field", request{method: "PUT", target: "/products/" + idMug, header: ifMatch1, body: withField(`"version":7`)}, 400, "invalid", `unknown field "version"`},
 		{"replace wrong content type", request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": "1", "Content-Type": "application/xml"}, body: valid}, 415, "unsupported_media_type", "Content-Type must be application/json"},
 
@@ -392,6 +394,29 @@ func TestFailure(t *testing.T) {
 	}
 }
 
+// TestShopCurrency: a shop set to sell in JPY takes prices in JPY and refuses the default USD.
+func TestShopCurrency(t *testing.T) {
+	srv, err := api.NewServer(api.Deps{Store: memstore.New(), Currency: money.MustParseCurrency("JPY")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: srv}
+	tests := []struct {
+		currency   string
+		wantStatus int
+	}{
+		{"JPY", http.StatusCreated},
+		{"USD", http.StatusUnprocessableEntity},
+	}
+	for _, tt := range tests {
+		w := f.do(t, request{method: "POST", target: "/products",
+			body: `{"name":"Sencha","category":"tea","price":{"amount":1200,"currency":"` + tt.currency + `"}}`})
+		if w.Code != tt.wantStatus {
+			t.Errorf("create in %s: status %d %s, want %d", tt.currency, w.Code, w.Body, tt.wantStatus)
+		}
+	}
+}
+
 func TestDeleteTwice(t *testing.T) {
 	f := newFixture(t)
 	del := request{method: "DELETE", target: "/products/" + idKnife}
@@ -411,7 +436,7 @@ func TestReplaceConflict(t *testing.T) {
 	f := newFixture(t)
 	put := func(name string) *httptest.ResponseRecorder {
 		return f.do(t, request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": `"1"`},
-			body: `{"name":"` + name + `","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`})
+			body: `{"name":"` + name + `","category":"kitchen","price":{"amount":1,"currency":"USD"}}`})
 	}
 	if w := put("first"); w.Code != http.StatusOK {
 		t.Fatalf("first PUT = %d %s", w.Code, w.Body)
@@ -462,10 +487,10 @@ func (s *racingStore) Update(ctx context.Context, id product.ID, fn func(*produc
 // answer 412, as if the client had sent a stale If-Match, and must not overwrite that write.
 func TestReplaceLosesRace(t *testing.T) {
 	store := &racingStore{Store: memstore.New()}
-	seed(t, store.Store, idMug, product.Details{Name: "Mug", Category: "kitchen", Price: price(t, 1450, "EUR")}, t0)
+	seed(t, store.Store, idMug, product.Details{Name: "Mug", Category: "kitchen", Price: price(t, 1450, "USD")}, t0)
 	f := newServer(t, store)
 	w := f.do(t, request{method: "PUT", target: "/products/" + idMug, header: map[string]string{"If-Match": `"1"`},
-		body: `{"name":"mine","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`})
+		body: `{"name":"mine","category":"kitchen","price":{"amount":1,"currency":"USD"}}`})
 	if w.Code != http.StatusPreconditionFailed {
 		t.Errorf("PUT that lost a race = %d %s, want 412", w.Code, w.Body)
 	}
@@ -493,7 +518,7 @@ func TestListPaging(t *testing.T) {
 	for i := range 23 {
 		category := []string{"garden", "kitchen", "books"}[i%3]
 		id := product.ID(fmt.Sprintf("%032x", i+1))
-		seed(t, store, id, product.Details{Name: fmt.Sprintf("p%d", i), Category: category, Price: price(t, 100, "EUR")},
+		seed(t, store, id, product.Details{Name: fmt.Sprintf("p%d", i), Category: category, Price: price(t, 100, "USD")},
 			t0.Add(time.Duration(i/2)*time.Minute)) // pairs share a timestamp
 		all = append([]string{string(id)}, all...) // the later the created, the earlier listed
 		if category == "garden" {
@@ -586,7 +611,7 @@ func (failingStore) Update(context.Context, product.ID, func(*product.Product) e
 // TestInternalError checks that infrastructure failures become a generic 500 for the client
 // and a log record with the request ID for the operator.
 func TestInternalError(t *testing.T) {
-	body := `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`
+	body := `{"name":"n","category":"kitchen","price":{"amount":1,"currency":"USD"}}`
 	tests := []request{
 		{method: "GET", target: "/products"},
 		{method: "GET", target: "/products/" + idMug},

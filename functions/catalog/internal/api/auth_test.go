@@ -56,7 +56,7 @@ func send(t *testing.T, f *fixture, w write, authorizer *events.APIGatewayV2HTTP
 	}
 	resp, err := httpapi.Lambda(h)(context.Background(), events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: w.route, RawPath: w.path, Headers: headers,
-		Body: `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`,
+		Body: `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"USD"}}`,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey: w.route, RequestID: "req-auth", Authorizer: authorizer,
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: w.path},

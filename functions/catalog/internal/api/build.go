@@ -2,12 +2,14 @@ package api
 
 import (
 	"net/http"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/microshop/microshop/functions/catalog/internal/ddb"
 	catalogspec "github.com/microshop/microshop/functions/catalog/spec"
 	"github.com/microshop/microshop/shared/idempotency"
+	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/start"
 )
 
@@ -21,6 +23,10 @@ func Build(route string) start.Build[http.Handler] {
 		if err != nil {
 			return nil, err
 		}
+		currency, err := money.ShopCurrency(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
 		cfg, err := env.AWS()
 		if err != nil {
 			return nil, err
@@ -28,6 +34,7 @@ func Build(route string) start.Build[http.Handler] {
 		db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
 		return Handler(route, Deps{
 			Store:       ddb.New(db, table),
+			Currency:    currency,
 			Idempotency: idempotency.NewStore(db, table, idempotency.PartitionKey(catalogspec.KeyID)),
 			Log:         env.Log,
 		})

@@ -92,13 +92,13 @@ func sampleStore(t *testing.T) *memstore.Store {
 	base := time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)
 	seed(t, store, "7f3c9a4e2b1d4c5f8a6e0b9d3c2f1a7e", product.Details{
 		Name: "Stoneware Mug", Description: "Hand-glazed stoneware mug, 350 ml, dishwasher safe.", Category: "kitchen",
-		Price: price(t, 1450, "EUR"), ImageURL: "https://images.microshop.example/products/stoneware-mug.jpg", Tags: []string{"ceramic", "gift"},
+		Price: price(t, 1450, "USD"), ImageURL: "https://images.microshop.example/products/stoneware-mug.jpg", Tags: []string{"ceramic", "gift"},
 	}, base)
 	seed(t, store, "1a2b3c4d5e6f708192a3b4c5d6e7f809", product.Details{
-		Name: "Chef's Knife 20 cm", Category: "kitchen", Price: price(t, 8900, "EUR"),
+		Name: "Chef's Knife 20 cm", Category: "kitchen", Price: price(t, 8900, "USD"),
 	}, base.Add(time.Hour))
 	seed(t, store, "9e8d7c6b5a4f30211203f4a5b6c7d8e9", product.Details{
-		Name: "Cast-Iron Skillet 26 cm", Category: "kitchen", Price: price(t, 4495, "EUR"),
+		Name: "Cast-Iron Skillet 26 cm", Category: "kitchen", Price: price(t, 4495, "USD"),
 	}, base.Add(-time.Hour))
 	return store
 }
@@ -156,7 +156,7 @@ func TestDecodedRawPaths(t *testing.T) {
 				ev := events.APIGatewayV2HTTPRequest{
 					Version: "2.0", RouteKey: route, RawPath: path,
 					Headers: map[string]string{"content-type": "application/json", "if-match": `"1"`},
-					Body:    `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"EUR"}}`,
+					Body:    `{"name":"Changed","category":"kitchen","price":{"amount":1,"currency":"USD"}}`,
 					RequestContext: events.APIGatewayV2HTTPRequestContext{
 						RouteKey: route, RequestID: "req-1",
 						HTTP:       events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path},

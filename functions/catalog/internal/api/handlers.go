@@ -96,7 +96,7 @@ func (in productInput) details() (product.Details, error) {
 	}, nil
 }
 
-var errBadCurrency = fault.New(fault.Invalid, `price.currency must be an active ISO 4217 currency code in upper case, e.g. "EUR"`)
+var errBadCurrency = fault.New(fault.Invalid, `price.currency must be an active ISO 4217 currency code in upper case, e.g. "USD"`)
 
 // listResponse is the body of GET /products. NextCursor is absent on the last page.
 type listResponse struct {

@@ -59,7 +59,7 @@ func TestCreateProductIdempotent(t *testing.T) {
 		}
 		return resp
 	}
-	mug := `{"name":"Mug","category":"kitchen","price":{"amount":1450,"currency":"EUR"}}`
+	mug := `{"name":"Mug","category":"kitchen","price":{"amount":1450,"currency":"USD"}}`
 
 	first := post("admin-1", "k1", mug)
 	if first.StatusCode != http.StatusCreated || first.Headers["Location"] != "/products/"+fmt.Sprintf("%032x", 1) {
@@ -92,7 +92,7 @@ func TestCreateProductIdempotent(t *testing.T) {
 	if diff := cmp.Diff(want, again); diff != "" {
 		t.Errorf("retried POST (-want +got):\n%s", diff)
 	}
-	if got := post("admin-1", "k1", `{"name":"Cup","category":"kitchen","price":{"amount":900,"currency":"EUR"}}`); got.StatusCode != http.StatusUnprocessableEntity {
+	if got := post("admin-1", "k1", `{"name":"Cup","category":"kitchen","price":{"amount":900,"currency":"USD"}}`); got.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("same key, other product: %d %s, want 422", got.StatusCode, got.Body)
 	}
 	if got := post("admin-2", "k1", mug); got.StatusCode != http.StatusCreated || got.Headers["Location"] == first.Headers["Location"] {

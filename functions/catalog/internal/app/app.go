@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/functions/catalog/internal/product"
+	"github.com/microshop/microshop/shared/fault"
+	"github.com/microshop/microshop/shared/money"
 )
 
 // UpdateAttempts bounds how often Products.Update tries its read-modify-write before it gives
@@ -47,24 +49,30 @@ type IDSource func() product.ID
 // Catalog runs the catalog's use cases. Build it with New.
 type Catalog struct {
 	products Products
+	currency money.Currency
 	now      Clock
 	newID    IDSource
 }
 
-// New returns the use cases over products. A nil now or newID means time.Now or product.NewID.
-func New(products Products, now Clock, newID IDSource) *Catalog {
+// New returns the use cases over products, for a shop that sells in currency (every price must
+// be in it). A nil now or newID means time.Now or product.NewID.
+func New(products Products, currency money.Currency, now Clock, newID IDSource) *Catalog {
 	if now == nil {
 		now = time.Now
 	}
 	if newID == nil {
 		newID = product.NewID
 	}
-	return &Catalog{products: products, now: now, newID: newID}
+	return &Catalog{products: products, currency: currency, now: now, newID: newID}
 }
 
 // Create adds a product with details d under a new id. It returns the stored product, a
-// validation error (fault code Invalid), or the store's error.
+// validation error (fault code Invalid), a price in another currency than the shop's (fault
+// code Unprocessable), or the store's error.
 func (c *Catalog) Create(ctx context.Context, d product.Details) (*product.Product, error) {
+	if err := c.checkCurrency(d); err != nil {
+		return nil, err
+	}
 	p, err := product.New(c.newID(), d, c.now())
 	if err != nil {
 		return nil, err
@@ -96,12 +104,24 @@ func (c *Catalog) Replace(ctx context.Context, id product.ID, expected int, d pr
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
+	if err := c.checkCurrency(d); err != nil {
+		return nil, err
+	}
 	return c.products.Update(ctx, id, func(p *product.Product) error {
 		if p.Version() != expected {
 			return fmt.Errorf("replace product %s at version %d (stored: %d): %w", id, expected, p.Version(), product.ErrVersionMismatch)
 		}
 		return p.Replace(d, c.now())
 	})
+}
+
+// checkCurrency refuses a price in another currency than the shop's: the request is well
+// formed, but the shop cannot sell in that currency (a 422, not a 400).
+func (c *Catalog) checkCurrency(d product.Details) error {
+	if got := d.Price.Currency(); got != c.currency {
+		return fault.Errorf(fault.Unprocessable, "price.currency is %s, but the shop sells in %s", got, c.currency)
+	}
+	return nil
 }
 
 // Delete removes product id, or returns an error wrapping product.ErrNotFound.

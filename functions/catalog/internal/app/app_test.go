@@ -47,7 +47,7 @@ func newCatalog(t *testing.T) (*app.Catalog, *memstore.Store) {
 	if err := store.Create(context.Background(), mug); err != nil {
 		t.Fatal(err)
 	}
-	return app.New(store, func() time.Time { return now }, func() product.ID { return idNew }), store
+	return app.New(store, money.MustParseCurrency("EUR"), func() time.Time { return now }, func() product.ID { return idNew }), store
 }
 
 // view is what a product looks like from outside, for comparisons.
