@@ -1,22 +1,12 @@
 package catalogevents_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/events/eventtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden fixtures in testdata from the Go values")
 
 var (
 	_ envelope.Event = catalogevents.ProductCreatedV1{}
@@ -24,107 +14,17 @@ var (
 	_ envelope.Event = catalogevents.ProductDeletedV1{}
 )
 
-// Every event round-trips through its golden fixture, as aws-lambda-go tests its event types:
-// the fixture decodes into the Go value, and encoding that value gives the fixture's JSON back.
+// Every event round-trips through its golden fixture (-update rewrites them).
 func TestRoundTrip(t *testing.T) {
 	price := catalogevents.Price{Amount: 1250, Currency: "EUR"}
-	tests := []struct {
-		file string
-		want envelope.Event
-		data func(envelope.Envelope) (envelope.Event, error)
-	}{
-		{
-			file: "ProductCreated.v1.json",
-			want: catalogevents.ProductCreatedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Mug", Price: price, Category: "kitchen", Version: 1},
-			data: func(e envelope.Envelope) (envelope.Event, error) {
-				return envelope.Data[catalogevents.ProductCreatedV1](e)
-			},
-		},
-		{
-			file: "ProductChanged.v1.json",
-			want: catalogevents.ProductChangedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Big mug", Price: price, Category: "kitchen", Version: 2},
-			data: func(e envelope.Envelope) (envelope.Event, error) {
-				return envelope.Data[catalogevents.ProductChangedV1](e)
-			},
-		},
-		{
-			file: "ProductDeleted.v1.json",
-			want: catalogevents.ProductDeletedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b"},
-			data: func(e envelope.Envelope) (envelope.Event, error) {
-				return envelope.Data[catalogevents.ProductDeletedV1](e)
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			path := filepath.Join("testdata", tt.file)
-			if *update {
-				writeFixture(t, path, tt.want)
-			}
-			fixture, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			env, err := envelope.Decode(fixture)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			if env.Source != catalogevents.Source || env.Type != tt.want.EventType() || env.Version != tt.want.EventVersion() {
-				t.Errorf("source, type, version = %s, %s, %d; want %s, %s, %d", env.Source, env.Type, env.Version,
-					catalogevents.Source, tt.want.EventType(), tt.want.EventVersion())
-			}
-			got, err := tt.data(env)
-			if err != nil {
-				t.Fatalf("Data: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("fixture data mismatch (-want +got):\n%s", diff)
-			}
-
-			// Encode the typed value back into the envelope: nothing of the fixture may be lost.
-			if env.Data, err = json.Marshal(got); err != nil {
-				t.Fatal(err)
-			}
-			again, err := env.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(jsonValue(t, fixture), jsonValue(t, again)); diff != "" {
-				t.Errorf("round trip changes the JSON (-fixture +encoded):\n%s", diff)
-			}
-		})
-	}
-}
-
-// writeFixture writes the envelope of ev with fixed metadata.
-func writeFixture(t *testing.T, path string, ev envelope.Event) {
-	t.Helper()
-	env, err := envelope.New(context.Background(), catalogevents.Source, ev, time.Date(2026, 5, 6, 7, 8, 9, 123000000, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.ID = "0b9e8a4c-3f2d-4c1b-9a7e-5d6f7a8b9c0d"
-	env.CorrelationID = "Kq3Xq2aBIAMEVJQ="
-	env.CausationID = "Kq3Xq2aBIAMEVJQ="
-	b, err := env.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	out.WriteByte('\n')
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func jsonValue(t *testing.T, b []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	return v
+	eventtest.RoundTrip(t, eventtest.Fixture{
+		Source:        catalogevents.Source,
+		ID:            "0b9e8a4c-3f2d-4c1b-9a7e-5d6f7a8b9c0d",
+		CorrelationID: "Kq3Xq2aBIAMEVJQ=",
+		CausationID:   "Kq3Xq2aBIAMEVJQ=",
+	}, []eventtest.Case{
+		eventtest.Event("ProductCreated.v1.json", catalogevents.ProductCreatedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Mug", Price: price, Category: "kitchen", Version: 1}),
+		eventtest.Event("ProductChanged.v1.json", catalogevents.ProductChangedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Big mug", Price: price, Category: "kitchen", Version: 2}),
+		eventtest.Event("ProductDeleted.v1.json", catalogevents.ProductDeletedV1{ID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b"}),
+	})
 }

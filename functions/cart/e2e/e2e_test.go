@@ -5,159 +5,50 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/orderevents"
 	cartspec "github.com/microshop/microshop/functions/cart/spec"
-	"github.com/microshop/microshop/infra"
-	"github.com/microshop/microshop/local/jwtauth"
-	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/runtime"
-	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/local/stacktest"
 )
 
 var (
-	rt         *runtime.Runtime
-	api        string
-	keyDir     string
+	st         *stacktest.Stack
 	alice, bob string // two customers' tokens
-	logs       = &syncWriter{w: &bytes.Buffer{}}
 )
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
-	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
-		return 1
-	}
-	if keyDir, err = os.MkdirTemp("", "cart-e2e-jwt-"); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(keyDir)
-	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
-		Functions: cartspec.Service().Functions(),
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
-		return 1
-	}
-	api = rt.APIURL()
-	if alice, err = mintToken("cart-alice", ""); err == nil {
-		bob, err = mintToken("cart-bob", "")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		_ = rt.Close()
-		return 1
-	}
-	code := m.Run()
-	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
-	}
-	return code
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func mintToken(user, groups string) (string, error) {
-	args := []string{"--dir", keyDir, "--user", user}
-	if groups != "" {
-		args = append(args, "--groups", groups)
-	}
-	var out bytes.Buffer
-	if err := jwtauth.TokenCommand(args, &out); err != nil {
-		return "", fmt.Errorf("mint a token for %s: %w", user, err)
-	}
-	return strings.TrimSpace(out.String()), nil
+func TestMain(m *testing.M) {
+	os.Exit(stacktest.Main(m, "cart", cartspec.Service().Functions(), func(s *stacktest.Stack) (err error) {
+		st = s
+		if alice, err = s.MintToken("cart-alice", ""); err == nil {
+			bob, err = s.MintToken("cart-bob", "")
+		}
+		return err
+	}))
 }
 
 // do sends a request with token ("" for none) and returns the status and body.
 func do(t *testing.T, method, path, body, token string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, api+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
+	return st.Request(t, method, path, token, body, nil)
 }
 
 // publish puts ev on the shop's bus as its service's outbox publisher would, and returns the
 // envelope.
 func publish(t *testing.T, source string, ev envelope.Event, at time.Time) envelope.Envelope {
 	t.Helper()
-	env, err := envelope.New(context.Background(), source, ev, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	detail, err := env.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
-		Entries: []ebtypes.PutEventsRequestEntry{{
-			EventBusName: aws.String(infra.EventBusName), Source: aws.String(source),
-			DetailType: aws.String(env.Type), Detail: aws.String(string(detail)),
-		}},
-	})
-	if err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("PutEvents: %v", err)
-	}
-	return env
+	return st.Publish(t, context.Background(), source, ev, at)
 }
 
 type money struct {

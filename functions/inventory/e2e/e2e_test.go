@@ -7,23 +7,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/amount"
@@ -33,114 +24,30 @@ import (
 	"github.com/microshop/microshop/events/paymentevents"
 	"github.com/microshop/microshop/events/shippingevents"
 	inventoryspec "github.com/microshop/microshop/functions/inventory/spec"
-	"github.com/microshop/microshop/infra"
-	"github.com/microshop/microshop/local/jwtauth"
-	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/runtime"
-	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/local/stacktest"
 	"github.com/microshop/microshop/shared/correlation"
 )
 
 var (
-	rt            *runtime.Runtime
-	api           string
-	keyDir        string
+	st            *stacktest.Stack
 	adminToken    string
 	customerToken string
-	logs          = &syncWriter{w: &bytes.Buffer{}}
 )
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
-	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
-		return 1
-	}
-	if keyDir, err = os.MkdirTemp("", "inventory-e2e-jwt-"); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(keyDir)
-	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
-		Functions: inventoryspec.Service().Functions(),
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
-		return 1
-	}
-	api = rt.APIURL()
-	if adminToken, err = mintToken("inventory-admin", "admin"); err == nil {
-		customerToken, err = mintToken("inventory-customer", "")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		_ = rt.Close()
-		return 1
-	}
-	code := m.Run()
-	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
-	}
-	return code
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func mintToken(user, groups string) (string, error) {
-	args := []string{"--dir", keyDir, "--user", user}
-	if groups != "" {
-		args = append(args, "--groups", groups)
-	}
-	var out bytes.Buffer
-	if err := jwtauth.TokenCommand(args, &out); err != nil {
-		return "", fmt.Errorf("mint a token for %s: %w", user, err)
-	}
-	return strings.TrimSpace(out.String()), nil
+func TestMain(m *testing.M) {
+	os.Exit(stacktest.Main(m, "inventory", inventoryspec.Service().Functions(), func(s *stacktest.Stack) (err error) {
+		st = s
+		if adminToken, err = s.MintToken("inventory-admin", "admin"); err == nil {
+			customerToken, err = s.MintToken("inventory-customer", "")
+		}
+		return err
+	}))
 }
 
 // do sends a request with token ("" for none) and returns the status and body.
 func do(t *testing.T, method, path, body, token string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, api+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
+	return st.Request(t, method, path, token, body, nil)
 }
 
 type level struct {
@@ -174,71 +81,22 @@ func setStock(t *testing.T, id string, n int) {
 // correlation id corr, and returns the envelope.
 func publish(t *testing.T, source string, ev envelope.Event, corr string) envelope.Envelope {
 	t.Helper()
-	env, err := envelope.New(correlation.With(context.Background(), corr), source, ev, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	detail, err := env.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
-		Entries: []ebtypes.PutEventsRequestEntry{{
-			EventBusName: aws.String(infra.EventBusName), Source: aws.String(source),
-			DetailType: aws.String(env.Type), Detail: aws.String(string(detail)),
-		}},
-	})
-	if err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("PutEvents: %v (%d failed)", err, aws.ToInt32(&out.FailedEntryCount))
-	}
-	return env
+	return st.Publish(t, correlation.With(context.Background(), corr), source, ev, time.Now())
 }
 
-// tap returns a function that waits (long-polling, up to 20 s) for the next inventory event
-// of order orderID on the bus and returns it.
+// tap returns a function that waits (up to 20 s) for the next inventory event of order
+// orderID on the bus and returns it.
 func tap(t *testing.T) func(orderID string) envelope.Envelope {
 	t.Helper()
-	url, err := rt.Tap(infra.EventBusName, []byte(`{"source":["`+inventoryevents.Source+`"]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := sdk.SQS(rt.EdgeURL())
-	var seen []envelope.Envelope
+	tp := st.Tap(t, inventoryevents.Source)
 	return func(orderID string) envelope.Envelope {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			for i, env := range seen {
-				var d struct {
-					OrderID string `json:"orderId"`
-				}
-				if json.Unmarshal(env.Data, &d) == nil && d.OrderID == orderID {
-					seen = append(seen[:i], seen[i+1:]...)
-					return env
-				}
+		return tp.Await(t, "an inventory event for order "+orderID, func(env envelope.Envelope) bool {
+			var d struct {
+				OrderID string `json:"orderId"`
 			}
-			out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-				QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out.Messages {
-				var eb struct {
-					Detail json.RawMessage `json:"detail"`
-				}
-				if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &eb); err != nil {
-					t.Fatal(err)
-				}
-				env, err := envelope.Decode(eb.Detail)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seen = append(seen, env)
-			}
-		}
-		t.Fatalf("no inventory event for order %s within 20 s", orderID)
-		return envelope.Envelope{}
+			return json.Unmarshal(env.Data, &d) == nil && d.OrderID == orderID
+		})
 	}
 }
 

@@ -6,118 +6,43 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/inventoryevents"
 	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/events/shippingevents"
-	"github.com/microshop/microshop/local/jwtauth"
-	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/runtime"
-	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/local/stacktest"
 	"github.com/microshop/microshop/shared/correlation"
 )
 
-const bus = "microshop"
-
 var (
-	api    string
-	keyDir string
-	rt     *runtime.Runtime
-	logs   = &syncWriter{w: &bytes.Buffer{}}
-
+	st                   *stacktest.Stack
 	aliceToken, bobToken string
 	adminToken           string // sets stock through the inventory's admin route
 )
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
-	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
-		return 1
-	}
-	if keyDir, err = os.MkdirTemp("", "orders-e2e-jwt-"); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(keyDir)
-	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
-		return 1
-	}
-	api = rt.APIURL()
-	if aliceToken, err = mintToken("e2e-alice"); err == nil {
-		bobToken, err = mintToken("e2e-bob")
-	}
-	if err == nil {
-		adminToken, err = mintToken("e2e-admin", "admin")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		_ = rt.Close()
-		return 1
-	}
-	code := m.Run()
-	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
-	}
-	return code
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func mintToken(user string, groups ...string) (string, error) {
-	args := []string{"--dir", keyDir, "--user", user}
-	if len(groups) > 0 {
-		args = append(args, "--groups", strings.Join(groups, ","))
-	}
-	var out bytes.Buffer
-	if err := jwtauth.TokenCommand(args, &out); err != nil {
-		return "", fmt.Errorf("mint a token for %s: %w", user, err)
-	}
-	return strings.TrimSpace(out.String()), nil
+func TestMain(m *testing.M) {
+	os.Exit(stacktest.Main(m, "orders", nil, func(s *stacktest.Stack) (err error) {
+		st = s
+		if aliceToken, err = s.MintToken("e2e-alice", ""); err == nil {
+			bobToken, err = s.MintToken("e2e-bob", "")
+		}
+		if err == nil {
+			adminToken, err = s.MintToken("e2e-admin", "admin")
+		}
+		return err
+	}))
 }
 
 func randomHex(n int) string {
@@ -133,27 +58,10 @@ type response struct {
 
 func do(t *testing.T, method, path, token string, header map[string]string, body string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, api+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, b := st.Request(t, method, path, token, body, header)
 	var v map[string]any
 	_ = json.Unmarshal(b, &v) // API Gateway's own 401 body is JSON too; an empty body stays nil
-	return response{status: resp.StatusCode, body: v}
+	return response{status: status, body: v}
 }
 
 // waitUntil polls cond every 20 ms until it holds or the timeout passes.
@@ -171,74 +79,23 @@ func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() boo
 // put sends ev as source's event on the bus, in an envelope with correlation id corr.
 func put(t *testing.T, source string, ev envelope.Event, corr string) {
 	t.Helper()
-	env, err := envelope.New(correlation.With(context.Background(), corr), source, ev, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	detail, err := env.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
-		Entries: []ebtypes.PutEventsRequestEntry{{
-			EventBusName: aws.String(bus), Source: aws.String(source), DetailType: aws.String(env.Type),
-			Detail: aws.String(string(detail)),
-		}},
-	})
-	if err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("PutEvents %s: %v (failed %d)", env.Type, err, out.FailedEntryCount)
-	}
+	st.Publish(t, correlation.With(context.Background(), corr), source, ev, time.Now())
 }
 
 // tap is a queue receiving every event the orders service publishes.
-type tap struct {
-	url  string
-	seen []envelope.Envelope
-}
+type tap struct{ *stacktest.Tap }
 
 func newTap(t *testing.T) *tap {
 	t.Helper()
-	url, err := rt.Tap(bus, []byte(`{"source":["`+orderevents.Source+`"]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tap{url: url}
+	return &tap{st.Tap(t, orderevents.Source)}
 }
 
 // await receives until an event of type typ for order id has arrived, and returns it.
 func (tp *tap) await(t *testing.T, typ, orderID string) envelope.Envelope {
 	t.Helper()
-	q := sdk.SQS(rt.EdgeURL())
-	var found *envelope.Envelope
-	waitUntil(t, typ+" for "+orderID+" on the bus", 20*time.Second, func() bool {
-		for _, env := range tp.seen {
-			if env.Type == typ && strings.Contains(string(env.Data), orderID) {
-				found = &env
-				return true
-			}
-		}
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(tp.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			var ev struct {
-				Detail json.RawMessage `json:"detail"`
-			}
-			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
-				t.Fatal(err)
-			}
-			env, err := envelope.Decode(ev.Detail)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tp.seen = append(tp.seen, env)
-		}
-		return false
+	return tp.Await(t, typ+" for "+orderID, func(env envelope.Envelope) bool {
+		return env.Type == typ && strings.Contains(string(env.Data), orderID)
 	})
-	return *found
 }
 
 // newProduct puts a ProductCreated on the bus and waits until an order for it is accepted,

@@ -6,191 +6,32 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/microshop/microshop/events/envelope"
 	paymentsspec "github.com/microshop/microshop/functions/payments/spec"
-	"github.com/microshop/microshop/local/jwtauth"
-	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/runtime"
-	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/local/stacktest"
 	"github.com/microshop/microshop/shared/correlation"
 )
 
-// bus is the shop's event bus (infra names it).
-const bus = "microshop"
+var st *stacktest.Stack
 
-var (
-	rt     *runtime.Runtime
-	logs   = &syncWriter{w: &bytes.Buffer{}}
-	keyDir string
-)
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
-	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v: run `make synth` (make test does) first\n", err)
-		return 1
-	}
-	if keyDir, err = os.MkdirTemp("", "payments-e2e-jwt-"); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(keyDir)
-	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
-		Functions: paymentsspec.Service().Functions(),
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: start runtime:", err)
-		return 1
-	}
-	code := m.Run()
-	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: close runtime:", err)
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.w.(*bytes.Buffer).String())
-	}
-	return code
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-// token mints a token of the runtime's issuer for user (sub) in groups ("" for none).
-func token(t *testing.T, user, groups string) string {
-	t.Helper()
-	args := []string{"--dir", keyDir, "--user", user}
-	if groups != "" {
-		args = append(args, "--groups", groups)
-	}
-	var out bytes.Buffer
-	if err := jwtauth.TokenCommand(args, &out); err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(out.String())
-}
-
-// get sends GET path with token (none if "") and returns the status and body.
-func get(t *testing.T, path, tok string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, rt.APIURL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+func TestMain(m *testing.M) {
+	os.Exit(stacktest.Main(m, "payments", paymentsspec.Service().Functions(), func(s *stacktest.Stack) error {
+		st = s
+		return nil
+	}))
 }
 
 // put puts ev on the bus from source as its service's outbox publisher would, in the chain
 // of work correlationID, and returns the envelope.
 func put(t *testing.T, source, correlationID string, ev envelope.Event) envelope.Envelope {
 	t.Helper()
-	env, err := envelope.New(correlation.With(context.Background(), correlationID), source, ev, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	putEnvelope(t, env)
-	return env
-}
-
-// putEnvelope puts env on the bus (again, for a redelivery).
-func putEnvelope(t *testing.T, env envelope.Envelope) {
-	t.Helper()
-	detail, err := env.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sdk.EventBridge(rt.EdgeURL()).PutEvents(context.Background(), &eventbridge.PutEventsInput{
-		Entries: []ebtypes.PutEventsRequestEntry{{EventBusName: aws.String(bus), Source: aws.String(env.Source),
-			DetailType: aws.String(env.Type), Detail: aws.String(string(detail))}},
-	})
-	if err != nil || out.FailedEntryCount != 0 {
-		t.Fatalf("PutEvents: %v, %d failed", err, out.FailedEntryCount)
-	}
-}
-
-// tap returns a queue receiving the bus's events from source.
-func tap(t *testing.T, source string) string {
-	t.Helper()
-	url, err := rt.Tap(bus, []byte(fmt.Sprintf(`{"source":[%q]}`, source)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return url
-}
-
-// receive long-polls queueURL until it holds n envelopes or wait passes, and returns them.
-func receive(t *testing.T, queueURL string, n int, wait time.Duration) []envelope.Envelope {
-	t.Helper()
-	q := sdk.SQS(rt.EdgeURL())
-	var got []envelope.Envelope
-	deadline := time.Now().Add(wait)
-	for len(got) < n && time.Now().Before(deadline) {
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			var eb struct {
-				Detail json.RawMessage `json:"detail"`
-			}
-			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &eb); err != nil {
-				t.Fatal(err)
-			}
-			env, err := envelope.Decode(eb.Detail)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, env)
-		}
-	}
-	return got
+	return st.Publish(t, correlation.With(context.Background(), correlationID), source, ev, time.Now())
 }
 
 // eventually polls GET path as tok until it answers status want, or fails after 20 seconds.
@@ -198,7 +39,7 @@ func eventually(t *testing.T, path, tok string, want int, ok func([]byte) bool) 
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		status, body := get(t, path, tok)
+		status, body := st.Request(t, http.MethodGet, path, tok, "", nil)
 		if status == want && ok(body) {
 			return body
 		}

@@ -37,8 +37,8 @@ func TestChargeAndRefund(t *testing.T) {
 	run := time.Now().UnixNano()
 	customer := fmt.Sprintf("e2e-customer-%d", run)
 	paid, declined := fmt.Sprintf("order-paid-%d", run), fmt.Sprintf("order-declined-%d", run)
-	tok, stranger := token(t, customer, ""), token(t, customer+"-other", "")
-	events := tap(t, paymentevents.Source)
+	tok, stranger := st.Token(t, customer, ""), st.Token(t, customer+"-other", "")
+	events := st.Tap(t, paymentevents.Source)
 	total := amount.Money{Amount: 2998, Currency: "USD"}
 	address := orderevents.Address{Name: "Ada", Line1: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US"}
 	reserved := func(order, token string) inventoryevents.StockReservedV1 {
@@ -47,7 +47,7 @@ func TestChargeAndRefund(t *testing.T) {
 	}
 
 	first := put(t, inventoryevents.Source, "corr-"+paid, reserved(paid, "tok_visa"))
-	putEnvelope(t, first) // redelivered
+	st.Put(t, first) // redelivered
 	put(t, inventoryevents.Source, "corr-"+declined, reserved(declined, "tok_chargeDeclined"))
 
 	eventually(t, "/payments/"+paid, tok, 200, status("SUCCEEDED"))
@@ -57,21 +57,21 @@ func TestChargeAndRefund(t *testing.T) {
 	if diff := cmp.Diff(paymentJSON{OrderID: declined, Status: "DECLINED", Amount: total, Reason: "card_declined"}, p); diff != "" {
 		t.Errorf("declined payment (-want +got):\n%s", diff)
 	}
-	if code, _ := get(t, "/payments/"+paid, stranger); code != 404 {
+	if code, _ := st.Request(t, "GET", "/payments/"+paid, stranger, "", nil); code != 404 {
 		t.Errorf("another customer's payment: %d, want 404", code)
 	}
-	if code, _ := get(t, "/payments/"+paid, ""); code != 401 {
+	if code, _ := st.Request(t, "GET", "/payments/"+paid, "", "", nil); code != 401 {
 		t.Errorf("without a token: %d, want 401", code)
 	}
 
 	cancel := put(t, orderevents.Source, "corr-"+paid, orderevents.OrderCancelledV1{OrderID: paid, CustomerID: customer})
-	putEnvelope(t, cancel)
+	st.Put(t, cancel)
 	eventually(t, "/payments/"+paid, tok, 200, status("REFUNDED"))
 
 	// Three events, each once, in the order's chain of work; then two more seconds on the same
 	// tap, which delivered the three, for a duplicate to show up.
-	got := receive(t, events, 3, 20*time.Second)
-	got = append(got, receive(t, events, 1, 2*time.Second)...)
+	got := events.Collect(t, 3, 20*time.Second)
+	got = append(got, events.Collect(t, 1, 2*time.Second)...)
 	byType := map[string][]envelope.Envelope{}
 	for _, env := range got {
 		byType[env.Type] = append(byType[env.Type], env)

@@ -31,7 +31,7 @@ func status(want string) func([]byte) bool {
 
 // The quote is public and prices by destination and item count.
 func TestQuote(t *testing.T) {
-	code, body := send(t, "POST", "/shipping/quote", "", `{"country":"DE","items":2}`)
+	code, body := st.Request(t, "POST", "/shipping/quote", "", `{"country":"DE","items":2}`, nil)
 	var got struct {
 		Country string       `json:"country"`
 		Items   int          `json:"items"`
@@ -43,7 +43,7 @@ func TestQuote(t *testing.T) {
 	if got.Price != (amount.Money{Amount: 1499 + 299, Currency: "USD"}) || got.Country != "DE" || got.Items != 2 {
 		t.Errorf("quote: %+v", got)
 	}
-	if code, _ := send(t, "POST", "/shipping/quote", "", `{"country":"germany","items":2}`); code != 400 {
+	if code, _ := st.Request(t, "POST", "/shipping/quote", "", `{"country":"germany","items":2}`, nil); code != 400 {
 		t.Errorf("bad country: %d, want 400", code)
 	}
 }
@@ -56,35 +56,35 @@ func TestShipDeliverCancel(t *testing.T) {
 	run := time.Now().UnixNano()
 	customer := fmt.Sprintf("e2e-customer-%d", run)
 	shipped, cancelled := fmt.Sprintf("order-shipped-%d", run), fmt.Sprintf("order-cancelled-%d", run)
-	tok, stranger, admin := token(t, customer, ""), token(t, customer+"-other", ""), token(t, "e2e-admin", "admin")
-	events := tap(t, shippingevents.Source)
+	tok, stranger, admin := st.Token(t, customer, ""), st.Token(t, customer+"-other", ""), st.Token(t, "e2e-admin", "admin")
+	events := st.Tap(t, shippingevents.Source)
 	paid := func(order string) paymentevents.PaymentSucceededV1 {
 		return paymentevents.PaymentSucceededV1{OrderID: order, CustomerID: customer, ItemCount: 1,
 			Amount: amount.Money{Amount: 1000, Currency: "USD"}}
 	}
 
 	first := put(t, paymentevents.Source, "corr-"+shipped, paid(shipped))
-	putEnvelope(t, first) // redelivered
+	st.Put(t, first) // redelivered
 	put(t, paymentevents.Source, "corr-"+cancelled, paid(cancelled))
 	body := eventually(t, "/shipments/"+shipped, tok, 200, status("CREATED"))
 	var sh shipmentJSON
 	_ = json.Unmarshal(body, &sh)
 	eventually(t, "/shipments/"+cancelled, tok, 200, status("CREATED"))
-	if code, _ := get(t, "/shipments/"+shipped, stranger); code != 404 {
+	if code, _ := st.Request(t, "GET", "/shipments/"+shipped, stranger, "", nil); code != 404 {
 		t.Errorf("another customer's shipment: %d, want 404", code)
 	}
 
-	if code, _ := send(t, "POST", "/shipments/"+shipped+"/deliver", tok, ""); code != 403 {
+	if code, _ := st.Request(t, "POST", "/shipments/"+shipped+"/deliver", tok, "", nil); code != 403 {
 		t.Errorf("deliver as a customer: %d, want 403", code)
 	}
 	for range 2 {
-		if code, body := send(t, "POST", "/shipments/"+shipped+"/deliver", admin, ""); code != 200 || !status("DELIVERED")(body) {
+		if code, body := st.Request(t, "POST", "/shipments/"+shipped+"/deliver", admin, "", nil); code != 200 || !status("DELIVERED")(body) {
 			t.Errorf("deliver: %d %s", code, body)
 		}
 	}
 	put(t, orderevents.Source, "corr-"+cancelled, orderevents.OrderCancelledV1{OrderID: cancelled, CustomerID: customer})
 	eventually(t, "/shipments/"+cancelled, tok, 200, status("CANCELLED"))
-	if code, _ := send(t, "POST", "/shipments/"+cancelled+"/deliver", admin, ""); code != 409 {
+	if code, _ := st.Request(t, "POST", "/shipments/"+cancelled+"/deliver", admin, "", nil); code != 409 {
 		t.Errorf("deliver a cancelled shipment: %d, want 409", code)
 	}
 	// A cancellation after delivery changes nothing; the cancelled order, handled after it on
@@ -94,8 +94,8 @@ func TestShipDeliverCancel(t *testing.T) {
 
 	// Three events, each once; then two more seconds on the same tap, which delivered the
 	// three, for a duplicate to show up.
-	got := receive(t, events, 3, 20*time.Second)
-	got = append(got, receive(t, events, 1, 2*time.Second)...)
+	got := events.Collect(t, 3, 20*time.Second)
+	got = append(got, events.Collect(t, 1, 2*time.Second)...)
 	var types []string
 	for _, env := range got {
 		types = append(types, env.Type+" "+orderOf(t, env))
