@@ -85,14 +85,11 @@ func Handler(routeKey string, d Deps) (http.Handler, error) {
 		return nil, errors.New("catalog api: no store")
 	}
 	d = d.withDefaults()
-	h, ok := routes(d)[routeKey]
-	if !ok {
-		return nil, fmt.Errorf("catalog api: unknown route %q", routeKey)
+	h, err := httpapi.Routes(routes(d)).One(routeKey)
+	if err != nil {
+		return nil, fmt.Errorf("catalog api: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(routeKey, h)
-	mux.Handle("/", httpapi.NotFound())
-	return mux, nil
+	return h, nil
 }
 
 // NewServer returns a handler serving every catalog route, for tests and tools that run the
@@ -102,10 +99,5 @@ func NewServer(d Deps) (http.Handler, error) {
 		return nil, errors.New("catalog api: no store")
 	}
 	d = d.withDefaults()
-	mux := http.NewServeMux()
-	for key, h := range routes(d) {
-		mux.Handle(key, h)
-	}
-	mux.Handle("/", httpapi.NotFound())
-	return mux, nil
+	return httpapi.Routes(routes(d)).All(), nil
 }

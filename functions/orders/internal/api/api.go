@@ -119,14 +119,11 @@ func Handler(routeKey string, d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, ok := routes(d)[routeKey]
-	if !ok {
-		return nil, fmt.Errorf("orders api: unknown route %q", routeKey)
+	h, err := httpapi.Routes(routes(d)).One(routeKey)
+	if err != nil {
+		return nil, fmt.Errorf("orders api: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(routeKey, h)
-	mux.Handle("/", httpapi.NotFound())
-	return mux, nil
+	return h, nil
 }
 
 // NewServer returns a handler serving every orders route, for tests.
@@ -135,10 +132,5 @@ func NewServer(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	for key, h := range routes(d) {
-		mux.Handle(key, h)
-	}
-	mux.Handle("/", httpapi.NotFound())
-	return mux, nil
+	return httpapi.Routes(routes(d)).All(), nil
 }

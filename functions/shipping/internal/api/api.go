@@ -65,24 +65,16 @@ func routes(svc *app.Shipping, log *slog.Logger) map[string]http.Handler {
 // Handler serves the one route with key routeKey, as a Lambda function does; any other request
 // gets a JSON 404.
 func Handler(routeKey string, svc *app.Shipping, log *slog.Logger) (http.Handler, error) {
-	h, ok := routes(svc, log)[routeKey]
-	if !ok {
-		return nil, fmt.Errorf("shipping api: unknown route %q", routeKey)
+	h, err := httpapi.Routes(routes(svc, log)).One(routeKey)
+	if err != nil {
+		return nil, fmt.Errorf("shipping api: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(routeKey, h)
-	mux.Handle("/", httpapi.NotFound())
-	return mux, nil
+	return h, nil
 }
 
 // NewServer serves every shipping route, for tests and tools that run the API in one process.
 func NewServer(svc *app.Shipping, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	for key, h := range routes(svc, log) {
-		mux.Handle(key, h)
-	}
-	mux.Handle("/", httpapi.NotFound())
-	return mux
+	return httpapi.Routes(routes(svc, log)).All()
 }
 
 func handleQuote(svc *app.Shipping, log *slog.Logger) http.Handler {

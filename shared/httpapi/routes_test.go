@@ -1,0 +1,41 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/microshop/microshop/shared/httpapi"
+)
+
+func TestRoutes(t *testing.T) {
+	ok := func(body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) })
+	}
+	rs := httpapi.Routes{"GET /a/{id}": ok("a"), "POST /b": ok("b")}
+	one, err := rs.One("GET /a/{id}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.One("GET /nope"); err == nil {
+		t.Error("One accepted an unknown route key")
+	}
+	tests := []struct {
+		name         string
+		h            http.Handler
+		method, path string
+		want         int
+	}{
+		{"one: its route", one, "GET", "/a/1", http.StatusOK},
+		{"one: another route", one, "POST", "/b", http.StatusNotFound},
+		{"all: a route", rs.All(), "POST", "/b", http.StatusOK},
+		{"all: no route", rs.All(), "GET", "/c", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		tt.h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+		if w.Code != tt.want {
+			t.Errorf("%s: %s %s = %d, want %d", tt.name, tt.method, tt.path, w.Code, tt.want)
+		}
+	}
+}
