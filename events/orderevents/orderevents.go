@@ -47,8 +47,11 @@ type OrderPlacedV1 struct {
 	PaymentToken    string       `json:"paymentToken"`
 	ShippingAddress Address      `json:"shippingAddress"`
 	// FromCart is true when the lines were taken from the customer's cart, which the cart
-	// service then empties.
+	// service then empties of the ordered lines not changed since CartVersion.
 	FromCart bool `json:"fromCart"`
+	// CartVersion is the version of the cart (cartevents.CartChangedV1.Version) the lines
+	// were taken from; 0 when FromCart is false.
+	CartVersion int `json:"cartVersion,omitempty"`
 }
 
 // OrderConfirmedV1: the order was paid and its shipment created (status CONFIRMED).

@@ -43,6 +43,17 @@ func TestRoundTrip(t *testing.T) {
 			},
 			FromCart: false,
 		}),
+		eventtest.Event("OrderPlaced.fromCart.v1.json", orderevents.OrderPlacedV1{
+			OrderID: orderID, CustomerID: customerID,
+			Lines: []orderevents.Line{
+				{ProductID: "3f9a0c7e5b2d4e6f8a1b0c9d8e7f6a5b", Name: "Mug", Quantity: 2, UnitPrice: usd(1250), LineTotal: usd(2500)},
+			},
+			Shipping: usd(697), Total: usd(3197), PaymentToken: "tok_visa",
+			ShippingAddress: orderevents.Address{
+				Name: "Ada Lovelace", Line1: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US",
+			},
+			FromCart: true, CartVersion: 7,
+		}),
 		eventtest.Event("OrderConfirmed.v1.json", orderevents.OrderConfirmedV1{OrderID: orderID, CustomerID: customerID}),
 		eventtest.Event("OrderFailed.v1.json", orderevents.OrderFailedV1{OrderID: orderID, CustomerID: customerID, Reason: "out_of_stock"}),
 		eventtest.Event("OrderCancelled.v1.json", orderevents.OrderCancelledV1{OrderID: orderID, CustomerID: customerID}),
