@@ -4,18 +4,19 @@ import (
 	cartspec "github.com/microshop/microshop/functions/cart/spec"
 )
 
-// Cart returns the cart service (functions/cart/spec): four customer routes and two consumers
-// on the cart table. The cart emits no events, so it has no outbox.
+// Cart returns the cart service (functions/cart/spec): four customer routes, two consumers on
+// the cart table, and the outbox that publishes CartChanged.
 func Cart() ServiceDef {
 	return ServiceDef{ID: "Cart", Spec: cartspec.Service(), Define: defineCart}
 }
 
 // defineCart gives each cart function the table access its store calls need
-// (functions/cart/internal/ddb).
+// (functions/cart/internal/ddb) and adds the outbox.
 func defineCart(s *Service) {
 	// Reading a cart prices it: the cart item (GetItem) and its products (BatchGetItem).
 	read := []string{"dynamodb:GetItem", "dynamodb:BatchGetItem"}
-	// A change reads the cart, checks the product and puts the cart on its version.
+	// A change reads the cart, checks the product and, in one transaction, puts the cart on
+	// its version and its outbox row (PutItem each).
 	write := append(read, "dynamodb:PutItem")
 	s.AddRoutes(map[string]Grant{
 		cartspec.GetCart:    ItemActions(read...),
@@ -25,6 +26,7 @@ func defineCart(s *Service) {
 	})
 	// The replica: a conditional put of each product version, a put of a deletion's tombstone.
 	s.AddConsumer(cartspec.ApplyProductEvents, ItemActions("dynamodb:PutItem"))
-	// OrderPlaced: read the cart and put it on its version.
+	// OrderPlaced: read the cart and put it on its version with its outbox row.
 	s.AddConsumer(cartspec.ClearOrdered, ItemActions("dynamodb:GetItem", "dynamodb:PutItem"))
+	s.AddOutbox()
 }

@@ -12,10 +12,13 @@ import (
 )
 
 // Each cart function may do exactly what its store calls need on the cart table
-// (functions/cart/internal/ddb), and nothing else on any table or bus.
+// (functions/cart/internal/ddb), and nothing else on any table or bus; the publisher may read
+// the table's stream and put events on the bus.
 func TestCartPolicies(t *testing.T) {
 	_, _, doc := synth(t)
-	tableARN := map[string]any{"Fn::GetAtt": []any{doc.table(t, "Cart"), "Arn"}}
+	table := doc.table(t, "Cart")
+	tableARN := map[string]any{"Fn::GetAtt": []any{table, "Arn"}}
+	bus := doc.ofType("AWS::Events::EventBus")[0]
 	read := []string{"dynamodb:BatchGetItem", "dynamodb:GetItem"}
 	write := []string{"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"}
 	tests := []struct {
@@ -28,6 +31,13 @@ func TestCartPolicies(t *testing.T) {
 		{cartspec.ClearCart, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableARN}}},
 		{cartspec.ApplyProductEvents, []statement{{[]string{"dynamodb:PutItem"}, tableARN}}},
 		{cartspec.ClearOrdered, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableARN}}},
+		{cartspec.PublishEvents, []statement{
+			// ListStreams has no resource type in IAM (suppressed IAM5, see outbox.go).
+			{[]string{"dynamodb:ListStreams"}, "*"},
+			{[]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+				map[string]any{"Fn::GetAtt": []any{table, "StreamArn"}}},
+			{[]string{"events:PutEvents"}, map[string]any{"Fn::GetAtt": []any{bus, "Arn"}}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,11 +23,14 @@ const (
 	ApplyProductEvents = "cart-apply-product-events"
 	// ClearOrdered empties the ordered lines of a cart on OrderPlaced with fromCart.
 	ClearOrdered = "cart-clear-ordered"
+	// PublishEvents sends the carts' outbox rows (CartChanged) from the table's stream to the bus.
+	PublishEvents = "cart-publish-events"
 )
 
-// KeyID is the table's partition key (S): "cart#<customerId>" for a customer's cart and
-// "product#<productId>" for the cart's copy of a catalog product. Carts expire through the
-// TTL attribute 30 days after their last change.
+// KeyID is the table's partition key (S): "cart#<customerId>" for a customer's cart,
+// "outbox#<customerId>" for its outbox row (shared/outbox) and "product#<productId>" for the
+// cart's copy of a catalog product. Carts expire through the TTL attribute 30 days after
+// their last change.
 const KeyID = "id"
 
 // Service returns the cart's spec: every route is a customer's (the token's sub).
@@ -40,7 +43,8 @@ func Service() spec.Service {
 			{Function: RemoveItem, Method: "DELETE", Path: "/cart/items/{productId}", Access: spec.Customer},
 			{Function: ClearCart, Method: "DELETE", Path: "/cart", Access: spec.Customer},
 		},
-		Table: Table(),
+		Table:     Table(),
+		Publisher: PublishEvents,
 		Consumers: []spec.Consumer{
 			{
 				Function: ApplyProductEvents, Sources: []string{catalogevents.Source},
@@ -51,11 +55,12 @@ func Service() spec.Service {
 	}
 }
 
-// Table returns the cart table's schema: one string partition key and the shop's TTL
-// attribute. The cart emits no events, so it has no stream.
+// Table returns the cart table's schema: one string partition key, the shop's TTL attribute,
+// and a stream of new images for the outbox.
 func Table() spec.Table {
 	return spec.Table{
 		PartitionKey: spec.Key{Name: KeyID, Type: spec.String},
 		TTLAttribute: spec.TTLAttribute,
+		Stream:       spec.StreamNewImage,
 	}
 }

@@ -54,10 +54,12 @@ type itemJSON struct {
 type cartJSON struct {
 	Items []itemJSON `json:"items"`
 	Total moneyJSON  `json:"total"`
+	// Version names this state of the cart for POST /orders' "cartVersion".
+	Version int `json:"version"`
 }
 
 func toJSON(v app.View) cartJSON {
-	out := cartJSON{Items: make([]itemJSON, 0, len(v.Items)), Total: toMoney(v.Total)}
+	out := cartJSON{Items: make([]itemJSON, 0, len(v.Items)), Total: toMoney(v.Total), Version: v.Version}
 	for _, it := range v.Items {
 		out.Items = append(out.Items, itemJSON{
 			ProductID: string(it.ProductID), Name: it.Name, Quantity: it.Quantity,

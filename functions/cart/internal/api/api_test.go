@@ -91,29 +91,30 @@ func usdJSON(cents float64) map[string]any { return map[string]any{"amount": cen
 
 func TestCartJourney(t *testing.T) {
 	store := newStore(t)
-	empty := map[string]any{"items": []any{}, "total": usdJSON(0)}
+	// empty(v) is an empty cart at version v: every change of a cart is a new version.
+	empty := func(v float64) map[string]any { return map[string]any{"items": []any{}, "total": usdJSON(0), "version": v} }
 	withMugs := map[string]any{
 		"items": []any{map[string]any{
 			"productId": "mug", "name": "Mug", "quantity": 2.0, "unitPrice": usdJSON(1250), "lineTotal": usdJSON(2500),
 		}},
-		"total": usdJSON(2500),
+		"total": usdJSON(2500), "version": 1.0,
 	}
 	steps := []struct {
 		route, path, body, sub string
 		wantStatus             int
 		want                   any
 	}{
-		{api.RouteGetCart, "/cart", "", "alice", 200, empty},
+		{api.RouteGetCart, "/cart", "", "alice", 200, empty(0)},
 		{api.RoutePutItem, "/cart/items/mug", `{"quantity":2}`, "alice", 200, withMugs},
 		{api.RouteGetCart, "/cart", "", "alice", 200, withMugs},
-		{api.RouteGetCart, "/cart", "", "bob", 200, empty}, // another customer sees only theirs
-		{api.RouteRemoveItem, "/cart/items/mug", "", "bob", 200, empty},
+		{api.RouteGetCart, "/cart", "", "bob", 200, empty(0)}, // another customer sees only theirs
+		{api.RouteRemoveItem, "/cart/items/mug", "", "bob", 200, empty(0)},
 		{api.RouteClearCart, "/cart", "", "bob", 204, nil},
 		{api.RouteGetCart, "/cart", "", "alice", 200, withMugs}, // bob's calls changed nothing
-		{api.RouteRemoveItem, "/cart/items/mug", "", "alice", 200, empty},
+		{api.RouteRemoveItem, "/cart/items/mug", "", "alice", 200, empty(2)},
 		{api.RoutePutItem, "/cart/items/mug", `{"quantity":1}`, "alice", 200, nil},
 		{api.RouteClearCart, "/cart", "", "alice", 204, nil},
-		{api.RouteGetCart, "/cart", "", "alice", 200, empty},
+		{api.RouteGetCart, "/cart", "", "alice", 200, empty(4)},
 	}
 	for i, s := range steps {
 		status, got := call(t, store, s.route, s.path, s.body, s.sub)

@@ -2,6 +2,9 @@
 // ordered lines when an order placed from the cart arrives, and keep the cart's copy of the
 // catalog's products — and declares the port they need (Store). The HTTP handlers (package
 // api) and the event consumers (package consume) call it; package ddb implements Store.
+//
+// Every change of a cart is stored together with its CartChanged event (the outbox), which the
+// orders service keeps its copy of the cart from.
 package app
 
 import (
@@ -10,6 +13,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/microshop/microshop/events/cartevents"
+	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/functions/cart/internal/cart"
 	"github.com/microshop/microshop/shared/money"
@@ -26,9 +31,10 @@ const Attempts = 4
 type Store interface {
 	// Cart returns customerID's stored cart, or cart.New(customerID) when there is none.
 	Cart(ctx context.Context, customerID string) (*cart.Cart, error)
-	// SaveCart stores c with version c.Version()+1 on condition that the stored version is
+	// SaveCart stores c with version c.Version()+1, and the outbox row of changed (the cart's
+	// CartChanged event) in the same transaction, on condition that the stored version is
 	// still c.Version(); otherwise it returns an error wrapping ErrStale and stores nothing.
-	SaveCart(ctx context.Context, c *cart.Cart) error
+	SaveCart(ctx context.Context, c *cart.Cart, changed envelope.Envelope) error
 	// Products returns the known, not deleted products among ids.
 	Products(ctx context.Context, ids []cart.ProductID) (map[cart.ProductID]cart.Product, error)
 	// PutProduct stores p unless a version at least as new, or the product's deletion, is
@@ -53,6 +59,9 @@ type Item struct {
 type View struct {
 	Items []Item
 	Total money.Price
+	// Version is the cart's stored version (0: never stored). An order placed from the cart
+	// may name it (POST /orders "cartVersion") so that it orders exactly this cart.
+	Version int
 }
 
 // Carts runs the use cases. Build it with New.
@@ -78,6 +87,21 @@ func (cs *Carts) Get(ctx context.Context, customerID string) (View, error) {
 		return View{}, err
 	}
 	return cs.price(ctx, c)
+}
+
+// changed is c's CartChanged event, for the version SaveCart gives it.
+func (cs *Carts) changed(ctx context.Context, c *cart.Cart) (envelope.Envelope, error) {
+	lines := c.Lines()
+	items := make([]cartevents.Item, len(lines))
+	for i, l := range lines {
+		items[i] = cartevents.Item{ProductID: string(l.ProductID), Quantity: l.Quantity}
+	}
+	ev := cartevents.CartChangedV1{CustomerID: c.CustomerID(), Items: items, Version: c.Version() + 1}
+	env, err := envelope.New(ctx, cartevents.Source, ev, cs.now())
+	if err != nil {
+		return envelope.Envelope{}, fmt.Errorf("cart of %s: %w", c.CustomerID(), err)
+	}
+	return env, nil
 }
 
 // SetItem sets the quantity of product productID in customerID's cart. The product must be
@@ -134,9 +158,10 @@ func (cs *Carts) Clear(ctx context.Context, customerID string) error {
 }
 
 // OrderPlaced empties the ordered lines of the customer's cart when the order was placed from
-// it (FromCart), unless the customer changed a line after placedAt (the event's time). A
-// duplicate finds nothing left to remove.
-func (cs *Carts) OrderPlaced(ctx context.Context, placed orderevents.OrderPlacedV1, placedAt time.Time) error {
+// it (FromCart), except the lines the customer changed after the cart version the order was
+// taken from (placed.CartVersion). A duplicate or late delivery finds nothing left to remove
+// and writes nothing.
+func (cs *Carts) OrderPlaced(ctx context.Context, placed orderevents.OrderPlacedV1) error {
 	if !placed.FromCart || placed.CustomerID == "" {
 		return nil
 	}
@@ -145,7 +170,7 @@ func (cs *Carts) OrderPlaced(ctx context.Context, placed orderevents.OrderPlaced
 		ids[i] = cart.ProductID(l.ProductID)
 	}
 	_, err := cs.update(ctx, placed.CustomerID, func(c *cart.Cart) (bool, error) {
-		return c.RemoveOrdered(ids, placedAt, cs.now()), nil
+		return c.RemoveOrdered(ids, placed.CartVersion, cs.now()), nil
 	})
 	return err
 }
@@ -186,7 +211,11 @@ func (cs *Carts) update(ctx context.Context, customerID string, fn func(*cart.Ca
 		if err != nil || !changed {
 			return c, err
 		}
-		err = cs.store.SaveCart(ctx, c)
+		ev, err := cs.changed(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		err = cs.store.SaveCart(ctx, c, ev)
 		if errors.Is(err, ErrStale) {
 			continue
 		}
@@ -209,7 +238,7 @@ func (cs *Carts) price(ctx context.Context, c *cart.Cart) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Items: []Item{}}
+	v := View{Items: []Item{}, Version: c.Version()}
 	var totals []money.Price
 	for _, l := range lines {
 		p, ok := products[l.ProductID]

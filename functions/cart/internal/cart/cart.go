@@ -46,13 +46,15 @@ func ParseProductID(s string) (ProductID, error) {
 	return ProductID(s), nil
 }
 
-// Line is a quantity of one product in a cart. AddedAt orders the lines; UpdatedAt says when
-// the line last changed, so an order placed earlier does not remove a later change.
+// Line is a quantity of one product in a cart. AddedAt orders the lines; Version is the cart
+// version in which the line last changed, so an order taken from an earlier version of the
+// cart does not remove a later change (RemoveOrdered).
 type Line struct {
 	ProductID ProductID
 	Quantity  int
 	AddedAt   time.Time
 	UpdatedAt time.Time
+	Version   int
 }
 
 // Cart is a customer's cart. The zero Cart is not usable: use New or Restore.
@@ -120,7 +122,7 @@ func (c *Cart) Set(id ProductID, quantity int, now time.Time) error {
 		}
 		l = Line{ProductID: id, AddedAt: now}
 	}
-	l.Quantity, l.UpdatedAt = quantity, now
+	l.Quantity, l.UpdatedAt, l.Version = quantity, now, c.version+1
 	c.lines[id] = l
 	c.updatedAt = now
 	return nil
@@ -142,12 +144,13 @@ func (c *Cart) Clear(now time.Time) {
 	c.updatedAt = now
 }
 
-// RemoveOrdered removes the lines of products ordered at placedAt that have not changed since:
-// the customer's later changes stay in the cart. It reports whether it removed any.
-func (c *Cart) RemoveOrdered(ids []ProductID, placedAt, now time.Time) bool {
+// RemoveOrdered removes the lines of products ordered from version cartVersion of the cart
+// that have not changed since (their Version is at most cartVersion): a line the customer
+// changed or added after the order stays in the cart. It reports whether it removed any.
+func (c *Cart) RemoveOrdered(ids []ProductID, cartVersion int, now time.Time) bool {
 	removed := false
 	for _, id := range ids {
-		if l, ok := c.lines[id]; ok && !l.UpdatedAt.After(placedAt) {
+		if l, ok := c.lines[id]; ok && l.Version <= cartVersion {
 			delete(c.lines, id)
 			removed = true
 		}

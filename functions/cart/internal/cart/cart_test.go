@@ -71,19 +71,24 @@ func TestLinesOrder(t *testing.T) {
 	}
 }
 
+// RemoveOrdered takes out the ordered lines of the ordered cart version, not a line changed in
+// a later version, not a line that was not ordered.
 func TestRemoveOrdered(t *testing.T) {
-	c := cart.New("alice")
-	_ = c.Set("mug", 1, t0)
-	_ = c.Set("tea", 1, t0)
-	_ = c.Set("pot", 1, t0.Add(2*time.Minute)) // changed after the order
-	placedAt := t0.Add(time.Minute)
-	if !c.RemoveOrdered([]cart.ProductID{"mug", "pot", "absent"}, placedAt, placedAt) {
+	c := cart.Restore("alice", []cart.Line{
+		{ProductID: "mug", Quantity: 1, AddedAt: t0, UpdatedAt: t0, Version: 1},
+		{ProductID: "tea", Quantity: 1, AddedAt: t0, UpdatedAt: t0, Version: 2},
+	}, t0, 2)
+	_ = c.Set("pot", 1, t0.Add(2*time.Minute)) // version 3: changed after the order of version 2
+	if got := c.Lines()[2].Version; got != 3 {
+		t.Errorf("a line set on a cart at version 2 has version %d, want 3", got)
+	}
+	if !c.RemoveOrdered([]cart.ProductID{"mug", "pot", "absent"}, 2, t0) {
 		t.Error("RemoveOrdered removed nothing")
 	}
 	if diff := cmp.Diff(map[cart.ProductID]int{"tea": 1, "pot": 1}, quantities(c)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if c.RemoveOrdered([]cart.ProductID{"mug"}, placedAt, placedAt) {
+	if c.RemoveOrdered([]cart.ProductID{"mug"}, 2, t0) {
 		t.Error("a second RemoveOrdered removed something")
 	}
 }

@@ -2,7 +2,7 @@
 // product events keep the cart's product replica, and OrderPlaced empties the ordered lines
 // of a cart the order was placed from. Both are safe to run twice and out of order: the
 // replica keeps the highest product version and never revives a deleted product, and an
-// order removes only lines not changed since it was placed.
+// order removes only lines not changed since the cart version it was taken from.
 package consume
 
 import (
@@ -69,7 +69,7 @@ func changed(ctx context.Context, carts *app.Carts, id, name string, p catalogev
 	return carts.ProductChanged(ctx, cart.Product{ID: pid, Name: name, Price: price, Version: version})
 }
 
-// OrderPlaced handles OrderPlaced: the event's time is when the order was placed.
+// OrderPlaced handles OrderPlaced.
 func OrderPlaced(carts *app.Carts) sharedconsume.Handler {
 	return func(ctx context.Context, ev sharedconsume.Event) error {
 		env, err := envelope.Decode(ev.Envelope)
@@ -80,6 +80,6 @@ func OrderPlaced(carts *app.Carts) sharedconsume.Handler {
 		if err != nil {
 			return err
 		}
-		return carts.OrderPlaced(ctx, placed, env.Time)
+		return carts.OrderPlaced(env.Context(ctx), placed)
 	}
 }

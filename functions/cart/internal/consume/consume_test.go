@@ -121,12 +121,13 @@ func TestOrderPlacedTwice(t *testing.T) {
 	ctx := context.Background()
 	run(t, consume.ProductEvents(carts),
 		message(t, catalogevents.Source, catalogevents.ProductCreatedV1{ID: "mug", Name: "Mug", Price: catalogevents.Price{Amount: 1250, Currency: "USD"}, Version: 1}, now))
-	if _, err := carts.SetItem(ctx, "alice", "mug", 2); err != nil {
+	v, err := carts.SetItem(ctx, "alice", "mug", 2)
+	if err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Minute)
 	placed := message(t, orderevents.Source, orderevents.OrderPlacedV1{
-		OrderID: "o1", CustomerID: "alice", FromCart: true, Lines: []orderevents.Line{{ProductID: "mug", Quantity: 2}},
+		OrderID: "o1", CustomerID: "alice", FromCart: true, CartVersion: v.Version, Lines: []orderevents.Line{{ProductID: "mug", Quantity: 2}},
 	}, now)
 	h := consume.OrderPlaced(carts)
 	run(t, h, placed)

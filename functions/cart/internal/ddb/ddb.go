@@ -1,6 +1,7 @@
 // Package ddb is the cart's DynamoDB adapter: carts and the product replica in the service's
 // one table (see cartspec for the key layout), through the real AWS SDK with attributevalue
-// and expression. A cart is one item, written with optimistic locking on its version; its
+// and expression. A cart is one item, written with optimistic locking on its version together
+// with its outbox row ("outbox#<customerId>", shared/outbox) in one transaction; its
 // expiresAt (TTL) is 30 days after its last change.
 package ddb
 
@@ -16,10 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/functions/cart/internal/app"
 	"github.com/microshop/microshop/functions/cart/internal/cart"
 	cartspec "github.com/microshop/microshop/functions/cart/spec"
 	"github.com/microshop/microshop/shared/money"
+	"github.com/microshop/microshop/shared/outbox"
 )
 
 // API is the part of the DynamoDB client the store calls.
@@ -27,6 +30,7 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // batchAttempts bounds the BatchGetItem requests for one chunk of keys that DynamoDB keeps
@@ -49,8 +53,8 @@ var _ app.Store = (*Store)(nil)
 // New returns the store on table through db.
 func New(db API, table string) *Store { return &Store{db: db, table: table, now: time.Now} }
 
-// CreateTableInput describes the cart table as cartspec.Table defines it. Tests create tables
-// with it.
+// CreateTableInput describes the cart table as cartspec.Table defines it, stream included.
+// Tests create tables with it.
 func CreateTableInput(table string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
@@ -59,7 +63,15 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(cartspec.KeyID), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(cartspec.KeyID), KeyType: types.KeyTypeHash}},
+		StreamSpecification: &types.StreamSpecification{
+			StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage,
+		},
 	}
+}
+
+// OutboxKey is the key of customerID's outbox row: every CartChanged of one cart overwrites it.
+func OutboxKey(customerID string) map[string]types.AttributeValue {
+	return key("outbox#" + customerID)
 }
 
 func key(id string) map[string]types.AttributeValue {
@@ -80,6 +92,7 @@ type lineItem struct {
 	Quantity  int       `dynamodbav:"quantity"`
 	AddedAt   time.Time `dynamodbav:"addedAt"`
 	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+	Version   int       `dynamodbav:"version,omitempty"`
 }
 
 // productItem is the replica of a product; a deleted product keeps only Deleted and ExpiresAt.
@@ -109,19 +122,20 @@ func (s *Store) Cart(ctx context.Context, customerID string) (*cart.Cart, error)
 	}
 	lines := make([]cart.Line, 0, len(it.Lines))
 	for id, l := range it.Lines {
-		lines = append(lines, cart.Line{ProductID: cart.ProductID(id), Quantity: l.Quantity, AddedAt: l.AddedAt, UpdatedAt: l.UpdatedAt})
+		lines = append(lines, cart.Line{ProductID: cart.ProductID(id), Quantity: l.Quantity, AddedAt: l.AddedAt, UpdatedAt: l.UpdatedAt, Version: l.Version})
 	}
 	return cart.Restore(customerID, lines, it.UpdatedAt, it.Version), nil
 }
 
-// SaveCart puts c with the next version, on condition the stored version is c's.
-func (s *Store) SaveCart(ctx context.Context, c *cart.Cart) error {
+// SaveCart puts c with the next version, on condition the stored version is c's, and the
+// outbox row of changed, in one transaction.
+func (s *Store) SaveCart(ctx context.Context, c *cart.Cart, changed envelope.Envelope) error {
 	it := cartItem{
 		ID: "cart#" + c.CustomerID(), CustomerID: c.CustomerID(), Lines: map[string]lineItem{},
 		UpdatedAt: c.UpdatedAt().UTC(), ExpiresAt: c.ExpiresAt().Unix(), Version: c.Version() + 1,
 	}
 	for _, l := range c.Lines() {
-		it.Lines[string(l.ProductID)] = lineItem{Quantity: l.Quantity, AddedAt: l.AddedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC()}
+		it.Lines[string(l.ProductID)] = lineItem{Quantity: l.Quantity, AddedAt: l.AddedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC(), Version: l.Version}
 	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -135,18 +149,32 @@ func (s *Store) SaveCart(ctx context.Context, c *cart.Cart) error {
 	if err != nil {
 		return fmt.Errorf("save cart of %s: %w", c.CustomerID(), err)
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: av, ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
+	row, err := outbox.Row(s.table, OutboxKey(c.CustomerID()), changed)
+	if err != nil {
+		return fmt.Errorf("save cart of %s: %w", c.CustomerID(), err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: aws.String(s.table), Item: av, ConditionExpression: expr.Condition(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		}},
+		row,
+	}})
+	if conditionFailed(err) {
 		return fmt.Errorf("save cart of %s at version %d: %w", c.CustomerID(), c.Version(), app.ErrStale)
 	}
 	if err != nil {
 		return fmt.Errorf("save cart of %s: %w", c.CustomerID(), err)
 	}
 	return nil
+}
+
+// conditionFailed reports whether err is a transaction cancelled by its first item's
+// condition (the cart's version).
+func conditionFailed(err error) bool {
+	var canceled *types.TransactionCanceledException
+	return errors.As(err, &canceled) && len(canceled.CancellationReasons) > 0 &&
+		aws.ToString(canceled.CancellationReasons[0].Code) == "ConditionalCheckFailed"
 }
 
 // Products reads the replicas of ids with BatchGetItem (strongly consistent), 100 keys per

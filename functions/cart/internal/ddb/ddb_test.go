@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/events/cartevents"
+	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/functions/cart/internal/app"
 	"github.com/microshop/microshop/functions/cart/internal/cart"
@@ -237,8 +239,8 @@ func TestExpiry(t *testing.T) {
 }
 
 // OrderPlaced with fromCart removes the ordered lines — once, however often it arrives — but
-// not a line the customer changed after placing the order, nor anything when the order was
-// not placed from the cart.
+// not a line the customer changed after the cart version the order was taken from, nor
+// anything when the order was not placed from the cart.
 func TestOrderPlaced(t *testing.T) {
 	f := newFixture(t, ddbtest.Client(t))
 	ctx := context.Background()
@@ -247,25 +249,29 @@ func TestOrderPlaced(t *testing.T) {
 	f.product(t, "pot", "Pot", 2000, 1)
 	f.set(t, "alice", "mug", 1)
 	f.set(t, "alice", "tea", 2)
-	placedAt := t0.Add(time.Minute)
-	*f.now = placedAt.Add(time.Second)
+	v, err := f.carts.Get(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ordered := v.Version
+	*f.now = f.now.Add(time.Minute)
 	f.set(t, "alice", "tea", 4) // changed after the order
 	f.set(t, "alice", "pot", 1) // added after the order
 
 	order := orderevents.OrderPlacedV1{
-		OrderID: "o1", CustomerID: "alice", FromCart: true,
+		OrderID: "o1", CustomerID: "alice", FromCart: true, CartVersion: ordered,
 		Lines: []orderevents.Line{{ProductID: "mug", Quantity: 1}, {ProductID: "tea", Quantity: 2}},
 	}
 	notFromCart := order
 	notFromCart.FromCart = false
-	if err := f.carts.OrderPlaced(ctx, notFromCart, placedAt); err != nil {
+	if err := f.carts.OrderPlaced(ctx, notFromCart); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.view(t, "alice"); len(got.Items) != 3 {
 		t.Errorf("an order not from the cart changed it: %v", got)
 	}
 	for range 2 {
-		if err := f.carts.OrderPlaced(ctx, order, placedAt); err != nil {
+		if err := f.carts.OrderPlaced(ctx, order); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -273,6 +279,66 @@ func TestOrderPlaced(t *testing.T) {
 	if diff := cmp.Diff(want, f.view(t, "alice")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// Every change of a cart writes, in the same transaction, its outbox row holding CartChanged
+// with the whole cart and the version stored; a change that changes nothing writes nothing.
+func TestChangesGoToTheOutbox(t *testing.T) {
+	f := newFixture(t, ddbtest.Client(t))
+	ctx := context.Background()
+	f.product(t, "mug", "Mug", 1250, 1)
+	f.product(t, "tea", "Tea", 499, 1)
+	f.set(t, "alice", "mug", 2)
+	f.set(t, "alice", "tea", 1)
+	want := cartevents.CartChangedV1{CustomerID: "alice", Items: []cartevents.Item{{ProductID: "mug", Quantity: 2}, {ProductID: "tea", Quantity: 1}}, Version: 2}
+	if diff := cmp.Diff(want, f.outboxEvent(t, "alice")); diff != "" {
+		t.Errorf("after two changes (-want +got):\n%s", diff)
+	}
+	if _, err := f.carts.RemoveItem(ctx, "alice", "absent"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.outboxEvent(t, "alice").Version; got != 2 {
+		t.Errorf("a removal of no line wrote CartChanged version %d, want none (2 still)", got)
+	}
+	if err := f.carts.Clear(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	want = cartevents.CartChangedV1{CustomerID: "alice", Items: []cartevents.Item{}, Version: 3}
+	if diff := cmp.Diff(want, f.outboxEvent(t, "alice")); diff != "" {
+		t.Errorf("after DELETE /cart (-want +got):\n%s", diff)
+	}
+	if v, err := f.carts.Get(ctx, "alice"); err != nil || v.Version != 3 {
+		t.Errorf("Get: version %d (%v), want the event's 3", v.Version, err)
+	}
+}
+
+// outboxEvent reads the customer's outbox row and decodes its CartChanged.
+func (f *fixture) outboxEvent(t *testing.T, customer string) cartevents.CartChangedV1 {
+	t.Helper()
+	out, err := f.client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.table), Key: ddb.OutboxKey(customer), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("outbox row of %s: %v (found %v)", customer, err, out != nil && out.Item != nil)
+	}
+	var row struct {
+		Event string `dynamodbav:"outboxEvent"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &row); err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Decode([]byte(row.Event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Source != cartevents.Source {
+		t.Errorf("outbox event source %q, want %q", env.Source, cartevents.Source)
+	}
+	ev, err := envelope.Data[cartevents.CartChangedV1](env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
 
 // Concurrent changes to one cart all land: optimistic locking retries the losers.
