@@ -31,6 +31,13 @@ const (
 	// Unprocessable: the request is well-formed but cannot be processed as sent (e.g. an
 	// Idempotency-Key reused for a different request).
 	Unprocessable Code = "unprocessable"
+	// Empty: the request is well-formed but what it acts on holds nothing (e.g. an order
+	// placed from an empty cart); the client must fill it first.
+	Empty Code = "empty"
+	// NotReady: the service's copy of another service's data has not caught up with the
+	// version the request names yet (e.g. an order from a cart version the orders service has
+	// not heard of); the client may retry shortly.
+	NotReady Code = "not_ready"
 	// TooLarge: the request body exceeds the accepted size.
 	TooLarge Code = "payload_too_large"
 	// UnsupportedMediaType: the request body is in a format the endpoint does not accept.

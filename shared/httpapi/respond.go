@@ -81,8 +81,10 @@ func StatusOf(code fault.Code) int {
 		return http.StatusPreconditionFailed
 	case fault.PreconditionRequired:
 		return http.StatusPreconditionRequired
-	case fault.Unprocessable:
+	case fault.Unprocessable, fault.Empty:
 		return http.StatusUnprocessableEntity
+	case fault.NotReady:
+		return http.StatusConflict
 	case fault.TooLarge:
 		return http.StatusRequestEntityTooLarge
 	case fault.UnsupportedMediaType:

@@ -43,6 +43,8 @@ func TestWriteError(t *testing.T) {
 		{name: "precondition required", err: fault.New(fault.PreconditionRequired, "p"), wantStatus: http.StatusPreconditionRequired, wantBody: `{"error":{"code":"precondition_required","message":"p"},"requestId":"req-1"}`},
 		{name: "too large", err: fault.New(fault.TooLarge, "t"), wantStatus: http.StatusRequestEntityTooLarge, wantBody: `{"error":{"code":"payload_too_large","message":"t"},"requestId":"req-1"}`},
 		{name: "unprocessable", err: fault.New(fault.Unprocessable, "u"), wantStatus: http.StatusUnprocessableEntity, wantBody: `{"error":{"code":"unprocessable","message":"u"},"requestId":"req-1"}`},
+		{name: "empty", err: fault.New(fault.Empty, "e"), wantStatus: http.StatusUnprocessableEntity, wantBody: `{"error":{"code":"empty","message":"e"},"requestId":"req-1"}`},
+		{name: "not ready", err: fault.New(fault.NotReady, "n"), wantStatus: http.StatusConflict, wantBody: `{"error":{"code":"not_ready","message":"n"},"requestId":"req-1"}`},
 		{name: "media type", err: fault.New(fault.UnsupportedMediaType, "m"), wantStatus: http.StatusUnsupportedMediaType, wantBody: `{"error":{"code":"unsupported_media_type","message":"m"},"requestId":"req-1"}`},
 		{name: "unauthorized", err: fault.New(fault.Unauthorized, "u"), wantStatus: http.StatusUnauthorized, wantBody: `{"error":{"code":"unauthorized","message":"u"},"requestId":"req-1"}`},
 		{name: "forbidden", err: fault.New(fault.Forbidden, "f"), wantStatus: http.StatusForbidden, wantBody: `{"error":{"code":"forbidden","message":"f"},"requestId":"req-1"}`},
