@@ -5,7 +5,8 @@ import (
 )
 
 // Orders returns the orders service (functions/orders/spec): one function per route on the
-// orders table, the outbox publisher, and the consumers of the saga's and the catalog's events.
+// orders table, the outbox publisher, and the consumers of the saga's, the catalog's and the
+// cart's events.
 func Orders() ServiceDef {
 	return ServiceDef{ID: "Orders", Spec: ordersspec.Service(), Define: defineOrders}
 }
@@ -16,7 +17,7 @@ func defineOrders(s *Service) {
 	// Idempotency-Key records: get, conditional put, delete when the request fails (5xx).
 	idempotent := []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 	s.AddRoutes(map[string]Grant{
-		// Place: the replica's products (GetItem), then one transaction putting the order
+		// Place: the replicas' cart and products (GetItem), then one transaction putting the order
 		// (attribute_not_exists) and its outbox row (PutItem each).
 		ordersspec.PlaceOrder: ItemActions(idempotent...),
 		ordersspec.GetOrder:   ItemActions("dynamodb:GetItem"),
@@ -30,4 +31,6 @@ func defineOrders(s *Service) {
 	s.AddConsumer(ordersspec.OnSaga, ItemActions("dynamodb:GetItem", "dynamodb:PutItem"))
 	// The replica: conditional puts of product copies and tombstones only.
 	s.AddConsumer(ordersspec.OnProduct, ItemActions("dynamodb:PutItem"))
+	// The cart replica: conditional puts of cart copies only.
+	s.AddConsumer(ordersspec.OnCart, ItemActions("dynamodb:PutItem"))
 }

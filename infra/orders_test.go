@@ -34,6 +34,7 @@ func TestOrdersFunctionPolicies(t *testing.T) {
 		}},
 		{ordersspec.OnSaga, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableARN}}},
 		{ordersspec.OnProduct, []statement{{[]string{"dynamodb:PutItem"}, tableARN}}},
+		{ordersspec.OnCart, []statement{{[]string{"dynamodb:PutItem"}, tableARN}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

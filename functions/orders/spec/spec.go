@@ -4,6 +4,7 @@
 package ordersspec
 
 import (
+	"github.com/microshop/microshop/events/cartevents"
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/inventoryevents"
 	"github.com/microshop/microshop/events/paymentevents"
@@ -28,12 +29,15 @@ const (
 	OnSaga = "orders-on-saga"
 	// OnProduct keeps the catalog replica from ProductCreated, ProductChanged, ProductDeleted.
 	OnProduct = "orders-on-product"
+	// OnCart keeps the cart replica (an order from the cart orders it) from CartChanged.
+	OnCart = "orders-on-cart"
 )
 
 // Attribute and index names of the orders table.
 const (
 	// KeyID is the partition key: "order#<id>", "product#<id>" (the catalog replica),
-	// "outbox#<orderId>", "idempotency#<hash>" and "processed#<event id>".
+	// "cart#<customerId>" (the cart replica), "outbox#<orderId>", "idempotency#<hash>" and
+	// "processed#<event id>".
 	KeyID = "id"
 	// AttrCustomerID is byCustomer's partition key (only orders have it).
 	AttrCustomerID = "customerId"
@@ -80,6 +84,7 @@ func Service() spec.Service {
 					catalogevents.TypeProductCreated, catalogevents.TypeProductChanged, catalogevents.TypeProductDeleted,
 				},
 			},
+			{Function: OnCart, Sources: []string{cartevents.Source}, DetailTypes: []string{cartevents.TypeCartChanged}},
 		},
 	}
 }

@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{}
 	store := ddb.New(client, table)
 	f.svc = app.New(app.Deps{
-		Orders: store, Products: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: store, Products: store, Carts: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		// Each call is one second later, so orders list in placement order.
 		Now:   func() time.Time { return t0.Add(time.Duration(f.clock.Add(1)) * time.Second) },
 		NewID: func() order.ID { return order.ID(fmt.Sprintf("%032x", f.ids.Add(1))) },
@@ -203,7 +203,9 @@ func TestFailures(t *testing.T) {
 	}{
 		{"no token", request{method: "POST", target: "/orders", key: "k", body: placeBody}, 401, "unauthorized"},
 		{"no key", request{caller: alice, method: "POST", target: "/orders", body: placeBody}, 428, "precondition_required"},
-		{"empty cart", request{caller: alice, method: "POST", target: "/orders", key: "k2", body: `{"shippingAddress":{"name":"Ada","line1":"1","city":"C","postalCode":"1","country":"US"},"paymentToken":"tok_visa"}`}, 422, "unprocessable"},
+		{"empty cart", request{caller: alice, method: "POST", target: "/orders", key: "k2", body: `{"shippingAddress":{"name":"Ada","line1":"1","city":"C","postalCode":"1","country":"US"},"paymentToken":"tok_visa"}`}, 422, "empty"},
+		{"lines: []", request{caller: alice, method: "POST", target: "/orders", key: "k2a", body: `{"shippingAddress":{"name":"Ada","line1":"1","city":"C","postalCode":"1","country":"US"},"paymentToken":"tok_visa","lines":[]}`}, 400, "invalid"},
+		{"negative cartVersion", request{caller: alice, method: "POST", target: "/orders", key: "k2b", body: `{"shippingAddress":{"name":"Ada","line1":"1","city":"C","postalCode":"1","country":"US"},"paymentToken":"tok_visa","cartVersion":-1}`}, 400, "invalid"},
 		{"unknown product", request{caller: alice, method: "POST", target: "/orders", key: "k3", body: strings.Replace(placeBody, `"mug"`, `"nope"`, 1)}, 422, "unprocessable"},
 		{"unknown field", request{caller: alice, method: "POST", target: "/orders", key: "k4", body: `{"foo":1}`}, 400, "invalid"},
 		{"no address", request{caller: alice, method: "POST", target: "/orders", key: "k5", body: `{"paymentToken":"tok_visa","lines":[{"productId":"mug","quantity":1}]}`}, 400, "invalid"},

@@ -29,7 +29,14 @@ type placeBody struct {
 		ProductID string `json:"productId"`
 		Quantity  int    `json:"quantity"`
 	} `json:"lines"`
+	// CartVersion names the cart version (GET /cart's "version") an order without lines orders.
+	CartVersion int `json:"cartVersion"`
 }
+
+// errNoLines: "lines": [] is neither an order of lines nor one from the cart (lines left out).
+var errNoLines = fault.New(fault.Invalid, "lines: want at least one line, or leave lines out to order your cart")
+
+var errCartVersion = fault.New(fault.Invalid, "cartVersion: want a positive integer")
 
 type lineJSON struct {
 	ProductID string       `json:"productId"`
@@ -92,9 +99,17 @@ func handlePlace(s *app.Service, log *slog.Logger) http.Handler {
 			httpapi.WriteError(w, r, log, errNoAddress)
 			return
 		}
+		if b.Lines != nil && len(b.Lines) == 0 {
+			httpapi.WriteError(w, r, log, errNoLines)
+			return
+		}
+		if b.CartVersion < 0 {
+			httpapi.WriteError(w, r, log, errCartVersion)
+			return
+		}
 		a := b.ShippingAddress
 		req := app.PlaceRequest{
-			CustomerID: customerID(r), PaymentToken: b.PaymentToken,
+			CustomerID: customerID(r), PaymentToken: b.PaymentToken, CartVersion: b.CartVersion,
 			Address: order.Address{Name: a.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, PostalCode: a.PostalCode, Country: a.Country},
 		}
 		for _, l := range b.Lines {

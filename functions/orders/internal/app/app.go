@@ -73,20 +73,45 @@ type Products interface {
 // ErrUnknownProduct: the replica has no such product for sale.
 var ErrUnknownProduct = errors.New("unknown product")
 
+// Cart is the orders service's copy of a customer's cart, kept from the cart's CartChanged.
+type Cart struct {
+	CustomerID string
+	Items      []LineRequest
+	// Version is the cart's version (cartevents.CartChangedV1.Version); 0: no copy yet.
+	Version int
+}
+
+// Carts is the cart replica.
+type Carts interface {
+	// Cart returns the copy of customerID's cart (strongly consistent), or a Cart with version
+	// 0 and no items when there is none.
+	Cart(ctx context.Context, customerID string) (Cart, error)
+	// PutCart stores c unless the stored copy has the same or a higher version; it reports
+	// whether c was stored.
+	PutCart(ctx context.Context, c Cart) (bool, error)
+}
+
+// DefaultCartWait bounds how long Place waits for the cart replica to reach the cartVersion a
+// request names.
+const DefaultCartWait = 2 * time.Second
+
 // ShippingRule prices shipping items items to country in currency (the shipping service's
 // functions/shipping/quote.Price; quote.Price until that is on main).
 type ShippingRule func(country string, items int, currency money.Currency) (money.Price, error)
 
-// Deps configure the use cases. Orders, Products, Shipping and Currency are required.
+// Deps configure the use cases. Orders, Products, Carts, Shipping and Currency are required.
 type Deps struct {
 	Orders   Orders
 	Products Products
+	Carts    Carts
 	Shipping ShippingRule
 	// Currency is the shop's currency (SHOP_CURRENCY).
 	Currency money.Currency
 	Now      func() time.Time // default time.Now
 	NewID    func() order.ID  // default order.NewID
 	Log      *slog.Logger     // default slog.Default()
+	// CartWait bounds the wait for the cart replica (default DefaultCartWait).
+	CartWait time.Duration
 }
 
 // Service runs the use cases.
@@ -103,16 +128,25 @@ func New(d Deps) *Service {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.CartWait == 0 {
+		d.CartWait = DefaultCartWait
+	}
 	return &Service{d: d}
 }
 
-// Errors of placing an order (fault code Unprocessable: the request is well-formed).
+// Errors of placing an order.
 var (
-	// ErrEmptyCart: the request named no lines. The orders service keeps no copy of carts (the
-	// cart service emits no cart events), so lines must come in the body; docs/decisions.md.
-	ErrEmptyCart = fault.New(fault.Unprocessable,
-		"empty cart: send the order's lines (the orders service cannot read your cart)")
-	errNotForSale = fault.New(fault.Unprocessable, "a product of the order is not for sale")
+	// ErrEmptyCart: the request named no lines and the caller's cart is empty.
+	ErrEmptyCart = fault.New(fault.Empty, "your cart is empty: put products in it, or send the order's lines")
+	// ErrCartNotReady: the request names a cart version the orders service's copy of the cart
+	// has not reached within CartWait (it lags the cart by one event); docs/decisions.md.
+	ErrCartNotReady = fault.New(fault.NotReady,
+		"the orders service has not seen this version of your cart yet: retry in a moment with a new Idempotency-Key")
+	// ErrCartChanged: the cart changed after the version the request names.
+	ErrCartChanged = fault.New(fault.PreconditionFailed,
+		"your cart changed after the version you ordered: read it again (GET /cart) and order its new version")
+	errCartVersionWithLines = fault.New(fault.Invalid, "cartVersion: only for an order from the cart (without lines)")
+	errNotForSale           = fault.New(fault.Unprocessable, "a product of the order is not for sale")
 )
 
 // LineRequest is a line as the customer asks for it.
@@ -123,17 +157,32 @@ type LineRequest struct {
 
 // PlaceRequest is a customer's order.
 type PlaceRequest struct {
-	CustomerID   string
-	Lines        []LineRequest
+	CustomerID string
+	// Lines are the order's lines; none means the customer's cart, as the orders service's
+	// copy of it has it.
+	Lines []LineRequest
+	// CartVersion, when not 0 and Lines is empty, is the version of the cart the customer
+	// orders (GET /cart's "version"): the order waits up to CartWait for the copy to reach
+	// it (ErrCartNotReady), and is refused if the cart has changed since (ErrCartChanged).
+	CartVersion  int
 	Address      order.Address
 	PaymentToken string
 }
 
-// Place prices the request's lines from the catalog replica and the shipping rule, stores the
-// order as PENDING with its OrderPlaced event in one transaction, and returns it.
+// Place prices the request's lines (or the cart's, see PlaceRequest) from the catalog replica
+// and the shipping rule, stores the order as PENDING with its OrderPlaced event in one
+// transaction, and returns it.
 func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, error) {
-	if len(r.Lines) == 0 {
-		return nil, ErrEmptyCart
+	fromCart, cartVersion := false, 0
+	switch {
+	case len(r.Lines) > 0 && r.CartVersion != 0:
+		return nil, errCartVersionWithLines
+	case len(r.Lines) == 0:
+		c, err := s.cart(ctx, r.CustomerID, r.CartVersion)
+		if err != nil {
+			return nil, err
+		}
+		r.Lines, fromCart, cartVersion = c.Items, true, c.Version
 	}
 	if len(r.Lines) > order.MaxLines {
 		return nil, fault.Errorf(fault.Invalid, "lines: at most %d", order.MaxLines)
@@ -178,7 +227,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, erro
 	}
 	o, err := order.New(id, order.Placement{
 		CustomerID: r.CustomerID, Lines: lines, Shipping: shipping, Address: r.Address,
-		PaymentToken: r.PaymentToken, CorrelationID: corr,
+		PaymentToken: r.PaymentToken, FromCart: fromCart, CartVersion: cartVersion, CorrelationID: corr,
 	}, s.d.Now())
 	if err != nil {
 		return nil, err
@@ -191,6 +240,52 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, erro
 		return nil, fmt.Errorf("place order %s: %w", id, err)
 	}
 	return o, nil
+}
+
+// cart returns the copy of the customer's cart to order from: the one at version want when
+// want is not 0 (waiting up to CartWait for the copy to reach it), the latest copy otherwise.
+// An empty cart is ErrEmptyCart.
+func (s *Service) cart(ctx context.Context, customerID string, want int) (Cart, error) {
+	deadline := time.Now().Add(s.d.CartWait) // a bound on the request's time, not the domain clock
+	pause := 10 * time.Millisecond
+	for {
+		c, err := s.d.Carts.Cart(ctx, customerID)
+		if err != nil {
+			return Cart{}, fmt.Errorf("read cart of %s: %w", customerID, err)
+		}
+		switch {
+		case want != 0 && c.Version > want:
+			return Cart{}, ErrCartChanged
+		case want != 0 && c.Version < want:
+			if !time.Now().Before(deadline) {
+				return Cart{}, ErrCartNotReady
+			}
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return Cart{}, ctx.Err()
+			case <-t.C:
+			}
+			pause = min(2*pause, 200*time.Millisecond)
+			continue
+		case len(c.Items) == 0:
+			return Cart{}, ErrEmptyCart
+		}
+		return c, nil
+	}
+}
+
+// OnCartChanged keeps the copy of a customer's cart, unless the copy is as new or newer.
+func (s *Service) OnCartChanged(ctx context.Context, c Cart) error {
+	stored, err := s.d.Carts.PutCart(ctx, c)
+	if err != nil {
+		return fmt.Errorf("cart of %s v%d: %w", c.CustomerID, c.Version, err)
+	}
+	if !stored {
+		s.d.Log.InfoContext(ctx, "cart event changes nothing: the copy is as new or newer", "version", c.Version)
+	}
+	return nil
 }
 
 // Get returns the customer's order id; another customer's order is order.ErrNotFound.
@@ -268,7 +363,7 @@ func placed(o *order.Order) orderevents.OrderPlacedV1 {
 		ShippingAddress: orderevents.Address{
 			Name: a.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, PostalCode: a.PostalCode, Country: a.Country,
 		},
-		FromCart: o.FromCart(),
+		FromCart: o.FromCart(), CartVersion: o.CartVersion(),
 	}
 }
 

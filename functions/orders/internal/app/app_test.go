@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: memstore.New(), now: t0}
 	f.svc = app.New(app.Deps{
-		Orders: f.store, Products: f.store, Shipping: quote.Price, Currency: usd,
+		Orders: f.store, Products: f.store, Carts: f.store, Shipping: quote.Price, Currency: usd,
 		Now: func() time.Time { return f.now }, NewID: func() order.ID { return orderID },
 	})
 	ctx := context.Background()
@@ -124,7 +125,7 @@ func TestPlaceRefuses(t *testing.T) {
 		addr  order.Address
 		want  fault.Code
 	}{
-		{"no lines (empty cart)", nil, address, fault.Unprocessable},
+		{"no lines (empty cart)", nil, address, fault.Empty},
 		{"unknown product", []app.LineRequest{{ProductID: "nope", Quantity: 1}}, address, fault.Unprocessable},
 		{"other currency", []app.LineRequest{{ProductID: "euro", Quantity: 1}}, address, fault.Unprocessable},
 		{"zero quantity", []app.LineRequest{{ProductID: "mug", Quantity: 0}}, address, fault.Invalid},
@@ -147,6 +148,116 @@ func TestPlaceRefuses(t *testing.T) {
 	if !errors.Is(err, app.ErrEmptyCart) {
 		t.Errorf("no lines: error = %v, want ErrEmptyCart", err)
 	}
+}
+
+// An order without lines orders the copy of the caller's cart, at the replica's prices, and
+// says so in OrderPlaced (fromCart, cartVersion); a named cart version is waited for while the
+// copy lags, refused once the cart has moved past it; an empty cart is ErrEmptyCart.
+func TestPlaceFromCart(t *testing.T) {
+	ctx := context.Background()
+	cart := func(version int, items ...app.LineRequest) app.Cart {
+		return app.Cart{CustomerID: "alice", Items: items, Version: version}
+	}
+	mugs := app.LineRequest{ProductID: "mug", Quantity: 2}
+	tea := app.LineRequest{ProductID: "tea", Quantity: 1}
+	f := newFixture(t)
+	if _, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", Address: address, PaymentToken: "tok_visa"}); !errors.Is(err, app.ErrEmptyCart) {
+		t.Errorf("no copy of the cart: error = %v, want ErrEmptyCart", err)
+	}
+	for _, c := range []app.Cart{cart(2, mugs, tea), cart(1, mugs) /* late: ignored */} {
+		if err := f.svc.OnCartChanged(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", Address: address, PaymentToken: "tok_visa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range o.Lines() {
+		got = append(got, fmt.Sprintf("%s×%d@%d", l.ProductID, l.Quantity, l.UnitPrice.Amount()))
+	}
+	if diff := cmp.Diff([]string{"mug×2@1250", "tea×1@800"}, got); diff != "" {
+		t.Errorf("lines from the cart (-want +got):\n%s", diff)
+	}
+	placed, err := envelope.Data[orderevents.OrderPlacedV1](f.store.Outbox()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !placed.FromCart || placed.CartVersion != 2 {
+		t.Errorf("OrderPlaced fromCart %v cartVersion %d, want true and 2", placed.FromCart, placed.CartVersion)
+	}
+
+	tests := []struct {
+		name    string
+		version int
+		lines   []app.LineRequest
+		want    error
+	}{
+		{"a version the cart has moved past", 1, nil, app.ErrCartChanged},
+		{"a version the copy never reaches", 3, nil, app.ErrCartNotReady},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc = app.New(app.Deps{
+				Orders: f.store, Products: f.store, Carts: f.store, Shipping: quote.Price, Currency: usd,
+				CartWait: 30 * time.Millisecond,
+			})
+			if err := f.svc.OnCartChanged(ctx, cart(2, mugs)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", CartVersion: tt.version, Address: address, PaymentToken: "tok_visa"})
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Place(cartVersion %d) with the copy at 2: error = %v, want %v", tt.version, err, tt.want)
+			}
+		})
+	}
+	t.Run("lines and a cart version", func(t *testing.T) {
+		_, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", CartVersion: 2, Lines: []app.LineRequest{mugs}, Address: address, PaymentToken: "tok_visa"})
+		if got := fault.CodeOf(err); got != fault.Invalid {
+			t.Errorf("error = %v (code %s), want invalid", err, got)
+		}
+	})
+	t.Run("the copy catches up while the order waits", func(t *testing.T) {
+		f := newFixture(t)
+		lag := &laggingCarts{Carts: f.store, behind: 3, late: cart(3, tea)}
+		f.svc = app.New(app.Deps{Orders: f.store, Products: f.store, Carts: lag, Shipping: quote.Price, Currency: usd})
+		o, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", CartVersion: 3, Address: address, PaymentToken: "tok_visa"})
+		if err != nil {
+			t.Fatalf("Place: %v", err)
+		}
+		if lag.reads != 4 || len(o.Lines()) != 1 || o.Lines()[0].ProductID != "tea" || o.CartVersion() != 3 {
+			t.Errorf("after %d reads: lines %+v of cart version %d, want tea of version 3 after 4 reads", lag.reads, o.Lines(), o.CartVersion())
+		}
+	})
+	t.Run("an emptied cart", func(t *testing.T) {
+		if err := f.svc.OnCartChanged(ctx, cart(3)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.Place(ctx, app.PlaceRequest{CustomerID: "alice", CartVersion: 3, Address: address, PaymentToken: "tok_visa"})
+		if got := fault.CodeOf(err); !errors.Is(err, app.ErrEmptyCart) || got != fault.Empty {
+			t.Errorf("error = %v (code %s), want ErrEmptyCart (empty)", err, got)
+		}
+	})
+}
+
+// laggingCarts is a cart replica whose copy reaches late only on the read after behind reads.
+type laggingCarts struct {
+	app.Carts
+	behind int
+	late   app.Cart
+	reads  int
+}
+
+func (l *laggingCarts) Cart(ctx context.Context, customerID string) (app.Cart, error) {
+	l.reads++
+	if l.reads == l.behind+1 {
+		if _, err := l.Carts.PutCart(ctx, l.late); err != nil {
+			return app.Cart{}, err
+		}
+	}
+	return l.Carts.Cart(ctx, customerID)
 }
 
 func TestGetOtherCustomerIsNotFound(t *testing.T) {

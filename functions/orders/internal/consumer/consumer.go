@@ -1,6 +1,6 @@
 // Package consumer turns the events the orders service consumes into use-case calls
-// (package app): the saga's events that move an order, and the catalog's events that keep the
-// orders service's copy of the catalog. Each handler is a shared/consume.Handler; a returned
+// (package app): the saga's events that move an order, the catalog's events that keep the
+// orders service's copy of the catalog, and the cart's that keep its copy of the carts. Each handler is a shared/consume.Handler; a returned
 // error fails the message, so it is retried and, in the end, lands in the DLQ. An event that
 // the order's state makes meaningless (duplicate, late, overtaken) is done, not an error: the
 // use cases' conditional transitions see to that.
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/microshop/microshop/events/cartevents"
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/inventoryevents"
@@ -98,5 +99,30 @@ func Products(s *app.Service) consume.Handler {
 			return s.OnProductDeleted(ctx, d.ID)
 		}
 		return fmt.Errorf("event %s: %w: %s v%d from %s", env.ID, ErrUnexpected, env.Type, env.Version, env.Source)
+	}
+}
+
+// Carts handles CartChanged: the copy of the customer's cart keeps the highest version.
+func Carts(s *app.Service) consume.Handler {
+	return func(ctx context.Context, ev consume.Event) error {
+		ctx, env, err := decode(ctx, ev)
+		if err != nil {
+			return err
+		}
+		if !envelope.Is[cartevents.CartChangedV1](env) {
+			return fmt.Errorf("event %s: %w: %s v%d from %s", env.ID, ErrUnexpected, env.Type, env.Version, env.Source)
+		}
+		d, err := envelope.Data[cartevents.CartChangedV1](env)
+		if err != nil {
+			return err
+		}
+		if d.CustomerID == "" || d.Version < 1 {
+			return fmt.Errorf("event %s: CartChanged without a customer or a version", env.ID)
+		}
+		c := app.Cart{CustomerID: d.CustomerID, Version: d.Version}
+		for _, it := range d.Items {
+			c.Items = append(c.Items, app.LineRequest{ProductID: it.ProductID, Quantity: it.Quantity})
+		}
+		return s.OnCartChanged(ctx, c)
 	}
 }

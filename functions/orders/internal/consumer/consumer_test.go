@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/events/cartevents"
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/inventoryevents"
@@ -40,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{store: memstore.New()}
 	f.svc = app.New(app.Deps{
-		Orders: f.store, Products: f.store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: f.store, Products: f.store, Carts: f.store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		Now: func() time.Time { return t0 }, NewID: func() order.ID { return orderID },
 	})
 	return f
@@ -204,5 +205,37 @@ func TestProductRedelivery(t *testing.T) {
 	}
 	if _, err := f.store.Product(context.Background(), "mug"); err == nil {
 		t.Error("a late ProductChanged brought a deleted product back")
+	}
+}
+
+// TestCartRedelivery delivers CartChanged versions twice and out of order: the copy of the
+// cart ends at the highest version, which an order from the cart then orders; a CartChanged
+// without a version fails (retried, then the DLQ).
+func TestCartRedelivery(t *testing.T) {
+	f := newFixture(t)
+	f.seedProducts(t)
+	changed := func(v, quantity int, id string) events.SQSMessage {
+		items := []cartevents.Item{}
+		if quantity > 0 {
+			items = append(items, cartevents.Item{ProductID: "mug", Quantity: quantity})
+		}
+		return message(t, cartevents.Source, cartevents.CartChangedV1{CustomerID: "alice", Items: items, Version: v}, id)
+	}
+	v1, v2, v3 := changed(1, 1, "c1"), changed(2, 3, "c2"), changed(3, 2, "c3")
+	resp := run(t, consumer.Carts(f.svc), v3, v1, v2, v3, v2, v1)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures %v", resp.BatchItemFailures)
+	}
+	got, err := f.store.Cart(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := app.Cart{CustomerID: "alice", Items: []app.LineRequest{{ProductID: "mug", Quantity: 2}}, Version: 3}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("cart copy (-want +got):\n%s", diff)
+	}
+	resp = run(t, consumer.Carts(f.svc), changed(0, 1, "bad"))
+	if len(resp.BatchItemFailures) != 1 {
+		t.Errorf("a CartChanged without a version: failures %v, want it failed", resp.BatchItemFailures)
 	}
 }

@@ -242,6 +242,7 @@ type orderItem struct {
 	Address       addressItem `dynamodbav:"shippingAddress"`
 	PaymentToken  string      `dynamodbav:"paymentToken"`
 	FromCart      bool        `dynamodbav:"fromCart"`
+	CartVersion   int         `dynamodbav:"cartVersion,omitempty"`
 	CorrelationID string      `dynamodbav:"correlationId,omitempty"`
 	FailureReason string      `dynamodbav:"failureReason,omitempty"`
 	CreatedAt     string      `dynamodbav:"createdAt"`
@@ -275,7 +276,7 @@ func marshalOrder(o *order.Order) (map[string]types.AttributeValue, error) {
 			Name: st.Address.Name, Line1: st.Address.Line1, Line2: st.Address.Line2, City: st.Address.City,
 			PostalCode: st.Address.PostalCode, Country: st.Address.Country,
 		},
-		PaymentToken: st.PaymentToken, FromCart: st.FromCart, CorrelationID: st.CorrelationID,
+		PaymentToken: st.PaymentToken, FromCart: st.FromCart, CartVersion: st.CartVersion, CorrelationID: st.CorrelationID,
 		FailureReason: st.FailureReason, CreatedAt: st.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt: st.UpdatedAt.UTC().Format(timeLayout), Version: st.Version,
 	}
@@ -306,7 +307,7 @@ func unmarshalOrder(item map[string]types.AttributeValue) (*order.Order, error) 
 			Name: it.Address.Name, Line1: it.Address.Line1, Line2: it.Address.Line2, City: it.Address.City,
 			PostalCode: it.Address.PostalCode, Country: it.Address.Country,
 		},
-		PaymentToken: it.PaymentToken, FromCart: it.FromCart, CorrelationID: it.CorrelationID,
+		PaymentToken: it.PaymentToken, FromCart: it.FromCart, CartVersion: it.CartVersion, CorrelationID: it.CorrelationID,
 		FailureReason: it.FailureReason, Version: it.Version,
 	}
 	var err error

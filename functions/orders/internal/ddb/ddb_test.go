@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
@@ -60,7 +61,7 @@ func TestOutboxRows(t *testing.T) {
 	table := newTable(t, client)
 	store := ddb.New(client, table)
 	svc := app.New(app.Deps{
-		Orders: store, Products: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
+		Orders: store, Products: store, Carts: store, Shipping: quote.Price, Currency: money.MustParseCurrency("USD"),
 		Now: func() time.Time { return time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC) },
 	})
 	if err := svc.OnProductUpserted(ctx, "mug", "Mug", catalogevents.Price{Amount: 1250, Currency: "USD"}, 1); err != nil {
@@ -110,5 +111,36 @@ func TestOutboxRows(t *testing.T) {
 	}
 	if again := row(); again.ID != confirmed.ID {
 		t.Errorf("a refused transition rewrote the outbox row with %s %s", again.Type, again.ID)
+	}
+}
+
+// TestCartCopies: the cart copy keeps the highest version through the real SDK and engine, is
+// read back in its line order, and an absent copy reads as version 0 with no items.
+func TestCartCopies(t *testing.T) {
+	client := ddbtest.Client(t)
+	ctx := context.Background()
+	store := ddb.New(client, newTable(t, client))
+	if got, err := store.Cart(ctx, "alice"); err != nil || got.Version != 0 || len(got.Items) != 0 {
+		t.Fatalf("no copy: %+v, %v; want version 0, no items", got, err)
+	}
+	v2 := app.Cart{CustomerID: "alice", Items: []app.LineRequest{{ProductID: "tea", Quantity: 1}, {ProductID: "mug", Quantity: 2}}, Version: 2}
+	for _, tt := range []struct {
+		put  app.Cart
+		want bool
+	}{
+		{v2, true},
+		{app.Cart{CustomerID: "alice", Version: 1}, false},
+		{v2, false},
+	} {
+		if got, err := store.PutCart(ctx, tt.put); err != nil || got != tt.want {
+			t.Errorf("PutCart(v%d) = %v, %v; want %v", tt.put.Version, got, err, tt.want)
+		}
+	}
+	got, err := store.Cart(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(v2, got); diff != "" {
+		t.Errorf("copy (-want +got):\n%s", diff)
 	}
 }

@@ -1,4 +1,5 @@
-// Package memstore is an in-memory orders store and catalog replica for tests and tools. It
+// Package memstore is an in-memory orders store, catalog replica and cart replica for tests
+// and tools. It
 // keeps the events each write emitted, in order, so tests can read the outbox.
 package memstore
 
@@ -18,17 +19,43 @@ type Store struct {
 	mu       sync.Mutex
 	orders   map[order.ID]order.Stored
 	products map[string]app.Product
+	carts    map[string]app.Cart
 	outbox   []envelope.Envelope
 }
 
 var (
 	_ app.Orders   = (*Store)(nil)
 	_ app.Products = (*Store)(nil)
+	_ app.Carts    = (*Store)(nil)
 )
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{orders: map[order.ID]order.Stored{}, products: map[string]app.Product{}}
+	return &Store{orders: map[order.ID]order.Stored{}, products: map[string]app.Product{}, carts: map[string]app.Cart{}}
+}
+
+// Cart implements app.Carts.
+func (s *Store) Cart(_ context.Context, customerID string) (app.Cart, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.carts[customerID]
+	if !ok {
+		return app.Cart{CustomerID: customerID}, nil
+	}
+	c.Items = slices.Clone(c.Items)
+	return c, nil
+}
+
+// PutCart implements app.Carts.
+func (s *Store) PutCart(_ context.Context, c app.Cart) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.carts[c.CustomerID]; ok && cur.Version >= c.Version {
+		return false, nil
+	}
+	c.Items = slices.Clone(c.Items)
+	s.carts[c.CustomerID] = c
+	return true, nil
 }
 
 // Outbox returns the events written so far, oldest first.

@@ -142,6 +142,7 @@ type Order struct {
 	address       Address
 	paymentToken  string
 	fromCart      bool
+	cartVersion   int
 	correlationID string
 	failureReason string
 	createdAt     time.Time
@@ -157,6 +158,8 @@ type Placement struct {
 	Address      Address
 	PaymentToken string
 	FromCart     bool
+	// CartVersion is the version of the cart the lines were taken from (FromCart).
+	CartVersion int
 	// CorrelationID names the order's chain of work: every event of the order carries it.
 	CorrelationID string
 }
@@ -196,7 +199,7 @@ func New(id ID, p Placement, now time.Time) (*Order, error) {
 	return &Order{
 		id: id, customerID: p.CustomerID, status: Pending, lines: append([]Line(nil), p.Lines...),
 		shipping: p.Shipping, total: total, address: p.Address, paymentToken: p.PaymentToken,
-		fromCart: p.FromCart, correlationID: p.CorrelationID, createdAt: now, updatedAt: now, version: 1,
+		fromCart: p.FromCart, cartVersion: p.CartVersion, correlationID: p.CorrelationID, createdAt: now, updatedAt: now, version: 1,
 	}, nil
 }
 
@@ -211,6 +214,7 @@ type Stored struct {
 	Address       Address
 	PaymentToken  string
 	FromCart      bool
+	CartVersion   int
 	CorrelationID string
 	FailureReason string
 	CreatedAt     time.Time
@@ -224,7 +228,7 @@ func Restore(s Stored) *Order {
 	return &Order{
 		id: s.ID, customerID: s.CustomerID, status: s.Status, lines: append([]Line(nil), s.Lines...),
 		shipping: s.Shipping, total: s.Total, address: s.Address, paymentToken: s.PaymentToken,
-		fromCart: s.FromCart, correlationID: s.CorrelationID, failureReason: s.FailureReason, createdAt: s.CreatedAt.UTC(),
+		fromCart: s.FromCart, cartVersion: s.CartVersion, correlationID: s.CorrelationID, failureReason: s.FailureReason, createdAt: s.CreatedAt.UTC(),
 		updatedAt: s.UpdatedAt.UTC(), version: s.Version,
 	}
 }
@@ -234,7 +238,7 @@ func (o *Order) Snapshot() Stored {
 	return Stored{
 		ID: o.id, CustomerID: o.customerID, Status: o.status, Lines: o.Lines(), Shipping: o.shipping,
 		Total: o.total, Address: o.address, PaymentToken: o.paymentToken, FromCart: o.fromCart,
-		CorrelationID: o.correlationID, FailureReason: o.failureReason, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Version: o.version,
+		CartVersion: o.cartVersion, CorrelationID: o.correlationID, FailureReason: o.failureReason, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Version: o.version,
 	}
 }
 
@@ -264,6 +268,9 @@ func (o *Order) PaymentToken() string { return o.paymentToken }
 
 // FromCart reports whether the lines were taken from the customer's cart.
 func (o *Order) FromCart() bool { return o.fromCart }
+
+// CartVersion is the version of the cart the lines were taken from (0 unless FromCart).
+func (o *Order) CartVersion() int { return o.cartVersion }
 
 // CorrelationID returns the id of the order's chain of work, carried by all its events.
 func (o *Order) CorrelationID() string { return o.correlationID }

@@ -56,7 +56,7 @@ func build(env *start.Env) (deps, error) {
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = env.Endpoint("DYNAMODB") })
 	store := ddb.New(db, table)
 	svc := app.New(app.Deps{
-		Orders: store, Products: store, Currency: currency, Log: env.Log,
+		Orders: store, Products: store, Carts: store, Currency: currency, Log: env.Log,
 		// The order's shipping line uses the rule POST /shipping/quote answers with.
 		Shipping: quote.Price,
 	})
@@ -78,8 +78,8 @@ func Route(routeKey string) start.Build[http.Handler] {
 	}
 }
 
-// Consumer returns the build function of a consumer made by handler (consumer.Saga or
-// consumer.Products).
+// Consumer returns the build function of a consumer made by handler (consumer.Saga,
+// consumer.Products or consumer.Carts).
 func Consumer(handler func(*app.Service) consume.Handler) start.Build[consume.Handler] {
 	return func(env *start.Env) (consume.Handler, error) {
 		d, err := build(env)
