@@ -3,6 +3,8 @@ package shop
 import (
 	"net/http"
 	"testing"
+
+	"github.com/microshop/microshop/e2e/shoptest"
 )
 
 // TestBrowseCartOrderConfirmed: a customer finds a product, puts two in the cart, orders the
@@ -13,120 +15,112 @@ import (
 // cart, which is then emptied) is not served by the orders service, which keeps no copy of
 // carts (the cart emits no cart events); see docs/decisions.md.
 func TestBrowseCartOrderConfirmed(t *testing.T) {
-	needRoutes(t, concat(sagaRoutes, cartRoutes)...)
-	afterScenario(t)
-	p := newProduct(t, "Lifecycle Teapot", 2450, 10)
-	c := customer(t)
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Lifecycle Teapot", 2450, 10)
+	c := shoptest.Customer(t)
 
 	// Browse: the product is listed in its category and readable without a token.
-	page := want[productPage](t, call(t, nil, "GET", "/products?category="+p.Category, nil), http.StatusOK)
+	page := shoptest.Want[shoptest.ProductPage](t, shoptest.Call(t, nil, "GET", "/products?category="+p.Category, nil), http.StatusOK)
 	if len(page.Items) != 1 || page.Items[0].ID != p.ID {
 		t.Fatalf("GET /products?category=%s: %+v, want the one product", p.Category, page.Items)
 	}
-	want[product](t, call(t, nil, "GET", "/products/"+p.ID, nil), http.StatusOK)
+	shoptest.Want[shoptest.Product](t, shoptest.Call(t, nil, "GET", "/products/"+p.ID, nil), http.StatusOK)
 
 	// Cart: the cart learns of products from the catalog's events; until it has, a line for
 	// the product is a 404.
-	var r response
-	eventually(t, sagaTimeout, "PUT /cart/items/"+p.ID, func() (bool, string) {
-		r = call(t, c, "PUT", "/cart/items/"+p.ID, map[string]any{"quantity": 2})
-		return r.status != http.StatusNotFound, r.String()
+	var r shoptest.Response
+	shoptest.Eventually(t, shoptest.SagaTimeout, "PUT /cart/items/"+p.ID, func() (bool, string) {
+		r = shoptest.Call(t, c, "PUT", "/cart/items/"+p.ID, map[string]any{"quantity": 2})
+		return r.Status != http.StatusNotFound, r.String()
 	})
-	if r.status != http.StatusOK && r.status != http.StatusNoContent && r.status != http.StatusCreated {
+	if r.Status != http.StatusOK && r.Status != http.StatusNoContent && r.Status != http.StatusCreated {
 		t.Fatalf("PUT /cart/items: %s", r)
 	}
-	got := want[cart](t, call(t, c, "GET", "/cart", nil), http.StatusOK)
+	got := shoptest.Want[shoptest.Cart](t, shoptest.Call(t, c, "GET", "/cart", nil), http.StatusOK)
 	if len(got.Items) != 1 || got.Items[0].ProductID != p.ID || got.Items[0].Quantity != 2 ||
 		got.Items[0].UnitPrice != p.Price || got.Total.Amount != 2*p.Price.Amount || got.Total.Currency != p.Price.Currency {
 		t.Fatalf("GET /cart = %+v, want 2 × %s at %+v", got, p.ID, p.Price)
 	}
-	sumLines(t, got.Items)
+	shoptest.SumLines(t, got.Items)
 
 	// Order the cart's lines.
-	o := placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 2)))
+	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 2)))
 	if len(o.Lines) != 1 || o.Lines[0].ProductID != p.ID || o.Lines[0].Quantity != 2 || o.Lines[0].UnitPrice != p.Price {
 		t.Errorf("order lines %+v, want the cart's", o.Lines)
 	}
-	if sum := sumLines(t, o.Lines); o.Total.Amount != sum+o.Shipping.Amount || o.Total.Currency != p.Price.Currency {
+	if sum := shoptest.SumLines(t, o.Lines); o.Total.Amount != sum+o.Shipping.Amount || o.Total.Currency != p.Price.Currency {
 		t.Errorf("order total %+v, want lines %d + shipping %+v", o.Total, sum, o.Shipping)
 	}
-	done := awaitStatus(t, c, o.ID, confirmed)
+	done := shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
 	if done.Total != o.Total || done.FailureReason != "" {
 		t.Errorf("confirmed order %+v, want the placed total and no failure reason", done)
 	}
-	s, ok := getShipment(t, c, o.ID)
+	s, ok := shoptest.GetShipment(t, c, o.ID)
 	if !ok || s.Status != "CREATED" || s.TrackingNumber == "" {
 		t.Errorf("shipment %+v (found %v), want CREATED with a tracking number", s, ok)
 	}
-	if st := getStock(t, p.ID); st.Reserved != 2 || st.Available != 8 {
+	if st := shoptest.GetStock(t, p.ID); st.Reserved != 2 || st.Available != 8 {
 		t.Errorf("stock %+v, want 2 reserved, 8 available", st)
 	}
 
 	// The customer's own list shows it, newest first.
 	// A second order: the customer's list shows both, newest first.
-	second := placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 1)))
-	awaitStatus(t, c, second.ID, confirmed)
-	list := listOrders(t, c, "limit=10")
+	second := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)))
+	shoptest.AwaitStatus(t, c, second.ID, shoptest.Confirmed)
+	list := shoptest.ListOrders(t, c, "limit=10")
 	if len(list) != 2 || list[0].ID != second.ID || list[1].ID != o.ID {
 		t.Errorf("GET /orders = %+v, want the second order, then the first", list)
 	}
-	call(t, c, "DELETE", "/cart", nil)
-	if got := want[cart](t, call(t, c, "GET", "/cart", nil), http.StatusOK); len(got.Items) != 0 {
+	shoptest.Call(t, c, "DELETE", "/cart", nil)
+	if got := shoptest.Want[shoptest.Cart](t, shoptest.Call(t, c, "GET", "/cart", nil), http.StatusOK); len(got.Items) != 0 {
 		t.Errorf("cart after DELETE /cart: %+v, want empty", got)
 	}
 }
 
 // TestOutOfStockFails: an order for more than is on hand fails for stock, and nothing is
 // charged or reserved.
-//
-// It needs only the catalog, inventory and orders: the payments part runs when the template
-// serves payments too.
+
 func TestOutOfStockFails(t *testing.T) {
-	needRoutes(t, concat(catalogRoutes, inventoryRoutes, orderRoutes)...)
-	afterScenario(t)
-	p := newProduct(t, "Scarce Vase", 9900, 1)
-	c := customer(t)
-	o := placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 2)))
-	done := awaitStatus(t, c, o.ID, failed)
-	if !contains(done.FailureReason, "stock") {
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Scarce Vase", 9900, 1)
+	c := shoptest.Customer(t)
+	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 2)))
+	done := shoptest.AwaitStatus(t, c, o.ID, shoptest.Failed)
+	if !shoptest.Contains(done.FailureReason, "stock") {
 		t.Errorf("failureReason %q, want one about stock", done.FailureReason)
 	}
-	if st := getStock(t, p.ID); st.Reserved != 0 || st.Available != 1 {
+	if st := shoptest.GetStock(t, p.ID); st.Reserved != 0 || st.Available != 1 {
 		t.Errorf("stock %+v, want nothing reserved", st)
 	}
-	if !hasAll(sagaRoutes) {
-		return
-	}
-	if pay, ok := getPayment(t, c, o.ID); ok {
+	if pay, ok := shoptest.GetPayment(t, c, o.ID); ok {
 		t.Errorf("payment %+v, want none (no charge)", pay)
 	}
 	// A second order that fits goes through, so the first failed for stock, not for the product.
-	awaitStatus(t, c, placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 1))).ID, confirmed)
+	shoptest.AwaitStatus(t, c, shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1))).ID, shoptest.Confirmed)
 }
 
 // TestDeclinedCardFails: a declined card fails the order with the decline's reason, records a
 // DECLINED payment, and releases the stock reserved for it.
 func TestDeclinedCardFails(t *testing.T) {
-	needRoutes(t, sagaRoutes...)
-	afterScenario(t)
-	p := newProduct(t, "Declined Lamp", 5000, 3)
-	c := customer(t)
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Declined Lamp", 5000, 3)
+	c := shoptest.Customer(t)
 	for _, tt := range []struct{ token, reason string }{
 		{"tok_chargeDeclined", "declin"},
 		{"tok_insufficientFunds", "insufficient"},
 		{"tok_bogus", "token"},
 	} {
-		o := placeOrder(t, c, orderBody(tt.token, lineOf(p.ID, 2)))
-		done := awaitStatus(t, c, o.ID, failed)
-		if !contains(done.FailureReason, tt.reason) {
+		o := shoptest.PlaceOrder(t, c, shoptest.OrderBody(tt.token, shoptest.LineOf(p.ID, 2)))
+		done := shoptest.AwaitStatus(t, c, o.ID, shoptest.Failed)
+		if !shoptest.Contains(done.FailureReason, tt.reason) {
 			t.Errorf("%s: failureReason %q, want one about %q", tt.token, done.FailureReason, tt.reason)
 		}
-		if pay, ok := getPayment(t, c, o.ID); ok && pay.Status != "DECLINED" {
+		if pay, ok := shoptest.GetPayment(t, c, o.ID); ok && pay.Status != "DECLINED" {
 			t.Errorf("%s: payment %+v, want DECLINED or none", tt.token, pay)
 		}
-		eventually(t, sagaTimeout, "stock released", func() (bool, string) {
-			st := getStock(t, p.ID)
-			return st.Reserved == 0 && st.Available == 3, itoa(st.Reserved) + " reserved"
+		shoptest.Eventually(t, shoptest.SagaTimeout, "stock released", func() (bool, string) {
+			st := shoptest.GetStock(t, p.ID)
+			return st.Reserved == 0 && st.Available == 3, shoptest.Itoa(st.Reserved) + " reserved"
 		})
 	}
 }
@@ -134,68 +128,66 @@ func TestDeclinedCardFails(t *testing.T) {
 // TestCancelAfterPayment: cancelling a CONFIRMED order refunds it, cancels its shipment and
 // restores the stock.
 func TestCancelAfterPayment(t *testing.T) {
-	needRoutes(t, sagaRoutes...)
-	afterScenario(t)
-	p := newProduct(t, "Cancelled Chair", 12000, 4)
-	c := customer(t)
-	o := placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 3)))
-	awaitStatus(t, c, o.ID, confirmed)
-	if pay, ok := getPayment(t, c, o.ID); !ok || pay.Status != "SUCCEEDED" {
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Cancelled Chair", 12000, 4)
+	c := shoptest.Customer(t)
+	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 3)))
+	shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
+	if pay, ok := shoptest.GetPayment(t, c, o.ID); !ok || pay.Status != "SUCCEEDED" {
 		t.Fatalf("payment %+v (found %v), want SUCCEEDED before the cancel", pay, ok)
 	}
 
-	r := call(t, c, "POST", "/orders/"+o.ID+"/cancel", nil, "Idempotency-Key", newKey())
-	if r.status != http.StatusOK && r.status != http.StatusAccepted {
+	r := shoptest.Call(t, c, "POST", "/orders/"+o.ID+"/cancel", nil, "Idempotency-Key", shoptest.NewKey())
+	if r.Status != http.StatusOK && r.Status != http.StatusAccepted {
 		t.Fatalf("cancel: %s, want 200 or 202", r)
 	}
-	awaitStatus(t, c, o.ID, cancelled)
-	eventually(t, sagaTimeout, "refund, shipment cancelled, stock restored", func() (bool, string) {
-		pay, _ := getPayment(t, c, o.ID)
-		s, _ := getShipment(t, c, o.ID)
-		st := getStock(t, p.ID)
+	shoptest.AwaitStatus(t, c, o.ID, shoptest.Cancelled)
+	shoptest.Eventually(t, shoptest.SagaTimeout, "refund, shipment cancelled, stock restored", func() (bool, string) {
+		pay, _ := shoptest.GetPayment(t, c, o.ID)
+		s, _ := shoptest.GetShipment(t, c, o.ID)
+		st := shoptest.GetStock(t, p.ID)
 		return pay.Status == "REFUNDED" && s.Status == "CANCELLED" && st.Reserved == 0 && st.Available == 4,
-			"payment " + pay.Status + ", shipment " + s.Status + ", " + itoa(st.Reserved) + " reserved"
+			"payment " + pay.Status + ", shipment " + s.Status + ", " + shoptest.Itoa(st.Reserved) + " reserved"
 	})
 }
 
 // TestCancelAfterDeliveryConflicts: once the admin delivers the shipment the stock is committed
 // (onHand and reserved shrink) and a cancel answers 409, changing nothing.
 func TestCancelAfterDeliveryConflicts(t *testing.T) {
-	needRoutes(t, sagaRoutes...)
-	afterScenario(t)
-	p := newProduct(t, "Delivered Desk", 30000, 5)
-	c := customer(t)
-	o := placeOrder(t, c, orderBody("tok_visa", lineOf(p.ID, 2)))
-	awaitStatus(t, c, o.ID, confirmed)
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Delivered Desk", 30000, 5)
+	c := shoptest.Customer(t)
+	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 2)))
+	shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
 
 	// Only an admin delivers.
-	wantError(t, call(t, c, "POST", "/shipments/"+o.ID+"/deliver", nil), http.StatusForbidden, "forbidden")
-	r := call(t, admin, "POST", "/shipments/"+o.ID+"/deliver", nil)
-	if r.status != http.StatusOK && r.status != http.StatusAccepted && r.status != http.StatusNoContent {
+	shoptest.WantError(t, shoptest.Call(t, c, "POST", "/shipments/"+o.ID+"/deliver", nil), http.StatusForbidden, "forbidden")
+	r := shoptest.Call(t, shoptest.Admin, "POST", "/shipments/"+o.ID+"/deliver", nil)
+	if r.Status != http.StatusOK && r.Status != http.StatusAccepted && r.Status != http.StatusNoContent {
 		t.Fatalf("deliver: %s", r)
 	}
-	tracked.deliver(o.ID)
-	eventually(t, sagaTimeout, "delivery recorded and stock committed", func() (bool, string) {
-		s, _ := getShipment(t, c, o.ID)
-		st := getStock(t, p.ID)
+	shoptest.Tracked.Deliver(o.ID)
+	shoptest.Eventually(t, shoptest.SagaTimeout, "delivery recorded and stock committed", func() (bool, string) {
+		s, _ := shoptest.GetShipment(t, c, o.ID)
+		st := shoptest.GetStock(t, p.ID)
 		return s.Status == "DELIVERED" && st.OnHand == 3 && st.Reserved == 0,
-			"shipment " + s.Status + ", onHand " + itoa(st.OnHand) + ", reserved " + itoa(st.Reserved)
+			"shipment " + s.Status + ", onHand " + shoptest.Itoa(st.OnHand) + ", reserved " + shoptest.Itoa(st.Reserved)
 	})
 	// The orders service records the delivery from ShipmentDelivered; until it has, a cancel
 	// would still be allowed, so the 409 is awaited rather than expected on the first try.
 	// A cancel that the service accepts instead is a failure: the order must stay paid.
-	eventually(t, sagaTimeout, "cancel after delivery is 409", func() (bool, string) {
-		r = call(t, c, "POST", "/orders/"+o.ID+"/cancel", nil, "Idempotency-Key", newKey())
-		if r.status != http.StatusConflict && r.status/100 == 2 {
+	shoptest.Eventually(t, shoptest.SagaTimeout, "cancel after delivery is 409", func() (bool, string) {
+		r = shoptest.Call(t, c, "POST", "/orders/"+o.ID+"/cancel", nil, "Idempotency-Key", shoptest.NewKey())
+		if r.Status != http.StatusConflict && r.Status/100 == 2 {
 			t.Fatalf("cancel after delivery: %s, want 409", r)
 		}
-		return r.status == http.StatusConflict, r.String()
+		return r.Status == http.StatusConflict, r.String()
 	})
-	wantError(t, r, http.StatusConflict, "conflict")
-	if got := getOrder(t, c, o.ID); got.Status != confirmed && got.Status != delivered {
+	shoptest.WantError(t, r, http.StatusConflict, "conflict")
+	if got := shoptest.GetOrder(t, c, o.ID); got.Status != shoptest.Confirmed && got.Status != shoptest.Delivered {
 		t.Errorf("order %s is %s after a refused cancel, want it still paid", o.ID, got.Status)
 	}
-	if pay, _ := getPayment(t, c, o.ID); pay.Status != "SUCCEEDED" {
+	if pay, _ := shoptest.GetPayment(t, c, o.ID); pay.Status != "SUCCEEDED" {
 		t.Errorf("payment %+v after a refused cancel, want SUCCEEDED", pay)
 	}
 }

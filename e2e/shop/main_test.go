@@ -1,35 +1,26 @@
-// Package shop is the shop's end-to-end suite: it serves the synthesized template (make synth)
-// under the local runtime and drives the order saga over HTTP, as the shop's clients do, with
-// real tokens of users it creates in the local Cognito user pool. It is written from the API
-// contract of issue 8 (the shop), not from the services' code: browse → cart → order →
-// CONFIRMED with a shipment, failures and cancellations, a flash sale, idempotency and
-// BOLA, with the saga's invariants checked after every scenario (see invariants_test.go).
+// Package shop is the shop's end-to-end suite: the scenarios of issue 8 (browse → cart → order
+// → CONFIRMED with a shipment, out of stock, declined cards, cancellations, a flash sale,
+// idempotency, ordering the cart, BOLA), driven over HTTP as the shop's clients drive it, with
+// real tokens of users signed in through the Cognito API, and the saga's invariants checked
+// after every scenario (shoptest.CheckInvariants).
 //
-// A scenario runs only when the template has every route it needs (needRoutes); while a
-// service is still missing from the template, its scenarios skip with the routes they wait
-// for. Scenarios run one after another: the invariants speak of the whole stack.
+// The scenarios see only a shoptest.Target: a base URL and sign-in details. With E2E_API_URL
+// set (`make e2e-aws STAGE=dev` sets it and the rest from the stack's outputs) they run
+// against that deployed shop; without it TestMain starts the local runtime on the synthesized
+// template and describes it the same way. Scenarios run one after another: the invariants
+// speak of the whole shop. Tests that need the local runtime's insides (redelivery through the
+// bus, the dead-letter probe, the dev seeding, the benchmarks) are in e2e/shoplocal.
 package shop
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/microshop/microshop/local/modroot"
-	"github.com/microshop/microshop/local/runtime"
-)
-
-var (
-	rt   *runtime.Runtime // the local runtime serving the template
-	api  string           // base URL of the HTTP API
-	logs = &syncBuffer{}  // the runtime's and the functions' output, shown when a test fails
-
-	admin *user // a member of the admin group
+	"github.com/microshop/microshop/e2e/shoptest"
 )
 
 func TestMain(m *testing.M) {
@@ -37,41 +28,43 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	root, err := modroot.FromWorkingDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
-	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "shop e2e: %v: run `make synth` (make test does) first\n", err)
-		return 1
-	}
-	keyDir, err := os.MkdirTemp("", "shop-e2e-jwt-")
+	ctx := context.Background()
+	tg, remote, err := shoptest.FromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shop e2e:", err)
 		return 1
 	}
-	defer os.RemoveAll(keyDir)
-	rt, err = runtime.Start(context.Background(), runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "shop e2e: start runtime:", err)
-		return 1
+	logs := &syncBuffer{}
+	if !remote {
+		keyDir, err := os.MkdirTemp("", "shop-e2e-jwt-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "shop e2e:", err)
+			return 1
+		}
+		defer os.RemoveAll(keyDir)
+		rt, local, err := shoptest.Local(ctx, keyDir, logs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "shop e2e:", err)
+			return 1
+		}
+		defer func() {
+			if err := rt.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "shop e2e: close the local runtime:", err)
+			}
+		}()
+		tg = local
 	}
-	api = rt.APIURL()
-	if admin, err = newUser(context.Background(), "admin"); err != nil {
+	fmt.Fprintf(os.Stderr, "shop e2e: %s\n", tg.APIURL)
+	if err := shoptest.Open(ctx, tg); err != nil {
 		fmt.Fprintln(os.Stderr, "shop e2e:", err)
-		_ = rt.Close()
 		return 1
 	}
 	code := m.Run()
-	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "shop e2e: close runtime:", err)
+	if err := shoptest.Close(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "shop e2e: delete the test users:", err)
 	}
 	if code != 0 && os.Getenv("SHOP_E2E_LOG") != "" {
-		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.String())
+		fmt.Fprintf(os.Stderr, "--- local runtime log ---\n%s", logs.String())
 	}
 	return code
 }
@@ -92,63 +85,4 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
-
-// hasRoute reports whether the template's HTTP API serves route key, e.g. "POST /orders".
-func hasRoute(key string) bool {
-	for _, a := range rt.Model().APIs {
-		for _, r := range a.Routes {
-			if r.Key == key {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hasAll reports whether the template serves every route key.
-func hasAll(keys []string) bool {
-	for _, k := range keys {
-		if !hasRoute(k) {
-			return false
-		}
-	}
-	return true
-}
-
-// needRoutes fails the test unless the template serves every route key the scenario uses, so
-// a route dropped from a service's spec fails here by name rather than as a 404 deep inside.
-func needRoutes(t testing.TB, keys ...string) {
-	t.Helper()
-	var missing []string
-	for _, k := range keys {
-		if !hasRoute(k) {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		t.Fatalf("the template does not serve %q", missing)
-	}
-}
-
-// The routes of issue 8's API contract, by service.
-var (
-	catalogRoutes   = []string{"GET /products", "GET /products/{id}", "POST /products"}
-	cartRoutes      = []string{"GET /cart", "PUT /cart/items/{productId}", "DELETE /cart/items/{productId}", "DELETE /cart"}
-	inventoryRoutes = []string{"PUT /inventory/{productId}", "GET /inventory/{productId}"}
-	orderRoutes     = []string{"POST /orders", "GET /orders/{id}", "GET /orders", "POST /orders/{id}/cancel", "GET /admin/orders"}
-	paymentRoutes   = []string{"GET /payments/{orderId}"}
-	shippingRoutes  = []string{"GET /shipments/{orderId}", "POST /shipments/{orderId}/deliver"}
-	// sagaRoutes are what an order needs to go from placement to a final state and be checked.
-	sagaRoutes = concat(catalogRoutes, inventoryRoutes, orderRoutes, paymentRoutes, shippingRoutes)
-)
-
-func concat(lists ...[]string) []string {
-	var all []string
-	for _, l := range lists {
-		all = append(all, l...)
-	}
-	return all
 }

@@ -55,7 +55,7 @@ func followConfirmations(b *testing.B) *confirmations {
 						} `json:"detail"`
 					}
 					if json.Unmarshal([]byte(aws.ToString(m.Body)), &ev) == nil {
-						c.confirmed(ev.Detail.Data.OrderID)
+						c.Confirmed(ev.Detail.Data.OrderID)
 					}
 					_, _ = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
 				}
@@ -66,7 +66,7 @@ func followConfirmations(b *testing.B) *confirmations {
 	return c
 }
 
-func (c *confirmations) confirmed(id string) {
+func (c *confirmations) Confirmed(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ch, ok := c.waiters[id]; ok {
@@ -97,17 +97,17 @@ func (c *confirmations) wait(id string, timeout time.Duration) error {
 }
 
 // benchBuyer places one order and waits for its confirmation, returning the time taken.
-func benchBuyer(u *user, productID string, c *confirmations) (time.Duration, error) {
+func benchBuyer(u *shoptest.User, productID string, c *confirmations) (time.Duration, error) {
 	start := time.Now()
-	r, err := send(u, "POST", "/orders", orderBody("tok_visa", lineOf(productID, 1)), "Idempotency-Key", newKey())
+	r, err := shoptest.Send(u, "POST", "/orders", shoptest.OrderBody("tok_visa", shoptest.LineOf(productID, 1)), "Idempotency-Key", shoptest.NewKey())
 	if err != nil {
 		return 0, err
 	}
-	var o order
-	if r.status != http.StatusCreated || json.Unmarshal(r.body, &o) != nil {
+	var o shoptest.Order
+	if r.Status != http.StatusCreated || json.Unmarshal(r.Body, &o) != nil {
 		return 0, fmt.Errorf("POST /orders: %s", r)
 	}
-	if err := c.wait(o.ID, sagaTimeout); err != nil {
+	if err := c.wait(o.ID, shoptest.SagaTimeout); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
@@ -115,14 +115,14 @@ func benchBuyer(u *user, productID string, c *confirmations) (time.Duration, err
 
 // benchSetup makes a product with stock for every order the benchmark may place and waits for
 // the orders service to know it.
-func benchSetup(b *testing.B) (product, *confirmations) {
+func benchSetup(b *testing.B) (shoptest.Product, *confirmations) {
 	b.Helper()
 	needRoutes(b, sagaRoutes...)
-	p := newProduct(b, "Bench Widget", 500, 1_000_000)
+	p := shoptest.NewProduct(b, "Bench Widget", 500, 1_000_000)
 	c := followConfirmations(b)
-	u := customer(b)
-	o := placeOrder(b, u, orderBody("tok_visa", lineOf(p.ID, 1)))
-	if err := c.wait(o.ID, sagaTimeout); err != nil {
+	u := shoptest.Customer(b)
+	o := shoptest.PlaceOrder(b, u, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)))
+	if err := c.wait(o.ID, shoptest.SagaTimeout); err != nil {
 		b.Fatal(err)
 	}
 	return p, c
@@ -141,7 +141,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // done their step: p50 and p99 (target p50 ≤ 25 ms).
 func BenchmarkOrderToConfirmed(b *testing.B) {
 	p, c := benchSetup(b)
-	u := customer(b)
+	u := shoptest.Customer(b)
 	times := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
@@ -161,9 +161,9 @@ func BenchmarkOrderToConfirmed(b *testing.B) {
 func BenchmarkOrders16(b *testing.B) {
 	p, c := benchSetup(b)
 	const buyers = 16
-	users := make([]*user, buyers)
+	users := make([]*shoptest.User, buyers)
 	for i := range users {
-		users[i] = customer(b)
+		users[i] = shoptest.Customer(b)
 	}
 	var next, errs atomic.Int64
 	var mu sync.Mutex

@@ -25,7 +25,7 @@ func TestDevSeed(t *testing.T) {
 	}
 	cfg := devseed.Config{
 		Template: filepath.Join(root, "cdk.out", "Microshop.template.json"),
-		APIURL:   api, EdgeURL: rt.EdgeURL(), Stock: 40,
+		APIURL:   api, EdgeURL: rt.EdgeURL(), shoptest.Stock: 40,
 	}
 	samples, err := seed.Products()
 	if err != nil {
@@ -53,15 +53,15 @@ func TestDevSeed(t *testing.T) {
 	}
 
 	// The printed admin is an admin; the customer is signed in but not one.
-	adm := &user{email: devseed.AdminEmail, token: second.Admin.AccessToken}
-	cust := &user{email: devseed.CustomerEmail, token: second.Customer.AccessToken}
-	if cust.sub, err = subject(cust.token); err != nil {
+	adm := &shoptest.User{Email: devseed.AdminEmail, Token: second.Admin.AccessToken}
+	cust := &shoptest.User{Email: devseed.CustomerEmail, Token: second.Customer.AccessToken}
+	if cust.Sub, err = subject(cust.Token); err != nil {
 		t.Fatal(err)
 	}
-	body := map[string]any{"name": "Devseed Probe", "category": "e2e-devseed", "price": map[string]any{"amount": 1, "currency": shopCurrency()}}
-	wantError(t, call(t, cust, "POST", "/products", body), http.StatusForbidden, "forbidden")
-	probe := want[product](t, call(t, adm, "POST", "/products", body), http.StatusCreated)
-	if r := call(t, adm, "DELETE", "/products/"+probe.ID, nil); r.status != http.StatusNoContent {
+	Body := map[string]any{"name": "Devseed Probe", "category": "e2e-devseed", "price": map[string]any{"amount": 1, "currency": shoptest.ShopCurrency()}}
+	shoptest.WantError(t, shoptest.Call(t, cust, "POST", "/products", Body), http.StatusForbidden, "forbidden")
+	probe := shoptest.Want[shoptest.Product](t, shoptest.Call(t, adm, "POST", "/products", Body), http.StatusCreated)
+	if r := shoptest.Call(t, adm, "DELETE", "/products/"+probe.ID, nil); r.Status != http.StatusNoContent {
 		t.Errorf("delete the probe: %s", r)
 	}
 
@@ -78,13 +78,13 @@ func TestDevSeed(t *testing.T) {
 		t.Fatalf("stocked %d products, want the %d samples", len(first.Stocked), len(samples))
 	}
 	for _, id := range first.Stocked {
-		if s := getStock(t, id); s.OnHand != 40 || s.Available != 40 {
+		if s := shoptest.GetStock(t, id); s.OnHand != 40 || s.Available != 40 {
 			t.Errorf("sample product %s stock %+v, want 40 on hand and available", id, s)
 		}
 	}
 	needRoutes(t, sagaRoutes...)
-	afterScenario(t)
-	tracked.addProduct(first.Stocked[0], 40)
-	o := placeOrder(t, cust, orderBody("tok_visa", lineOf(first.Stocked[0], 1)))
-	awaitStatus(t, cust, o.ID, confirmed)
+	shoptest.AfterScenario(t)
+	shoptest.Tracked.AddProduct(first.Stocked[0], 40)
+	o := shoptest.PlaceOrder(t, cust, shoptest.OrderBody("tok_visa", shoptest.LineOf(first.Stocked[0], 1)))
+	shoptest.AwaitStatus(t, cust, o.ID, shoptest.Confirmed)
 }

@@ -1,0 +1,91 @@
+package shoptest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/sdk"
+)
+
+// Local starts the local runtime on the synthesized template (cdk.out/Microshop.template.json,
+// `make synth`) with the API on a free port, logging to logw, and returns it with the Target
+// that describes it: the API's URL, the template's user pool behind the edge, the edge as the
+// Cognito and SQS endpoint with the local dummy credentials, the template's dead-letter
+// queues and the functions' SHOP_CURRENCY. The caller closes the runtime; keyDir holds the
+// runtime's signing keys.
+func Local(ctx context.Context, keyDir string, logw io.Writer) (*runtime.Runtime, Target, error) {
+	root, err := modroot.FromWorkingDir()
+	if err != nil {
+		return nil, Target{}, err
+	}
+	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
+	if _, err := os.Stat(tmpl); err != nil {
+		return nil, Target{}, fmt.Errorf("%w: run `make synth` (make test does) first", err)
+	}
+	rt, err := runtime.Start(ctx, runtime.Config{
+		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logw,
+	})
+	if err != nil {
+		return nil, Target{}, fmt.Errorf("start the local runtime: %w", err)
+	}
+	tg, err := describe(ctx, rt)
+	if err != nil {
+		_ = rt.Close()
+		return nil, Target{}, err
+	}
+	return rt, tg, nil
+}
+
+// describe returns the Target of a running local runtime.
+func describe(ctx context.Context, rt *runtime.Runtime) (Target, error) {
+	m := rt.Model()
+	if len(m.UserPools) == 0 || len(m.UserPools[0].Clients) == 0 {
+		return Target{}, errors.New("the template has no user pool with an app client")
+	}
+	tg := Target{
+		APIURL: rt.APIURL(), Region: sdk.Region,
+		UserPoolID: m.UserPools[0].ID, ClientID: m.UserPools[0].Clients[0].ID,
+		CognitoEndpoint: rt.EdgeURL(), SQSEndpoint: rt.EdgeURL(), Credentials: sdk.Credentials,
+	}
+	for _, fn := range m.Functions {
+		if c := fn.Environment["SHOP_CURRENCY"]; c != "" {
+			tg.Currency = c
+		}
+	}
+	// The dead-letter queues: the targets of the queues' redrive policies and of the
+	// functions' DeadLetterConfig.
+	arns := map[string]bool{}
+	for _, q := range m.Queues {
+		if q.RedrivePolicy != nil {
+			arns[q.RedrivePolicy.DeadLetterTargetARN] = true
+		}
+	}
+	for _, fn := range m.Functions {
+		if fn.DeadLetterTargetARN != "" {
+			arns[fn.DeadLetterTargetARN] = true
+		}
+	}
+	c := sdk.SQS(rt.EdgeURL())
+	for arn := range arns {
+		if !strings.HasPrefix(arn, "arn:aws:sqs:") {
+			continue
+		}
+		name := arn[strings.LastIndex(arn, ":")+1:]
+		out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+		if err != nil {
+			return Target{}, fmt.Errorf("GetQueueUrl %s: %w", name, err)
+		}
+		tg.DeadLetterQueues = append(tg.DeadLetterQueues, aws.ToString(out.QueueUrl))
+	}
+	return tg, nil
+}
