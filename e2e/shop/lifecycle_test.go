@@ -4,16 +4,14 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/microshop/microshop/e2e/shoptest"
 )
 
 // TestBrowseCartOrderConfirmed: a customer finds a product, puts two in the cart, orders the
-// cart's lines and the order becomes CONFIRMED with a shipment; the payment is the order's
-// total and the stock stays reserved for the shipment.
-//
-// The order sends the cart's lines in its body: the default (no lines: the caller's
-// cart, which is then emptied) is not served by the orders service, which keeps no copy of
-// carts (the cart emits no cart events); see docs/decisions.md.
+// cart (POST /orders without lines) and the order becomes CONFIRMED with a shipment; the stock
+// stays reserved for the shipment, and the cart is emptied.
 func TestBrowseCartOrderConfirmed(t *testing.T) {
 	shoptest.AfterScenario(t)
 	p := shoptest.NewProduct(t, "Lifecycle Teapot", 2450, 10)
@@ -26,27 +24,21 @@ func TestBrowseCartOrderConfirmed(t *testing.T) {
 	}
 	shoptest.Want[shoptest.Product](t, shoptest.Call(t, nil, "GET", "/products/"+p.ID, nil), http.StatusOK)
 
-	// Cart: the cart learns of products from the catalog's events; until it has, a line for
-	// the product is a 404.
-	var r shoptest.Response
-	shoptest.Eventually(t, shoptest.SagaTimeout, "PUT /cart/items/"+p.ID, func() (bool, string) {
-		r = shoptest.Call(t, c, "PUT", "/cart/items/"+p.ID, map[string]any{"quantity": 2})
-		return r.Status != http.StatusNotFound, r.String()
-	})
-	if r.Status != http.StatusOK && r.Status != http.StatusNoContent && r.Status != http.StatusCreated {
-		t.Fatalf("PUT /cart/items: %s", r)
+	// Cart: the cart learns of products from the catalog's events.
+	got := shoptest.PutCartItem(t, c, p.ID, 2)
+	if diff := cmp.Diff(got, shoptest.GetCart(t, c)); diff != "" {
+		t.Errorf("GET /cart is not the cart PUT answered (-put +get):\n%s", diff)
 	}
-	got := shoptest.Want[shoptest.Cart](t, shoptest.Call(t, c, "GET", "/cart", nil), http.StatusOK)
 	if len(got.Items) != 1 || got.Items[0].ProductID != p.ID || got.Items[0].Quantity != 2 ||
 		got.Items[0].UnitPrice != p.Price || got.Total.Amount != 2*p.Price.Amount || got.Total.Currency != p.Price.Currency {
 		t.Fatalf("GET /cart = %+v, want 2 × %s at %+v", got, p.ID, p.Price)
 	}
 	shoptest.SumLines(t, got.Items)
 
-	// Order the cart's lines.
-	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 2)))
-	if len(o.Lines) != 1 || o.Lines[0].ProductID != p.ID || o.Lines[0].Quantity != 2 || o.Lines[0].UnitPrice != p.Price {
-		t.Errorf("order lines %+v, want the cart's", o.Lines)
+	// Order the cart.
+	o := shoptest.PlaceCartOrder(t, c, "tok_visa", got.Version)
+	if diff := cmp.Diff(got.Items, o.Lines); diff != "" {
+		t.Errorf("order lines, want the cart's (-cart +order):\n%s", diff)
 	}
 	if sum := shoptest.SumLines(t, o.Lines); o.Total.Amount != sum+o.Shipping.Amount || o.Total.Currency != p.Price.Currency {
 		t.Errorf("order total %+v, want lines %d + shipping %+v", o.Total, sum, o.Shipping)
@@ -63,7 +55,9 @@ func TestBrowseCartOrderConfirmed(t *testing.T) {
 		t.Errorf("stock %+v, want 2 reserved, 8 available", st)
 	}
 
-	// The customer's own list shows it, newest first.
+	// The cart is emptied once the order placed from it is accepted.
+	shoptest.AwaitEmptyCart(t, c)
+
 	// A second order: the customer's list shows both, newest first.
 	second := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)))
 	shoptest.AwaitStatus(t, c, second.ID, shoptest.Confirmed)
@@ -71,8 +65,60 @@ func TestBrowseCartOrderConfirmed(t *testing.T) {
 	if len(list) != 2 || list[0].ID != second.ID || list[1].ID != o.ID {
 		t.Errorf("GET /orders = %+v, want the second order, then the first", list)
 	}
-	shoptest.Call(t, c, "DELETE", "/cart", nil)
-	if got := shoptest.Want[shoptest.Cart](t, shoptest.Call(t, c, "GET", "/cart", nil), http.StatusOK); len(got.Items) != 0 {
+}
+
+// TestOrderFromCart: an order without lines is the caller's cart — each line at the price the
+// cart showed, frozen in the order when the catalog's price changes later — and the cart is
+// emptied once the order is accepted; ordering an empty cart is a 422 "empty", before and
+// after. DELETE /cart empties a cart too.
+func TestOrderFromCart(t *testing.T) {
+	shoptest.AfterScenario(t)
+	teapot := shoptest.NewProduct(t, "Cart Teapot", 1800, 10)
+	cups := shoptest.NewProduct(t, "Cart Cups", 650, 10)
+	c := shoptest.Customer(t)
+	shoptest.WantError(t, shoptest.Call(t, c, "POST", "/orders", shoptest.OrderBody("tok_visa"), "Idempotency-Key", shoptest.NewKey()),
+		http.StatusUnprocessableEntity, "empty")
+
+	shoptest.PutCartItem(t, c, teapot.ID, 1)
+	cart := shoptest.PutCartItem(t, c, cups.ID, 4)
+	if len(cart.Items) != 2 || cart.Total.Amount != 1800+4*650 {
+		t.Fatalf("cart %+v, want a teapot and 4 cups", cart)
+	}
+	o := shoptest.PlaceCartOrder(t, c, "tok_visa", cart.Version)
+	if diff := cmp.Diff(cart.Items, o.Lines); diff != "" {
+		t.Errorf("order lines, want the cart's (-cart +order):\n%s", diff)
+	}
+	if o.Total.Amount != cart.Total.Amount+o.Shipping.Amount {
+		t.Errorf("order total %+v, want the cart's %+v + shipping %+v", o.Total, cart.Total, o.Shipping)
+	}
+	// A new price in the catalog changes the cart's prices, not the order's.
+	etag := shoptest.Call(t, nil, "GET", "/products/"+teapot.ID, nil).Header.Get("ETag")
+	shoptest.Want[shoptest.Product](t, shoptest.Call(t, shoptest.Admin, "PUT", "/products/"+teapot.ID, map[string]any{
+		"name": teapot.Name, "description": "A dearer teapot.", "category": teapot.Category,
+		"price": map[string]any{"amount": 2100, "currency": shoptest.ShopCurrency()},
+	}, "If-Match", etag), http.StatusOK)
+	done := shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
+	if diff := cmp.Diff(o.Lines, done.Lines); diff != "" || done.Total != o.Total {
+		t.Errorf("confirmed order's lines changed (-placed +confirmed):\n%s; total %+v, want %+v", diff, done.Total, o.Total)
+	}
+	if st := shoptest.GetStock(t, cups.ID); st.Reserved != 4 {
+		t.Errorf("cups stock %+v, want the cart's 4 reserved", st)
+	}
+
+	emptied := shoptest.AwaitEmptyCart(t, c)
+	// The emptied cart cannot be ordered: the orders service's copy of it reaches its version
+	// and finds nothing.
+	body := shoptest.OrderBody("tok_visa")
+	body["cartVersion"] = emptied.Version
+	shoptest.WantError(t, shoptest.Call(t, c, "POST", "/orders", body, "Idempotency-Key", shoptest.NewKey()),
+		http.StatusUnprocessableEntity, "empty")
+
+	// DELETE /cart empties a filled cart.
+	shoptest.PutCartItem(t, c, cups.ID, 1)
+	if r := shoptest.Call(t, c, "DELETE", "/cart", nil); r.Status != http.StatusNoContent {
+		t.Errorf("DELETE /cart: %s, want 204", r)
+	}
+	if got := shoptest.GetCart(t, c); len(got.Items) != 0 {
 		t.Errorf("cart after DELETE /cart: %+v, want empty", got)
 	}
 }

@@ -1,4 +1,4 @@
-package shop
+package shoplocal
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/microshop/microshop/e2e/shoptest"
 	"github.com/microshop/microshop/local/sdk"
 )
 
@@ -117,7 +118,6 @@ func benchBuyer(u *shoptest.User, productID string, c *confirmations) (time.Dura
 // the orders service to know it.
 func benchSetup(b *testing.B) (shoptest.Product, *confirmations) {
 	b.Helper()
-	needRoutes(b, sagaRoutes...)
 	p := shoptest.NewProduct(b, "Bench Widget", 500, 1_000_000)
 	c := followConfirmations(b)
 	u := shoptest.Customer(b)

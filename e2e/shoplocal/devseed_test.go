@@ -1,4 +1,4 @@
-package shop
+package shoplocal
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microshop/microshop/e2e/shoptest"
 	"github.com/microshop/microshop/functions/catalog/seed"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/tools/devseed"
@@ -18,14 +19,13 @@ import (
 // and stocks the sample products; both runs print credentials that sign in, and the second
 // seeds nothing again. Then the printed customer places an order at once.
 func TestDevSeed(t *testing.T) {
-	needRoutes(t, catalogRoutes...)
 	root, err := modroot.FromWorkingDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := devseed.Config{
 		Template: filepath.Join(root, "cdk.out", "Microshop.template.json"),
-		APIURL:   api, EdgeURL: rt.EdgeURL(), shoptest.Stock: 40,
+		APIURL:   target.APIURL, EdgeURL: rt.EdgeURL(), Stock: 40,
 	}
 	samples, err := seed.Products()
 	if err != nil {
@@ -55,25 +55,16 @@ func TestDevSeed(t *testing.T) {
 	// The printed admin is an admin; the customer is signed in but not one.
 	adm := &shoptest.User{Email: devseed.AdminEmail, Token: second.Admin.AccessToken}
 	cust := &shoptest.User{Email: devseed.CustomerEmail, Token: second.Customer.AccessToken}
-	if cust.Sub, err = subject(cust.Token); err != nil {
+	if cust.Sub, err = shoptest.Subject(cust.Token); err != nil {
 		t.Fatal(err)
 	}
-	Body := map[string]any{"name": "Devseed Probe", "category": "e2e-devseed", "price": map[string]any{"amount": 1, "currency": shoptest.ShopCurrency()}}
-	shoptest.WantError(t, shoptest.Call(t, cust, "POST", "/products", Body), http.StatusForbidden, "forbidden")
-	probe := shoptest.Want[shoptest.Product](t, shoptest.Call(t, adm, "POST", "/products", Body), http.StatusCreated)
+	body := map[string]any{"name": "Devseed Probe", "category": "e2e-devseed", "price": map[string]any{"amount": 1, "currency": shoptest.ShopCurrency()}}
+	shoptest.WantError(t, shoptest.Call(t, cust, "POST", "/products", body), http.StatusForbidden, "forbidden")
+	probe := shoptest.Want[shoptest.Product](t, shoptest.Call(t, adm, "POST", "/products", body), http.StatusCreated)
 	if r := shoptest.Call(t, adm, "DELETE", "/products/"+probe.ID, nil); r.Status != http.StatusNoContent {
 		t.Errorf("delete the probe: %s", r)
 	}
 
-	if !hasRoute("PUT /inventory/{productId}") {
-		if len(first.Stocked) != 0 {
-			t.Errorf("stocked %d products without an inventory route", len(first.Stocked))
-		}
-		if !strings.Contains(out.String(), "no inventory service") {
-			t.Errorf("output does not say that stock was not set:\n%s", out.String())
-		}
-		return
-	}
 	if len(first.Stocked) != len(samples) {
 		t.Fatalf("stocked %d products, want the %d samples", len(first.Stocked), len(samples))
 	}
@@ -82,7 +73,6 @@ func TestDevSeed(t *testing.T) {
 			t.Errorf("sample product %s stock %+v, want 40 on hand and available", id, s)
 		}
 	}
-	needRoutes(t, sagaRoutes...)
 	shoptest.AfterScenario(t)
 	shoptest.Tracked.AddProduct(first.Stocked[0], 40)
 	o := shoptest.PlaceOrder(t, cust, shoptest.OrderBody("tok_visa", shoptest.LineOf(first.Stocked[0], 1)))

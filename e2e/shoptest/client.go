@@ -39,6 +39,8 @@ type (
 	Cart struct {
 		Items []Line `json:"items"`
 		Total Money  `json:"total"`
+		// Version names this state of the cart; POST /orders' cartVersion orders exactly it.
+		Version int `json:"version"`
 	}
 	Stock struct {
 		ProductID string `json:"productId"`
@@ -371,3 +373,60 @@ func SumLines(t testing.TB, lines []Line) int64 {
 func Itoa(n int) string { return strconv.Itoa(n) }
 
 func Contains(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// PutCartItem sets the quantity of a product in u's cart and returns the cart. The cart
+// learns of products from the catalog's events; until it has, a line for the product is a
+// 404, which is retried for a while.
+func PutCartItem(t testing.TB, u *User, productID string, quantity int) Cart {
+	t.Helper()
+	var r Response
+	Eventually(t, SagaTimeout, "PUT /cart/items/"+productID, func() (bool, string) {
+		r = Call(t, u, "PUT", "/cart/items/"+productID, map[string]any{"quantity": quantity})
+		return r.Status != http.StatusNotFound, r.String()
+	})
+	return Want[Cart](t, r, http.StatusOK)
+}
+
+// GetCart returns u's cart (GET /cart).
+func GetCart(t testing.TB, u *User) Cart {
+	t.Helper()
+	return Want[Cart](t, Call(t, u, "GET", "/cart", nil), http.StatusOK)
+}
+
+// PlaceCartOrder orders version version of u's cart (GET /cart's "version"): POST /orders
+// without lines, naming the version. The orders service keeps its own copy of each cart, one
+// event behind the cart; it waits a moment for its copy to reach the version, and answers 409
+// "not_ready" if it has not: the order was not placed, and the client retries with a new
+// Idempotency-Key, as this does for a while. It wants 201 PENDING.
+func PlaceCartOrder(t testing.TB, u *User, token string, version int) Order {
+	t.Helper()
+	body := OrderBody(token)
+	body["cartVersion"] = version
+	var r Response
+	Eventually(t, SagaTimeout, "POST /orders from the cart", func() (bool, string) {
+		r = Call(t, u, "POST", "/orders", body, "Idempotency-Key", NewKey())
+		if r.Status != http.StatusConflict {
+			return true, r.String()
+		}
+		WantError(t, r, http.StatusConflict, "not_ready")
+		return false, r.String()
+	})
+	o := Want[Order](t, r, http.StatusCreated)
+	if o.Status != Pending || o.ID == "" {
+		t.Fatalf("POST /orders: %s, want a PENDING order with an id", r)
+	}
+	Tracked.AddOrder(u, o)
+	return o
+}
+
+// AwaitEmptyCart waits until u's cart is empty (the cart service empties it from the
+// OrderPlaced of an order placed from it, one event after the order) and returns it.
+func AwaitEmptyCart(t testing.TB, u *User) Cart {
+	t.Helper()
+	var c Cart
+	Eventually(t, SagaTimeout, "the cart emptied", func() (bool, string) {
+		c = GetCart(t, u)
+		return len(c.Items) == 0, fmt.Sprintf("%+v", c.Items)
+	})
+	return c
+}

@@ -77,7 +77,7 @@ func signIn(ctx context.Context, username, password string) (*User, error) {
 		return nil, fmt.Errorf("InitiateAuth %s: no tokens (challenge %q)", username, out.ChallengeName)
 	}
 	token := aws.ToString(out.AuthenticationResult.AccessToken)
-	sub, err := subject(token)
+	sub, err := Subject(token)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +94,8 @@ func Customer(t testing.TB) *User {
 	return u
 }
 
-// subject reads the sub claim of a JWT (the pool signed it; this only reads it).
-func subject(Token string) (string, error) {
+// Subject reads the sub claim of a JWT (the pool signed it; this only reads it).
+func Subject(Token string) (string, error) {
 	parts := strings.Split(Token, ".")
 	if len(parts) != 3 {
 		return "", errors.New("access token is not a JWT")
