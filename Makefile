@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean
+.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean e2e-aws
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -73,8 +73,8 @@ bench: synth ## print the performance figures the issues ask for
 	@echo "== catalog write -> ProductChanged in a tapped queue (outbox, stream, publisher, bus, rule, SQS; p50, target <= 10 ms) =="
 	go test -run '^$$' -bench 'WriteToTappedEvent' -benchtime 200x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== the shop: POST /orders -> CONFIRMED end to end (sequential p50/p99; 16 concurrent buyers: orders/s, errors) =="
-	go test -run '^$$' -bench 'OrderToConfirmed' -benchtime 300x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
-	go test -run '^$$' -bench 'Orders16' -benchtime 1000x -count 1 ./e2e/shop/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
+	go test -run '^$$' -bench 'OrderToConfirmed' -benchtime 300x -count 1 ./e2e/shoplocal/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
+	go test -run '^$$' -bench 'Orders16' -benchtime 1000x -count 1 ./e2e/shoplocal/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="
@@ -95,6 +95,27 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %9d bytes = %5.2f MiB\n", n, s, s/1048576}'; done
+
+# e2e-aws runs the end-to-end scenarios (e2e/shop) against a deployed stage: the stack's
+# outputs give the API URL and the user pool, its resources the dead-letter queues; the AWS CLI
+# and the test use the credentials and region of your environment (AWS_PROFILE, AWS_REGION).
+# The dev stage's stack is Microshop, any other stage's Microshop-<stage>.
+STAGE ?= dev
+E2E_STACK = $(if $(filter dev,$(STAGE)),Microshop,Microshop-$(STAGE))
+e2e-aws: ## run the end-to-end scenarios against a deployed stage: make e2e-aws STAGE=dev
+	@command -v aws >/dev/null || { echo "e2e-aws: the AWS CLI (aws) is not installed"; exit 2; }
+	@out() { aws cloudformation describe-stacks --stack-name $(E2E_STACK) \
+		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	api=$$(out ApiUrl) && pool=$$(out UserPoolId) && client=$$(out UserPoolClientId) && \
+	dlqs=$$(aws cloudformation describe-stack-resources --stack-name $(E2E_STACK) \
+		--query "StackResources[?ResourceType=='AWS::SQS::Queue' && contains(LogicalResourceId,'DeadLetterQueue')].PhysicalResourceId" \
+		--output text) && \
+	region=$${AWS_REGION:-$$(aws configure get region || true)}; \
+	test -n "$$api" -a -n "$$pool" -a -n "$$client" -a -n "$$region" || \
+		{ echo "e2e-aws: stack $(E2E_STACK) has no ApiUrl/UserPoolId/UserPoolClientId output, or no region is set"; exit 2; }; \
+	echo "e2e-aws: $(E2E_STACK) at $$api ($$region)"; \
+	E2E_API_URL="$$api" E2E_REGION="$$region" E2E_USER_POOL_ID="$$pool" E2E_CLIENT_ID="$$client" \
+	E2E_DLQ_URLS="$$dlqs" go test -count=1 -timeout 20m -v ./e2e/shop/
 
 deploy: synth ## deploy the stack to the AWS account in your environment
 	npx cdk deploy $(STACK)
