@@ -92,7 +92,9 @@ func usdJSON(cents float64) map[string]any { return map[string]any{"amount": cen
 func TestCartJourney(t *testing.T) {
 	store := newStore(t)
 	// empty(v) is an empty cart at version v: every change of a cart is a new version.
-	empty := func(v float64) map[string]any { return map[string]any{"items": []any{}, "total": usdJSON(0), "version": v} }
+	empty := func(v float64) map[string]any {
+		return map[string]any{"items": []any{}, "total": usdJSON(0), "version": v}
+	}
 	withMugs := map[string]any{
 		"items": []any{map[string]any{
 			"productId": "mug", "name": "Mug", "quantity": 2.0, "unitPrice": usdJSON(1250), "lineTotal": usdJSON(2500),
