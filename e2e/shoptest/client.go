@@ -16,19 +16,23 @@ import (
 
 // The shapes of issue 8's API contract.
 type (
+	// Money is an amount in minor units and its currency.
 	Money struct {
 		Amount   int64  `json:"amount"`
 		Currency string `json:"currency"`
 	}
+	// Product is a catalog product.
 	Product struct {
 		ID       string `json:"id"`
 		Name     string `json:"name"`
 		Category string `json:"category"`
 		Price    Money  `json:"price"`
 	}
+	// ProductPage is a page of GET /products.
 	ProductPage struct {
 		Items []Product `json:"items"`
 	}
+	// Line is a priced line of a cart or an order.
 	Line struct {
 		ProductID string `json:"productId"`
 		Name      string `json:"name"`
@@ -36,18 +40,21 @@ type (
 		UnitPrice Money  `json:"unitPrice"`
 		LineTotal Money  `json:"lineTotal"`
 	}
+	// Cart is GET /cart.
 	Cart struct {
 		Items []Line `json:"items"`
 		Total Money  `json:"total"`
 		// Version names this state of the cart; POST /orders' cartVersion orders exactly it.
 		Version int `json:"version"`
 	}
+	// Stock is GET /inventory/{productId}.
 	Stock struct {
 		ProductID string `json:"productId"`
 		OnHand    int    `json:"onHand"`
 		Reserved  int    `json:"reserved"`
 		Available int    `json:"available"`
 	}
+	// Order is an order as the orders routes show it.
 	Order struct {
 		ID            string `json:"id"`
 		Status        string `json:"status"`
@@ -58,17 +65,20 @@ type (
 		CreatedAt     string `json:"createdAt"`
 		UpdatedAt     string `json:"updatedAt"`
 	}
+	// Payment is GET /payments/{orderId}.
 	Payment struct {
 		OrderID string `json:"orderId"`
 		Status  string `json:"status"`
 		Amount  Money  `json:"amount"`
 		Reason  string `json:"reason"`
 	}
+	// Shipment is GET /shipments/{orderId}.
 	Shipment struct {
 		OrderID        string `json:"orderId"`
 		TrackingNumber string `json:"trackingNumber"`
 		Status         string `json:"status"`
 	}
+	// APIError is the body of every error response.
 	APIError struct {
 		Error struct {
 			Code    string `json:"code"`
@@ -97,12 +107,14 @@ var client = &http.Client{
 	Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512},
 }
 
+// Response is an HTTP response, read whole.
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
 }
 
+// String shows the status and the body, for failure messages.
 func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
 // Call sends one request as u (nil: without a token) with the extra headers.

@@ -20,20 +20,24 @@ type Ledger struct {
 	handedOver map[string]bool // order ids whose shipment the admin delivered
 }
 
+// Tracked is the suite's ledger: NewProduct, PlaceOrder and PlaceCartOrder add to it.
 var Tracked = &Ledger{onHand: map[string]int{}, orders: map[string]*User{}, handedOver: map[string]bool{}}
 
+// AddProduct records a product stocked with onHand units.
 func (l *Ledger) AddProduct(id string, onHand int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.onHand[id] = onHand
 }
 
+// AddOrder records an order u placed.
 func (l *Ledger) AddOrder(u *User, o Order) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.orders[o.ID] = u
 }
 
+// Deliver records that the admin delivered the order's shipment (its stock is committed).
 func (l *Ledger) Deliver(orderID string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
