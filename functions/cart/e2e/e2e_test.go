@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/events/cartevents"
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/events/orderevents"
@@ -65,8 +66,22 @@ type item struct {
 }
 
 type cartView struct {
-	Items []item `json:"items"`
-	Total money  `json:"total"`
+	Items   []item `json:"items"`
+	Total   money  `json:"total"`
+	Version int    `json:"-"` // compared on its own
+}
+
+// cartVersion returns the version GET /cart shows.
+func cartVersion(t *testing.T, token string) int {
+	t.Helper()
+	_, body := do(t, "GET", "/cart", "", token)
+	var v struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil || v.Version < 1 {
+		t.Fatalf("GET /cart: version %d (%v) in %s, want one", v.Version, err, body)
+	}
+	return v.Version
 }
 
 func getCart(t *testing.T, token string) cartView {
@@ -98,10 +113,11 @@ func eventually(t *testing.T, what string, check func() bool) {
 func usd(cents int64) money { return money{cents, "USD"} }
 
 // The cart's journey: a product the catalog announces becomes addable (404 before); the cart
-// is priced at the current price; another customer sees and changes nothing of it; an order
-// placed from the cart empties it.
+// is priced at the current price and every change is published as CartChanged; another
+// customer sees and changes nothing of it; an order placed from the cart empties it.
 func TestCartJourney(t *testing.T) {
 	const mug = "e2ecartmug"
+	changes := st.Tap(t, cartevents.Source)
 	if status, body := do(t, "PUT", "/cart/items/"+mug, `{"quantity":2}`, alice); status != http.StatusNotFound {
 		t.Fatalf("PUT an unknown product: %d %s, want 404", status, body)
 	}
@@ -133,13 +149,26 @@ func TestCartJourney(t *testing.T) {
 	}, time.Now())
 	eventually(t, "the new price reaches the cart", func() bool { return getCart(t, alice).Total == usd(3000) })
 
-	// An order placed from the cart empties it.
-	placedAt := time.Now()
+	// The cart's outbox published its state at that version.
+	version, sub := cartVersion(t, alice), subject(t, alice)
+	changed := changes.Await(t, "CartChanged of alice's cart", func(env envelope.Envelope) bool {
+		d, err := envelope.Data[cartevents.CartChangedV1](env)
+		return err == nil && d.CustomerID == sub && d.Version == version
+	})
+	if d, _ := envelope.Data[cartevents.CartChangedV1](changed); !cmp.Equal(d.Items, []cartevents.Item{{ProductID: mug, Quantity: 2}}) {
+		t.Errorf("CartChanged v%d items %+v, want 2 × %s", version, d.Items, mug)
+	}
+
+	// An order placed from that version of the cart empties it (and says so on the bus).
 	publish(t, orderevents.Source, orderevents.OrderPlacedV1{
-		OrderID: "e2e-cart-o1", CustomerID: subject(t, alice), FromCart: true,
+		OrderID: "e2e-cart-o1", CustomerID: sub, FromCart: true, CartVersion: version,
 		Lines: []orderevents.Line{{ProductID: mug, Quantity: 2}},
-	}, placedAt)
+	}, time.Now())
 	eventually(t, "the order empties the cart", func() bool { return len(getCart(t, alice).Items) == 0 })
+	changes.Await(t, "CartChanged of the emptied cart", func(env envelope.Envelope) bool {
+		d, err := envelope.Data[cartevents.CartChangedV1](env)
+		return err == nil && d.CustomerID == sub && d.Version == version+1 && len(d.Items) == 0
+	})
 }
 
 // subject returns the sub claim of token, the customer id the cart is kept under.
