@@ -18,7 +18,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 .PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean e2e-aws
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 # The go.mod inside node_modules keeps the Go files some npm packages ship (the CDK CLI's init
 # templates) out of ./... patterns.
