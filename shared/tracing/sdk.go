@@ -87,7 +87,8 @@ func epoch(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 // with them: aws.Config.APIOptions = append(aws.Config.APIOptions, SDKMiddleware(d)...). When
 // ctx carries a trace header, the operation is a subsegment named after the service (sent to
 // d when the trace is sampled) and its requests carry X-Amzn-Trace-Id with that subsegment as
-// parent; without one, the operation runs untouched.
+// parent. An unsampled trace, or no daemon, records nothing and passes the header on as it is;
+// without a trace in ctx, the operation runs untouched.
 func SDKMiddleware(d *Daemon) []func(*middleware.Stack) error {
 	return []func(*middleware.Stack) error{
 		func(s *middleware.Stack) error {
@@ -106,7 +107,9 @@ func (*operation) ID() string { return "MicroshopXRaySubsegment" }
 
 func (o *operation) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	parent, ok := FromContext(ctx)
-	if !ok {
+	if !ok || !parent.Sampled || parent.Parent == "" || !o.daemon.Enabled() {
+		// Nothing to record (locally, or an unsampled trace): the request still carries the
+		// header as it is, so the trace goes on downstream.
 		return next.HandleInitialize(ctx, in)
 	}
 	seg := subsegment{
@@ -116,9 +119,6 @@ func (o *operation) HandleInitialize(ctx context.Context, in middleware.Initiali
 	child := parent
 	child.Parent = seg.ID
 	out, md, err := next.HandleInitialize(With(ctx, child), in)
-	if !parent.Sampled || !o.daemon.Enabled() || parent.Parent == "" {
-		return out, md, err
-	}
 	seg.EndTime = epoch(time.Now())
 	seg.AWS = map[string]any{"operation": awsmiddleware.GetOperationName(ctx), "region": awsmiddleware.GetRegion(ctx)}
 	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok {
