@@ -23,6 +23,7 @@ import (
 	smithyrand "github.com/aws/smithy-go/rand"
 
 	"github.com/microshop/microshop/shared/correlation"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // Envelope is one event as it is sent and stored. The JSON names are the contract in
@@ -44,6 +45,10 @@ type Envelope struct {
 	CausationID string `json:"causationId"`
 	// Data is the event's payload: a JSON object of the Go type for Type and Version.
 	Data json.RawMessage `json:"data"`
+	// TraceHeader is the X-Ray trace header of the work that made the event (shared/tracing),
+	// or "". It is not part of the JSON: the outbox keeps it beside the event and the
+	// publisher sends it as the PutEvents entry's TraceHeader.
+	TraceHeader string `json:"-"`
 }
 
 // Event is implemented by every event payload type (one Go type per event per version). The
@@ -64,8 +69,8 @@ var (
 )
 
 // New wraps ev in an envelope from source, stamped with now (in UTC), a fresh id, the
-// correlation id carried by ctx (shared/correlation) and the causation id carried by ctx
-// (WithCausationID).
+// correlation id carried by ctx (shared/correlation), the causation id carried by ctx
+// (WithCausationID) and the trace header carried by ctx (shared/tracing).
 func New(ctx context.Context, source string, ev Event, now time.Time) (Envelope, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {
@@ -84,6 +89,7 @@ func New(ctx context.Context, source string, ev Event, now time.Time) (Envelope,
 		CorrelationID: correlation.ID(ctx),
 		CausationID:   CausationID(ctx),
 		Data:          data,
+		TraceHeader:   tracing.HeaderOf(ctx),
 	}, nil
 }
 

@@ -178,7 +178,7 @@ func (s *Service) putEntry(e putEventsEntry, received time.Time) putEventsResult
 	}
 	id, err := s.put(Event{
 		Bus: e.EventBusName, Source: *e.Source, DetailType: *e.DetailType,
-		Detail: compact.Bytes(), Resources: e.Resources, Time: t,
+		Detail: compact.Bytes(), Resources: e.Resources, Time: t, TraceHeader: e.TraceHeader,
 	}, received)
 	if errors.Is(err, ErrNotFound) {
 		return putEventsResult{ErrorCode: "ResourceNotFoundException",

@@ -1,6 +1,7 @@
 package eventbus_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -331,5 +332,35 @@ func TestServedBehindTheEdge(t *testing.T) {
 	// Targets get the detail as sent: no HTML escaping of <, > and &.
 	if got := string(rec.next(t)); !strings.Contains(got, `"detail":{"html":"<b>&</b>"}`) {
 		t.Errorf("delivered %s", got)
+	}
+}
+
+// An entry's TraceHeader reaches its targets' Deliver (TraceHeaderOf), as EventBridge passes it
+// on; an entry without one gives none.
+func TestPutEventsPassesTheTraceHeader(t *testing.T) {
+	s, _ := newService(t, eventbus.Options{})
+	if err := s.AddBus("shop"); err != nil {
+		t.Fatal(err)
+	}
+	traces := make(chan string, 2)
+	addRule(t, s, eventbus.Rule{
+		Name: "orders", Bus: "shop", Pattern: json.RawMessage(`{"source":["microshop.orders"]}`),
+		Targets: []eventbus.Target{{ID: "q", Deliver: func(ctx context.Context, _ []byte) error {
+			traces <- eventbus.TraceHeaderOf(ctx)
+			return nil
+		}}},
+	})
+	srv := serve(t, s)
+	const trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	for _, tt := range []struct{ entry, want string }{
+		{strings.Replace(orderPlaced, `{"Source"`, `{"TraceHeader":"`+trace+`","Source"`, 1), trace},
+		{orderPlaced, ""},
+	} {
+		if status, out := call(t, srv.URL, "PutEvents", putEvents(tt.entry)); status != http.StatusOK || out["FailedEntryCount"] != 0.0 {
+			t.Fatalf("PutEvents = %d %v", status, out)
+		}
+		if got := <-traces; got != tt.want {
+			t.Errorf("TraceHeaderOf = %q, want %q", got, tt.want)
+		}
 	}
 }

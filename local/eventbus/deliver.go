@@ -22,6 +22,17 @@ type Event struct {
 	Detail     json.RawMessage
 	Resources  []string
 	Time       time.Time // zero means now (Options.Clock)
+	// TraceHeader is the entry's X-Ray trace header; targets get it (TraceHeaderOf).
+	TraceHeader string
+}
+
+type traceKey struct{}
+
+// TraceHeaderOf returns the X-Ray trace header of the event a target's Deliver is called for,
+// or "". As on AWS, an SQS target should send it as the AWSTraceHeader system attribute.
+func TraceHeaderOf(ctx context.Context) string {
+	h, _ := ctx.Value(traceKey{}).(string)
+	return h
 }
 
 // envelope is the event as targets receive it, with EventBridge's field order.
@@ -45,6 +56,7 @@ type ingested struct {
 	decoded  any
 	received time.Time // monotonic, for latency
 	ingest   time.Time // Options.Clock, for age and aws.events.event.ingestion-time
+	trace    string    // Event.TraceHeader
 }
 
 // Put accepts one event on its bus and starts delivering it to the targets of every
@@ -84,7 +96,7 @@ func (s *Service) put(e Event, received time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("event detail: %w", ErrInvalid)
 	}
-	ev := &ingested{id: env.ID, raw: raw, detail: e.Detail, decoded: decoded, received: received, ingest: now}
+	ev := &ingested{id: env.ID, raw: raw, detail: e.Detail, decoded: decoded, received: received, ingest: now, trace: e.TraceHeader}
 	s.m.entries.Add(1)
 
 	s.mu.RLock()
@@ -139,7 +151,7 @@ func (s *Service) deliver(j job) {
 	for attempt := 1; ; attempt++ {
 		d.Attempt = attempt
 		d.Started = time.Now()
-		err := s.call(j.target, payload)
+		err := s.call(j.target, payload, j.ev.trace)
 		d.Finished, d.Err = time.Now(), err
 		s.m.invocations.Add(1)
 		if err == nil {
@@ -178,7 +190,7 @@ func (s *Service) deliver(j job) {
 
 var errNoDeliver = errors.New("the local runtime cannot deliver to this target type")
 
-func (s *Service) call(t *target, payload []byte) (err error) {
+func (s *Service) call(t *target, payload []byte, trace string) (err error) {
 	if t.Deliver == nil {
 		return errNoDeliver
 	}
@@ -187,7 +199,11 @@ func (s *Service) call(t *target, payload []byte) (err error) {
 			err = fmt.Errorf("deliver panicked: %v", r)
 		}
 	}()
-	return t.Deliver(s.ctx, payload)
+	ctx := s.ctx
+	if trace != "" {
+		ctx = context.WithValue(ctx, traceKey{}, trace)
+	}
+	return t.Deliver(ctx, payload)
 }
 
 // giveUp hands the event to the dead-letter queue, or logs it as dropped, and returns the

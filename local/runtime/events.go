@@ -161,8 +161,12 @@ func (rt *Runtime) deliverTo(arn, groupID string) func(context.Context, []byte) 
 		}
 	}
 	if name, ok := rt.queueName(arn); ok {
-		return func(_ context.Context, payload []byte) error {
+		return func(ctx context.Context, payload []byte) error {
 			in := sqsqueue.SendInput{Body: string(payload), GroupID: groupID}
+			if h := eventbus.TraceHeaderOf(ctx); h != "" {
+				// EventBridge passes the entry's trace on to an SQS target.
+				in.SystemAttributes = map[string]sqsqueue.MessageAttribute{"AWSTraceHeader": {DataType: "String", StringValue: h}}
+			}
 			if strings.HasSuffix(name, ".fifo") && groupID == "" {
 				in.GroupID = "default"
 			}

@@ -1,7 +1,8 @@
 // Package awsconfig builds AWS SDK configuration from the environment Lambda gives every
 // function: AWS_REGION, the execution role's credentials in AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and the SDK's standard endpoint overrides
-// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (which the local runtime sets).
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (which the local runtime sets), and
+// AWS_XRAY_DAEMON_ADDRESS (active tracing) for the SDK calls' X-Ray subsegments.
 //
 // It replaces config.LoadDefaultConfig in functions because that package links every
 // credential source (SSO, STS, IMDS, login), which a Lambda function never uses and which
@@ -16,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // ErrMissing is returned when a variable Lambda always sets is absent.
@@ -54,6 +57,9 @@ func Load(getenv Getenv) (aws.Config, error) {
 	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
 		cfg.BaseEndpoint = aws.String(u)
 	}
+	// Every client built from cfg traces its calls (subsegments to the X-Ray daemon when
+	// Lambda runs one) and passes the trace header on; see shared/tracing.
+	cfg.APIOptions = append(cfg.APIOptions, tracing.SDKMiddleware(tracing.NewDaemon(getenv(tracing.EnvDaemonAddress)))...)
 	return cfg, nil
 }
 

@@ -29,6 +29,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/microshop/microshop/shared/correlation"
+	"github.com/microshop/microshop/shared/metrics"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // Event is one event as a handler receives it.
@@ -110,6 +112,7 @@ func Batch(h Handler, log *slog.Logger) func(context.Context, events.SQSEvent) (
 			}
 			if skip != "" {
 				log.WarnContext(ctx, "message not handled", slog.String("messageId", msg.MessageId), slog.String("reason", skip))
+				metrics.Count(ctx, metrics.ConsumerRetries, 1)
 			} else if handleMessage(ctx, h, log, msg) {
 				continue
 			}
@@ -120,14 +123,18 @@ func Batch(h Handler, log *slog.Logger) func(context.Context, events.SQSEvent) (
 	}
 }
 
-// handleMessage decodes and handles one message and reports whether it succeeded.
+// handleMessage decodes and handles one message and reports whether it succeeded. The message's
+// AWSTraceHeader (set by EventBridge from the event's trace) replaces the invocation's trace
+// in ctx, so the work the event causes continues the trace of the work that sent it.
 func handleMessage(ctx context.Context, h Handler, log *slog.Logger, msg events.SQSMessage) bool {
+	ctx = tracing.WithHeader(ctx, msg.Attributes["AWSTraceHeader"])
 	ev, err := decode([]byte(msg.Body))
 	if err != nil {
 		log.ErrorContext(ctx, "undecodable message",
 			slog.String("messageId", msg.MessageId),
 			slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"]),
 			slog.Any("error", err))
+		metrics.Count(ctx, metrics.ConsumerRetries, 1)
 		return false
 	}
 	ctx = withCorrelation(ctx, ev)
@@ -138,6 +145,8 @@ func handleMessage(ctx context.Context, h Handler, log *slog.Logger, msg events.
 			slog.String("eventType", ev.Type),
 			slog.String("receiveCount", msg.Attributes["ApproximateReceiveCount"]),
 			slog.Any("error", err))
+		// SQS delivers the message again (until maxReceiveCount moves it to the DLQ).
+		metrics.Count(ctx, metrics.ConsumerRetries, 1)
 		return false
 	}
 	return true
@@ -174,6 +183,7 @@ func Target(h Handler, log *slog.Logger) func(context.Context, events.EventBridg
 		if err := call(ctx, h, ev); err != nil {
 			log.ErrorContext(ctx, "event failed", slog.String("eventBridgeId", in.ID),
 				slog.String("eventId", ev.ID), slog.String("eventType", ev.Type), slog.Any("error", err))
+			metrics.Count(ctx, metrics.ConsumerRetries, 1) // Lambda retries an asynchronous invocation
 			return fmt.Errorf("event %s (%s): %w", ev.ID, ev.Type, err)
 		}
 		return nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/microshop/microshop/shared/fault"
 	"github.com/microshop/microshop/shared/httpapi"
+	"github.com/microshop/microshop/shared/metrics"
 )
 
 // Header names.
@@ -173,6 +174,7 @@ func serve(w http.ResponseWriter, r *http.Request, next http.Handler, opts Optio
 	switch outcome {
 	case Replay:
 		replay(w, stored)
+		metrics.Count(ctx, metrics.IdempotentReplays, 1)
 		return
 	case InProgress:
 		w.Header().Set("Retry-After", "1")

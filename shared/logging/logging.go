@@ -4,11 +4,13 @@
 // fields that tie a line to its function and its chain of work:
 //
 //	{"timestamp":"...","level":"INFO","message":"...","service":"catalog",
-//	 "functionName":"catalog-get-product","requestId":"...","coldStart":true,"correlationId":"..."}
+//	 "functionName":"catalog-get-product","requestId":"...","coldStart":true,"correlationId":"...",
+//	 "traceId":"1-..."}
 //
 // requestId comes from the Lambda context (lambdacontext.FromContext), correlationId from
-// shared/correlation, coldStart from WithColdStart; each is left out when the context lacks it
-// (lines logged while the function starts have no request). Log with the *Context methods
+// shared/correlation, coldStart from WithColdStart, traceId (the X-Ray trace) from
+// shared/tracing; each is left out when the context lacks it (lines logged while the function
+// starts have no request). Log with the *Context methods
 // (InfoContext, ErrorContext) so the handler sees the invocation's context.
 //
 // Why not lambdacontext.NewLogHandler itself: it writes JSON only when AWS_LAMBDA_LOG_FORMAT
@@ -26,6 +28,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/microshop/microshop/shared/correlation"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // Options describe the function whose lines a logger writes.
@@ -140,7 +143,7 @@ func apply(h slog.Handler, ops []op) slog.Handler {
 	return h
 }
 
-// invocationAttrs are the fields ctx holds: requestId, coldStart, correlationId.
+// invocationAttrs are the fields ctx holds: requestId, coldStart, correlationId, traceId.
 func invocationAttrs(ctx context.Context) []slog.Attr {
 	var attrs []slog.Attr
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
@@ -151,6 +154,9 @@ func invocationAttrs(ctx context.Context) []slog.Attr {
 	}
 	if id := correlation.ID(ctx); id != "" {
 		attrs = append(attrs, slog.String("correlationId", id))
+	}
+	if id := tracing.TraceID(ctx); id != "" {
+		attrs = append(attrs, slog.String("traceId", id))
 	}
 	return attrs
 }

@@ -86,8 +86,12 @@ func newStack(t *testing.T) *stack {
 	}
 	err = eb.AddRule(eventbus.Rule{
 		Name: "tap", Bus: bus, Pattern: json.RawMessage(`{"source":["` + source + `"]}`),
-		Targets: []eventbus.Target{{ID: "queue", ARN: queueARN, Deliver: func(_ context.Context, payload []byte) error {
-			_, err := queues.Send(queue, sqsqueue.SendInput{Body: string(payload)})
+		Targets: []eventbus.Target{{ID: "queue", ARN: queueARN, Deliver: func(ctx context.Context, payload []byte) error {
+			in := sqsqueue.SendInput{Body: string(payload)}
+			if h := eventbus.TraceHeaderOf(ctx); h != "" { // as local/runtime and EventBridge do
+				in.SystemAttributes = map[string]sqsqueue.MessageAttribute{"AWSTraceHeader": {DataType: "String", StringValue: h}}
+			}
+			_, err := queues.Send(queue, in)
 			return err
 		}}},
 	})

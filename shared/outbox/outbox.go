@@ -8,7 +8,8 @@
 // aggregate. All of an aggregate's stream records then share one item key, so DynamoDB Streams
 // keeps them in order, and each record's NewImage holds its own event even after the row was
 // overwritten. The row's attributes are the table's key (chosen by the service), AttrEvent (the
-// envelope JSON) and AttrExpiresAt (TTL), so old rows disappear on their own.
+// envelope JSON), AttrExpiresAt (TTL), so old rows disappear on their own, and AttrTraceHeader
+// (the trace the event continues, when there is one).
 //
 // Delivery is at least once: a retried batch sends some events again, so consumers de-duplicate
 // on the envelope id (shared/idempotency).
@@ -33,6 +34,9 @@ const (
 	AttrEvent = "outboxEvent"
 	// AttrExpiresAt is the row's TTL attribute (N, epoch seconds), shared by every table.
 	AttrExpiresAt = "expiresAt"
+	// AttrTraceHeader holds the X-Ray trace header of the work that made the event (S), when
+	// there was one; the publisher sends it as the entry's TraceHeader.
+	AttrTraceHeader = "outboxTraceHeader"
 )
 
 // Retention is how long an outbox row is kept after its event's time. The stream keeps records
@@ -42,8 +46,9 @@ const Retention = 7 * 24 * time.Hour
 
 // row is an outbox row without its key.
 type row struct {
-	Event     string `dynamodbav:"outboxEvent"`
-	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	Event       string `dynamodbav:"outboxEvent"`
+	ExpiresAt   int64  `dynamodbav:"expiresAt"`
+	TraceHeader string `dynamodbav:"outboxTraceHeader,omitempty"`
 }
 
 // Row returns the Put of an aggregate's outbox row holding env, for the service to add to the
@@ -56,7 +61,7 @@ func Row(table string, key map[string]types.AttributeValue, env envelope.Envelop
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("outbox row: %w", err)
 	}
-	item, err := attributevalue.MarshalMap(row{Event: string(detail), ExpiresAt: env.Time.Add(Retention).Unix()})
+	item, err := attributevalue.MarshalMap(row{Event: string(detail), ExpiresAt: env.Time.Add(Retention).Unix(), TraceHeader: env.TraceHeader})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("outbox row for %s event %s: %w", env.Type, env.ID, err)
 	}

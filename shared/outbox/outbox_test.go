@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,12 +16,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/streamsource"
+	"github.com/microshop/microshop/shared/metrics"
 	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 func TestRow(t *testing.T) {
@@ -376,4 +381,75 @@ func outboxEventID(t *testing.T, r events.DynamoDBEventRecord) string {
 		t.Fatal(err)
 	}
 	return env.ID
+}
+
+// An event written with a trace in its context is put with that trace as the entry's
+// TraceHeader, which the bus passes to the queue as AWSTraceHeader; one written without a
+// trace has none. The publisher counts the events PutEvents accepted in one EMF line.
+func TestPublishCarriesTheTraceAndCounts(t *testing.T) {
+	s := newStack(t)
+	trace := tracing.Header{Root: "1-5759e988-bd862e3fe1be46a994272793", Parent: "53995c3f42cd8ad8", Sampled: true}
+	traced, err := envelope.New(tracing.With(context.Background(), trace), source, counted{Aggregate: "a", N: 1}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := outbox.Row(table, key("outbox#a"), traced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ddb.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{row}}); err != nil {
+		t.Fatal(err)
+	}
+	untraced := s.write(t, "b", 1)
+
+	var out bytes.Buffer
+	ctx := metrics.WithEmitter(context.Background(), metrics.New(&out, metrics.Options{Service: "orders"}))
+	if resp, err := s.publisher(1).Handle(ctx, s.records(t)); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %+v, %v; want no failures", resp, err)
+	}
+
+	got := map[string]string{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) < 2 && time.Now().Before(deadline) {
+		msgs, err := s.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(s.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAWSTraceHeader},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs.Messages {
+			var ev events.EventBridgeEvent
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
+				t.Fatal(err)
+			}
+			env, err := envelope.Decode(ev.Detail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[env.ID] = m.Attributes[string(sqstypes.MessageSystemAttributeNameAWSTraceHeader)]
+		}
+	}
+	want := map[string]string{traced.ID: trace.String(), untraced: ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("AWSTraceHeader per event (-want +got):\n%s", diff)
+	}
+
+	var line struct {
+		AWS struct {
+			CloudWatchMetrics []struct {
+				Namespace string
+				Metrics   []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+		Service         string
+		EventsPublished float64
+	}
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("EMF output %q: %v", out.String(), err)
+	}
+	if line.Service != "orders" || line.EventsPublished != 2 || len(line.AWS.CloudWatchMetrics) != 1 ||
+		line.AWS.CloudWatchMetrics[0].Namespace != "Microshop" || line.AWS.CloudWatchMetrics[0].Metrics[0].Name != "EventsPublished" {
+		t.Errorf("EMF line = %s, want EventsPublished 2 for orders in Microshop", out.String())
+	}
 }

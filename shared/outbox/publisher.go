@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/microshop/microshop/events/envelope"
+	"github.com/microshop/microshop/shared/correlation"
+	"github.com/microshop/microshop/shared/metrics"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // EnvBusName is the environment variable naming the event bus the publisher sends to.
@@ -76,6 +79,7 @@ type pending struct {
 	record    int    // index of its stream record in the batch
 	aggregate string // the row's key, as JSON
 	id        string // envelope id, for logs
+	ctx       context.Context
 	entry     types.PutEventsRequestEntry
 	size      int
 }
@@ -95,11 +99,12 @@ type pending struct {
 // The error return is always nil: failures are item failures.
 func (p *Publisher) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var (
-		queue  []pending
-		failed = -1 // first record that cannot be published
+		queue     []pending
+		failed    = -1 // first record that cannot be published
+		published int  // events PutEvents accepted
 	)
 	for i, rec := range ev.Records {
-		pe, ok, err := p.pendingOf(i, rec)
+		pe, ok, err := p.pendingOf(ctx, i, rec)
 		if err != nil {
 			p.log.ErrorContext(ctx, "outbox: record holds no valid event; failing the batch from it",
 				"sequenceNumber", rec.Change.SequenceNumber, "eventId", rec.EventID, "error", err)
@@ -114,14 +119,19 @@ func (p *Publisher) Handle(ctx context.Context, ev events.DynamoDBEvent) (events
 	for len(queue) > 0 {
 		var chunk []pending
 		chunk, queue = nextChunk(queue)
-		if i, err := p.send(ctx, chunk); err != nil {
-			p.log.ErrorContext(ctx, "outbox: giving up on an event; failing the batch from its record",
+		sent, i, err := p.send(ctx, chunk)
+		published += sent
+		if err != nil {
+			p.log.ErrorContext(chunk[i].ctx, "outbox: giving up on an event; failing the batch from its record",
 				"eventId", chunk[i].id, "sequenceNumber", ev.Records[chunk[i].record].Change.SequenceNumber, "error", err)
 			if failed < 0 || chunk[i].record < failed {
 				failed = chunk[i].record
 			}
 			break
 		}
+	}
+	if published > 0 {
+		metrics.Count(ctx, metrics.EventsPublished, published)
 	}
 
 	var resp events.DynamoDBEventResponse
@@ -133,8 +143,9 @@ func (p *Publisher) Handle(ctx context.Context, ev events.DynamoDBEvent) (events
 	return resp, nil
 }
 
-// pendingOf returns the event of the record at index i, ok false when the record has none.
-func (p *Publisher) pendingOf(i int, rec events.DynamoDBEventRecord) (pending, bool, error) {
+// pendingOf returns the event of the record at index i, ok false when the record has none. Its
+// context, for log lines about it, carries its correlation id and trace.
+func (p *Publisher) pendingOf(ctx context.Context, i int, rec events.DynamoDBEventRecord) (pending, bool, error) {
 	if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
 		return pending{}, false, nil
 	}
@@ -161,8 +172,17 @@ func (p *Publisher) pendingOf(i int, rec events.DynamoDBEventRecord) (pending, b
 		Detail:       aws.String(detail),
 		Time:         aws.Time(env.Time),
 	}
+	ctx = correlation.With(ctx, env.CorrelationID)
+	// The entry continues the trace of the work that wrote the event; EventBridge passes it
+	// to its targets (SQS: the AWSTraceHeader attribute).
+	if t, ok := rec.Change.NewImage[AttrTraceHeader]; ok && t.DataType() == events.DataTypeString {
+		if _, valid := tracing.Parse(t.String()); valid {
+			entry.TraceHeader = aws.String(t.String())
+			ctx = tracing.WithHeader(ctx, t.String())
+		}
+	}
 	size := len(env.Source) + len(env.Type) + len(detail) + timeEntryBytes
-	return pending{record: i, aggregate: string(aggregate), id: env.ID, entry: entry, size: size}, true, nil
+	return pending{record: i, aggregate: string(aggregate), id: env.ID, ctx: ctx, entry: entry, size: size}, true, nil
 }
 
 // nextChunk splits off the longest prefix of queue that fits one PutEvents request and holds
@@ -182,9 +202,9 @@ func nextChunk(queue []pending) (chunk, rest []pending) {
 	return queue[:n], queue[n:]
 }
 
-// send puts chunk's entries, resending those that fail. On giving up it returns the index in
-// chunk of the first entry not sent, and why.
-func (p *Publisher) send(ctx context.Context, chunk []pending) (int, error) {
+// send puts chunk's entries, resending those that fail, and returns how many were accepted.
+// On giving up it also returns the index in chunk of the first entry not sent, and why.
+func (p *Publisher) send(ctx context.Context, chunk []pending) (sent, first int, err error) {
 	todo := make([]int, len(chunk)) // indexes into chunk, in order
 	for i := range todo {
 		todo[i] = i
@@ -210,19 +230,19 @@ func (p *Publisher) send(ctx context.Context, chunk []pending) (int, error) {
 				}
 				still = append(still, todo[j])
 				lastErr = fmt.Errorf("put event %s: %s: %s", chunk[todo[j]].id, aws.ToString(res.ErrorCode), aws.ToString(res.ErrorMessage))
-				p.log.WarnContext(ctx, "outbox: PutEvents entry failed", "eventId", chunk[todo[j]].id,
+				p.log.WarnContext(chunk[todo[j]].ctx, "outbox: PutEvents entry failed", "eventId", chunk[todo[j]].id,
 					"errorCode", aws.ToString(res.ErrorCode), "errorMessage", aws.ToString(res.ErrorMessage), "attempt", attempt)
 			}
 			todo = still
 		}
 		if len(todo) == 0 {
-			return 0, nil
+			return len(chunk), 0, nil
 		}
 		if attempt == p.attempts {
-			return todo[0], lastErr
+			return len(chunk) - len(todo), todo[0], lastErr
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return todo[0], errors.Join(lastErr, err)
+			return len(chunk) - len(todo), todo[0], errors.Join(lastErr, err)
 		}
 		wait *= 2
 	}

@@ -2,7 +2,10 @@
 // its trigger and passes a build function; start then
 //
 //   - sets up the JSON logger (shared/logging) as slog's default, so every line carries the
-//     service, function name, request id, cold start flag and correlation id;
+//     service, function name, request id, cold start flag, correlation id and trace id;
+//   - puts in every invocation's context the invocation's X-Ray trace header (shared/tracing)
+//     and the function's metrics emitter (shared/metrics, EMF lines on the same output as the
+//     log, with the stage from STAGE);
 //   - calls build once, before the first invocation, to build the SDK clients and the handler
 //     (never in init(), so a missing variable is reported, not a panic);
 //   - adapts the handler to its trigger and hands it to lambda.Start:
@@ -31,6 +34,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -41,6 +45,8 @@ import (
 	"github.com/microshop/microshop/shared/consume"
 	"github.com/microshop/microshop/shared/httpapi"
 	"github.com/microshop/microshop/shared/logging"
+	"github.com/microshop/microshop/shared/metrics"
+	"github.com/microshop/microshop/shared/tracing"
 )
 
 // Env is what a build function reads to build the function's dependencies.
@@ -122,32 +128,53 @@ func DynamoDBStream(service string, build Build[StreamHandler]) error {
 	return nil
 }
 
-// function is a started function: its logger and whether it has been invoked yet.
+// function is a started function: its logger, its metrics and whether it has been invoked yet.
 type function struct {
 	log     *slog.Logger
+	metrics *metrics.Emitter
 	invoked atomic.Bool
 }
 
-// setup makes the logger, installs it as slog's default and runs build.
+// lockedWriter serializes the log's and the metrics' lines on one output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// setup makes the logger and the metrics emitter, installs the logger as slog's default and
+// runs build.
 func setup[H any](service string, build Build[H], getenv func(string) string, w io.Writer) (*function, H, error) {
+	w = &lockedWriter{w: w}
+	name := getenv("AWS_LAMBDA_FUNCTION_NAME")
 	log := logging.New(w, logging.Options{
 		Service:      service,
-		FunctionName: getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		FunctionName: name,
 		Level:        logging.LevelFromEnv(getenv),
 	})
 	slog.SetDefault(log)
+	emf := metrics.New(w, metrics.Options{
+		Stage: getenv(metrics.EnvStage), Service: service, FunctionName: name, TraceID: tracing.TraceID,
+	})
 	h, err := build(&Env{Log: log, getenv: getenv})
 	if err != nil {
 		log.Error("function cannot start", slog.Any("error", err))
 		var zero H
 		return nil, zero, fmt.Errorf("start %s function: %w", service, err)
 	}
-	return &function{log: log}, h, nil
+	return &function{log: log, metrics: emf}, h, nil
 }
 
-// begin marks an invocation's context with the cold start flag: true for the first
-// invocation of the process only.
+// begin marks an invocation's context with the cold start flag (true for the first
+// invocation of the process only), the invocation's trace header and the metrics emitter.
 func (f *function) begin(ctx context.Context) context.Context {
+	ctx = tracing.FromLambda(ctx)
+	ctx = metrics.WithEmitter(ctx, f.metrics)
 	return logging.WithColdStart(ctx, !f.invoked.Swap(true))
 }
 

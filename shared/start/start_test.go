@@ -16,6 +16,7 @@ import (
 
 	"github.com/microshop/microshop/shared/consume"
 	"github.com/microshop/microshop/shared/correlation"
+	"github.com/microshop/microshop/shared/metrics"
 )
 
 // env is a Lambda environment as a map.
@@ -33,14 +34,27 @@ func invocation(requestID string) context.Context {
 	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
 }
 
-// logLines decodes the JSON lines in buf, keeping only the keys in keep.
+// logLines decodes the JSON log lines in buf, keeping only the keys in keep. EMF lines (with
+// an "_aws" member; see emfLines) are left out.
 func logLines(t *testing.T, buf *bytes.Buffer, keep ...string) []map[string]any {
+	return jsonLines(t, buf, false, keep...)
+}
+
+// emfLines decodes the EMF lines in buf, keeping only the keys in keep.
+func emfLines(t *testing.T, buf *bytes.Buffer, keep ...string) []map[string]any {
+	return jsonLines(t, buf, true, keep...)
+}
+
+func jsonLines(t *testing.T, buf *bytes.Buffer, emf bool, keep ...string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("log line is not JSON: %s", l)
+		}
+		if _, isEMF := m["_aws"]; isEMF != emf {
+			continue
 		}
 		kept := map[string]any{}
 		for _, k := range keep {
@@ -188,7 +202,127 @@ func TestSQS(t *testing.T) {
 	if diff := cmp.Diff(want, logLines(t, &logs, fields...)); diff != "" {
 		t.Errorf("log mismatch (-want +got):\n%s", diff)
 	}
+	// The failed message is one retry, counted with the event's correlation id.
+	wantEMF := []map[string]any{{"ConsumerRetries": 1.0, "Service": "inventory", "Stage": "dev", "correlationId": "corr-e-2", "requestId": "lambda-1"}}
+	if diff := cmp.Diff(wantEMF, emfLines(t, &logs, "ConsumerRetries", "Service", "Stage", "correlationId", "requestId")); diff != "" {
+		t.Errorf("EMF mismatch (-want +got):\n%s", diff)
+	}
 }
+
+// Lambda's trace header reaches the lines of an HTTP invocation; an SQS message's
+// AWSTraceHeader replaces it for the work of that message; metrics are EMF lines of the stage
+// named by STAGE, on the same output as the log.
+func TestTraceAndMetrics(t *testing.T) {
+	const (
+		lambdaTrace  = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
+		messageTrace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=1234567890abcdef;Sampled=1"
+	)
+	vars := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "orders-place-order", "STAGE": "prod"}
+	invoke := func(requestID string) context.Context {
+		//lint:ignore SA1029 the key is aws-lambda-go's own
+		return context.WithValue(invocation(requestID), "x-amzn-trace-id", lambdaTrace)
+	}
+
+	var logs bytes.Buffer
+	f, h, err := setup("orders", func(env *Env) (http.Handler, error) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			slog.InfoContext(r.Context(), "placing")
+			metrics.Count(r.Context(), metrics.OrdersFailed, 1, metrics.Reason("out_of_stock"))
+			w.WriteHeader(http.StatusCreated)
+		}), nil
+	}, env(vars), &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/orders", Headers: map[string]string{"x-correlation-id": "c-1"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodPost}}}
+	if _, err := f.http(h)(invoke("lambda-1"), ev); err != nil {
+		t.Fatal(err)
+	}
+	wantLog := []map[string]any{{"message": "placing", "correlationId": "c-1", "traceId": "1-67891233-abcdef012345678912345678"}}
+	if diff := cmp.Diff(wantLog, logLines(t, &logs, "message", "correlationId", "traceId")); diff != "" {
+		t.Errorf("log mismatch (-want +got):\n%s", diff)
+	}
+	var emf []emfLine
+	for _, m := range emfLines(t, &logs, "_aws", "Stage", "Service", "Reason", "OrdersFailed", "functionName", "requestId", "correlationId", "traceId") {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one emfLine
+		if err := json.Unmarshal(b, &one); err != nil {
+			t.Fatal(err)
+		}
+		emf = append(emf, one)
+	}
+	if len(emf) != 1 {
+		t.Fatalf("got %d EMF lines, want 1:\n%s", len(emf), logs.String())
+	}
+	got := emf[0]
+	if got.AWS.Timestamp <= 0 {
+		t.Errorf("_aws.Timestamp = %d, want epoch milliseconds", got.AWS.Timestamp)
+	}
+	got.AWS.Timestamp = 0
+	var want emfLine
+	want.AWS.CloudWatchMetrics = []emfDirective{{
+		Namespace:  "Microshop",
+		Dimensions: [][]string{{"Stage", "Service"}, {"Stage", "Service", "Reason"}},
+		Metrics:    []emfMetric{{Name: "OrdersFailed", Unit: "Count"}},
+	}}
+	want.Stage, want.Service, want.Reason, want.OrdersFailed = "prod", "orders", "out_of_stock", 1
+	want.FunctionName, want.RequestID, want.CorrelationID, want.TraceID = "orders-place-order", "lambda-1", "c-1", "1-67891233-abcdef012345678912345678"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("EMF line mismatch (-want +got):\n%s", diff)
+	}
+
+	logs.Reset()
+	fs, hs, err := setup("inventory", func(env *Env) (consume.Handler, error) {
+		return func(ctx context.Context, ev consume.Event) error {
+			slog.InfoContext(ctx, "reserving")
+			return nil
+		}, nil
+	}, env(vars), &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"version":"0","id":"eb-1","detail-type":"OrderPlaced","source":"microshop.orders","detail":` +
+		`{"id":"e-1","type":"OrderPlaced","version":1,"source":"microshop.orders","time":"2026-12-04T10:00:00Z","correlationId":"c-1","data":{}}}`
+	if _, err := fs.sqs(hs)(invoke("lambda-2"), events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "m-1", Body: body, Attributes: map[string]string{"AWSTraceHeader": messageTrace}},
+		{MessageId: "m-2", Body: body},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	wantLog = []map[string]any{
+		{"message": "reserving", "correlationId": "c-1", "traceId": "1-5759e988-bd862e3fe1be46a994272793"},
+		{"message": "reserving", "correlationId": "c-1", "traceId": "1-67891233-abcdef012345678912345678"},
+	}
+	if diff := cmp.Diff(wantLog, logLines(t, &logs, "message", "correlationId", "traceId")); diff != "" {
+		t.Errorf("consumer log mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// emfLine is an EMF line with OrdersFailed, decoded by the EMF specification's names.
+type emfLine struct {
+	AWS struct {
+		Timestamp         int64
+		CloudWatchMetrics []emfDirective
+	} `json:"_aws"`
+	Stage, Service, Reason string
+	FunctionName           string `json:"functionName"`
+	RequestID              string `json:"requestId"`
+	CorrelationID          string `json:"correlationId"`
+	TraceID                string `json:"traceId"`
+	OrdersFailed           float64
+}
+
+type emfDirective struct {
+	Namespace  string
+	Dimensions [][]string
+	Metrics    []emfMetric
+}
+
+type emfMetric struct{ Name, Unit string }
 
 func TestEventBridgeTarget(t *testing.T) {
 	var logs bytes.Buffer

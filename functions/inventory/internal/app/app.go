@@ -14,6 +14,7 @@ import (
 	"github.com/microshop/microshop/events/inventoryevents"
 	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/functions/inventory/internal/stock"
+	"github.com/microshop/microshop/shared/metrics"
 )
 
 // Store keeps stock levels and reservations, and writes each reservation change together with
@@ -105,7 +106,10 @@ func (inv *Inventory) Reserve(ctx context.Context, placed orderevents.OrderPlace
 	if err != nil {
 		return err
 	}
-	_, err = inv.store.Reserve(ctx, r, reserved)
+	ok, err := inv.store.Reserve(ctx, r, reserved)
+	if err == nil && ok {
+		metrics.Count(ctx, metrics.StockReserved, 1)
+	}
 	var rejection *stock.Rejection
 	if !errors.As(err, &rejection) {
 		return err

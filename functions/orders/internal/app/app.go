@@ -20,6 +20,7 @@ import (
 	"github.com/microshop/microshop/functions/orders/internal/order"
 	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/fault"
+	"github.com/microshop/microshop/shared/metrics"
 	"github.com/microshop/microshop/shared/money"
 )
 
@@ -239,6 +240,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, erro
 	if err := s.d.Orders.Create(ctx, o, *ev); err != nil {
 		return nil, fmt.Errorf("place order %s: %w", id, err)
 	}
+	metrics.Count(ctx, metrics.OrdersPlaced, 1)
 	return o, nil
 }
 
@@ -324,7 +326,7 @@ func (s *Service) list(ctx context.Context, q order.ListQuery) (order.Page, erro
 // Cancelling a cancelled order changes nothing and returns it; a delivered or failed order is
 // order.ErrIllegalTransition (409); another customer's order is order.ErrNotFound.
 func (s *Service) Cancel(ctx context.Context, customerID string, id order.ID) (*order.Order, error) {
-	return s.d.Orders.Update(ctx, id, func(o *order.Order) (*envelope.Envelope, error) {
+	fn, record := s.observe(func(o *order.Order) (*envelope.Envelope, error) {
 		if o.CustomerID() != customerID {
 			return nil, order.ErrNotFound
 		}
@@ -336,6 +338,11 @@ func (s *Service) Cancel(ctx context.Context, customerID string, id order.ID) (*
 		}
 		return s.envelope(ctx, o, orderevents.OrderCancelledV1{OrderID: string(o.ID()), CustomerID: o.CustomerID()})
 	})
+	o, err := s.d.Orders.Update(ctx, id, fn)
+	if err == nil {
+		record(ctx, o)
+	}
+	return o, err
 }
 
 // envelope wraps ev for order o: it carries the order's correlation id and names the request

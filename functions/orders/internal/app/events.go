@@ -77,7 +77,11 @@ func (s *Service) transition(ctx context.Context, id, cause string, fn func(*ord
 	if err != nil {
 		return fmt.Errorf("%s for order %q: %w", cause, id, err)
 	}
-	_, err = s.d.Orders.Update(ctx, oid, fn)
+	fn, record := s.observe(fn)
+	o, err := s.d.Orders.Update(ctx, oid, fn)
+	if err == nil {
+		record(ctx, o)
+	}
 	if errors.Is(err, order.ErrIllegalTransition) {
 		s.d.Log.InfoContext(ctx, "event changes nothing: the order has moved on", "event", cause, "orderId", id, "reason", err.Error())
 		return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/events/paymentevents"
 	"github.com/microshop/microshop/functions/payments/internal/payment"
+	"github.com/microshop/microshop/shared/metrics"
 	"github.com/microshop/microshop/shared/money"
 )
 
@@ -112,7 +113,14 @@ func (s *Payments) Charge(ctx context.Context, ev inventoryevents.StockReservedV
 		p, out := s.outcome(ev, total, res)
 		err = s.store.Create(ctx, p, out)
 		switch {
-		case err == nil, errors.Is(err, payment.ErrAlreadyExists):
+		case err == nil:
+			if res.DeclineReason != "" {
+				metrics.Count(ctx, metrics.PaymentsDeclined, 1)
+			} else {
+				metrics.Count(ctx, metrics.PaymentsSucceeded, 1)
+			}
+			return nil
+		case errors.Is(err, payment.ErrAlreadyExists):
 			// ErrAlreadyExists: a concurrent delivery of the same event (or a cancellation)
 			// won; with the same idempotency key the processor made no second charge.
 			return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/microshop/microshop/events/shippingevents"
 	"github.com/microshop/microshop/functions/shipping/internal/shipment"
 	"github.com/microshop/microshop/functions/shipping/quote"
+	"github.com/microshop/microshop/shared/metrics"
 	"github.com/microshop/microshop/shared/money"
 )
 
@@ -85,10 +86,15 @@ func (s *Shipping) Create(ctx context.Context, ev paymentevents.PaymentSucceeded
 	}
 	sh := shipment.New(ev.OrderID, ev.CustomerID, s.newTracking(), s.now())
 	out := shippingevents.ShipmentCreatedV1{OrderID: ev.OrderID, CustomerID: ev.CustomerID, TrackingNumber: sh.TrackingNumber()}
-	if err := s.store.Create(ctx, sh, out); err != nil && !errors.Is(err, shipment.ErrAlreadyExists) {
-		return err
+	err := s.store.Create(ctx, sh, out)
+	if err == nil {
+		metrics.Count(ctx, metrics.ShipmentsCreated, 1)
+		return nil
 	}
-	return nil
+	if errors.Is(err, shipment.ErrAlreadyExists) {
+		return nil // a concurrent delivery of the same event created it
+	}
+	return err
 }
 
 // Cancel cancels the shipment of the order an OrderCancelled event names. A delivered shipment
