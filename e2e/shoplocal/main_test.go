@@ -20,6 +20,8 @@ import (
 var (
 	rt     *runtime.Runtime // the local runtime serving the template
 	target shoptest.Target  // rt as the suite's helpers see it
+	// runtimeLogs is everything the runtime and its functions wrote.
+	runtimeLogs = &syncBuffer{}
 )
 
 func TestMain(m *testing.M) {
@@ -34,8 +36,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(keyDir)
-	logs := &syncBuffer{}
-	rt, target, err = shoptest.Local(ctx, keyDir, logs)
+	rt, target, err = shoptest.Local(ctx, keyDir, runtimeLogs)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shoplocal:", err)
 		return 1
@@ -51,7 +52,7 @@ func run(m *testing.M) int {
 	}
 	code := m.Run()
 	if code != 0 && os.Getenv("SHOP_E2E_LOG") != "" {
-		fmt.Fprintf(os.Stderr, "--- local runtime log ---\n%s", logs.String())
+		fmt.Fprintf(os.Stderr, "--- local runtime log ---\n%s", runtimeLogs.String())
 	}
 	return code
 }

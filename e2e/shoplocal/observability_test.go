@@ -1,4 +1,4 @@
-package shop
+package shoplocal
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/microshop/microshop/e2e/shoptest"
 )
 
 // logLine is one JSON line a function wrote, as the local runtime captured it
@@ -44,7 +46,7 @@ func (l logLine) metric() string {
 // linesOf returns the JSON lines of the functions' output that carry correlation id corr.
 func linesOf(corr string) []logLine {
 	var out []logLine
-	for _, raw := range strings.Split(logs.String(), "\n") {
+	for _, raw := range strings.Split(runtimeLogs.String(), "\n") {
 		_, js, ok := strings.Cut(raw, "] ")
 		if !ok || !strings.HasPrefix(raw, "[") || !strings.HasPrefix(js, "{") {
 			continue
@@ -64,23 +66,22 @@ func linesOf(corr string) []logLine {
 // step up to OrdersConfirmed, and the trace of the HTTP invocation is the trace of every one of
 // them (PutEvents TraceHeader -> SQS AWSTraceHeader -> consumer -> its outbox -> ...).
 func TestOneCorrelationIDThroughTheSaga(t *testing.T) {
-	needRoutes(t, sagaRoutes...)
-	afterScenario(t)
-	p := newProduct(t, "Observed Kettle", 3100, 5)
-	c := customer(t)
-	corr := "obs-" + newKey()
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Observed Kettle", 3100, 5)
+	c := shoptest.Customer(t)
+	corr := "obs-" + shoptest.NewKey()
 
-	var r response
-	eventually(t, 5*time.Second, "POST /orders", func() (bool, string) {
-		r = call(t, c, "POST", "/orders", orderBody("tok_visa", lineOf(p.ID, 1)), "Idempotency-Key", newKey(), "X-Correlation-Id", corr)
-		return r.status != http.StatusNotFound && r.status != http.StatusUnprocessableEntity, r.String()
+	var r shoptest.Response
+	shoptest.Eventually(t, 5*time.Second, "POST /orders", func() (bool, string) {
+		r = shoptest.Call(t, c, "POST", "/orders", shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)), "Idempotency-Key", shoptest.NewKey(), "X-Correlation-Id", corr)
+		return r.Status != http.StatusNotFound && r.Status != http.StatusUnprocessableEntity, r.String()
 	})
-	o := want[order](t, r, http.StatusCreated)
-	tracked.addOrder(c, o)
-	if got := r.header.Get("X-Correlation-Id"); got != corr {
+	o := shoptest.Want[shoptest.Order](t, r, http.StatusCreated)
+	shoptest.Tracked.AddOrder(c, o)
+	if got := r.Header.Get("X-Correlation-Id"); got != corr {
 		t.Errorf("response X-Correlation-Id = %q, want %q", got, corr)
 	}
-	awaitStatus(t, c, o.ID, confirmed)
+	shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
 
 	// Each step's metric, by the function that emits it, once the state change committed.
 	steps := []struct{ metric, function string }{
@@ -93,7 +94,7 @@ func TestOneCorrelationIDThroughTheSaga(t *testing.T) {
 	}
 	var lines []logLine
 	byMetric := map[string]logLine{}
-	eventually(t, sagaTimeout, "EMF lines of the saga with correlation id "+corr, func() (bool, string) {
+	shoptest.Eventually(t, shoptest.SagaTimeout, "EMF lines of the saga with correlation id "+corr, func() (bool, string) {
 		lines = linesOf(corr)
 		clear(byMetric)
 		for _, l := range lines {
