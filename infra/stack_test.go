@@ -292,8 +292,8 @@ func TestCatalogTable(t *testing.T) {
 			"UpdateReplacePolicy": "Delete",
 			"Properties": map[string]any{
 				"DeletionProtectionEnabled": false,
-				"KeySchema":   []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
-				"BillingMode": "PAY_PER_REQUEST",
+				"KeySchema":                 []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
+				"BillingMode":               "PAY_PER_REQUEST",
 				"PointInTimeRecoverySpecification": map[string]any{
 					"PointInTimeRecoveryEnabled": true,
 				},
