@@ -5,6 +5,13 @@ SHELL := /bin/bash
 
 STACK    ?= Microshop
 TEMPLATE ?= cdk.out/$(STACK).template.json
+# The stage deploy, diff, destroy and package act on (infra/stage.go): its stack is Microshop for
+# dev (the template the local runtime serves) and Microshop-<stage> otherwise.
+STAGE       ?= dev
+STAGE_STACK  = $(if $(filter dev,$(STAGE)),Microshop,Microshop-$(STAGE))
+STAGE_OUT    = $(if $(filter dev,$(STAGE)),cdk.out,build/cdk.$(STAGE))
+# Context for every stage command: the stage, and the alarm topic's email when given.
+STAGE_CONTEXT = -c stage=$(STAGE) $(if $(ALARM_EMAIL),-c alarmEmail=$(ALARM_EMAIL))
 DEVCLOUD := .local/bin/devcloud
 GOFILES   = $(shell git ls-files --cached --others --exclude-standard '*.go')
 # Every Lambda is a main package under functions/<service>/cmd/<name>.
@@ -15,7 +22,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean
+.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
+	synth-stage package diff destroy bootstrap cfn-lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -56,7 +64,7 @@ diagram: synth ## redraw the stack diagram in README.md from the synthesized tem
 token: devcloud ## print a token for the local JWT authorizers: make token USER=<sub> [GROUPS=admin] [SCOPES=a,b]
 	@$(DEVCLOUD) token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)") $(if $(SCOPES),--scopes "$(SCOPES)")
 
-test: synth lint ## run every test (unit, integration, end to end, infra)
+test: synth lint cfn-lint ## run every test (unit, integration, end to end, infra)
 	go test -count=1 ./...
 	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...
@@ -96,8 +104,33 @@ bench: synth ## print the performance figures the issues ask for
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %9d bytes = %5.2f MiB\n", n, s, s/1048576}'; done
 
-deploy: synth ## deploy the stack to the AWS account in your environment
-	npx cdk deploy $(STACK)
+synth-stage: build ## synthesize STAGE's stack (make synth-stage STAGE=prod): cdk.out for dev, build/cdk.<stage> otherwise
+	npx cdk synth --quiet $(STAGE_CONTEXT) -o $(STAGE_OUT) $(STAGE_STACK)
+
+# cfn-lint on the dev template (make synth wrote it) and on prod's; errors fail, warnings print.
+# W3005 is ignored: CDK makes each function DependsOn its role, which the GetAtt already implies.
+cfn-lint: synth ## cfn-lint the dev and prod templates (no error allowed)
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not installed: pip install cfn-lint"; exit 1; }
+	npx cdk synth --quiet -c stage=prod -o build/cdk.prod Microshop-prod
+	cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- cdk.out/Microshop.template.json build/cdk.prod/Microshop-prod.template.json
+
+package: synth-stage ## prove every asset of STAGE's stack exists before deploy (make package STAGE=prod)
+	go run ./tools/assetcheck/cmd/assetcheck -dir $(STAGE_OUT) -stack $(STAGE_STACK)
+
+bootstrap: deps ## once per account and region: cdk bootstrap (the CDK's staging bucket, ECR repo and deploy roles)
+	@echo "cdk bootstrap prepares the account and region in your AWS environment (AWS_PROFILE / AWS_REGION)"
+	@echo "for CDK deployments: an S3 bucket and ECR repository for assets and the deploy roles (stack CDKToolkit)."
+	@echo "It needs administrator rights once; later deploys use its roles."
+	npx cdk bootstrap
+
+deploy: package ## deploy STAGE's stack (make deploy STAGE=prod ALARM_EMAIL=oncall@example.com)
+	npx cdk deploy --app $(STAGE_OUT) $(STAGE_STACK)
+
+diff: synth-stage ## show what deploying STAGE's stack would change
+	npx cdk diff --app $(STAGE_OUT) $(STAGE_STACK)
+
+destroy: synth-stage ## delete STAGE's stack (prod keeps its tables, user pool and logs: RETAIN and deletion protection)
+	npx cdk destroy --app $(STAGE_OUT) $(STAGE_STACK)
 
 clean: ## remove build outputs
 	rm -rf build cdk.out .local
