@@ -26,7 +26,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 	synth-stage package diff destroy bootstrap cfn-lint
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The go.mod inside node_modules keeps the Go files some npm packages ship (the CDK CLI's init
 # templates) out of ./... patterns.
@@ -44,7 +44,7 @@ build: deps ## compile every Lambda to build/lambda/<name>/bootstrap (linux/arm6
 	for f in build/bin/*; do n=$$(basename "$$f"); mkdir -p "build/lambda/$$n"; mv "$$f" "build/lambda/$$n/bootstrap"; done
 	@ls -1 build/lambda | sed 's/^/  built /'
 
-synth: build ## cdk synth into cdk.out/ (runs cdk-nag's AwsSolutions checks)
+synth: build ## cdk synth the dev stack into cdk.out/ (runs the policy checks: cdk-nag AwsSolutions + Serverless, PolicyChecks)
 	npx cdk synth --quiet $(STACK)
 
 devcloud: deps
