@@ -576,3 +576,34 @@ func TestNagProd(t *testing.T) {
 		}
 	}
 }
+
+// Every suppression sits on one resource (none on the stack), says why at some length, and a
+// wildcard-permission suppression applies to the "*" resource finding only.
+func TestSuppressionsAreNarrow(t *testing.T) {
+	for _, s := range stages(t) {
+		whole := *s.tmpl.ToJSON()
+		if md, ok := whole["Metadata"].(map[string]any); ok && md["cdk_nag"] != nil {
+			t.Errorf("%s: stack-wide suppressions %v", s.name, md["cdk_nag"])
+		}
+		n := 0
+		for id, r := range s.doc.Resources {
+			nag, _ := r.Metadata["cdk_nag"].(map[string]any)
+			rules, _ := nag["rules_to_suppress"].([]any)
+			for _, rule := range rules {
+				rule := rule.(map[string]any)
+				n++
+				if reason, _ := rule["reason"].(string); len(reason) < 40 {
+					t.Errorf("%s %s: suppression of %v has a thin reason %q", s.name, id, rule["id"], reason)
+				}
+				if rule["id"] == "AwsSolutions-IAM5" {
+					if diff := cmp.Diff([]any{"Resource::*"}, rule["applies_to"]); diff != "" {
+						t.Errorf("%s %s: IAM5 suppression applies to (-want +got):\n%s", s.name, id, diff)
+					}
+				}
+			}
+		}
+		if n < 36 {
+			t.Errorf("%s: only %d suppressions; the walk over metadata is broken", s.name, n)
+		}
+	}
+}
