@@ -313,6 +313,15 @@ func TestRouteThrottling(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s RouteSettings (-want +got):\n%s", s.name, diff)
 		}
+		// API Gateway refuses settings of a route that does not exist yet.
+		stageID := s.doc.ofType("AWS::ApiGatewayV2::Stage")[0]
+		whole := *s.tmpl.ToJSON()
+		dependsOn, _ := whole["Resources"].(map[string]any)[stageID].(map[string]any)["DependsOn"].([]any)
+		for _, route := range s.doc.ofType("AWS::ApiGatewayV2::Route") {
+			if !slices.Contains(dependsOn, any(route)) {
+				t.Errorf("%s: the stage does not depend on route %s", s.name, route)
+			}
+		}
 		if s.settings.WriteRateLimit >= s.settings.RateLimit {
 			t.Errorf("%s: write rate %v is not below the read rate %v", s.name, s.settings.WriteRateLimit, s.settings.RateLimit)
 		}
