@@ -190,7 +190,7 @@ func (m *Monitoring) alarm(id, description string, metric awscloudwatch.IMetric,
 	}
 	alarm := awscloudwatch.NewAlarm(m.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(m.stack + "-" + id),
-		AlarmDescription:   jsii.String(description + " Runbook: docs/operations.md#" + id),
+		AlarmDescription:   jsii.String(description + " Runbook: docs/operations.md, " + alarmKind(id) + "."),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -202,6 +202,17 @@ func (m *Monitoring) alarm(id, description string, metric awscloudwatch.IMetric,
 	alarm.AddAlarmAction(action)
 	alarm.AddOkAction(action)
 	m.Alarms[id] = alarm
+}
+
+// alarmKind is the id of docs/alarms.md that id is an instance of: "<fn>-dlq-depth" for
+// "orders-on-saga-dlq-depth", the id itself for the stack's single alarms.
+func alarmKind(id string) string {
+	for _, suffix := range []string{AlarmErrors, AlarmThrottles, AlarmDLQDepth, AlarmDLQAge, AlarmQueueAge} {
+		if strings.HasSuffix(id, suffix) {
+			return "<fn>" + suffix
+		}
+	}
+	return id
 }
 
 // sagaMetric is one of the order saga's EMF metrics of this stage.

@@ -378,6 +378,9 @@ func TestAlarms(t *testing.T) {
 			if !cmp.Equal(p["AlarmActions"], action) || !cmp.Equal(p["OKActions"], action) {
 				t.Errorf("%s: alarm %s actions %v / %v, want the topic", s.name, name, p["AlarmActions"], p["OKActions"])
 			}
+			if d := p["AlarmDescription"].(string); !strings.Contains(d, "Runbook: docs/operations.md, ") {
+				t.Errorf("%s: alarm %s description %q names no runbook", s.name, name, d)
+			}
 			if p["TreatMissingData"] != "notBreaching" {
 				t.Errorf("%s: alarm %s TreatMissingData %v", s.name, name, p["TreatMissingData"])
 			}
