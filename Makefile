@@ -5,6 +5,13 @@ SHELL := /bin/bash
 
 STACK    ?= Microshop
 TEMPLATE ?= cdk.out/$(STACK).template.json
+# The stage deploy, diff, destroy and package act on (infra/stage.go): its stack is Microshop for
+# dev (the template the local runtime serves) and Microshop-<stage> otherwise.
+STAGE       ?= dev
+STAGE_STACK  = $(if $(filter dev,$(STAGE)),Microshop,Microshop-$(STAGE))
+STAGE_OUT    = $(if $(filter dev,$(STAGE)),cdk.out,build/cdk.$(STAGE))
+# Context for every stage command: the stage, and the alarm topic's email when given.
+STAGE_CONTEXT = -c stage=$(STAGE) $(if $(ALARM_EMAIL),-c alarmEmail=$(ALARM_EMAIL))
 DEVCLOUD := .local/bin/devcloud
 GOFILES   = $(shell git ls-files --cached --others --exclude-standard '*.go')
 # Every Lambda is a main package under functions/<service>/cmd/<name>.
@@ -15,10 +22,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean e2e-aws
+.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
+	synth-stage package diff destroy bootstrap cfn-lint e2e-aws
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The go.mod inside node_modules keeps the Go files some npm packages ship (the CDK CLI's init
 # templates) out of ./... patterns.
@@ -36,7 +44,7 @@ build: deps ## compile every Lambda to build/lambda/<name>/bootstrap (linux/arm6
 	for f in build/bin/*; do n=$$(basename "$$f"); mkdir -p "build/lambda/$$n"; mv "$$f" "build/lambda/$$n/bootstrap"; done
 	@ls -1 build/lambda | sed 's/^/  built /'
 
-synth: build ## cdk synth into cdk.out/ (runs cdk-nag's AwsSolutions checks)
+synth: build ## cdk synth the dev stack into cdk.out/ (runs the policy checks: cdk-nag AwsSolutions + Serverless, PolicyChecks)
 	npx cdk synth --quiet $(STACK)
 
 devcloud: deps
@@ -58,7 +66,7 @@ token: devcloud ## print a token for the local JWT authorizers: make token USER=
 
 # E2E_API_URL is cleared so the end-to-end suite runs against the local runtime here
 # (make e2e-aws runs it against a deployed stage).
-test: synth lint ## run every test (unit, integration, end to end, infra)
+test: synth lint cfn-lint ## run every test (unit, integration, end to end, infra)
 	E2E_API_URL= go test -count=1 ./...
 	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...
@@ -102,25 +110,48 @@ bench: synth ## print the performance figures the issues ask for
 # outputs give the API URL and the user pool, its resources the dead-letter queues; the AWS CLI
 # and the test use the credentials and region of your environment (AWS_PROFILE, AWS_REGION).
 # The dev stage's stack is Microshop, any other stage's Microshop-<stage>.
-STAGE ?= dev
-E2E_STACK = $(if $(filter dev,$(STAGE)),Microshop,Microshop-$(STAGE))
 e2e-aws: ## run the end-to-end scenarios against a deployed stage: make e2e-aws STAGE=dev
 	@command -v aws >/dev/null || { echo "e2e-aws: the AWS CLI (aws) is not installed"; exit 2; }
-	@out() { aws cloudformation describe-stacks --stack-name $(E2E_STACK) \
+	@out() { aws cloudformation describe-stacks --stack-name $(STAGE_STACK) \
 		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
 	api=$$(out ApiUrl) && pool=$$(out UserPoolId) && client=$$(out UserPoolClientId) && \
-	dlqs=$$(aws cloudformation describe-stack-resources --stack-name $(E2E_STACK) \
-		--query "StackResources[?ResourceType=='AWS::SQS::Queue' && contains(LogicalResourceId,'DeadLetterQueue')].PhysicalResourceId" \
+	dlqs=$$(aws cloudformation list-stack-resources --stack-name $(STAGE_STACK) \
+		--query "StackResourceSummaries[?ResourceType=='AWS::SQS::Queue' && contains(LogicalResourceId,'DeadLetterQueue')].PhysicalResourceId" \
 		--output text) && \
 	region=$${AWS_REGION:-$$(aws configure get region || true)}; \
 	test -n "$$api" -a -n "$$pool" -a -n "$$client" -a -n "$$region" || \
-		{ echo "e2e-aws: stack $(E2E_STACK) has no ApiUrl/UserPoolId/UserPoolClientId output, or no region is set"; exit 2; }; \
-	echo "e2e-aws: $(E2E_STACK) at $$api ($$region)"; \
+		{ echo "e2e-aws: stack $(STAGE_STACK) has no ApiUrl/UserPoolId/UserPoolClientId output, or no region is set"; exit 2; }; \
+	echo "e2e-aws: $(STAGE_STACK) at $$api ($$region)"; \
 	E2E_API_URL="$$api" E2E_REGION="$$region" E2E_USER_POOL_ID="$$pool" E2E_CLIENT_ID="$$client" \
 	E2E_DLQ_URLS="$$dlqs" go test -count=1 -timeout 20m -v ./e2e/shop/
 
-deploy: synth ## deploy the stack to the AWS account in your environment
-	npx cdk deploy $(STACK)
+synth-stage: build ## synthesize STAGE's stack (make synth-stage STAGE=prod): cdk.out for dev, build/cdk.<stage> otherwise
+	npx cdk synth --quiet $(STAGE_CONTEXT) -o $(STAGE_OUT) $(STAGE_STACK)
+
+# cfn-lint on the dev template (make synth wrote it) and on prod's; errors fail, warnings print.
+# W3005 is ignored: CDK makes each function DependsOn its role, which the GetAtt already implies.
+cfn-lint: synth ## cfn-lint the dev and prod templates (no error allowed)
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is not installed: pip install cfn-lint"; exit 1; }
+	npx cdk synth --quiet -c stage=prod -o build/cdk.prod Microshop-prod
+	cfn-lint --non-zero-exit-code error --ignore-checks W3005 -- cdk.out/Microshop.template.json build/cdk.prod/Microshop-prod.template.json
+
+package: synth-stage ## prove every asset of STAGE's stack exists before deploy (make package STAGE=prod)
+	go run ./tools/assetcheck/cmd/assetcheck -dir $(STAGE_OUT) -stack $(STAGE_STACK)
+
+bootstrap: deps ## once per account and region: cdk bootstrap (the CDK's staging bucket, ECR repo and deploy roles)
+	@echo "cdk bootstrap prepares the account and region in your AWS environment (AWS_PROFILE / AWS_REGION)"
+	@echo "for CDK deployments: an S3 bucket and ECR repository for assets and the deploy roles (stack CDKToolkit)."
+	@echo "It needs administrator rights once; later deploys use its roles."
+	npx cdk bootstrap
+
+deploy: package ## deploy STAGE's stack (make deploy STAGE=prod ALARM_EMAIL=oncall@example.com)
+	npx cdk deploy --app $(STAGE_OUT) $(STAGE_STACK)
+
+diff: synth-stage ## show what deploying STAGE's stack would change
+	npx cdk diff --app $(STAGE_OUT) $(STAGE_STACK)
+
+destroy: synth-stage ## delete STAGE's stack (prod keeps its tables, user pool and logs: RETAIN and deletion protection)
+	npx cdk destroy --app $(STAGE_OUT) $(STAGE_STACK)
 
 clean: ## remove build outputs
 	rm -rf build cdk.out .local

@@ -2,6 +2,7 @@ package infra
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Consumer defaults.
@@ -45,6 +47,8 @@ type ConsumerProps struct {
 	MaxReceiveCount int
 	// BatchSize defaults to DefaultConsumerBatchSize.
 	BatchSize int
+	// MaxConcurrency, when > 0, caps the mapping's concurrent invocations (2 to 1000).
+	MaxConcurrency int
 }
 
 // Consumer is the one way a service receives events: a rule on the bus sends matching events
@@ -78,6 +82,11 @@ func NewConsumer(scope constructs.Construct, id string, props *ConsumerProps) *C
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: seconds(DeadLetterRetention),
 	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("Serverless-SQSRedrivePolicy"),
+		Reason: jsii.String("This queue is the dead-letter queue of the consumer's queue and of its rule's " +
+			"target; nothing consumes it automatically (an operator redrives it), so a DLQ behind it would never receive."),
+	}}, nil)
 	queue := awssqs.NewQueue(c, jsii.String("Queue"), &awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
@@ -98,10 +107,25 @@ func NewConsumer(scope constructs.Construct, id string, props *ConsumerProps) *C
 			DeadLetterQueue: dlq,
 		})},
 	})
-	p.Function.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+	source := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(p.BatchSize)),
 		ReportBatchItemFailures: jsii.Bool(true),
-	}))
+	}
+	if p.MaxConcurrency > 0 {
+		source.MaxConcurrency = jsii.Number(float64(p.MaxConcurrency))
+	}
+	p.Function.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, source))
+	// cdk-nag's Serverless pack wants an on-failure destination on every mapping, which SQS
+	// mappings do not take. The function's mappings are its children "SqsEventSource:<queue>".
+	for _, child := range *p.Function.Function.Node().Children() {
+		if strings.HasPrefix(*child.Node().Id(), "SqsEventSource") {
+			cdknag.NagSuppressions_AddResourceSuppressions(child, &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("Serverless-LambdaEventSourceMappingDestination"),
+				Reason: jsii.String("SQS event source mappings take no on-failure destination; the queue's " +
+					"redrive policy moves a message to its DLQ after MaxReceiveCount receives."),
+			}}, jsii.Bool(true))
+		}
+	}
 	return &Consumer{Construct: c, Rule: rule, Queue: queue, DeadLetterQueue: dlq}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Defaults every Go function gets unless its props say otherwise.
@@ -24,9 +25,12 @@ const (
 
 // GoFunctionProps configures a GoFunction.
 type GoFunctionProps struct {
-	// Name is the Lambda function's name and its binary's name (docs/contracts.md): unique
-	// across the repo, prefixed with the service, e.g. "catalog-get-product".
+	// Name is the function's binary's name and its name in DevStage (docs/contracts.md):
+	// unique across the repo, prefixed with the service, e.g. "catalog-get-product".
 	Name string
+	// FunctionName is the Lambda function's name on AWS; defaults to Name. Service sets the
+	// stage's StageSettings.PhysicalName(Name).
+	FunctionName string
 	// GoPackage is the function's main package relative to the module root, e.g.
 	// "./functions/catalog/cmd/catalog-get-product". The local runtime builds it for the host.
 	GoPackage string
@@ -40,12 +44,16 @@ type GoFunctionProps struct {
 	MemoryMB int
 	// LogRetention defaults to DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// LogRemovalPolicy of the log group; defaults to DESTROY.
+	LogRemovalPolicy awscdk.RemovalPolicy
+	// ReservedConcurrency, when > 0, reserves and caps the function's concurrent executions.
+	ReservedConcurrency int
 }
 
 // GoFunction is a Go Lambda function with the project's defaults: provided.al2023 on arm64,
-// handler "bootstrap", explicit timeout and memory, its own log group with retention, and a
-// role that may write only to that log group (no AWSLambdaBasicExecutionRole). Grant it
-// anything else through Function.
+// handler "bootstrap", explicit timeout and memory, X-Ray active tracing, its own log group
+// with retention, and a role that may write only to that log group (no
+// AWSLambdaBasicExecutionRole) and send traces. Grant it anything else through Function.
 type GoFunction struct {
 	constructs.Construct
 	// Name is the Lambda function's name, e.g. "catalog-get-product".
@@ -70,6 +78,12 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
 	}
+	if p.LogRemovalPolicy == "" {
+		p.LogRemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	}
+	if p.FunctionName == "" {
+		p.FunctionName = p.Name
+	}
 	if err := p.validate(); err != nil {
 		panic(fmt.Errorf("infra: function %q: %w", id, err))
 	}
@@ -78,8 +92,8 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 
 	logGroup := awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		Retention: p.LogRetention,
-		// Logs are bounded by retention and hold no business data: remove them with the stack.
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		// Bounded by retention; production keeps them past the stack's deletion (StageSettings).
+		RemovalPolicy: p.LogRemovalPolicy,
 	})
 
 	// An explicit role instead of Lambda's default keeps AWSLambdaBasicExecutionRole (logs:* on
@@ -97,8 +111,8 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 
 	// The ID "Default" hides this level from logical IDs: the function is
 	// <Service><Id><hash>, e.g. CatalogGetProduct1A2B3C4D.
-	fn := awslambda.NewFunction(c, jsii.String("Default"), &awslambda.FunctionProps{
-		FunctionName: jsii.String(p.Name),
+	fnProps := &awslambda.FunctionProps{
+		FunctionName: jsii.String(p.FunctionName),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
@@ -108,7 +122,19 @@ func NewGoFunction(scope constructs.Construct, id string, props *GoFunctionProps
 		Environment:  &env,
 		LogGroup:     logGroup,
 		Role:         role,
-	})
+		Tracing:      awslambda.Tracing_ACTIVE,
+	}
+	if p.ReservedConcurrency > 0 {
+		fnProps.ReservedConcurrentExecutions = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	fn := awslambda.NewFunction(c, jsii.String("Default"), fnProps)
+	// Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which IAM
+	// defines on no resource type: AWS requires "*" (see WildcardResourceActions).
+	xray := "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource type in IAM, so " +
+		"active tracing can only grant them on *; they write trace data, read nothing."
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(xray), AppliesTo: &[]any{"Resource::*"}},
+	}, jsii.Bool(true))
 	fn.Node().DefaultChild().(awslambda.CfnFunction).AddMetadata(
 		jsii.String("LocalRuntime"), map[string]any{"GoPackage": p.GoPackage})
 

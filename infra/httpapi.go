@@ -40,11 +40,17 @@ const (
 type HTTPAPIProps struct {
 	// Name of the API; defaults to the stack's name.
 	Name string
-	// RateLimit and BurstLimit throttle the default stage.
-	RateLimit  float64
-	BurstLimit float64
+	// RateLimit and BurstLimit throttle every route of the default stage (its default route
+	// settings); WriteRateLimit and WriteBurstLimit throttle each route that is not a GET (its
+	// own route settings). The write limits default to the read limits.
+	RateLimit       float64
+	BurstLimit      float64
+	WriteRateLimit  float64
+	WriteBurstLimit float64
 	// LogRetention of the access log; defaults to DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// RemovalPolicy of the access log group; defaults to DESTROY.
+	RemovalPolicy awscdk.RemovalPolicy
 	// Authorizer checks the token of every route that is not Public (the Cognito JWT
 	// authorizer, see Auth). Without one, AddRoute refuses non-public routes.
 	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
@@ -59,6 +65,10 @@ type HTTPAPI struct {
 	AccessLogs awslogs.LogGroup
 	// Authorizer is attached to every route whose access is not Public.
 	Authorizer awsapigatewayv2.IHttpRouteAuthorizer
+	// Routes are the routes added so far, in order.
+	Routes []spec.Route
+
+	props HTTPAPIProps
 }
 
 // NewHTTPAPI defines an HTTPAPI.
@@ -76,8 +86,17 @@ func NewHTTPAPI(scope constructs.Construct, id string, props *HTTPAPIProps) *HTT
 	if p.BurstLimit == 0 {
 		p.BurstLimit = DefaultBurstLimit
 	}
+	if p.WriteRateLimit == 0 {
+		p.WriteRateLimit = p.RateLimit
+	}
+	if p.WriteBurstLimit == 0 {
+		p.WriteBurstLimit = p.BurstLimit
+	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
 	}
 
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -88,7 +107,7 @@ func NewHTTPAPI(scope constructs.Construct, id string, props *HTTPAPIProps) *HTT
 	})
 	logs := awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		RemovalPolicy: p.RemovalPolicy,
 	})
 	stage := awsapigatewayv2.NewHttpStage(c, jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageProps{
 		HttpApi:    api,
@@ -98,12 +117,20 @@ func NewHTTPAPI(scope constructs.Construct, id string, props *HTTPAPIProps) *HTT
 			RateLimit:  jsii.Number(p.RateLimit),
 			BurstLimit: jsii.Number(p.BurstLimit),
 		},
+		// Per-route metrics (the dashboard's errors per route): billed only for routes
+		// that receive requests.
+		DetailedMetricsEnabled: jsii.Bool(true),
 		AccessLogSettings: &accessLogSettings{
 			destination: awsapigatewayv2.NewLogGroupLogDestination(logs),
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat)),
 		},
 	})
-	return &HTTPAPI{Construct: c, API: api, Stage: stage, AccessLogs: logs, Authorizer: p.Authorizer}
+	cdknag.NagSuppressions_AddResourceSuppressions(stage, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("Serverless-APIGWXrayEnabled"),
+		Reason: jsii.String("HTTP APIs have no X-Ray tracing (only REST APIs do); every function " +
+			"behind this stage traces with X-Ray active tracing instead."),
+	}}, nil)
+	return &HTTPAPI{Construct: c, API: api, Stage: stage, AccessLogs: logs, Authorizer: p.Authorizer, props: p}
 }
 
 // URL is the invoke URL of the default stage, ending in "/".
@@ -134,6 +161,8 @@ func (a *HTTPAPI) AddRoute(scope constructs.Construct, id string, r spec.Route, 
 		props.Authorizer = a.Authorizer
 	}
 	route := awsapigatewayv2.NewHttpRoute(scope, jsii.String(id), props)
+	a.throttle(r, route)
+	a.Routes = append(a.Routes, r)
 	if r.Access == Public {
 		cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
 			Id:     jsii.String("AwsSolutions-APIG4"),
@@ -141,6 +170,25 @@ func (a *HTTPAPI) AddRoute(scope constructs.Construct, id string, r spec.Route, 
 		}}, nil)
 	}
 	return route
+}
+
+// throttle gives route r its own throttling in the stage's RouteSettings: the write limits for
+// every route that is not a GET, the default limits otherwise (explicit, so each route's limit
+// is in the template). API Gateway refuses route settings of a route that does not exist yet,
+// so the stage depends on the route.
+func (a *HTTPAPI) throttle(r spec.Route, route awsapigatewayv2.HttpRoute) {
+	rate, burst := a.props.RateLimit, a.props.BurstLimit
+	if r.Method != "GET" {
+		rate, burst = a.props.WriteRateLimit, a.props.WriteBurstLimit
+	}
+	// The route key has no ".", which would split the override's path.
+	a.Stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).AddPropertyOverride(
+		jsii.String("RouteSettings."+r.Key()), map[string]any{
+			"ThrottlingRateLimit":    rate,
+			"ThrottlingBurstLimit":   burst,
+			"DetailedMetricsEnabled": true,
+		})
+	a.Stage.Node().AddDependency(route)
 }
 
 // AccessLogFormat is the stage's access log line: one JSON object per request, with the

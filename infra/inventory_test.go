@@ -29,8 +29,9 @@ func TestInventoryPolicies(t *testing.T) {
 		{inventoryspec.ReleaseStock, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, tableARN}}},
 		{inventoryspec.CommitStock, []statement{{[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, tableARN}}},
 		{inventoryspec.PublishEvents, []statement{
-			// ListStreams has no resource type in IAM (suppressed IAM5, see outbox.go).
-			{[]string{"dynamodb:ListStreams"}, "*"},
+			// ListStreams has no resource type in IAM (suppressed IAM5, see outbox.go); the
+			// policy merges it with active tracing's X-Ray actions on "*".
+			{[]string{"dynamodb:ListStreams", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}, "*"},
 			{[]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
 				map[string]any{"Fn::GetAtt": []any{table, "StreamArn"}}},
 			{[]string{"events:PutEvents"}, map[string]any{"Fn::GetAtt": []any{bus, "Arn"}}},

@@ -7,11 +7,13 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// Check adds cdk-nag's AwsSolutions rules to scope (the app, in main and in tests): synth
-// reports each finding as an error or a warning unless a suppression with a reason covers it.
-// Suppressions sit next to the resource they excuse.
+// Check adds the policy checks to scope (the app, in main and in tests): cdk-nag's
+// AwsSolutions and Serverless packs, whose findings synth reports as errors or warnings unless
+// a suppression with a reason covers them (suppressions sit next to the resource they excuse),
+// and the project's own PolicyChecks.
 func Check(scope constructs.IConstruct) {
-	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
-		Verbose: jsii.Bool(true),
-	}), nil)
+	props := &cdknag.NagPackProps{Verbose: jsii.Bool(true)}
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(props), nil)
+	awscdk.Aspects_Of(scope).Add(cdknag.NewServerlessChecks(props), nil)
+	awscdk.Aspects_Of(scope).Add(&PolicyChecks{}, nil)
 }

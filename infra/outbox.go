@@ -81,11 +81,12 @@ func NewOutbox(scope constructs.Construct, id string, props *OutboxProps) *Outbo
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: seconds(DeadLetterRetention),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(failures, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is itself the on-failure destination of the outbox's stream " +
-			"mapping; nothing consumes it automatically, so a DLQ behind it would never receive."),
-	}}, nil)
+	noDLQReason := jsii.String("This queue is itself the on-failure destination of the outbox's stream " +
+		"mapping; nothing consumes it automatically, so a DLQ behind it would never receive.")
+	cdknag.NagSuppressions_AddResourceSuppressions(failures, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SQS3"), Reason: noDLQReason},
+		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: noDLQReason},
+	}, nil)
 
 	filter := OutboxFilter()
 	fn := p.Publisher.Function

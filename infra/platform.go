@@ -10,15 +10,16 @@ import (
 	"github.com/microshop/microshop/shared/money"
 )
 
-// EventBusName is the name of the shop's one custom EventBridge bus; functions get it in
-// EVENT_BUS_NAME, and a developer taps it with `aws events put-rule --event-bus-name microshop`.
+// EventBusName is the name of the shop's one custom EventBridge bus in DevStage (elsewhere
+// "microshop-<stage>", see StageSettings.PhysicalName); functions get it in EVENT_BUS_NAME, and
+// a developer taps it with `aws events put-rule --event-bus-name microshop`.
 const EventBusName = "microshop"
 
 // PlatformProps configures the Platform.
 type PlatformProps struct {
 	// AssetRoot holds one <name>/bootstrap per function.
 	AssetRoot string
-	// Stage is DevStage unless given (see AuthProps.Stage).
+	// Stage is DevStage unless given (see StageSettingsFor and AuthProps.Stage).
 	Stage string
 	// Currency is the ISO 4217 code the shop sells in, a stage setting; default
 	// money.DefaultShopCurrency. Every function gets it in money.ShopCurrencyEnv.
@@ -36,6 +37,8 @@ type Platform struct {
 	Bus       awsevents.EventBus
 	AssetRoot string
 	Stage     string
+	// Settings are the stage's settings (removal, retention, throttling, alarms).
+	Settings StageSettings
 	// Currency is the shop's currency code, e.g. "USD".
 	Currency string
 }
@@ -53,13 +56,25 @@ func NewPlatform(scope constructs.Construct, props *PlatformProps) *Platform {
 	if _, err := money.ParseCurrency(p.Currency); err != nil {
 		panic(fmt.Errorf("infra: currency: %w", err))
 	}
+	settings, err := StageSettingsFor(p.Stage)
+	if err != nil {
+		panic(fmt.Errorf("infra: %w", err))
+	}
 	auth := NewAuth(scope, "Auth", &AuthProps{
 		Stage: p.Stage, CallbackURLs: p.CallbackURLs, LogoutURLs: p.LogoutURLs,
 	})
-	api := NewHTTPAPI(scope, "Api", &HTTPAPIProps{Authorizer: auth.Authorizer})
+	api := NewHTTPAPI(scope, "Api", &HTTPAPIProps{
+		Authorizer:      auth.Authorizer,
+		RateLimit:       settings.RateLimit,
+		BurstLimit:      settings.BurstLimit,
+		WriteRateLimit:  settings.WriteRateLimit,
+		WriteBurstLimit: settings.WriteBurstLimit,
+		LogRetention:    settings.LogRetention,
+		RemovalPolicy:   settings.RemovalPolicy,
+	})
 	bus := awsevents.NewEventBus(scope, jsii.String("EventBus"), &awsevents.EventBusProps{
-		EventBusName: jsii.String(EventBusName),
+		EventBusName: jsii.String(settings.PhysicalName(EventBusName)),
 		Description:  jsii.String("Microshop's business events (events/ holds their contracts)"),
 	})
-	return &Platform{API: api, Auth: auth, Bus: bus, AssetRoot: p.AssetRoot, Stage: p.Stage, Currency: p.Currency}
+	return &Platform{API: api, Auth: auth, Bus: bus, AssetRoot: p.AssetRoot, Stage: p.Stage, Settings: settings, Currency: p.Currency}
 }

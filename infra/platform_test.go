@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
@@ -14,19 +13,10 @@ import (
 	"github.com/microshop/microshop/infra"
 )
 
-// prodStack is the shop synthesized for stage "prod" with redirect URLs from the context.
-var prodStack synthesis
-
+// synthProd returns the template of the prod stage's stack (synthProdStack).
 func synthProd(t *testing.T) assertions.Template {
 	t.Helper()
-	_, tmpl, _ := prodStack.get(t, map[string]any{
-		infra.ContextStage:        "prod",
-		infra.ContextCurrency:     "EUR",
-		infra.ContextCallbackURLs: "https://shop.example/callback,https://admin.shop.example/callback",
-		infra.ContextLogoutURLs:   []any{"https://shop.example/"},
-	}, func(app awscdk.App) awscdk.Stack {
-		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot})
-	})
+	_, tmpl, _ := synthProdStack(t)
 	return tmpl
 }
 

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/microshop/microshop/shared/money"
 	"github.com/microshop/microshop/shared/spec"
@@ -37,6 +37,10 @@ type Service struct {
 	Table    awsdynamodb.Table
 	// Functions by name, e.g. "catalog-get-product".
 	Functions map[string]*GoFunction
+	// Consumers by their function's name, and the Outbox (nil when the service has none):
+	// Monitoring alarms on their queues.
+	Consumers map[string]*Consumer
+	Outbox    *Outbox
 }
 
 // NewService defines the service's construct and its table. It panics when the spec is invalid.
@@ -47,14 +51,16 @@ func NewService(scope constructs.Construct, id string, platform *Platform, s spe
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	return &Service{
 		Construct: c, Spec: s, Platform: platform,
-		Table:     newTable(c, "Table", s.Table),
+		Table:     newTable(c, "Table", s.Table, platform.Settings),
 		Functions: make(map[string]*GoFunction),
+		Consumers: make(map[string]*Consumer),
 	}
 }
 
-// newTable defines the table t describes: on demand, point-in-time recovery, and kept when the
-// stack is deleted, because it holds business data.
-func newTable(scope constructs.Construct, id string, t spec.Table) awsdynamodb.Table {
+// newTable defines the table t describes: on demand, point-in-time recovery, TTL and stream as
+// the spec says; outside DevStage it holds business data, so it is kept when the stack is
+// deleted and has deletion protection (StageSettings).
+func newTable(scope constructs.Construct, id string, t spec.Table, stage StageSettings) awsdynamodb.Table {
 	props := &awsdynamodb.TableProps{
 		PartitionKey: attribute(t.PartitionKey),
 		SortKey:      attribute(t.SortKey),
@@ -62,7 +68,8 @@ func newTable(scope constructs.Construct, id string, t spec.Table) awsdynamodb.T
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:      stage.RemovalPolicy,
+		DeletionProtection: jsii.Bool(stage.DeletionProtection),
 	}
 	if t.TTLAttribute != "" {
 		props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
@@ -113,7 +120,9 @@ func (s *Service) AddRoutes(grants map[string]Grant) {
 		if !ok {
 			panic(fmt.Errorf("infra: service %s: no grant for %q (route %s)", s.Spec.Name, r.Function, r.Key()))
 		}
-		fn := s.function(r.Function, map[string]string{TableEnv: *s.Table.TableName()})
+		fn := s.function(r.Function, map[string]string{TableEnv: *s.Table.TableName()}, 0)
+		noDLQ(fn, "API Gateway invokes it synchronously: an error is the caller's response, "+
+			"there is no event to keep.")
 		grant(s, fn)
 		s.Platform.API.AddRoute(fn.Construct, "Route", r, fn.Function)
 	}
@@ -124,8 +133,11 @@ func (s *Service) AddOutbox() *Outbox {
 	if s.Spec.Publisher == "" {
 		panic(fmt.Errorf("infra: service %s: the spec names no publisher", s.Spec.Name))
 	}
-	fn := s.function(s.Spec.Publisher, nil)
-	return NewOutbox(fn.Construct, "Outbox", &OutboxProps{Table: s.Table, Publisher: fn, Bus: s.Platform.Bus})
+	fn := s.function(s.Spec.Publisher, nil, 0)
+	noDLQ(fn, "Its only trigger is the table stream's event source mapping, whose failed "+
+		"batches go to the outbox's failure queue (an on-failure destination).")
+	s.Outbox = NewOutbox(fn.Construct, "Outbox", &OutboxProps{Table: s.Table, Publisher: fn, Bus: s.Platform.Bus})
+	return s.Outbox
 }
 
 // AddConsumer adds the spec's consumer function name, with its grant, behind a Consumer of the
@@ -136,19 +148,33 @@ func (s *Service) AddConsumer(name string, grant Grant) *Consumer {
 		panic(fmt.Errorf("infra: service %s: %q is not a consumer in the spec", s.Spec.Name, name))
 	}
 	sc := s.Spec.Consumers[i]
-	fn := s.function(name, map[string]string{TableEnv: *s.Table.TableName()})
+	fn := s.function(name, map[string]string{TableEnv: *s.Table.TableName()}, s.Platform.Settings.ConsumerReservedConcurrency)
+	noDLQ(fn, "Its only trigger is its queue's event source mapping (synchronous): a failed "+
+		"message returns to the queue and moves to the queue's DLQ after MaxReceiveCount receives.")
 	grant(s, fn)
-	return NewConsumer(fn.Construct, "Consumer", &ConsumerProps{
-		Bus:      s.Platform.Bus,
-		Pattern:  &awsevents.EventPattern{Source: jsii.Strings(sc.Sources...), DetailType: jsii.Strings(sc.DetailTypes...)},
-		Function: fn,
+	c := NewConsumer(fn.Construct, "Consumer", &ConsumerProps{
+		Bus:            s.Platform.Bus,
+		Pattern:        &awsevents.EventPattern{Source: jsii.Strings(sc.Sources...), DetailType: jsii.Strings(sc.DetailTypes...)},
+		Function:       fn,
+		MaxConcurrency: s.Platform.Settings.ConsumerMaxConcurrency,
 	})
+	s.Consumers[name] = c
+	return c
+}
+
+// noDLQ suppresses cdk-nag's Serverless-LambdaDLQ on fn, which no one invokes asynchronously
+// (the PolicyChecks aspect fails a function that is an asynchronous target without one).
+func noDLQ(fn *GoFunction, reason string) {
+	cdknag.NagSuppressions_AddResourceSuppressions(fn.Function, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("Serverless-LambdaDLQ"), Reason: jsii.String(reason),
+	}}, nil)
 }
 
 // function defines the spec's function name, with the construct ID of its name without the
-// service prefix in PascalCase ("catalog-get-product" is GetProduct). Its environment is env
-// plus the shop's currency in money.ShopCurrencyEnv.
-func (s *Service) function(name string, env map[string]string) *GoFunction {
+// service prefix in PascalCase ("catalog-get-product" is GetProduct), its stage's physical name,
+// log retention and reserved concurrency (0: none). Its environment is env plus the shop's
+// currency in money.ShopCurrencyEnv and the stage in StageEnv.
+func (s *Service) function(name string, env map[string]string, reserved int) *GoFunction {
 	if !slices.Contains(s.Spec.Functions(), name) {
 		panic(fmt.Errorf("infra: service %s: function %q is not in its spec", s.Spec.Name, name))
 	}
@@ -161,13 +187,18 @@ func (s *Service) function(name string, env map[string]string) *GoFunction {
 			id.WriteString(strings.ToUpper(word[:1]) + word[1:])
 		}
 	}
-	fullEnv := map[string]string{money.ShopCurrencyEnv: s.Platform.Currency}
+	fullEnv := map[string]string{money.ShopCurrencyEnv: s.Platform.Currency, StageEnv: s.Platform.Settings.Name}
 	maps.Copy(fullEnv, env)
+	settings := s.Platform.Settings
 	fn := NewGoFunction(s.Construct, id.String(), &GoFunctionProps{
-		Name:        name,
-		GoPackage:   s.Spec.GoPackage(name),
-		AssetRoot:   s.Platform.AssetRoot,
-		Environment: fullEnv,
+		Name:                name,
+		FunctionName:        settings.PhysicalName(name),
+		GoPackage:           s.Spec.GoPackage(name),
+		AssetRoot:           s.Platform.AssetRoot,
+		Environment:         fullEnv,
+		LogRetention:        settings.LogRetention,
+		LogRemovalPolicy:    settings.RemovalPolicy,
+		ReservedConcurrency: reserved,
 	})
 	s.Functions[name] = fn
 	return fn

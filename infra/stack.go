@@ -17,7 +17,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// StackName is the name of the stack and of its template, cdk.out/Microshop.template.json.
+// StackName is the name of the dev stage's stack and of its template,
+// cdk.out/Microshop.template.json, which the local runtime serves; another stage's stack is
+// "Microshop-<stage>" (StackNameFor).
 const StackName = "Microshop"
 
 // DefaultAssetRoot is where `make build` writes <name>/bootstrap for every function,
@@ -30,6 +32,8 @@ const (
 	ContextCurrency     = "currency"
 	ContextCallbackURLs = "callbackUrls"
 	ContextLogoutURLs   = "logoutUrls"
+	// ContextAlarmEmail is the address the alarm topic emails (optional).
+	ContextAlarmEmail = "alarmEmail"
 )
 
 // Services lists the shop's services; NewMicroshopStack builds each of them on the one
@@ -70,11 +74,16 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 		CallbackURLs: contextList(stack, ContextCallbackURLs),
 		LogoutURLs:   contextList(stack, ContextLogoutURLs),
 	})
+	var services []*Service
 	for _, def := range Services() {
 		svc := NewService(stack, def.ID, platform, def.Spec)
 		def.Define(svc)
 		svc.checkComplete()
+		services = append(services, svc)
 	}
+	monitoring := NewMonitoring(stack, &MonitoringProps{
+		Platform: platform, Services: services, AlarmEmail: contextString(stack, ContextAlarmEmail),
+	})
 
 	outputs := []struct {
 		id, description string
@@ -85,6 +94,8 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 		{"UserPoolClientId", "Public app client (no secret) for sign-in", platform.Auth.Client.UserPoolClientId()},
 		{"IssuerUrl", "Token issuer the HTTP API's JWT authorizer trusts", platform.Auth.IssuerURL},
 		{"EventBusName", "The shop's EventBridge bus", platform.Bus.EventBusName()},
+		{"AlarmTopicArn", "SNS topic every alarm notifies (docs/alarms.md)", monitoring.Topic.TopicArn()},
+		{"DashboardName", "CloudWatch dashboard of the stage", monitoring.Dashboard.DashboardName()},
 	}
 	for _, o := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{
