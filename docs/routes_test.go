@@ -16,7 +16,7 @@ import (
 )
 
 // The guides whose curl commands must name real routes.
-var guides = []string{"deploy.md"}
+var guides = []string{"deploy.md", "operations.md"}
 
 // A curl command's method (-X) and its URL on the deployed API ("$API/...").
 var (
