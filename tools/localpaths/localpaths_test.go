@@ -198,3 +198,15 @@ func TestLogicalID(t *testing.T) {
 		})
 	}
 }
+
+// With Docker and sam there, `make sam-invoke` without FN stops at its usage line, before it
+// synthesizes anything.
+func TestSAMInvokeNeedsFN(t *testing.T) {
+	out, status := runMake(t, fakeTools(t, map[string]int{"docker": 0, "sam": 0}), "sam-invoke")
+	if status != 2 || !strings.Contains(out, "usage: make sam-invoke FN=<function>") {
+		t.Errorf("make sam-invoke without FN: exit %d, output:\n%s\nwant exit 2 and the usage line", status, out)
+	}
+	if strings.Contains(out, "cannot run") || strings.Contains(out, "cdk synth") {
+		t.Errorf("make sam-invoke without FN went past its checks:\n%s", out)
+	}
+}
