@@ -155,3 +155,29 @@ destroy: synth-stage ## delete STAGE's stack (prod keeps its tables, user pool a
 
 clean: ## remove build outputs
 	rm -rf build cdk.out .local
+
+# The other local paths (docs/local.md): SAM CLI and LocalStack on the same template. Both need
+# Docker, so each first checks for Docker and its tool (tools/localpaths/need.sh) and says what
+# is missing. None of them is a prerequisite of `make test`.
+.PHONY: sam-api sam-invoke localstack-deploy
+SAM_FLAGS           ?=
+LOCALSTACK_ENDPOINT ?= http://localhost.localstack.cloud:4566
+NEED                 = $(SHELL) tools/localpaths/need.sh
+
+sam-api: ## serve the HTTP API with the SAM CLI (Docker): sam local start-api on the synthesized template [SAM_FLAGS=...]
+	@$(NEED) sam-api docker sam
+	@$(MAKE) --no-print-directory synth
+	sam local start-api -t $(TEMPLATE) $(SAM_FLAGS)
+
+sam-invoke: ## invoke one function with the SAM CLI (Docker): make sam-invoke FN=<function> [EVENT=<file.json>]
+	@$(NEED) sam-invoke docker sam
+	@test -n "$(FN)" || { echo "usage: make sam-invoke FN=<function> [EVENT=<file.json>] [SAM_FLAGS=...]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory synth
+	id=$$(go run ./tools/localpaths/cmd/logicalid -template $(TEMPLATE) $(FN)) && \
+		sam local invoke -t $(TEMPLATE) "$$id" $(if $(EVENT),-e $(EVENT)) $(SAM_FLAGS)
+
+localstack-deploy: ## deploy the stack to a running LocalStack with cdklocal (Docker, LocalStack, cdklocal)
+	@LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) $(NEED) localstack-deploy docker localstack cdklocal localstack-running
+	@$(MAKE) --no-print-directory build
+	cdklocal bootstrap
+	cdklocal deploy --require-approval never $(STACK)

@@ -6,6 +6,9 @@
 //
 // It is safe to run twice: existing users get their password set again, a catalog that has
 // products is not seeded again, and stock is set, not added.
+//
+// Against a deployed stage (docs/deploy.md) it creates no users: given an admin's access token
+// (Config.AdminToken) it only seeds and stocks the catalog through the stage's API.
 package devseed
 
 import (
@@ -47,6 +50,10 @@ type Config struct {
 	APIURL   string // base URL of its HTTP API
 	EdgeURL  string // its AWS endpoint (Cognito)
 	Stock    int    // units on hand per sample product; DefaultStock when 0
+	// AdminToken, when set, is an access token of a member of the admin group: Run then
+	// creates no users and never calls Cognito (EdgeURL is unused), and seeds with this token.
+	// This is how a deployed stage is seeded; Result's Admin and Customer stay empty.
+	AdminToken string
 }
 
 // Credentials are a signed-in development user.
@@ -81,16 +88,20 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		return nil, errors.New("devseed: the template has no user pool with an app client")
 	}
 	pool, clientID := model.UserPools[0].ID, model.UserPools[0].Clients[0].ID
-	cognito := sdk.Cognito(cfg.EdgeURL)
 	res := &Result{ClientID: clientID, Region: model.Region}
-	if res.Admin, err = ensureUser(ctx, cognito, pool, clientID, AdminEmail, AdminPassword, "admin"); err != nil {
-		return nil, err
-	}
-	if res.Customer, err = ensureUser(ctx, cognito, pool, clientID, CustomerEmail, CustomerPassword); err != nil {
-		return nil, err
+	token := cfg.AdminToken
+	if token == "" {
+		cognito := sdk.Cognito(cfg.EdgeURL)
+		if res.Admin, err = ensureUser(ctx, cognito, pool, clientID, AdminEmail, AdminPassword, "admin"); err != nil {
+			return nil, err
+		}
+		if res.Customer, err = ensureUser(ctx, cognito, pool, clientID, CustomerEmail, CustomerPassword); err != nil {
+			return nil, err
+		}
+		token = res.Admin.AccessToken
 	}
 
-	c := apiClient{http: &http.Client{Timeout: 30 * time.Second}, base: base.String(), token: res.Admin.AccessToken}
+	c := apiClient{http: &http.Client{Timeout: 30 * time.Second}, base: base.String(), token: token}
 	if res.Seeded, err = c.seedCatalog(ctx); err != nil {
 		return nil, err
 	}
@@ -302,6 +313,9 @@ func report(out io.Writer, cfg Config, res *Result, inventory bool) {
 		fmt.Fprintf(out, "devseed: stocked %d sample products with %d units each\n", len(res.Stocked), cfg.Stock)
 	} else {
 		fmt.Fprintln(out, "devseed: no inventory service in this stack; stock not set")
+	}
+	if cfg.AdminToken != "" {
+		return // no users were made: the deployed stage's users are its own
 	}
 	fmt.Fprintf(out, `devseed: users of the local user pool (app client %s):
   admin     %s / %s   (group admin)

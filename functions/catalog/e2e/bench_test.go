@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,7 +167,17 @@ func createForBench(b *testing.B) product {
 // DynamoDB table the runtime's function uses.
 func directGetProduct(b *testing.B) httpapi.LambdaHandler {
 	b.Helper()
-	table := rt.Model().Tables[0].Name
+	// The template holds every service's table: pick the catalog's (Tables is in logical-ID
+	// order, so Tables[0] is the cart's).
+	var table string
+	for _, t := range rt.Model().Tables {
+		if strings.HasPrefix(t.LogicalID, "Catalog") {
+			table = t.Name
+		}
+	}
+	if table == "" {
+		b.Fatal("the template has no catalog table")
+	}
 	h, err := catalogapi.Handler(catalogapi.RouteGetProduct, catalogapi.Deps{
 		Store: ddb.New(sdk.DynamoDB(rt.EdgeURL()), table),
 		Log:   slog.New(slog.NewJSONHandler(io.Discard, nil)),
