@@ -31,8 +31,9 @@ export async function request(method, path, { body, headers = {}, signal, retrie
     if (err.name === 'AbortError') throw err;
     throw new APIError(0, 'network', 'We could not reach the shop. Check your connection and try again.');
   }
-  if (resp.status === 204) return null;
+  // Read every body, even a 204's: a response left unread is reported as aborted.
   const text = await resp.text();
+  if (resp.status === 204) return null;
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;
