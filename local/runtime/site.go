@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/microshop/microshop/local/site"
@@ -32,7 +33,7 @@ func (rt *Runtime) startSite(ln net.Listener, logw io.Writer) error {
 		return ln.Close()
 	}
 	s := rt.model.Sites[0]
-	files, err := rt.model.SiteFiles(s, rt.localEndpoint)
+	files, err := rt.model.SiteFiles(s, rt.localEndpoints)
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
@@ -59,6 +60,14 @@ func localCORS(api *template.HTTPAPI, siteLn net.Listener) *template.HTTPAPI {
 	a := *api
 	a.CORS = &c
 	return &a
+}
+
+// awsURL matches an AWS endpoint URL in a deployed file.
+var awsURL = regexp.MustCompile(`https://[A-Za-z0-9.-]+\.amazonaws\.com(/[^"'\s<>\\]*)?`)
+
+// localEndpoints replaces every AWS endpoint URL in text by localEndpoint's answer.
+func (rt *Runtime) localEndpoints(text string) string {
+	return awsURL.ReplaceAllStringFunc(text, rt.localEndpoint)
 }
 
 // edgeServices are the AWS services whose regional endpoints the edge port serves.

@@ -204,8 +204,10 @@ func (m *Model) buildSites() error {
 // included): every source's files in order, with the source's markers (SourceMarkers, such
 // as the tokens of Source.jsonData) replaced by their values resolved now, as the
 // deployment's handler does. Resolve late, once every endpoint the markers name is known.
-// local, when not nil, maps each resolved marker value before it is written (the runtime
-// turns AWS endpoints into local ones there).
+// local, when not nil, maps the text of each file of a source with markers once they are
+// replaced (the runtime turns AWS endpoints into local ones there: CDK splits a string such
+// as "https://cognito-idp." + region + "." + suffix into several markers, so single values
+// are not enough).
 func (m *Model) SiteFiles(s *Site, local func(value string) string) (map[string][]byte, error) {
 	r, err := m.resolver()
 	if err != nil {
@@ -217,13 +219,20 @@ func (m *Model) SiteFiles(s *Site, local func(value string) string) (map[string]
 			return nil, loc{s.LogicalID, fmt.Sprintf("Properties.SourceObjectKeys.%d", i)}.fail(ErrUnsupported,
 				"source %s is not an asset of the cloud assembly in %s (only local assets are served)", src.ObjectKey, r.assetDir)
 		}
-		markers, err := m.siteMarkers(r, s.LogicalID, i, src.JSONEscape, local)
+		markers, err := m.siteMarkers(r, s.LogicalID, i, src.JSONEscape)
 		if err != nil {
 			return nil, err
 		}
 		err = readSource(src.Path, func(name string, data []byte) {
+			if len(markers) == 0 {
+				files[path.Join(s.KeyPrefix, name)] = data
+				return
+			}
 			for _, k := range slices.Sorted(maps.Keys(markers)) {
 				data = bytes.ReplaceAll(data, []byte(k), []byte(markers[k]))
+			}
+			if local != nil {
+				data = []byte(local(string(data)))
 			}
 			files[path.Join(s.KeyPrefix, name)] = data
 		})
@@ -235,7 +244,7 @@ func (m *Model) SiteFiles(s *Site, local func(value string) string) (map[string]
 }
 
 // siteMarkers resolves SourceMarkers[i] of deployment id.
-func (m *Model) siteMarkers(r *resolver, id string, i int, escape bool, local func(string) string) (map[string]string, error) {
+func (m *Model) siteMarkers(r *resolver, id string, i int, escape bool) (map[string]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v, at, err := r.property(id, "SourceMarkers", fmt.Sprint(i))
@@ -251,9 +260,6 @@ func (m *Model) siteMarkers(r *resolver, id string, i int, escape bool, local fu
 		s, ok := scalar(e)
 		if !ok {
 			return nil, at.key(k).fail(ErrInvalid, "want a string, got %s", describe(e))
-		}
-		if local != nil {
-			s = local(s)
 		}
 		if escape {
 			b, _ := json.Marshal(s)
