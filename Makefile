@@ -42,7 +42,7 @@ synth: build ## cdk synth into cdk.out/ (runs cdk-nag's AwsSolutions checks)
 devcloud: deps
 	go build -o $(DEVCLOUD) ./local/cmd/devcloud
 
-dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
+dev: synth devcloud ## serve the whole shop locally: web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
 		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 

@@ -44,6 +44,8 @@ type MicroshopStackProps struct {
 	awscdk.StackProps
 	// AssetRoot holds one <name>/bootstrap per function; defaults to DefaultAssetRoot.
 	AssetRoot string
+	// SiteDir holds the storefront's files; defaults to DefaultSiteDir (see site.go).
+	SiteDir string
 }
 
 // NewMicroshopStack defines the whole shop in one stack. Leave StackProps.Env unset: the
@@ -75,6 +77,7 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 		def.Define(svc)
 		svc.checkComplete()
 	}
+	site := NewSite(stack, "Site", &SiteProps{Dir: p.SiteDir, API: platform.API, Auth: platform.Auth})
 
 	outputs := []struct {
 		id, description string
@@ -85,6 +88,7 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 		{"UserPoolClientId", "Public app client (no secret) for sign-in", platform.Auth.Client.UserPoolClientId()},
 		{"IssuerUrl", "Token issuer the HTTP API's JWT authorizer trusts", platform.Auth.IssuerURL},
 		{"EventBusName", "The shop's EventBridge bus", platform.Bus.EventBusName()},
+		{"SiteUrl", "The storefront (CloudFront)", jsii.String(*site.Origin + "/")},
 	}
 	for _, o := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{

@@ -105,7 +105,7 @@ var (
 func synth(t *testing.T) (awscdk.Stack, assertions.Template, template) {
 	t.Helper()
 	return microshop.get(t, nil, func(app awscdk.App) awscdk.Stack {
-		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot})
+		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot, SiteDir: siteDir})
 	})
 }
 
@@ -790,6 +790,9 @@ func TestOutputs(t *testing.T) {
 		// The issuer the authorizer trusts, and the pool's URL.
 		{"IssuerUrl", issuer},
 		{"EventBusName", map[string]any{"Ref": doc.ofType("AWS::Events::EventBus")[0]}},
+		{"SiteUrl", map[string]any{"Fn::Join": []any{"", []any{
+			"https://", map[string]any{"Fn::GetAtt": []any{doc.ofType("AWS::CloudFront::Distribution")[0], "DomainName"}}, "/",
+		}}}},
 	}
 	for _, tt := range tests {
 		check(t, tt.name, func() {
