@@ -48,15 +48,15 @@ function draw(body, cart, msgs) {
     remove.addEventListener('click', () => change(body, msgs, 'DELETE', it, undefined, `remove ${it.name}`));
     return h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: `/products/${encodeURIComponent(it.productId)}` }, it.name)),
-      h('td', { class: 'num' }, fmt.money(it.unitPrice)),
+      h('td', { class: 'num unit' }, fmt.money(it.unitPrice)),
       h('td', {}, form),
       h('td', { class: 'num' }, fmt.money(it.lineTotal)),
       h('td', {}, remove));
   });
   replace(body,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },
+    h('div', { class: 'table-wrap' }, h('table', { class: 'lines cart-lines' },
       h('caption', { class: 'visually-hidden' }, 'Items in your cart'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num' }, 'Price'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num unit' }, 'Price'),
         h('th', { scope: 'col' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Total'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       h('tbody', {}, rows),
       h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '3' }, 'Subtotal'), h('td', { class: 'num', id: 'cart-total' }, fmt.money(cart.total)), h('td', {}))))),

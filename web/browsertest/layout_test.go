@@ -1,0 +1,96 @@
+package browsertest
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestNarrowScreen: at 375 px wide no page scrolls sideways (wide tables scroll inside their
+// own box) and every page renders its heading.
+func TestNarrowScreen(t *testing.T) {
+	a := newCustomer(t, "admin") // an admin customer sees every page
+	mug := seededProduct(t, "Stoneware Mug")
+	call(t, a.token, "PUT", "/cart/items/"+mug.ID, map[string]any{"quantity": 1}, http.StatusOK, nil)
+	p := newPage(t, 375, 812)
+	// check visits path, waits until ready (a selector of the loaded view) shows, and
+	// measures the page.
+	check := func(path, ready string) {
+		t.Helper()
+		p.visit(path)
+		p.waitFor(ready, "")
+		sizes := eval[[]float64](p, `[document.documentElement.scrollWidth, window.innerWidth]`)
+		if sizes[0] > sizes[1] {
+			wide := eval[[]string](p, `[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.outerHTML.slice(0, 100))`)
+			t.Errorf("%s at 375 px: the page is %v px wide: it scrolls sideways; too wide: %q", path, sizes[0], wide)
+		}
+	}
+	check("/", ".card")
+	p.screenshot("catalog-375")
+	check("/products/"+mug.ID, ".add-form")
+	check("/signup", "#signup-email")
+	p.signIn(account{email: a.email, password: a.password})
+	check("/cart", "#cart-total")
+	p.screenshot("cart-375")
+	check("/checkout", "#quote")
+	check("/orders", "main p")
+	check("/admin", "tbody tr")
+	check("/admin/orders", "#orders-status")
+	check("/admin/products/"+mug.ID, "#stock-form")
+	check("/no-such-page", "main p")
+}
+
+// TestCatalogBudget: the catalog's first load with a cold cache stays within the budget:
+// at most 300 KB transferred (HTML, CSS, scripts, config, API answers, images) and
+// DOMContentLoaded within 500 ms.
+func TestCatalogBudget(t *testing.T) {
+	p := newPage(t, 1280, 900)
+	// A new browser context starts with an empty cache: this is the first visit.
+	p.visit("/")
+	p.waitFor(".card", "")
+	// Done when every image has loaded and no request is outstanding.
+	deadline := time.Now().Add(waitTimeout)
+	for !eval[bool](p, `[...document.images].every((i) => i.complete)`) || p.pending() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the catalog never finished loading (%d requests pending)", p.pending())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	total, n := p.transferred()
+	dcl := eval[float64](p, `performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd`)
+	t.Logf("catalog first load (cold cache): %d requests, %.1f KB transferred, DOMContentLoaded at %.0f ms", n, total/1024, dcl)
+	if total > 300*1024 {
+		t.Errorf("transferred %.1f KB, budget 300 KB", total/1024)
+	}
+	if dcl > 500 {
+		t.Errorf("DOMContentLoaded at %.0f ms, budget 500 ms", dcl)
+	}
+	if dcl <= 0 || total <= 0 {
+		t.Errorf("nothing measured: DOMContentLoaded %v, %v bytes", dcl, total)
+	}
+}
+
+// pending counts the requests that have neither finished nor failed.
+func (p *page) pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, r := range p.requests {
+		if !r.done {
+			n++
+		}
+	}
+	return n
+}
+
+// transferred sums the bytes received (headers and bodies, as encoded on the wire) and
+// counts the requests.
+func (p *page) transferred() (float64, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var sum float64
+	for _, r := range p.requests {
+		sum += r.bytes
+	}
+	return sum, len(p.requests)
+}
