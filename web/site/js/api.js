@@ -80,9 +80,10 @@ export function describe(err, what = 'do that') {
   }
 }
 
+// sentence ends the API's message with a full stop. Its first word keeps its case: it is
+// often a field's name (imageUrl) that the person can find in the form.
 function sentence(s) {
-  const t = s.charAt(0).toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(t) ? t : `${t}.`;
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 // newKey returns a random Idempotency-Key.

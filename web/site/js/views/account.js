@@ -23,7 +23,7 @@ export function signInView({ main, query }) {
   const msgs = ui.messages();
   const email = h('input', { id: 'signin-email', name: 'email', type: 'email', autocomplete: 'username', required: true, value: query.get('email') || '' });
   const password = h('input', { id: 'signin-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const form = h('form', { class: 'narrow' }, field('Email', email), field('Password', password),
+  const form = h('form', { class: 'narrow', novalidate: true }, field('Email', email), field('Password', password),
     h('button', { type: 'submit' }, 'Sign in'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -57,7 +57,7 @@ export function signUpView({ main, query }) {
   const msgs = ui.messages();
   const email = h('input', { id: 'signup-email', name: 'email', type: 'email', autocomplete: 'email', required: true });
   const password = h('input', { id: 'signup-password', name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: '12' });
-  const form = h('form', { class: 'narrow' }, field('Email', email),
+  const form = h('form', { class: 'narrow', novalidate: true }, field('Email', email),
     field('Password', password, 'At least 12 characters, with upper- and lower-case letters, a number and a symbol.'),
     h('button', { type: 'submit' }, 'Create account'));
   form.addEventListener('submit', async (ev) => {
@@ -104,7 +104,7 @@ export function confirmView({ main, query }) {
   const msgs = ui.messages();
   const email = h('input', { id: 'confirm-email', name: 'email', type: 'email', autocomplete: 'username', required: true, value: query.get('email') || '' });
   const code = h('input', { id: 'confirm-code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, pattern: '[0-9]*' });
-  const form = h('form', { class: 'narrow' }, field('Email', email),
+  const form = h('form', { class: 'narrow', novalidate: true }, field('Email', email),
     field('Confirmation code', code, 'We sent a code to your email. (Locally, devcloud prints it in its log.)'),
     h('button', { type: 'submit' }, 'Confirm'));
   form.addEventListener('submit', async (ev) => {

@@ -94,7 +94,7 @@ export async function adminProductView({ main, params, signal }) {
   const currency = p ? p.price.currency : shopCurrency;
   const input = (name, label, attrs = {}, hint) => field(label, h('input', { id: `product-${name}`, name, ...attrs }), hint);
   let version = p ? p.version : 0;
-  const form = h('form', { id: 'product-form' },
+  const form = h('form', { id: 'product-form', novalidate: true },
     input('name', 'Name', { required: true, maxlength: '200', value: p ? p.name : '' }),
     field('Description', h('textarea', { id: 'product-description', name: 'description', rows: '4', maxlength: '2000' }, p ? p.description : '')),
     input('category', 'Category', { required: true, pattern: '[a-z0-9]+(-[a-z0-9]+)*', value: p ? p.category : '' }, 'Lower case with hyphens, e.g. home-office.'),
@@ -159,7 +159,7 @@ async function stockSection(p, signal) {
   const msgs = ui.messages();
   const level = h('p', { id: 'stock-level' }, 'Loading stock…');
   const onHand = h('input', { id: 'stock-onhand', name: 'onHand', type: 'number', min: '0', inputmode: 'numeric', required: true });
-  const form = h('form', { id: 'stock-form', class: 'inline' }, field('Units on hand', onHand), h('button', { type: 'submit' }, 'Set stock'));
+  const form = h('form', { id: 'stock-form', class: 'inline', novalidate: true }, field('Units on hand', onHand), h('button', { type: 'submit' }, 'Set stock'));
   const show = (s) => {
     if (!s) {
       replace(level, 'No stock recorded yet: nothing can be ordered until you set it.');

@@ -24,7 +24,7 @@ export async function productView({ main, params, signal }) {
   ui.heading(main, p.name);
   const msgs = ui.messages();
   const qty = h('input', { id: uid('qty'), name: 'quantity', type: 'number', min: '1', max: '99', value: '1', inputmode: 'numeric', required: true });
-  const form = h('form', { class: 'add-form' }, field('Quantity', qty), h('button', { type: 'submit' }, 'Add to cart'));
+  const form = h('form', { class: 'add-form', novalidate: true }, field('Quantity', qty), h('button', { type: 'submit' }, 'Add to cart'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!auth.user()) {
