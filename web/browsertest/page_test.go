@@ -280,6 +280,7 @@ func (p *page) text(css string) string {
 // screenshot writes the viewport to docs/screenshots/name.png.
 func (p *page) screenshot(name string) {
 	p.t.Helper()
+	eval[bool](p, `(window.scrollTo(0, 0), document.activeElement?.blur?.(), true)`)
 	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())

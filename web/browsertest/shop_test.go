@@ -24,6 +24,10 @@ func TestSignUpToConfirmedOrder(t *testing.T) {
 	p.fill("#confirm-code", confirmationCode(t, email))
 	p.click("#main form button[type=submit]")
 	p.waitFor("header .email", email) // signed in with the password typed at sign-up
+	// The tokens are in the tab's sessionStorage, never in a cookie.
+	if got := eval[[]any](p, `[document.cookie, !!JSON.parse(sessionStorage.getItem("microshop.session") || "{}").accessToken]`); got[0] != "" || got[1] != true {
+		t.Errorf("after sign-in: cookie %q, token in sessionStorage %v; want no cookie and the token in sessionStorage", got[0], got[1])
+	}
 
 	// Browse a category and add from the list.
 	p.clickText(".categories a", "Kitchen")
@@ -91,6 +95,9 @@ func TestSignUpToConfirmedOrder(t *testing.T) {
 
 	p.click("#sign-out")
 	p.waitFor("header a", "Sign in")
+	if got := eval[any](p, `sessionStorage.getItem("microshop.session")`); got != nil {
+		t.Errorf("after sign-out the session is still stored: %v", got)
+	}
 }
 
 // fillAddress types a shipping address into the checkout form.
