@@ -7,7 +7,7 @@ import (
 )
 
 // TestNarrowScreen: at 375 px wide no page scrolls sideways (wide tables scroll inside their
-// own box) and every page renders its heading.
+// own box); every page has one h1 in its main landmark and a label on every form control.
 func TestNarrowScreen(t *testing.T) {
 	a := newCustomer(t, "admin") // an admin customer sees every page
 	mug := seededProduct(t, "Stoneware Mug")
@@ -23,6 +23,13 @@ func TestNarrowScreen(t *testing.T) {
 		if sizes[0] > sizes[1] {
 			wide := eval[[]string](p, `[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.outerHTML.slice(0, 100))`)
 			t.Errorf("%s at 375 px: the page is %v px wide: it scrolls sideways; too wide: %q", path, sizes[0], wide)
+		}
+		unlabelled := eval[[]string](p, `[...document.querySelectorAll("input, select, textarea")].filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label")).map((e) => e.outerHTML)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("%s: form controls without a label: %q", path, unlabelled)
+		}
+		if n := eval[int](p, `document.querySelectorAll("main h1").length + 10 * (document.querySelectorAll("h1").length - document.querySelectorAll("main h1").length)`); n != 1 {
+			t.Errorf("%s: want exactly one h1, inside main (score %d)", path, n)
 		}
 	}
 	check("/", ".card")

@@ -75,9 +75,22 @@ func TestSignUpToConfirmedOrder(t *testing.T) {
 	p.waitFor(".cards legend", "Test cards only")
 	p.click("#card-tok_visa")
 	p.screenshot("checkout")
+	// Record every status the order page shows, in a window that a reload would replace.
+	eval[bool](p, `(() => {
+		window.statusesSeen = [];
+		new MutationObserver(() => {
+			const s = document.querySelector("#order-status")?.dataset.status;
+			if (s && window.statusesSeen.at(-1) !== s) window.statusesSeen.push(s);
+		}).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"]});
+		return true;
+	})()`)
 	p.click("#place-order")
 	p.waitPath("/orders/")
 	p.waitFor("#order-status", "Confirmed")
+	seen := eval[[]string](p, `window.statusesSeen ?? ["(the page was reloaded)"]`)
+	if len(seen) < 2 || seen[0] != "PENDING" || seen[len(seen)-1] != "CONFIRMED" {
+		t.Errorf("the order page showed %q, want PENDING first and CONFIRMED last without a reload", seen)
+	}
 	p.waitFor("#payment", "Paid")
 	p.waitFor("#shipment", "tracking number")
 	if n := p.text("#cart-count"); n != "" {

@@ -86,3 +86,17 @@ export function productImage(p, size) {
     src: p.imageUrl || '/img/placeholder.svg', alt: '', width: size, height: size, loading: 'lazy', decoding: 'async',
   });
 }
+
+// The order checkout just placed, handed to the order page so it shows at once (PENDING)
+// while the page polls for what happens next.
+let placed = null;
+
+export function handOver(order) {
+  placed = order;
+}
+
+export function takeOver(id) {
+  const o = placed && placed.id === id ? placed : null;
+  placed = null;
+  return o;
+}

@@ -129,6 +129,7 @@ export async function checkoutView({ main, signal }) {
         return;
       }
       draft = {};
+      ui.handOver(order);
       try {
         // The order has the cart's lines; the cart service does not empty itself for it.
         await api.request('DELETE', '/cart');

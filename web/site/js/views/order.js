@@ -124,6 +124,13 @@ export async function orderView({ main, params, signal }) {
   // poll follows the order until it is final and its payment and shipment have settled.
   async function poll() {
     let pause = 300;
+    if (order && !final.has(order.status)) {
+      try {
+        await wait(pause, signal); // shown as placed: ask again a moment later
+      } catch {
+        return;
+      }
+    }
     for (let tries = 0; ; tries += 1) {
       try {
         const o = await api.request('GET', `/orders/${encodeURIComponent(id)}`, { signal });
@@ -145,5 +152,7 @@ export async function orderView({ main, params, signal }) {
       pause = Math.min(pause * 1.5, 2000);
     }
   }
+  const placed = ui.takeOver(id);
+  if (placed) show(placed);
   await poll();
 }
