@@ -46,7 +46,11 @@ var browserPaths = []string{
 // findBrowser returns the first headless Chromium found.
 func findBrowser() (string, error) {
 	if p := os.Getenv("MICROSHOP_CHROMIUM"); p != "" {
-		return p, nil
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("MICROSHOP_CHROMIUM: %w: unset it to use the chromium-headless-shell that `make test` installs", err)
+		}
+		return found, nil
 	}
 	for _, p := range browserPaths {
 		if found, err := exec.LookPath(p); err == nil {
