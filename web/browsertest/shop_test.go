@@ -135,18 +135,25 @@ func checkout(t *testing.T, p *page, a account, prod product, quantity int, toke
 	p.waitPath("/orders/")
 }
 
-// TestDeclinedCard: the declined test card fails the order, and the page says why.
+// TestDeclinedCard: each failing test card fails the order, and the page says why in words.
 func TestDeclinedCard(t *testing.T) {
 	p := newPage(t, 1280, 900)
 	a := newCustomer(t)
 	p.signIn(a)
-	checkout(t, p, a, seededProduct(t, "LED Desk Lamp"), 1, "tok_chargeDeclined")
-	p.waitFor("#order-status", "Failed")
-	reason := p.waitFor("#failure-reason", "")
-	if !strings.Contains(strings.ToLower(reason), "declined") {
-		t.Errorf("failure shown as %q, want the decline's reason", reason)
+	lamp := seededProduct(t, "LED Desk Lamp")
+	for _, tt := range []struct{ token, reason string }{
+		{"tok_chargeDeclined", "the card was declined"},
+		{"tok_insufficientFunds", "the card has insufficient funds"},
+	} {
+		checkout(t, p, a, lamp, 1, tt.token)
+		p.waitFor("#order-status", "Failed")
+		if reason := p.waitFor("#failure-reason", ""); !strings.Contains(reason, tt.reason) {
+			t.Errorf("%s: failure shown as %q, want %q", tt.token, reason, tt.reason)
+		}
+		if tt.token == "tok_chargeDeclined" {
+			p.screenshot("order-declined")
+		}
 	}
-	p.screenshot("order-declined")
 }
 
 // TestOutOfStock: an order for more than is in stock shows FAILED with the reason.
@@ -157,8 +164,8 @@ func TestOutOfStock(t *testing.T) {
 	p.signIn(a)
 	checkout(t, p, a, scarce, 2, "tok_visa")
 	p.waitFor("#order-status", "Failed")
-	if reason := p.waitFor("#failure-reason", ""); !strings.Contains(strings.ToLower(reason), "stock") {
-		t.Errorf("failure shown as %q, want one about stock", reason)
+	if reason := p.waitFor("#failure-reason", ""); !strings.Contains(reason, "out of stock") {
+		t.Errorf("failure shown as %q, want one about stock in words", reason)
 	}
 }
 

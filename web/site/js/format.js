@@ -73,3 +73,14 @@ export function statusText(s) {
     CANCELLED: 'Cancelled',
   }[s] || s;
 }
+
+// reasonText says a failed order's or a declined payment's reason code in words.
+export function reasonText(code) {
+  return {
+    out_of_stock: 'part of the order is out of stock',
+    unknown_product: 'a product in the order is no longer sold',
+    card_declined: 'the card was declined',
+    insufficient_funds: 'the card has insufficient funds',
+    invalid_payment_token: 'the payment details were not valid',
+  }[code] || String(code || 'no reason was given').replace(/_/g, ' ');
+}

@@ -21,7 +21,7 @@ function wait(ms, signal) {
 export function paymentText(p) {
   if (!p) return 'No payment was taken.';
   const what = { SUCCEEDED: 'Paid', DECLINED: 'Declined', REFUNDED: 'Refunded', VOIDED: 'Voided' }[p.status] || p.status;
-  return `${what}: ${fmt.money(p.amount)}${p.reason ? ` — ${p.reason}` : ''}`;
+  return `${what}: ${fmt.money(p.amount)}${p.reason ? ` — ${fmt.reasonText(p.reason)}` : ''}`;
 }
 
 export function shipmentText(s) {
@@ -67,7 +67,7 @@ export async function orderView({ main, params, signal }) {
     replace(out, h('span', { class: `badge ${o.status.toLowerCase()}` }, fmt.statusText(o.status)),
       o.status === 'PENDING' ? ' — we are reserving stock and taking the payment…' : '');
     replace(reason, o.status === 'FAILED'
-      ? h('p', { class: 'error', role: 'alert', id: 'failure-reason' }, `This order failed: ${o.failureReason || 'no reason was given'}. Nothing was charged.`)
+      ? h('p', { class: 'error', role: 'alert', id: 'failure-reason' }, `This order failed: ${fmt.reasonText(o.failureReason)}. Nothing was charged.`)
       : null);
     replace(body,
       h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },

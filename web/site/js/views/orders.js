@@ -42,7 +42,7 @@ async function entry(o, signal) {
     h('h2', {}, h('a', { href: `/orders/${encodeURIComponent(o.id)}` }, `Order ${fmt.shortID(o.id)}`)),
     h('p', {}, h('span', { class: `badge ${o.status.toLowerCase()}` }, fmt.statusText(o.status)), ' · ', fmt.money(o.total), ' · ', fmt.date(o.createdAt)),
     h('p', { class: 'meta' }, o.lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')));
-  if (o.status === 'FAILED') li.append(h('p', { class: 'meta' }, `Failed: ${o.failureReason || 'no reason given'}`));
+  if (o.status === 'FAILED') li.append(h('p', { class: 'meta' }, `Failed: ${fmt.reasonText(o.failureReason)}`));
   if (hasSides(o.status)) {
     try {
       const [p, s] = await Promise.all([sideOf('payments', o.id, signal), sideOf('shipments', o.id, signal)]);
