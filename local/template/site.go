@@ -233,7 +233,9 @@ func (r *resolver) distributionHeaders(id string) (map[string]string, error) {
 	}
 	h := map[string]string{}
 	sec := []string{"ResponseHeadersPolicyConfig", "SecurityHeadersConfig"}
-	str := func(path ...string) (string, error) { return r.propString(policy, append(slices.Clone(sec), path...)...) }
+	str := func(path ...string) (string, error) {
+		return r.propString(policy, append(slices.Clone(sec), path...)...)
+	}
 	if csp, err := str("ContentSecurityPolicy", "ContentSecurityPolicy"); err != nil {
 		return nil, err
 	} else if csp != "" {
