@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean
+.PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -56,7 +56,15 @@ diagram: synth ## redraw the stack diagram in README.md from the synthesized tem
 token: devcloud ## print a token for the local JWT authorizers: make token USER=<sub> [GROUPS=admin] [SCOPES=a,b]
 	@$(DEVCLOUD) token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)") $(if $(SCOPES),--scopes "$(SCOPES)")
 
-test: synth lint ## run every test (unit, integration, end to end, infra)
+# The browser tests drive Debian's headless Chromium (/usr/bin/chromium-headless-shell): installed
+# here when missing, as root (CI) or with sudo; nothing is downloaded outside apt.
+browser: ## install Debian's chromium-headless-shell for the browser tests when missing
+	@if command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "chromium-headless-shell is missing: install it as root (apt-get install chromium-headless-shell)"; exit 1; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell
+
+test: synth lint browser ## run every test (unit, integration, end to end, infra, browser)
 	go test -count=1 ./...
 	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -198,6 +199,10 @@ func NewSite(scope constructs.Construct, id string, props *SiteProps) *Site {
 		DistributionPaths: jsii.Strings("/*"),
 		Prune:             jsii.Bool(true),
 		MemoryLimit:       jsii.Number(256),
+		LogGroup: awslogs.NewLogGroup(c, jsii.String("DeploymentLogs"), &awslogs.LogGroupProps{
+			Retention:     DefaultLogRetention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}),
 	})
 	for _, child := range *stack.Node().Children() {
 		if strings.HasPrefix(*child.Node().Id(), "Custom::CDKBucketDeployment") {

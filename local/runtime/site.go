@@ -21,6 +21,9 @@ import (
 //     CORS AllowOrigins lists "https://" + DomainName allows "http://" + host:port, the
 //     local site's origin (the distribution serves HTTPS, the local site plain HTTP), and
 //     no other origin the template does not list;
+//   - the distribution's response headers (CSP, HSTS, ...) are sent with every file, their
+//     AWS endpoints made local too (a CSP's https://*.execute-api.<region>.amazonaws.com
+//     becomes the local APIs' URLs), so a CSP mistake fails locally as well;
 //   - the deployment's markers resolve against the local stack (an HTTP API's ApiEndpoint is
 //     its local URL, the pool and client IDs are the local ones) and any AWS endpoint URL
 //     among them becomes its local counterpart (localEndpoint): the Cognito endpoint
@@ -37,8 +40,12 @@ func (rt *Runtime) startSite(ln net.Listener, logw io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
+	headers := map[string]string{}
+	for k, v := range s.Headers {
+		headers[k] = rt.localEndpoints(v)
+	}
 	rt.siteURL = "http://" + ln.Addr().String()
-	rt.serve(ln, site.New(files, site.Options{}))
+	rt.serve(ln, site.New(files, site.Options{Headers: headers}))
 	return nil
 }
 
@@ -63,7 +70,7 @@ func localCORS(api *template.HTTPAPI, siteLn net.Listener) *template.HTTPAPI {
 }
 
 // awsURL matches an AWS endpoint URL in a deployed file.
-var awsURL = regexp.MustCompile(`https://[A-Za-z0-9.-]+\.amazonaws\.com(/[^"'\s<>\\]*)?`)
+var awsURL = regexp.MustCompile(`https://[A-Za-z0-9.*-]+\.amazonaws\.com(/[^"'\s<>;\\]*)?`)
 
 // localEndpoints replaces every AWS endpoint URL in text by localEndpoint's answer.
 func (rt *Runtime) localEndpoints(text string) string {
@@ -91,6 +98,9 @@ func (rt *Runtime) localEndpoint(v string) string {
 		return v
 	}
 	base := ""
+	if host == "*.execute-api" { // a CSP source: every local API
+		return strings.Join(rt.apiURLs, " ")
+	}
 	if id, ok := strings.CutSuffix(host, ".execute-api"); ok {
 		for i, api := range rt.model.APIs {
 			if api.ID == id && i < len(rt.apiURLs) {

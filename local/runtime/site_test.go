@@ -62,6 +62,21 @@ func TestSiteIsServedFromTheBucketDeployment(t *testing.T) {
 	if resp, _ := get(t, rt.SiteURL()+"/img/logo.svg", nil, http.MethodGet); resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("logo.svg Content-Type = %q", resp.Header.Get("Content-Type"))
 	}
+	// The distribution's response headers, with the CSP's AWS endpoints made local.
+	resp, _ := get(t, rt.SiteURL()+"/", nil, http.MethodGet)
+	gotHeaders := map[string]string{}
+	for _, k := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Permissions-Policy"} {
+		gotHeaders[k] = resp.Header.Get(k)
+	}
+	wantHeaders := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; connect-src 'self' " + rt.APIURL() + " " + rt.EdgeURL() + "; frame-ancestors 'none'",
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"Permissions-Policy":      "camera=()",
+	}
+	if diff := cmp.Diff(wantHeaders, gotHeaders); diff != "" {
+		t.Errorf("response headers (-want +got):\n%s", diff)
+	}
 
 	resp, body := get(t, rt.SiteURL()+"/config.json", nil, http.MethodGet)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {

@@ -44,6 +44,12 @@ type Site struct {
 	// Sources are the deployment's sources in order: a later source's file replaces an
 	// earlier one's at the same key, as the deployment extracts them into one directory.
 	Sources []*SiteSource
+	// Distribution is the logical ID of the CloudFront distribution the deployment
+	// invalidates (DistributionId), "" when none.
+	Distribution string
+	// Headers are the response headers the distribution's default behaviour adds (its
+	// response headers policy's security and custom headers), resolved; nil when none.
+	Headers map[string]string
 }
 
 // SiteSource is one source of a bucket deployment.
@@ -195,9 +201,79 @@ func (m *Model) buildSites() error {
 			}
 			s.Sources = append(s.Sources, &SiteSource{ObjectKey: key, Path: p, JSONEscape: escape})
 		}
+		if ref, ok := r.resources[id].Properties["DistributionId"].(map[string]any); ok {
+			s.Distribution, _ = ref["Ref"].(string)
+		}
+		if s.Distribution != "" {
+			if s.Headers, err = r.distributionHeaders(s.Distribution); err != nil {
+				return err
+			}
+		}
 		m.Sites = append(m.Sites, s)
 	}
 	return nil
+}
+
+// distributionHeaders are the headers the response headers policy of distribution id's
+// default cache behaviour adds, as CloudFront writes them.
+func (r *resolver) distributionHeaders(id string) (map[string]string, error) {
+	if res, ok := r.resources[id]; !ok || res.Type != "AWS::CloudFront::Distribution" {
+		return nil, nil
+	}
+	v, _, err := r.property(id, "DistributionConfig", "DefaultCacheBehavior", "ResponseHeadersPolicyId")
+	if err != nil || v == nil {
+		return nil, err
+	}
+	raw, _ := r.resources[id].Properties["DistributionConfig"].(map[string]any)
+	beh, _ := raw["DefaultCacheBehavior"].(map[string]any)
+	ref, _ := beh["ResponseHeadersPolicyId"].(map[string]any)
+	policy, _ := ref["Ref"].(string)
+	if res, ok := r.resources[policy]; !ok || res.Type != "AWS::CloudFront::ResponseHeadersPolicy" {
+		return nil, nil // a managed policy, by ID: its headers are not in the template
+	}
+	h := map[string]string{}
+	sec := []string{"ResponseHeadersPolicyConfig", "SecurityHeadersConfig"}
+	str := func(path ...string) (string, error) {
+		return r.propString(policy, append(slices.Clone(sec), path...)...)
+	}
+	if csp, err := str("ContentSecurityPolicy", "ContentSecurityPolicy"); err != nil {
+		return nil, err
+	} else if csp != "" {
+		h["Content-Security-Policy"] = csp
+	}
+	if v, _, _ := r.property(policy, append(slices.Clone(sec), "ContentTypeOptions")...); v != nil {
+		h["X-Content-Type-Options"] = "nosniff"
+	}
+	if f, err := str("FrameOptions", "FrameOption"); err != nil {
+		return nil, err
+	} else if f != "" {
+		h["X-Frame-Options"] = f
+	}
+	if rp, err := str("ReferrerPolicy", "ReferrerPolicy"); err != nil {
+		return nil, err
+	} else if rp != "" {
+		h["Referrer-Policy"] = rp
+	}
+	if age, err := str("StrictTransportSecurity", "AccessControlMaxAgeSec"); err != nil {
+		return nil, err
+	} else if age != "" {
+		hsts := "max-age=" + age
+		if sub, _ := str("StrictTransportSecurity", "IncludeSubdomains"); sub == "true" {
+			hsts += "; includeSubDomains"
+		}
+		if pre, _ := str("StrictTransportSecurity", "Preload"); pre == "true" {
+			hsts += "; preload"
+		}
+		h["Strict-Transport-Security"] = hsts
+	}
+	var items []struct{ Header, Value string }
+	if err := r.propDecode(&items, policy, "ResponseHeadersPolicyConfig", "CustomHeadersConfig", "Items"); err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		h[it.Header] = it.Value
+	}
+	return h, nil
 }
 
 // SiteFiles returns the objects deployment s writes into its bucket, by key (KeyPrefix

@@ -2,6 +2,7 @@ package template
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,15 @@ func TestSitesAndCORS(t *testing.T) {
 		Sources: []*SiteSource{
 			{ObjectKey: "0a1b2c3d.zip", Path: filepath.Join(dir, "asset.0a1b2c3d")},
 			{ObjectKey: "9f8e7d6c.zip", Path: filepath.Join(dir, "asset.9f8e7d6c"), JSONEscape: true},
+		},
+		Distribution: "SiteDistribution3A4B5C6D",
+		Headers: map[string]string{
+			"Content-Security-Policy":   "default-src 'self'; connect-src 'self' https://*.execute-api.us-east-1.amazonaws.com https://cognito-idp.us-east-1.amazonaws.com; frame-ancestors 'none'",
+			"X-Content-Type-Options":    "nosniff",
+			"X-Frame-Options":           "DENY",
+			"Referrer-Policy":           "strict-origin-when-cross-origin",
+			"Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+			"Permissions-Policy":        "camera=()",
 		},
 	}}
 	if diff := cmp.Diff(want, m.Sites); diff != "" {
@@ -100,5 +110,43 @@ func TestSiteSourceOutsideTheAssembly(t *testing.T) {
 	}
 	if _, err := m.SiteFiles(m.Sites[0], nil); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("SiteFiles = %v, want ErrUnsupported", err)
+	}
+}
+
+// Marker values are JSON-escaped when the source's SourceMarkersConfig says jsonEscape (as
+// Source.jsonData sets it), and inserted as they are otherwise.
+func TestSiteMarkersJSONEscape(t *testing.T) {
+	for _, escape := range []bool{true, false} {
+		dir := t.TempDir()
+		write := func(name, data string) {
+			t.Helper()
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("asset.a/config.json", `{"greeting":"<<marker:0xbaba:0>>"}`)
+		write("T.assets.json", `{"files":{"a":{"source":{"path":"asset.a","packaging":"zip"},"destinations":{"d":{"objectKey":"a.zip"}}}}}`)
+		write("T.template.json", fmt.Sprintf(`{"Parameters":{"Greeting":{"Type":"String","Default":"x"}},"Resources":{"Deploy":{
+			"Type":"Custom::CDKBucketDeployment","Properties":{"SourceObjectKeys":["a.zip"],"DestinationBucketName":"b",
+			"SourceMarkers":[{"<<marker:0xbaba:0>>":{"Ref":"Greeting"}}],"SourceMarkersConfig":[{"jsonEscape":%v}]}}}}`, escape))
+		m, err := Load(filepath.Join(dir, "T.template.json"), Options{Parameters: map[string]string{"Greeting": `say "hi"`}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := m.SiteFiles(m.Sites[0], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"greeting":"say "hi""}`
+		if escape {
+			want = `{"greeting":"say \"hi\""}`
+		}
+		if got := string(files["config.json"]); got != want {
+			t.Errorf("jsonEscape %v: config.json = %s, want %s", escape, got, want)
+		}
 	}
 }
