@@ -8,8 +8,8 @@ import (
 )
 
 // TestProblemsAreSeen: the checks every test runs at its end see a console error, an
-// uncaught exception and a failed request; without this, "no problems" could mean "not
-// looking".
+// uncaught exception, a failed request and a load the site's Content-Security-Policy blocks;
+// without this, "no problems" could mean "not looking" (or a page served without its CSP).
 func TestProblemsAreSeen(t *testing.T) {
 	p := newPage(t, 1280, 900)
 	p.visit("/")
@@ -21,6 +21,9 @@ func TestProblemsAreSeen(t *testing.T) {
 		console.error("probe: console error");
 		setTimeout(() => { throw new Error("probe: uncaught"); });
 		await fetch("/img/no-such-image.svg"); // the site answers 403, as S3 behind CloudFront
+		const img = new Image();
+		img.src = "http://127.0.0.2:9/elsewhere.png"; // another origin: img-src 'self' refuses it
+		document.body.append(img);
 		await new Promise((r) => setTimeout(r, 50));
 		return true;
 	})()`)
@@ -34,11 +37,13 @@ func TestProblemsAreSeen(t *testing.T) {
 			got = append(got, "exception")
 		case strings.Contains(pr, "request failed: GET") && strings.Contains(pr, "/img/no-such-image.svg: HTTP 403"):
 			got = append(got, "request")
+		case strings.Contains(pr, "elsewhere.png") && strings.Contains(pr, "blocked: csp"):
+			got = append(got, "csp")
 		}
 	}
 	slices.Sort(got)
 	got = slices.Compact(got)
-	if want := []string{"console", "exception", "request"}; !slices.Equal(got, want) {
+	if want := []string{"console", "csp", "exception", "request"}; !slices.Equal(got, want) {
 		t.Errorf("seen %q in %q, want %q", got, p.problems(), want)
 	}
 	// They were provoked on purpose: clear them for the end-of-test check.
