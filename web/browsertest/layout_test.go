@@ -13,12 +13,12 @@ func TestNarrowScreen(t *testing.T) {
 	mug := seededProduct(t, "Stoneware Mug")
 	call(t, a.token, "PUT", "/cart/items/"+mug.ID, map[string]any{"quantity": 1}, http.StatusOK, nil)
 	p := newPage(t, 375, 812)
-	// check visits path, waits until ready (a selector of the loaded view) shows, and
+	// check visits path, waits until ready (a selector of the loaded view) shows text, and
 	// measures the page.
-	check := func(path, ready string) {
+	check := func(path, ready, text string) {
 		t.Helper()
 		p.visit(path)
-		p.waitFor(ready, "")
+		p.waitFor(ready, text)
 		sizes := eval[[]float64](p, `[document.documentElement.scrollWidth, window.innerWidth]`)
 		if sizes[0] > sizes[1] {
 			wide := eval[[]string](p, `[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => e.outerHTML.slice(0, 100))`)
@@ -32,19 +32,19 @@ func TestNarrowScreen(t *testing.T) {
 			t.Errorf("%s: want exactly one h1, inside main (score %d)", path, n)
 		}
 	}
-	check("/", ".card")
+	check("/", ".card", "")
 	p.screenshot("catalog-375")
-	check("/products/"+mug.ID, ".add-form")
-	check("/signup", "#signup-email")
+	check("/products/"+mug.ID, ".add-form", "")
+	check("/signup", "#signup-email", "")
 	p.signIn(account{email: a.email, password: a.password})
-	check("/cart", "#cart-total")
+	check("/cart", "#cart-total", "$14.50")
 	p.screenshot("cart-375")
-	check("/checkout", "#quote")
-	check("/orders", "main p")
-	check("/admin", "tbody tr")
-	check("/admin/orders", "#orders-status")
-	check("/admin/products/"+mug.ID, "#stock-form")
-	check("/no-such-page", "main p")
+	check("/checkout", "#quote", "United States")
+	check("/orders", "main p", "You have no orders yet")
+	check("/admin", "tbody tr", "")
+	check("/admin/orders", "main table, main p", "")
+	check("/admin/products/"+mug.ID, "#stock-level", "on hand")
+	check("/no-such-page", "main p", "There is nothing at this address")
 }
 
 // TestCatalogBudget: the catalog's first load with a cold cache stays within the budget:
