@@ -91,8 +91,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer rt.Close()
 	t := rt.Timings()
+	served := 0 // deploy-time handlers (no GoPackage) are not run
+	for _, fn := range rt.Model().Functions {
+		if fn.GoPackage != "" {
+			served++
+		}
+	}
 	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
-		len(rt.Model().Functions), len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
+		served, len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
 	for i, u := range rt.APIURLs() {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
