@@ -23,7 +23,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
-	synth-stage package diff destroy bootstrap cfn-lint e2e-aws
+	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ synth: build ## cdk synth the dev stack into cdk.out/ (runs the policy checks: c
 devcloud: deps
 	go build -o $(DEVCLOUD) ./local/cmd/devcloud
 
-dev: synth devcloud ## serve the whole shop locally: API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
+dev: synth devcloud ## serve the whole shop locally: web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
 	$(DEVCLOUD) serve --template $(TEMPLATE) \
 		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 
@@ -64,9 +64,17 @@ diagram: synth ## redraw the stack diagram in README.md from the synthesized tem
 token: devcloud ## print a token for the local JWT authorizers: make token USER=<sub> [GROUPS=admin] [SCOPES=a,b]
 	@$(DEVCLOUD) token --user "$(USER)" $(if $(GROUPS),--groups "$(GROUPS)") $(if $(SCOPES),--scopes "$(SCOPES)")
 
+# The browser tests drive Debian's headless Chromium (/usr/bin/chromium-headless-shell): installed
+# here when missing, as root (CI) or with sudo; nothing is downloaded outside apt.
+browser: ## install Debian's chromium-headless-shell for the browser tests when missing
+	@if command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "chromium-headless-shell is missing: install it as root (apt-get install chromium-headless-shell)"; exit 1; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell
+
 # E2E_API_URL is cleared so the end-to-end suite runs against the local runtime here
 # (make e2e-aws runs it against a deployed stage).
-test: synth lint cfn-lint ## run every test (unit, integration, end to end, infra)
+test: synth lint cfn-lint browser ## run every test (unit, integration, end to end, infra, browser)
 	E2E_API_URL= go test -count=1 ./...
 	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...

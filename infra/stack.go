@@ -48,6 +48,8 @@ type MicroshopStackProps struct {
 	awscdk.StackProps
 	// AssetRoot holds one <name>/bootstrap per function; defaults to DefaultAssetRoot.
 	AssetRoot string
+	// SiteDir holds the storefront's files; defaults to DefaultSiteDir (see site.go).
+	SiteDir string
 }
 
 // NewMicroshopStack defines the whole shop in one stack. Leave StackProps.Env unset: the
@@ -84,6 +86,7 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 	monitoring := NewMonitoring(stack, &MonitoringProps{
 		Platform: platform, Services: services, AlarmEmail: contextString(stack, ContextAlarmEmail),
 	})
+	site := NewSite(stack, "Site", &SiteProps{Dir: p.SiteDir, API: platform.API, Auth: platform.Auth})
 
 	outputs := []struct {
 		id, description string
@@ -96,6 +99,7 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 		{"EventBusName", "The shop's EventBridge bus", platform.Bus.EventBusName()},
 		{"AlarmTopicArn", "SNS topic every alarm notifies (docs/alarms.md)", monitoring.Topic.TopicArn()},
 		{"DashboardName", "CloudWatch dashboard of the stage", monitoring.Dashboard.DashboardName()},
+		{"SiteUrl", "The storefront (CloudFront)", jsii.String(*site.Origin + "/")},
 	}
 	for _, o := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{

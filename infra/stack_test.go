@@ -105,7 +105,7 @@ var (
 func synth(t *testing.T) (awscdk.Stack, assertions.Template, template) {
 	t.Helper()
 	return microshop.get(t, nil, func(app awscdk.App) awscdk.Stack {
-		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot})
+		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot, SiteDir: siteDir})
 	})
 }
 
@@ -554,13 +554,17 @@ func TestCatalogFunctions(t *testing.T) {
 			})
 		})
 	}
-	// No function outside the specs: each one's asset would be missing from `make build`.
+	// No Go function outside the specs: each one's asset would be missing from `make build`.
+	// (CDK's deploy-time handlers, on managed runtimes, have their own assets.)
 	var want []string
 	for _, def := range infra.Services() {
 		want = append(want, def.Spec.Functions()...)
 	}
 	var got []string
 	for _, id := range doc.ofType("AWS::Lambda::Function") {
+		if rt, _ := doc.Resources[id].Properties["Runtime"].(string); !strings.HasPrefix(rt, "provided") {
+			continue
+		}
 		got = append(got, doc.Resources[id].Properties["FunctionName"].(string))
 	}
 	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
@@ -691,8 +695,9 @@ func TestFunctionRoles(t *testing.T) {
 
 func TestLogGroups(t *testing.T) {
 	_, tmpl, _ := synth(t)
-	// One per function of every service plus the API's access log.
-	functions := 0
+	// One per function of every service, the API's access log and the site deployment's
+	// handler.
+	functions := 1
 	for _, def := range infra.Services() {
 		functions += len(def.Spec.Functions())
 	}
@@ -801,6 +806,9 @@ func TestOutputs(t *testing.T) {
 		// The issuer the authorizer trusts, and the pool's URL.
 		{"IssuerUrl", issuer},
 		{"EventBusName", map[string]any{"Ref": doc.ofType("AWS::Events::EventBus")[0]}},
+		{"SiteUrl", map[string]any{"Fn::Join": []any{"", []any{
+			"https://", map[string]any{"Fn::GetAtt": []any{doc.ofType("AWS::CloudFront::Distribution")[0], "DomainName"}}, "/",
+		}}}},
 	}
 	for _, tt := range tests {
 		check(t, tt.name, func() {
@@ -857,9 +865,14 @@ func TestNagSuppressionsHaveReasons(t *testing.T) {
 }
 
 // The local runtime builds each function from its GoPackage metadata: the package must exist.
+// CDK's deploy-time handlers (the site's bucket deployment, on a Python runtime) have none and
+// are not run locally.
 func TestGoPackagesExist(t *testing.T) {
 	_, _, doc := synth(t)
 	for _, id := range doc.ofType("AWS::Lambda::Function") {
+		if rt, _ := doc.Resources[id].Properties["Runtime"].(string); !strings.HasPrefix(rt, "provided") {
+			continue
+		}
 		lr, _ := doc.Resources[id].Metadata["LocalRuntime"].(map[string]any)
 		pkg, _ := lr["GoPackage"].(string)
 		if pkg == "" {

@@ -42,7 +42,7 @@ func synthProdStack(t *testing.T) (awscdk.Stack, assertions.Template, template) 
 		infra.ContextLogoutURLs:   []any{"https://shop.example/"},
 		infra.ContextAlarmEmail:   alarmEmail,
 	}, func(app awscdk.App) awscdk.Stack {
-		return infra.NewMicroshopStack(app, infra.StackNameFor(infra.ProdStage), &infra.MicroshopStackProps{AssetRoot: assetRoot})
+		return infra.NewMicroshopStack(app, infra.StackNameFor(infra.ProdStage), &infra.MicroshopStackProps{AssetRoot: assetRoot, SiteDir: siteDir})
 	})
 }
 

@@ -57,6 +57,7 @@ type Server struct {
 	opts   Options
 	routes table
 	errs   []error
+	cors   *cors // nil without a CorsConfiguration
 
 	logMu  sync.Mutex
 	warned sync.Map // function name -> struct{}: multiValueHeaders warning given
@@ -89,6 +90,9 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		opts.RequestID = newRequestID
 	}
 	s := &Server{api: api, inv: inv, opts: opts}
+	if api.CORS != nil {
+		s.cors = &cors{cfg: api.CORS}
+	}
 
 	var unenforced []string
 	for _, src := range api.Routes {
@@ -146,6 +150,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	id := s.opts.RequestID()
 	w.Header().Set("Apigw-Requestid", id)
+	if s.cors != nil {
+		if isPreflight(r) {
+			s.cors.preflight(w, r)
+			s.logRequest(r, outcome{status: http.StatusNoContent}, time.Since(began))
+			return
+		}
+		w = s.cors.wrap(w, r)
+	}
 	out := s.serve(w, r, id)
 	s.logRequest(r, out, time.Since(began))
 }

@@ -128,8 +128,41 @@ func credentialScopeService(auth string) string {
 	return parts[3]
 }
 
+// Browser access. Cognito's public API (SignUp, InitiateAuth, ...) is called from web pages
+// with fetch, so, like Cognito's own endpoint, the edge answers CORS preflights itself (a
+// preflight carries no X-Amz-Target, so it cannot be dispatched) and lets any origin read
+// the responses, exposing the headers SDKs read errors and request IDs from.
+const (
+	corsAllowMethods  = "GET,HEAD,POST,PUT,PATCH,DELETE"
+	corsExposeHeaders = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,x-amz-request-id,Date"
+	corsMaxAge        = "86400"
+)
+
+// cors answers a preflight (reporting true) or adds the CORS headers to a response.
+func cors(w http.ResponseWriter, r *http.Request) (answered bool) {
+	if r.Header.Get("Origin") == "" {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+			h.Set("Access-Control-Allow-Headers", req)
+		}
+		h.Set("Access-Control-Max-Age", corsMaxAge)
+		w.WriteHeader(http.StatusOK)
+		return true
+	}
+	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+	return false
+}
+
 // ServeHTTP dispatches to the request's service.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
 	if r.URL.Path == "/_local/health" {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "running", "services": e.Services()})
 		return

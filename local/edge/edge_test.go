@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/local/edge"
@@ -91,5 +92,63 @@ func TestSDKReachesDynamoDBThroughTheEdge(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"dynamodb"`) {
 		t.Errorf("health = %d %s", resp.StatusCode, body)
+	}
+}
+
+// A web page calls Cognito's API with fetch: the edge answers the browser's preflight
+// itself (the service behind it is never asked) and lets the page read every response,
+// while requests without an Origin (SDKs, the CLI) get no CORS headers.
+func TestBrowserCORS(t *testing.T) {
+	calls := 0
+	e := edge.New()
+	e.Handle(edge.CognitoIdentityProvider, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("x-amzn-RequestId", "req-1")
+		w.WriteHeader(http.StatusOK)
+	}))
+	const origin = "http://127.0.0.1:8080"
+
+	pre := httptest.NewRequest(http.MethodOptions, "/", nil)
+	pre.Header.Set("Origin", origin)
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	pre.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent")
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, pre)
+	got := map[string]string{"status": http.StatusText(w.Code)}
+	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods"} {
+		got[k] = w.Header().Get(k)
+	}
+	want := map[string]string{
+		"status":                       "OK",
+		"Access-Control-Allow-Origin":  "*",
+		"Access-Control-Allow-Headers": "content-type,x-amz-target,x-amz-user-agent",
+		"Access-Control-Allow-Methods": "GET,HEAD,POST,PUT,PATCH,DELETE",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("preflight (-want +got):\n%s", diff)
+	}
+	if calls != 0 {
+		t.Errorf("the preflight reached the service %d times", calls)
+	}
+
+	for _, tt := range []struct {
+		origin, wantAllow string
+	}{{origin, "*"}, {"", ""}} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+		r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.InitiateAuth")
+		if tt.origin != "" {
+			r.Header.Set("Origin", tt.origin)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		if got := w.Header().Get("Access-Control-Allow-Origin"); got != tt.wantAllow {
+			t.Errorf("origin %q: Access-Control-Allow-Origin = %q, want %q", tt.origin, got, tt.wantAllow)
+		}
+		if tt.origin != "" && !strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "x-amzn-RequestId") {
+			t.Errorf("x-amzn-RequestId not exposed: %q", w.Header().Get("Access-Control-Expose-Headers"))
+		}
+	}
+	if calls != 2 {
+		t.Errorf("the service got %d requests, want 2", calls)
 	}
 }

@@ -55,6 +55,7 @@ import (
 const (
 	DefaultAPIAddr  = "127.0.0.1:3000"
 	DefaultEdgeAddr = "127.0.0.1:4566"
+	DefaultSiteAddr = "127.0.0.1:8080"
 )
 
 // DynamoDB engines.
@@ -83,6 +84,10 @@ type Config struct {
 	APIAddr string
 	// EdgeAddr is where the AWS endpoint listens; empty means a free loopback port.
 	EdgeAddr string
+	// SiteAddr is where the template's web site (its first bucket deployment, see site.go)
+	// is served as its CloudFront distribution would serve it ("127.0.0.1:0" for a free
+	// port). Empty: serve no site.
+	SiteAddr string
 	// DynamoDBEndpoint, when set, is an external DynamoDB-compatible endpoint used instead of
 	// starting an engine.
 	DynamoDBEndpoint string
@@ -130,6 +135,7 @@ type Runtime struct {
 	manager   *lambdahost.Manager
 	edgeURL   string
 	apiURLs   []string
+	siteURL   string
 	servers   []*http.Server
 	closers   []func() error
 	timings   Timings
@@ -169,7 +175,24 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	gw := edge.New()
 	rt.serve(edgeLn, gw)
 
-	model, err := template.Load(cfg.Template, template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters})
+	var siteLn net.Listener
+	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters}
+	if cfg.SiteAddr != "" {
+		// Listen first: the distribution's domain name is the site's address.
+		if siteLn, err = net.Listen("tcp", cfg.SiteAddr); err != nil {
+			return nil, fmt.Errorf("start local runtime: site: %w", err)
+		}
+		rt.closers = append(rt.closers, func() error { _ = siteLn.Close(); return nil })
+		opts.DistributionDomain = siteLn.Addr().String()
+	}
+	apiEndpoints := map[string]string{} // local API ID -> URL, filled in as the APIs listen
+	opts.APIEndpoint = func(id string) string {
+		if u, ok := apiEndpoints[id]; ok {
+			return u
+		}
+		return template.DefaultEdgeURL
+	}
+	model, err := template.Load(cfg.Template, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -185,9 +208,12 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Engine = time.Since(engineStart)
 
-	fns, err := rt.selectFunctions(cfg.Functions)
+	fns, skipped, err := rt.selectFunctions(cfg.Functions)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	for _, fn := range skipped {
+		fmt.Fprintf(logw, "devcloud: not running %s (runtime %s, no LocalRuntime.GoPackage: a deploy-time handler such as a custom resource's)\n", fn.Name, fn.Runtime)
 	}
 	buildStart := time.Now()
 	binaries, err := buildFunctions(ctx, root, fns, logw)
@@ -264,9 +290,17 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			if auth != nil {
 				opts.Authorizer = auth
 			}
-			h := apigw.New(api, names, rt.manager, opts)
-			rt.apiURLs = append(rt.apiURLs, "http://"+ln.Addr().String())
+			u := "http://" + ln.Addr().String()
+			apiEndpoints[api.ID] = u
+			api.Endpoint = u
+			h := apigw.New(localCORS(api, siteLn), names, rt.manager, opts)
+			rt.apiURLs = append(rt.apiURLs, u)
 			rt.serve(ln, h)
+		}
+	}
+	if siteLn != nil {
+		if err := rt.startSite(siteLn, logw); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
 	rt.timings.Total = time.Since(began)
@@ -355,27 +389,36 @@ func endpointEnv(edgeURL string) map[string]string {
 	return env
 }
 
-func (rt *Runtime) selectFunctions(names []string) ([]*template.Function, error) {
-	var fns []*template.Function
+// selectFunctions returns the functions to run, and those of the template skipped because
+// they are not Go functions the runtime can build: without GoPackage metadata and with a
+// managed runtime (python, nodejs, ...), such as CDK's custom resource handlers, which only
+// run at deploy time. A named function, or an OS-only (provided.*) one, without GoPackage is
+// an error.
+func (rt *Runtime) selectFunctions(names []string) (fns, skipped []*template.Function, err error) {
 	if len(names) == 0 {
 		for _, fn := range rt.model.Functions {
+			if fn.GoPackage == "" && fn.Runtime != "" && !strings.HasPrefix(fn.Runtime, "provided") {
+				skipped = append(skipped, fn)
+				continue
+			}
 			fns = append(fns, fn)
 		}
 	}
 	for _, n := range names {
 		fn, err := rt.Lookup(n)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fns = append(fns, fn)
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].LogicalID < fns[j].LogicalID })
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].LogicalID < skipped[j].LogicalID })
 	for _, fn := range fns {
 		if fn.GoPackage == "" {
-			return nil, fmt.Errorf("function %s has no LocalRuntime.GoPackage metadata: the runtime cannot tell which Go package to build", fn.LogicalID)
+			return nil, nil, fmt.Errorf("function %s has no LocalRuntime.GoPackage metadata: the runtime cannot tell which Go package to build", fn.LogicalID)
 		}
 	}
-	return fns, nil
+	return fns, skipped, nil
 }
 
 func buildFunctions(ctx context.Context, root string, fns []*template.Function, logw io.Writer) (map[string]string, error) {
@@ -455,6 +498,9 @@ func (rt *Runtime) APIURL() string {
 	}
 	return rt.apiURLs[0]
 }
+
+// SiteURL is the web site's URL, e.g. http://127.0.0.1:8080, or "" when none is served.
+func (rt *Runtime) SiteURL() string { return rt.siteURL }
 
 // APIURLs are every HTTP API's base URL, in the model's API order.
 func (rt *Runtime) APIURLs() []string { return rt.apiURLs }

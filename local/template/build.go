@@ -91,6 +91,9 @@ func (m *Model) build() error {
 	if err := m.buildUserPools(); err != nil {
 		return err
 	}
+	if err := m.buildSites(); err != nil {
+		return err
+	}
 	return m.buildEventsAndAuthorizers()
 }
 
@@ -187,7 +190,11 @@ func (r *resolver) httpAPI(id string) (*HTTPAPI, error) {
 		return nil, err
 	}
 	apiID := apiID(id)
-	return &HTTPAPI{LogicalID: id, ID: apiID, Name: name, Endpoint: r.apiEndpoint(apiID)}, nil
+	cors, err := r.cors(id)
+	if err != nil {
+		return nil, err
+	}
+	return &HTTPAPI{LogicalID: id, ID: apiID, Name: name, Endpoint: r.apiEndpoint(apiID), CORS: cors}, nil
 }
 
 func (r *resolver) route(id string, fnByARN, fnByName map[string]string) (*Route, error) {

@@ -43,6 +43,9 @@ type Model struct {
 	// UserPools are the Cognito user pools with their clients and groups, in logical-ID
 	// order (see cognito.go).
 	UserPools []*UserPool
+	// Sites are the S3 bucket deployments (Custom::CDKBucketDeployment) with their sources
+	// found in the cloud assembly, in logical-ID order (see site.go).
+	Sites []*Site
 	// Resources are all the template's resources by logical ID, as written (unresolved),
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
@@ -86,6 +89,8 @@ type HTTPAPI struct {
 	Endpoint string
 	// Routes in RouteKey order (then logical ID).
 	Routes []*Route
+	// CORS is the API's CorsConfiguration; nil when the template sets none (see site.go).
+	CORS *CORS
 }
 
 // Route is an AWS::ApiGatewayV2::Route with its Lambda proxy integration resolved.

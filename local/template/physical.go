@@ -131,9 +131,10 @@ func init() {
 				"DomainName": constAttr(func(r *resolver, _, name string) string { return name + ".s3." + r.urlSuffix }),
 			},
 		},
-		"AWS::Cognito::UserPool":       userPoolKind, // see cognito.go
-		"AWS::Cognito::UserPoolClient": userPoolClientKind,
-		"AWS::Cognito::UserPoolGroup":  userPoolGroupKind,
+		"AWS::CloudFront::Distribution": distributionKind, // see site.go
+		"AWS::Cognito::UserPool":        userPoolKind,     // see cognito.go
+		"AWS::Cognito::UserPoolClient":  userPoolClientKind,
+		"AWS::Cognito::UserPoolGroup":   userPoolGroupKind,
 		"AWS::StepFunctions::StateMachine": {
 			nameProp: "StateMachineName",
 			ref:      func(r *resolver, _, name string) string { return r.arn("states", "stateMachine:"+name) },

@@ -40,6 +40,14 @@ type Options struct {
 	// APIEndpoint returns the endpoint of the HTTP API with the given local ID (its
 	// Fn::GetAtt ApiEndpoint and HTTPAPI.Endpoint). Default: DefaultEdgeURL for every API.
 	APIEndpoint func(apiID string) string
+	// DistributionDomain is what Fn::GetAtt DomainName of every CloudFront distribution
+	// returns: the local site's host:port, so "https://" + DomainName names the local site
+	// (see site.go). Default: a *.cloudfront.net name derived from the logical ID.
+	DistributionDomain string
+	// AssetDir is the cloud assembly directory holding the template's asset manifest
+	// (<stack>.assets.json) and staged assets. Load defaults it to the template's directory;
+	// with none, bucket deployments have no local sources.
+	AssetDir string
 }
 
 // Resource is a template resource as written, before intrinsic resolution. Model.Resources
@@ -81,6 +89,8 @@ type resolver struct {
 
 	queueBaseURL string
 	apiEndpoint  func(apiID string) string
+	distDomain   string
+	assetDir     string
 
 	overrides  map[string]string
 	params     map[string]*parameter
@@ -100,6 +110,9 @@ func Load(path string, opts Options) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load template: %w", err)
+	}
+	if opts.AssetDir == "" {
+		opts.AssetDir = filepath.Dir(path)
 	}
 	if opts.StackName == "" {
 		base := filepath.Base(path)
@@ -189,6 +202,8 @@ func newResolver(data []byte, opts Options) (*resolver, error) {
 		stackID:      stackID(partition, opts.Region, opts.AccountID, opts.StackName),
 		queueBaseURL: strings.TrimSuffix(opts.QueueBaseURL, "/"),
 		apiEndpoint:  opts.APIEndpoint,
+		distDomain:   opts.DistributionDomain,
+		assetDir:     opts.AssetDir,
 		overrides:    opts.Parameters,
 		params:       doc.Parameters,
 		mappings:     doc.Mappings,

@@ -1,6 +1,6 @@
 // Command devcloud runs a CDK app's synthesized template on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--after-start CMD]
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
 	apiAddr := fs.String("api-addr", runtime.DefaultAPIAddr, "address of the first HTTP API")
 	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
+	siteAddr := fs.String("site-addr", runtime.DefaultSiteAddr, "address of the web site (the template's bucket deployment, served as CloudFront would); empty: none")
 	ddb := fs.String("dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint instead of starting an engine")
 	engine := fs.String("dynamodb-engine", runtime.EngineEmbedded, "DynamoDB engine to start: embedded or dynalite")
 	dataDir := fs.String("data-dir", "", "keep the embedded engine's tables and the user pools' users in this directory across restarts")
@@ -72,7 +73,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	params := paramFlag{}
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
-	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, AWS_ENDPOINT_URL)")
+	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
-		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, Log: stdout,
+		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
 	})
 	if err != nil {
@@ -90,12 +91,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer rt.Close()
 	t := rt.Timings()
+	served := 0 // deploy-time handlers (no GoPackage) are not run
+	for _, fn := range rt.Model().Functions {
+		if fn.GoPackage != "" {
+			served++
+		}
+	}
 	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
-		len(rt.Model().Functions), len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
+		served, len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
 	for i, u := range rt.APIURLs() {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
+	if rt.SiteURL() != "" {
+		fmt.Fprintf(stdout, "  web site                  %s/\n", rt.SiteURL())
+	}
 	for _, p := range rt.Model().UserPools {
 		fmt.Fprintf(stdout, "  user pool %-15s %s", p.Name, p.ID)
 		for _, c := range p.Clients {
@@ -126,6 +136,7 @@ func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout
 	cmd.Env = append(os.Environ(),
 		"API_URL="+rt.APIURL(),
 		"EDGE_URL="+rt.EdgeURL(),
+		"SITE_URL="+rt.SiteURL(),
 		"AWS_ENDPOINT_URL="+rt.EdgeURL(),
 		"AWS_REGION=us-east-1",
 		"AWS_ACCESS_KEY_ID=local",

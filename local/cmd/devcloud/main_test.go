@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -76,5 +80,68 @@ func TestParameterFlag(t *testing.T) {
 	}
 	if err := p.Set("no-equals"); err == nil {
 		t.Error("a parameter without = was accepted")
+	}
+}
+
+// lineWriter collects output and signals once a line containing want was written.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.seen != nil && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+		w.seen = nil
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// devcloud serve prints the web site's URL with the API and the edge, and the site answers.
+func TestServePrintsTheSiteURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lineWriter{want: "Ctrl-C stops", seen: make(chan struct{})}
+	seen := out.seen
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve",
+			"--template", filepath.Join("..", "..", "runtime", "testdata", "site", "Site.template.json"),
+			"--api-addr", "127.0.0.1:0", "--edge-addr", "127.0.0.1:0", "--site-addr", "127.0.0.1:0", "--watch=false",
+		}, out, out)
+	}()
+	select {
+	case <-seen:
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v\n%s", err, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("no banner after 2 minutes:\n%s", out.String())
+	}
+	m := regexp.MustCompile(`web site\s+(http://127\.0\.0\.1:\d+)/`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no web site line in the banner:\n%s", out.String())
+	}
+	resp, err := http.Get(m[1] + "/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s/config.json: %s", m[1], resp.Status)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

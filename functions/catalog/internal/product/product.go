@@ -45,7 +45,7 @@ type Details struct {
 	Description string      // optional, kept as given
 	Category    string      // required lowercase slug, e.g. "kitchen" or "home-office"
 	Price       money.Price // required
-	ImageURL    string      // optional absolute http(s) URL
+	ImageURL    string      // optional absolute http(s) URL, or a path on the shop's site (/img/mug.svg)
 	Tags        []string    // optional; each trimmed, order kept
 }
 
@@ -209,10 +209,22 @@ func validateImageURL(s string) error {
 		return fault.Errorf(fault.Invalid, "imageUrl must be at most %d characters", MaxImageURLLen)
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if err != nil || u.User != nil {
+		return errBadImageURL
+	}
+	if u.Scheme == "" && u.Host == "" {
+		// A path on the shop's own site, as the seed catalog's drawings are (/img/mug.svg): the
+		// storefront serves them beside itself. "//host/x" has a host and "img/x" is relative
+		// to whatever page shows it, so neither is a site path.
+		if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') {
+			return errBadImageURL
+		}
+		return nil
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errBadImageURL
 	}
 	return nil
 }
 
-var errBadImageURL = fault.New(fault.Invalid, "imageUrl must be an absolute http or https URL without credentials, or empty")
+var errBadImageURL = fault.New(fault.Invalid, "imageUrl must be an absolute http or https URL without credentials, a path on the site such as /img/mug.svg, or empty")
