@@ -41,7 +41,47 @@ var WildcardResourceActions = map[string]string{
 //     each function invoked asynchronously (a rule's target or with an EventInvokeConfig);
 //   - no identity-policy statement allows an Action "*" (or "service:*"), and Resource "*"
 //     only for WildcardResourceActions.
+//
+// A resource the project does not write (a CDK-provided handler) may be excused from one rule
+// with ExemptFromPolicy, which records the reason in the template.
 type PolicyChecks struct{}
+
+// Policy rules a resource can be excused from with ExemptFromPolicy; a wildcard resource is
+// excused per action with PolicyRuleWildcard + ":" + the action.
+const (
+	PolicyRuleRuntime  = "runtime"  // provided.al2023 on arm64
+	PolicyRuleTracing  = "tracing"  // X-Ray active tracing
+	PolicyRuleWildcard = "wildcard" // Resource "*" for an action outside WildcardResourceActions
+)
+
+// policyExemptionsKey is the CloudFormation metadata key ExemptFromPolicy writes.
+const policyExemptionsKey = "MicroshopPolicyExemptions"
+
+// ExemptFromPolicy excuses resource r from one PolicyChecks rule, with the reason written into
+// its template metadata. It is for resources the project does not write (CDK's own handlers):
+// the reason must say why the rule cannot hold for r.
+func ExemptFromPolicy(r awscdk.CfnResource, rule, reason string) {
+	if reason == "" {
+		panic(fmt.Errorf("infra: exempting %s from policy rule %q needs a reason", *r.Node().Path(), rule))
+	}
+	m, _ := r.GetMetadata(jsii.String(policyExemptionsKey)).(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m[rule] = reason
+	r.AddMetadata(jsii.String(policyExemptionsKey), m)
+}
+
+// exempt reports whether resource c is excused from rule.
+func exempt(c constructs.IConstruct, rule string) bool {
+	r, ok := c.(awscdk.CfnResource)
+	if !ok {
+		return false
+	}
+	m, _ := r.GetMetadata(jsii.String(policyExemptionsKey)).(map[string]any)
+	reason, _ := m[rule].(string)
+	return reason != ""
+}
 
 var _ awscdk.IAspect = (*PolicyChecks)(nil)
 
@@ -175,13 +215,13 @@ func (r *policyRun) findDeadLetterTargets() {
 }
 
 func (r *policyRun) checkFunction(id string, f awslambda.CfnFunction) {
-	if rt := f.Runtime(); rt == nil || *rt != "provided.al2023" {
+	if rt := f.Runtime(); (rt == nil || *rt != "provided.al2023") && !exempt(f, PolicyRuleRuntime) {
 		fail(f, "function %s: runtime %v, want provided.al2023", id, r.resolve(f.Runtime()))
 	}
-	if arch := r.resolve(f.Architectures()); !slices.Equal(stringList(arch), []string{"arm64"}) {
+	if arch := r.resolve(f.Architectures()); !slices.Equal(stringList(arch), []string{"arm64"}) && !exempt(f, PolicyRuleRuntime) {
 		fail(f, "function %s: architectures %v, want [arm64]", id, arch)
 	}
-	if mode := path(r.resolve(f.TracingConfig()), "mode"); mode != "Active" {
+	if mode := path(r.resolve(f.TracingConfig()), "mode"); mode != "Active" && !exempt(f, PolicyRuleTracing) {
 		fail(f, "function %s: tracing mode %v, want Active", id, mode)
 	}
 	logGroup := refID(path(r.resolve(f.LoggingConfig()), "logGroup"))
@@ -266,7 +306,7 @@ func (r *policyRun) checkDocument(c constructs.IConstruct, id string, doc any) {
 			continue
 		}
 		for _, a := range actions {
-			if _, ok := WildcardResourceActions[a]; !ok {
+			if _, ok := WildcardResourceActions[a]; !ok && !exempt(c, PolicyRuleWildcard+":"+a) {
 				fail(c, "%s allows %s on Resource \"*\": name the resources (only WildcardResourceActions may use *)", id, a)
 			}
 		}
