@@ -86,10 +86,11 @@ func (e *Engine) save() error {
 	}
 	e.mu.RUnlock()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].order < ts[j].order })
-	locked := time.Now()
+	asked := time.Now()
 	for _, t := range ts {
 		t.mu.Lock()
 	}
+	locked := time.Now()
 	cuts := make([]tableCut, 0, len(ts))
 	for _, t := range ts {
 		if !t.deleted {
@@ -99,9 +100,16 @@ func (e *Engine) save() error {
 	for _, t := range ts {
 		t.mu.Unlock()
 	}
+	e.lastCutWait.Store(int64(locked.Sub(asked)))
 	e.lastCutHold.Store(int64(time.Since(locked)))
 	sort.Slice(cuts, func(i, j int) bool { return cuts[i].meta.Desc.TableName < cuts[j].meta.Desc.TableName })
-	if err := writeFileSync(e.snapshotPath(), func(w io.Writer) error { return writeSnapshot(w, cuts) }); err != nil {
+	write := func(w io.Writer) error {
+		if e.wrapSnapshot != nil {
+			w = e.wrapSnapshot(w)
+		}
+		return writeSnapshot(w, cuts)
+	}
+	if err := writeFileSync(e.snapshotPath(), write); err != nil {
 		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
 	}
 	e.savedGen.Store(gen)
@@ -340,13 +348,14 @@ type restoredItem struct {
 	lineErr error
 }
 
-// loadItems reads n item lines into the table. Parsing runs on every processor, in batches,
-// while one goroutine inserts into the B-trees (the trees are not safe for concurrent writes).
+// loadItems reads n item lines into the table. Parsing runs on every processor, in batches;
+// one goroutine inserts into the table's B-tree and one more per index into that index's (a
+// tree is not safe for concurrent writes, but different trees are independent).
 func (t *table) loadItems(r *bufio.Reader, n int) error {
 	const batch = 512
 	type job struct {
-		first int      // index of the batch's first item
-		lines [][]byte // views into buf
+		first int // index of the batch's first item
+		lines []string
 		items []restoredItem
 	}
 	ixs := t.allIndexes()
@@ -375,14 +384,31 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 					readErr = fmt.Errorf("%s: %d items, want %d", t.name, i, n)
 					return
 				}
-				j.lines = append(j.lines, append([]byte(nil), bytes.TrimSuffix(line, []byte{','})...))
+				j.lines = append(j.lines, string(bytes.TrimSuffix(line, []byte{','})))
 			}
 			jobs <- j
 		}
 	}()
+	ixJobs := make([]chan *job, len(ixs))
+	var ixWG sync.WaitGroup
+	for x, ix := range ixs {
+		ixJobs[x] = make(chan *job, 4)
+		ixWG.Go(func() {
+			for j := range ixJobs[x] {
+				for _, it := range j.items {
+					if it.lineErr == nil && it.ix[x].p != nil {
+						ix.store.put(it.ix[x])
+					}
+				}
+			}
+		})
+	}
 	var firstErr error
 	for j := range done {
 		for i, it := range j.items {
+			if it.lineErr == nil && t.items.insert(it.main) {
+				it.lineErr = errors.New("a second item with the same key")
+			}
 			if it.lineErr != nil {
 				if firstErr == nil {
 					firstErr = fmt.Errorf("%s item %d: %v", t.name, j.first+i, it.lineErr)
@@ -390,10 +416,15 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 				continue
 			}
 			t.size += it.size
-			t.items.put(it.main)
-			t.updateIndexes(ixs, nil, it.stored)
+		}
+		for _, c := range ixJobs {
+			c <- j
 		}
 	}
+	for _, c := range ixJobs {
+		close(c)
+	}
+	ixWG.Wait()
 	if readErr != nil {
 		return readErr
 	}
@@ -401,14 +432,17 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 }
 
 // prepare parses one item line and computes its keys; it only reads the table's schema.
-func (t *table) prepare(line []byte, ixs []*index) restoredItem {
-	j, err := parseJSON(line)
-	if err != nil {
-		return restoredItem{lineErr: err}
-	}
-	it, msg := validateItemMap(j)
-	if msg != "" {
-		return restoredItem{lineErr: errors.New(msg)}
+func (t *table) prepare(line string, ixs []*index) restoredItem {
+	it, ok := snapshotItem(line)
+	if !ok {
+		j, err := parseJSON([]byte(line))
+		if err != nil {
+			return restoredItem{lineErr: err}
+		}
+		var msg string
+		if it, msg = validateItemMap(j); msg != "" {
+			return restoredItem{lineErr: errors.New(msg)}
+		}
 	}
 	if !indexable(it, t.keys) {
 		return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
