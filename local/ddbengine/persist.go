@@ -348,9 +348,9 @@ type restoredItem struct {
 	lineErr error
 }
 
-// loadItems reads n item lines into the table. Parsing runs on every processor, in batches;
-// one goroutine inserts into the table's B-tree and one more per index into that index's (a
-// tree is not safe for concurrent writes, but different trees are independent).
+// loadItems reads n item lines into the table. Parsing runs on every processor, in batches,
+// while one goroutine inserts into the table's B-tree (in key order: the snapshot's); the
+// indexes are built at the end, each on its own goroutine.
 func (t *table) loadItems(r *bufio.Reader, n int) error {
 	const batch = 512
 	type job struct {
@@ -359,6 +359,10 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 		items []restoredItem
 	}
 	ixs := t.allIndexes()
+	keyNames := keyNamesOf(t.keys, nil) // every key attribute of the table and its indexes
+	for _, ix := range ixs {
+		keyNames = keyNamesOf(ix.keys, keyNames)
+	}
 	jobs := make(chan *job)
 	done := make(chan *job, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -367,7 +371,7 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 			for j := range jobs {
 				j.items = make([]restoredItem, len(j.lines))
 				for i, line := range j.lines {
-					j.items[i] = t.prepare(line, ixs)
+					j.items[i] = t.prepare(line, keyNames, ixs)
 				}
 				done <- j
 			}
@@ -389,21 +393,13 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 			jobs <- j
 		}
 	}()
-	ixJobs := make([]chan *job, len(ixs))
-	var ixWG sync.WaitGroup
-	for x, ix := range ixs {
-		ixJobs[x] = make(chan *job, 4)
-		ixWG.Go(func() {
-			for j := range ixJobs[x] {
-				for _, it := range j.items {
-					if it.lineErr == nil && it.ix[x].p != nil {
-						ix.store.put(it.ix[x])
-					}
-				}
-			}
-		})
-	}
+	// Index entries come in the table's key order, which is random in an index: inserting
+	// them as they come would cost every insert a few cache misses per tree level. They are
+	// collected, sorted (mostly on a prefix held beside each entry) and inserted in order,
+	// which only ever touches the tree's rightmost path.
+	ixEntries := make([][]sortedEntry, len(ixs))
 	var firstErr error
+	seq := 0
 	for j := range done {
 		for i, it := range j.items {
 			if it.lineErr == nil && t.items.insert(it.main) {
@@ -416,33 +412,54 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 				continue
 			}
 			t.size += it.size
-		}
-		for _, c := range ixJobs {
-			c <- j
+			for x, e := range it.ix {
+				if e.p != nil {
+					ixEntries[x] = append(ixEntries[x], sortedEntry{keyPrefix(e), seq, e})
+				}
+			}
+			seq++
 		}
 	}
-	for _, c := range ixJobs {
-		close(c)
-	}
-	ixWG.Wait()
 	if readErr != nil {
 		return readErr
 	}
-	return firstErr
+	if firstErr != nil {
+		return firstErr
+	}
+	var wg2 sync.WaitGroup
+	for x, ix := range ixs {
+		wg2.Go(func() { ix.store.putSorted(ixEntries[x]) })
+	}
+	wg2.Wait()
+	return nil
+}
+
+// keyNamesOf adds to names those of keys it does not hold yet.
+func keyNamesOf(keys []keyAttr, names []string) []string {
+	for _, k := range keys {
+		if !slices.Contains(names, k.name) {
+			names = append(names, k.name)
+		}
+	}
+	return names
 }
 
 // prepare parses one item line and computes its keys; it only reads the table's schema.
-func (t *table) prepare(line string, ixs []*index) restoredItem {
-	it, ok := snapshotItem(line)
-	if !ok {
-		j, err := parseJSON([]byte(line))
-		if err != nil {
-			return restoredItem{lineErr: err}
+func (t *table) prepare(line string, keyNames []string, ixs []*index) restoredItem {
+	if enc, keys, size, ok := snapshotEncode(line, keyNames); ok {
+		defer releaseEncoding(enc)
+		if !indexable(keys, t.keys) {
+			return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
 		}
-		var msg string
-		if it, msg = validateItemMap(j); msg != "" {
-			return restoredItem{lineErr: errors.New(msg)}
-		}
+		return restoredItem{stored: t.layoutEncoded(t.key(keys), keys, enc, ixs), size: size}
+	}
+	j, err := parseJSON([]byte(line))
+	if err != nil {
+		return restoredItem{lineErr: err}
+	}
+	it, msg := validateItemMap(j)
+	if msg != "" {
+		return restoredItem{lineErr: errors.New(msg)}
 	}
 	if !indexable(it, t.keys) {
 		return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}

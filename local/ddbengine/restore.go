@@ -1,55 +1,76 @@
 package ddbengine
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 )
 
-// snapshotItem reads one item line of a snapshot the way parseJSON and validateItemMap read
-// it, for the lines this engine writes: a flat object of S, N, B, BOOL and NULL values in
-// compact JSON with no escapes. It reports false for anything else (maps, lists, sets,
-// whitespace, escapes, an invalid value), which the caller then reads the general way, so the
-// result and the errors are the same either way; this path only skips building a parse tree
-// per line. Strings of the result are substrings of line.
-func snapshotItem(line string) (Item, bool) {
+// snapshotEncode reads one item line of a snapshot into its stored encoding (see codec.go)
+// without building the item: restoring a million items then makes a few hundred megabytes
+// less garbage than parseJSON, validateItemMap and encodeItem would. It reads the lines this
+// engine writes for flat items: compact JSON, S, N, B, BOOL and NULL values, no escapes, no
+// repeated names, under 128 attributes. For anything else (maps, lists, sets, whitespace,
+// escapes, an invalid value) it reports false and the caller reads the line the general way,
+// so the result, and the error for a bad line, are the same either way.
+//
+// enc is a buffer from encodeItem's pool (the caller hands it back with releaseEncoding),
+// keys holds the attributes named in want that the item has, and size is the item's size as
+// itemSize counts it. Strings in keys are substrings of line.
+func snapshotEncode(line string, want []string) (enc []byte, keys Item, size int64, ok bool) {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
-		return nil, false
+		return nil, nil, 0, false
 	}
-	n := strings.Count(line, `":{"`) // at least the number of attributes
-	it := make(Item, n)
-	avs := make([]AV, 0, n)
-	i := 1
+	p := encodeBufs.Get().(*[]byte)
+	enc = append((*p)[:0], 0) // the attribute count, set at the end
+	keys = make(Item, len(want))
+	var names [32]string
+	count, i := 0, 1
+	fail := func() ([]byte, Item, int64, bool) {
+		releaseEncoding(enc)
+		return nil, nil, 0, false
+	}
 	if line[i] == '}' {
-		return it, i+1 == len(line)
+		return enc, keys, 0, i+1 == len(line)
 	}
 	for {
 		name, j, ok := snapshotString(line, i)
-		if !ok || !strings.HasPrefix(line[j:], `:{"`) {
-			return nil, false
+		if !ok || !strings.HasPrefix(line[j:], `:{"`) || count == len(names) {
+			return fail()
 		}
+		for _, seen := range names[:count] {
+			if seen == name {
+				return fail() // the general path keeps the last one
+			}
+		}
+		names[count] = name
+		count++
 		typ, k, ok := snapshotString(line, j+2)
-		if !ok || k >= len(line) || line[k] != ':' || len(avs) == cap(avs) {
-			return nil, false
+		if !ok || k >= len(line) || line[k] != ':' {
+			return fail()
 		}
 		k++
 		var a AV
+		size += int64(len(name))
 		switch typ {
 		case "S", "B", "N":
 			s, next, ok := snapshotString(line, k)
 			if !ok {
-				return nil, false
+				return fail()
 			}
-			a = AV{T: scalarTypes[typ], S: s}
+			a, k = AV{T: scalarTypes[typ], S: s}, next
 			if typ == "N" {
 				d, msg := checkNumber(s)
 				if msg != "" {
-					return nil, false
+					return fail()
 				}
 				if norm := d.String(); norm != s {
 					a.S = norm
 				}
+				size += int64(numSizeOf(d))
+			} else {
+				size += int64(valSize(&a, false))
 			}
-			k = next
 		case "BOOL":
 			switch {
 			case strings.HasPrefix(line[k:], "true"):
@@ -57,34 +78,49 @@ func snapshotItem(line string) (Item, bool) {
 			case strings.HasPrefix(line[k:], "false"):
 				a, k = AV{T: "BOOL"}, k+5
 			default:
-				return nil, false
+				return fail()
 			}
+			size += int64(valSize(&a, false))
 		case "NULL":
 			if !strings.HasPrefix(line[k:], "true") {
-				return nil, false
+				return fail()
 			}
 			a, k = AV{T: "NULL"}, k+4
+			size += int64(valSize(&a, false))
 		default:
-			return nil, false
+			return fail()
 		}
 		if k >= len(line) || line[k] != '}' {
-			return nil, false
+			return fail()
 		}
-		avs = append(avs, a)
-		it[name] = &avs[len(avs)-1]
+		if id, ok := nameID(name); ok {
+			enc = binary.AppendUvarint(enc, uint64(id)<<1|1)
+		} else {
+			enc = binary.AppendUvarint(enc, uint64(len(name))<<1)
+			enc = append(enc, name...)
+		}
+		enc = appendValue(enc, &a)
+		for _, w := range want {
+			if w == name {
+				v := a
+				keys[name] = &v
+				break
+			}
+		}
 		k++
 		switch {
 		case k+1 == len(line) && line[k] == '}':
-			return it, true
+			enc[0] = byte(count) // under 32: one uvarint byte
+			return enc, keys, size, true
 		case k < len(line) && line[k] == ',':
 			i = k + 1
 		default:
-			return nil, false
+			return fail()
 		}
 	}
 }
 
-// scalarTypes maps the type names snapshotItem reads to constants (not substrings of a line).
+// scalarTypes maps the type names snapshotEncode reads to constants (not substrings of a line).
 var scalarTypes = map[string]string{"S": "S", "N": "N", "B": "B"}
 
 // snapshotString reads the JSON string that starts at line[i] (its opening quote) and returns

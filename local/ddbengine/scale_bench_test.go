@@ -375,3 +375,57 @@ func BenchmarkScale(b *testing.B) {
 		fmt.Printf("  %-58s %s\n", row[0], row[1])
 	}
 }
+
+var restoreItems = flag.Int("restore.items", 200_000, "items BenchmarkRestore restores")
+
+// BenchmarkRestore measures opening a data directory holding one table of the scale shape
+// (-restore.items items), in CPU time as well as wall time: the restore half of the scale
+// figures, repeatable without the bulk load.
+func BenchmarkRestore(b *testing.B) {
+	fmt.Printf("  GOGC %d (SetServeGC; the environment's GOGC wins)\n", SetServeGC())
+	dir := b.TempDir()
+	opts := Options{TTLInterval: -1, DataDir: dir, SnapshotInterval: -1}
+	e, err := Open(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st, out := e.Do("DynamoDB_20120810.CreateTable", []byte(scaleTable)); st != 200 {
+		b.Fatalf("CreateTable: %s", out)
+	}
+	var sb strings.Builder
+	for lo := 0; lo < *restoreItems; lo += scaleBatch {
+		sb.Reset()
+		sb.WriteString(`{"RequestItems":{"scale":[`)
+		for i := lo; i < min(lo+scaleBatch, *restoreItems); i++ {
+			if i > lo {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`{"PutRequest":{"Item":` + scaleItem(i) + `}}`)
+		}
+		sb.WriteString(`]}}`)
+		if st, out := e.Do("DynamoDB_20120810.BatchWriteItem", []byte(sb.String())); st != 200 {
+			b.Fatalf("BatchWriteItem: %s", out)
+		}
+	}
+	if err := e.Close(); err != nil {
+		b.Fatal(err)
+	}
+	e = nil
+	runtime.GC()
+	var cpu time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := cpuTime()
+		e2, err := Open(opts) // starts no background work: nothing to close
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - t0
+		if n := e2.tables["scale"].items.len(); n != *restoreItems {
+			b.Fatalf("restored %d items, want %d", n, *restoreItems)
+		}
+		e2 = nil
+		runtime.GC()
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+}

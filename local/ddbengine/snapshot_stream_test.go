@@ -89,9 +89,9 @@ func TestSnapshotWithWrongItemCountIsCorrupt(t *testing.T) {
 		t.Fatalf("snapshot has %d lines, want 7:\n%s", len(lines), good)
 	}
 	for name, b := range map[string][]byte{
-		"truncated":     bytes.Join(lines[:4], nil),
-		"item missing":  bytes.Join(append(append([][]byte{}, lines[:4]...), lines[5:]...), nil),
-		"item repeated": bytes.Join(append(append([][]byte{}, lines[:5]...), lines[4:]...), nil),
+		"truncated":      bytes.Join(lines[:4], nil),
+		"item missing":   bytes.Join(append(append([][]byte{}, lines[:4]...), lines[5:]...), nil),
+		"item repeated":  bytes.Join(append(append([][]byte{}, lines[:5]...), lines[4:]...), nil),
 		"same key twice": bytes.Join(append(append(append([][]byte{}, lines[:3]...), lines[2]), lines[4:]...), nil),
 	} {
 		t.Run(name, func(t *testing.T) {
