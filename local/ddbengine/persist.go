@@ -368,10 +368,11 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			sc := newKeyScratch(keyNames)
 			for j := range jobs {
 				j.items = make([]restoredItem, len(j.lines))
 				for i, line := range j.lines {
-					j.items[i] = t.prepare(line, keyNames, ixs)
+					j.items[i] = t.prepare(line, sc, ixs)
 				}
 				done <- j
 			}
@@ -380,15 +381,24 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 	var readErr error
 	go func() {
 		defer func() { close(jobs); wg.Wait(); close(done) }()
+		var buf []byte
+		var ends []int
 		for first := 0; first < n; first += batch {
 			j := &job{first: first}
+			buf, ends = buf[:0], ends[:0]
 			for i := first; i < min(first+batch, n); i++ {
 				line, err := readLine(r)
 				if len(line) == 0 && err != nil {
 					readErr = fmt.Errorf("%s: %d items, want %d", t.name, i, n)
 					return
 				}
-				j.lines = append(j.lines, string(bytes.TrimSuffix(line, []byte{','})))
+				buf = append(buf, bytes.TrimSuffix(line, []byte{','})...)
+				ends = append(ends, len(buf))
+			}
+			all, start := string(buf), 0 // one allocation per batch; lines are substrings
+			for _, end := range ends {
+				j.lines = append(j.lines, all[start:end])
+				start = end
 			}
 			jobs <- j
 		}
@@ -445,8 +455,8 @@ func keyNamesOf(keys []keyAttr, names []string) []string {
 }
 
 // prepare parses one item line and computes its keys; it only reads the table's schema.
-func (t *table) prepare(line string, keyNames []string, ixs []*index) restoredItem {
-	if enc, keys, size, ok := snapshotEncode(line, keyNames); ok {
+func (t *table) prepare(line string, sc *keyScratch, ixs []*index) restoredItem {
+	if enc, keys, size, ok := snapshotEncode(line, sc); ok {
 		defer releaseEncoding(enc)
 		if !indexable(keys, t.keys) {
 			return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}

@@ -15,15 +15,17 @@ import (
 // so the result, and the error for a bad line, are the same either way.
 //
 // enc is a buffer from encodeItem's pool (the caller hands it back with releaseEncoding),
-// keys holds the attributes named in want that the item has, and size is the item's size as
-// itemSize counts it. Strings in keys are substrings of line.
-func snapshotEncode(line string, want []string) (enc []byte, keys Item, size int64, ok bool) {
+// keys holds the attributes named in sc's names that the item has (sc's map, valid until the
+// next call with sc), and size is the item's size as itemSize counts it. Strings in keys are
+// substrings of line.
+func snapshotEncode(line string, sc *keyScratch) (enc []byte, keys Item, size int64, ok bool) {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 		return nil, nil, 0, false
 	}
 	p := encodeBufs.Get().(*[]byte)
 	enc = append((*p)[:0], 0) // the attribute count, set at the end
-	keys = make(Item, len(want))
+	keys = sc.keys
+	clear(keys)
 	var names [32]string
 	count, i := 0, 1
 	fail := func() ([]byte, Item, int64, bool) {
@@ -64,8 +66,9 @@ func snapshotEncode(line string, want []string) (enc []byte, keys Item, size int
 				if msg != "" {
 					return fail()
 				}
-				if norm := d.String(); norm != s {
-					a.S = norm
+				var buf [48]byte
+				if norm := d.appendTo(buf[:0]); string(norm) != s {
+					a.S = string(norm) // stored numbers are normalized already: rare
 				}
 				size += int64(numSizeOf(d))
 			} else {
@@ -100,10 +103,10 @@ func snapshotEncode(line string, want []string) (enc []byte, keys Item, size int
 			enc = append(enc, name...)
 		}
 		enc = appendValue(enc, &a)
-		for _, w := range want {
+		for x, w := range sc.names {
 			if w == name {
-				v := a
-				keys[name] = &v
+				sc.avs[x] = a
+				keys[name] = &sc.avs[x]
 				break
 			}
 		}
@@ -118,6 +121,18 @@ func snapshotEncode(line string, want []string) (enc []byte, keys Item, size int
 			return fail()
 		}
 	}
+}
+
+// keyScratch is where snapshotEncode puts the key attributes it picks out, reused from one
+// line to the next by one goroutine.
+type keyScratch struct {
+	names []string
+	keys  Item
+	avs   []AV
+}
+
+func newKeyScratch(names []string) *keyScratch {
+	return &keyScratch{names: names, keys: make(Item, len(names)), avs: make([]AV, len(names))}
 }
 
 // scalarTypes maps the type names snapshotEncode reads to constants (not substrings of a line).

@@ -35,7 +35,7 @@ func TestSnapshotEncodeMatchesGeneralParse(t *testing.T) {
 	want := []string{"pk", "sk", "n"} // key attributes to pick out
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc, keys, size, ok := snapshotEncode(tt.line, want)
+			enc, keys, size, ok := snapshotEncode(tt.line, newKeyScratch(want))
 			if ok != tt.fast {
 				t.Fatalf("snapshotEncode(%s) took it: %v, want %v", tt.line, ok, tt.fast)
 			}
@@ -84,7 +84,7 @@ func TestSnapshotEncodeReadsWrittenItems(t *testing.T) {
 	}
 	for _, want := range items {
 		line := string(appendStoredJSON(nil, encodeString(want)))
-		enc, _, _, ok := snapshotEncode(line, nil)
+		enc, _, _, ok := snapshotEncode(line, newKeyScratch(nil))
 		if !ok {
 			t.Fatalf("snapshotEncode(%s) did not take the line", line)
 		}
