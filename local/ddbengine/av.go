@@ -518,6 +518,11 @@ func valSize(a *AV, compress bool) int {
 
 func numSize(s string) int {
 	d, _ := parseDecimal(s)
+	return numSizeOf(d)
+}
+
+// numSizeOf is numSize of a parsed number.
+func numSizeOf(d decimal) int {
 	n := len(d.digits)
 	if d.isZero() {
 		return 1

@@ -65,8 +65,12 @@ type Engine struct {
 	changes  atomic.Uint64 // bumped after every state change
 	savedGen atomic.Uint64 // value of changes the last snapshot includes
 	saveMu   sync.Mutex
-	// lastCutHold is how long the last snapshot held the table locks (nanoseconds).
-	lastCutHold atomic.Int64
+	// lastCutWait and lastCutHold are how long the last snapshot waited for the table locks
+	// and then held them (nanoseconds): from its first Lock to its last Unlock, which is as
+	// long as a write can wait on the locks because of it.
+	lastCutWait, lastCutHold atomic.Int64
+	// wrapSnapshot, when set (tests), wraps the writer of the snapshot file.
+	wrapSnapshot func(io.Writer) io.Writer
 }
 
 // New is Open for callers that cannot handle its error: it panics when DataDir holds a

@@ -88,39 +88,44 @@ func (d decimal) isZero() bool { return len(d.digits) == 1 && d.digits[0] == 0 }
 
 // String renders d without an exponent, as big.js toFixed() does ("-0" becomes "0").
 func (d decimal) String() string {
+	var buf [48]byte
+	return string(d.appendTo(buf[:0]))
+}
+
+// appendTo appends d as String renders it.
+func (d decimal) appendTo(b []byte) []byte {
 	if d.isZero() {
-		return "0"
+		return append(b, '0')
 	}
-	var b strings.Builder
 	if d.neg {
-		b.WriteByte('-')
+		b = append(b, '-')
 	}
 	n := len(d.digits)
 	switch {
 	case d.exp < 0:
-		b.WriteString("0.")
+		b = append(b, "0."...)
 		for k := 0; k < -d.exp-1; k++ {
-			b.WriteByte('0')
+			b = append(b, '0')
 		}
 		for _, c := range d.digits {
-			b.WriteByte('0' + c)
+			b = append(b, '0'+c)
 		}
 	case d.exp+1 >= n:
 		for _, c := range d.digits {
-			b.WriteByte('0' + c)
+			b = append(b, '0'+c)
 		}
 		for k := 0; k < d.exp+1-n; k++ {
-			b.WriteByte('0')
+			b = append(b, '0')
 		}
 	default:
 		for k, c := range d.digits {
 			if k == d.exp+1 {
-				b.WriteByte('.')
+				b = append(b, '.')
 			}
-			b.WriteByte('0' + c)
+			b = append(b, '0'+c)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // cmpDecimal returns -1, 0 or 1.

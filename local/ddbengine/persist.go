@@ -86,10 +86,11 @@ func (e *Engine) save() error {
 	}
 	e.mu.RUnlock()
 	sort.Slice(ts, func(i, j int) bool { return ts[i].order < ts[j].order })
-	locked := time.Now()
+	asked := time.Now()
 	for _, t := range ts {
 		t.mu.Lock()
 	}
+	locked := time.Now()
 	cuts := make([]tableCut, 0, len(ts))
 	for _, t := range ts {
 		if !t.deleted {
@@ -99,9 +100,16 @@ func (e *Engine) save() error {
 	for _, t := range ts {
 		t.mu.Unlock()
 	}
+	e.lastCutWait.Store(int64(locked.Sub(asked)))
 	e.lastCutHold.Store(int64(time.Since(locked)))
 	sort.Slice(cuts, func(i, j int) bool { return cuts[i].meta.Desc.TableName < cuts[j].meta.Desc.TableName })
-	if err := writeFileSync(e.snapshotPath(), func(w io.Writer) error { return writeSnapshot(w, cuts) }); err != nil {
+	write := func(w io.Writer) error {
+		if e.wrapSnapshot != nil {
+			w = e.wrapSnapshot(w)
+		}
+		return writeSnapshot(w, cuts)
+	}
+	if err := writeFileSync(e.snapshotPath(), write); err != nil {
 		return fmt.Errorf("snapshot %s: %w", e.opts.DataDir, err)
 	}
 	e.savedGen.Store(gen)
@@ -341,24 +349,30 @@ type restoredItem struct {
 }
 
 // loadItems reads n item lines into the table. Parsing runs on every processor, in batches,
-// while one goroutine inserts into the B-trees (the trees are not safe for concurrent writes).
+// while one goroutine inserts into the table's B-tree (in key order: the snapshot's); the
+// indexes are built at the end, each on its own goroutine.
 func (t *table) loadItems(r *bufio.Reader, n int) error {
 	const batch = 512
 	type job struct {
-		first int      // index of the batch's first item
-		lines [][]byte // views into buf
+		first int // index of the batch's first item
+		lines []string
 		items []restoredItem
 	}
 	ixs := t.allIndexes()
+	keyNames := keyNamesOf(t.keys, nil) // every key attribute of the table and its indexes
+	for _, ix := range ixs {
+		keyNames = keyNamesOf(ix.keys, keyNames)
+	}
 	jobs := make(chan *job)
 	done := make(chan *job, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			sc := newKeyScratch(keyNames)
 			for j := range jobs {
 				j.items = make([]restoredItem, len(j.lines))
 				for i, line := range j.lines {
-					j.items[i] = t.prepare(line, ixs)
+					j.items[i] = t.prepare(line, sc, ixs)
 				}
 				done <- j
 			}
@@ -367,22 +381,40 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 	var readErr error
 	go func() {
 		defer func() { close(jobs); wg.Wait(); close(done) }()
+		var buf []byte
+		var ends []int
 		for first := 0; first < n; first += batch {
 			j := &job{first: first}
+			buf, ends = buf[:0], ends[:0]
 			for i := first; i < min(first+batch, n); i++ {
 				line, err := readLine(r)
 				if len(line) == 0 && err != nil {
 					readErr = fmt.Errorf("%s: %d items, want %d", t.name, i, n)
 					return
 				}
-				j.lines = append(j.lines, append([]byte(nil), bytes.TrimSuffix(line, []byte{','})...))
+				buf = append(buf, bytes.TrimSuffix(line, []byte{','})...)
+				ends = append(ends, len(buf))
+			}
+			all, start := string(buf), 0 // one allocation per batch; lines are substrings
+			for _, end := range ends {
+				j.lines = append(j.lines, all[start:end])
+				start = end
 			}
 			jobs <- j
 		}
 	}()
+	// Index entries come in the table's key order, which is random in an index: inserting
+	// them as they come would cost every insert a few cache misses per tree level. They are
+	// collected, sorted (mostly on a prefix held beside each entry) and inserted in order,
+	// which only ever touches the tree's rightmost path.
+	ixEntries := make([][]sortedEntry, len(ixs))
 	var firstErr error
+	seq := 0
 	for j := range done {
 		for i, it := range j.items {
+			if it.lineErr == nil && t.items.insert(it.main) {
+				it.lineErr = errors.New("a second item with the same key")
+			}
 			if it.lineErr != nil {
 				if firstErr == nil {
 					firstErr = fmt.Errorf("%s item %d: %v", t.name, j.first+i, it.lineErr)
@@ -390,19 +422,48 @@ func (t *table) loadItems(r *bufio.Reader, n int) error {
 				continue
 			}
 			t.size += it.size
-			t.items.put(it.main)
-			t.updateIndexes(ixs, nil, it.stored)
+			for x, e := range it.ix {
+				if e.p != nil {
+					ixEntries[x] = append(ixEntries[x], sortedEntry{keyPrefix(e), seq, e})
+				}
+			}
+			seq++
 		}
 	}
 	if readErr != nil {
 		return readErr
 	}
-	return firstErr
+	if firstErr != nil {
+		return firstErr
+	}
+	var wg2 sync.WaitGroup
+	for x, ix := range ixs {
+		wg2.Go(func() { ix.store.putSorted(ixEntries[x]) })
+	}
+	wg2.Wait()
+	return nil
+}
+
+// keyNamesOf adds to names those of keys it does not hold yet.
+func keyNamesOf(keys []keyAttr, names []string) []string {
+	for _, k := range keys {
+		if !slices.Contains(names, k.name) {
+			names = append(names, k.name)
+		}
+	}
+	return names
 }
 
 // prepare parses one item line and computes its keys; it only reads the table's schema.
-func (t *table) prepare(line []byte, ixs []*index) restoredItem {
-	j, err := parseJSON(line)
+func (t *table) prepare(line string, sc *keyScratch, ixs []*index) restoredItem {
+	if enc, keys, size, ok := snapshotEncode(line, sc); ok {
+		defer releaseEncoding(enc)
+		if !indexable(keys, t.keys) {
+			return restoredItem{lineErr: errors.New("missing or mistyped key attribute")}
+		}
+		return restoredItem{stored: t.layoutEncoded(t.key(keys), keys, enc, ixs), size: size}
+	}
+	j, err := parseJSON([]byte(line))
 	if err != nil {
 		return restoredItem{lineErr: err}
 	}

@@ -665,11 +665,13 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 	type write struct {
 		t    *table
 		key  Item
-		item Item // nil for delete
+		k    string // storage key
+		item Item   // nil for delete
 	}
 	type tableWrites struct {
 		name string
 		reqs []*jval
+		avs  []Item // per request, its item or key, validated once
 	}
 	var tws []tableWrites
 	n := 0
@@ -679,7 +681,8 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 				return nil, validationErr("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			}
 		}
-		for _, r := range fl.val.arr {
+		avs := make([]Item, len(fl.val.arr))
+		for i, r := range fl.val.arr {
 			// Each table's list is at most 25 long (checked with the request shape); the
 			// whole call is held to 25 too, counted as BatchGetItem counts its keys.
 			if n++; n > 25 {
@@ -693,13 +696,16 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 				if itemSize(it, false, false, "") > maxItemSize {
 					return nil, validationErr("Item size has exceeded the maximum allowed size")
 				}
+				avs[i] = it
 			} else if dr := r.get("DeleteRequest"); dr != nil {
-				if _, msg := validateItemMap(dr.get("Key")); msg != "" {
+				k, msg := validateItemMap(dr.get("Key"))
+				if msg != "" {
 					return nil, validationErr(msg)
 				}
+				avs[i] = k
 			}
 		}
-		tws = append(tws, tableWrites{fl.key, fl.val.arr})
+		tws = append(tws, tableWrites{fl.key, fl.val.arr, avs})
 	}
 	var writes []write
 	for _, tw := range tws {
@@ -708,11 +714,11 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 			return nil, err
 		}
 		seen := map[string]bool{}
-		for _, r := range tw.reqs {
+		for i, r := range tw.reqs {
 			var w write
 			w.t = t
 			if pr := r.get("PutRequest"); pr != nil {
-				it, _ := validateItemMap(pr.get("Item"))
+				it := tw.avs[i]
 				if err := validateItem(it, t); err != nil {
 					if strings.Contains(err.msg, "Missing the key") || strings.Contains(err.msg, "Type mismatch for key") {
 						err.msg = "The provided key element does not match the schema"
@@ -721,7 +727,7 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 				}
 				w.item, w.key = it, it
 			} else if dr := r.get("DeleteRequest"); dr != nil {
-				k, _ := validateItemMap(dr.get("Key"))
+				k := tw.avs[i]
 				if err := validateKey(k, len(k), t, t.keys); err != nil {
 					return nil, err
 				}
@@ -732,6 +738,7 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 				return nil, validationErr("Provided list of item keys contains duplicates")
 			}
 			seen[ks] = true
+			w.k = ks
 			writes = append(writes, w)
 		}
 	}
@@ -739,7 +746,7 @@ func (e *Engine) batchWriteItem(req *jval) (any, *apiError) {
 	var order []string
 	for _, w := range writes {
 		w.t.mu.Lock()
-		k := w.t.key(w.key)
+		k := w.k
 		old := w.t.items.get(k)
 		u := capacityUnits(w.item, false, false)
 		if old != nil {

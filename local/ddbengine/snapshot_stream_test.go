@@ -76,7 +76,7 @@ func TestSnapshotRestoresItemsIndexesAndSizes(t *testing.T) {
 	}
 }
 
-// A snapshot cut short or padded is refused, not half loaded.
+// A snapshot cut short or padded, or holding an item twice, is refused, not half loaded.
 func TestSnapshotWithWrongItemCountIsCorrupt(t *testing.T) {
 	dir, _ := seedSnapshot(t)
 	path := filepath.Join(dir, "dynamodb.json")
@@ -89,9 +89,10 @@ func TestSnapshotWithWrongItemCountIsCorrupt(t *testing.T) {
 		t.Fatalf("snapshot has %d lines, want 7:\n%s", len(lines), good)
 	}
 	for name, b := range map[string][]byte{
-		"truncated":     bytes.Join(lines[:4], nil),
-		"item missing":  bytes.Join(append(append([][]byte{}, lines[:4]...), lines[5:]...), nil),
-		"item repeated": bytes.Join(append(append([][]byte{}, lines[:5]...), lines[4:]...), nil),
+		"truncated":      bytes.Join(lines[:4], nil),
+		"item missing":   bytes.Join(append(append([][]byte{}, lines[:4]...), lines[5:]...), nil),
+		"item repeated":  bytes.Join(append(append([][]byte{}, lines[:5]...), lines[4:]...), nil),
+		"same key twice": bytes.Join(append(append(append([][]byte{}, lines[:3]...), lines[2]), lines[4:]...), nil),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := os.WriteFile(path, b, 0o644); err != nil {

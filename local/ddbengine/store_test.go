@@ -168,3 +168,35 @@ func TestLayoutEntries(t *testing.T) {
 		}
 	}
 }
+
+// putSorted, which restores indexes, leaves a store as putting the same entries one by one
+// does: the same keys in order and, of two entries with the same key, the later one.
+func TestPutSortedMatchesPut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var es []sortedEntry
+	for i := range 5000 {
+		// Keys sharing long prefixes (ties on the 8-byte prefix) and repeated keys.
+		k := fmt.Sprintf("%08x/%06d/", rng.IntN(4), rng.IntN(3000))
+		es = append(es, sortedEntry{keyPrefix(newEntry(k, "")), i, newEntry(k, fmt.Sprint(i))})
+	}
+	oneByOne := newItemStore()
+	for _, se := range es {
+		oneByOne.put(se.e)
+	}
+	sorted := newItemStore()
+	sorted.putSorted(es)
+	dump := func(s *itemStore) (out []string) {
+		s.each(func(e entry) bool {
+			out = append(out, e.key()+"="+e.item())
+			return true
+		})
+		return out
+	}
+	want := dump(oneByOne)
+	if len(want) >= len(es) {
+		t.Fatalf("%d distinct keys of %d entries: the test has no repeated keys", len(want), len(es))
+	}
+	if diff := cmp.Diff(want, dump(sorted)); diff != "" {
+		t.Errorf("putSorted (-one by one +sorted):\n%s", diff)
+	}
+}

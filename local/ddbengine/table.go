@@ -1,10 +1,12 @@
 package ddbengine
 
 import (
+	"cmp"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,9 +66,10 @@ type itemStore struct {
 
 // entry is one item under its storage key: a pointer (8 bytes in a B-tree node) to
 //
-//	uvarint(len(key)) uvarint(gap) uvarint(len(item)) key [gap bytes] item
+//	uvarint(len(key)) key uvarint(gap) uvarint(len(item)) [gap bytes] item
 //
-// key is the storage key packed (packKey) and item the encoded item. An item's entries in its
+// key is the storage key packed (packKey) and item the encoded item. The key comes first so
+// that a comparison, the B-trees' commonest operation, reads one length and the key. An item's entries in its
 // table and in its indexes all point into one allocation (see table.layout): the gap skips
 // the keys of the entries laid out after this one. A probe, for lookups, is a key with no
 // item. The pointed-to bytes are a string's, so they never change; a pointer into them keeps
@@ -86,23 +89,22 @@ func newEntry(k, v string) entry {
 // probe is the entry to look k up with.
 func probe(k string) entry { return entryOf(string(appendEntryHead(nil, k, 0, 0))) }
 
-// appendEntryHead appends an entry's head and packed key.
+// appendEntryHead appends an entry's head: its packed key and the lengths around it.
 func appendEntryHead(b []byte, k string, gap, vlen int) []byte {
 	b = binary.AppendUvarint(b, uint64(packedLen(k)))
+	b = packKey(b, k)
 	b = binary.AppendUvarint(b, uint64(gap))
-	b = binary.AppendUvarint(b, uint64(vlen))
-	return packKey(b, k)
-}
-
-// head reads the entry's head: the lengths of its key, gap and item and where its key starts.
-func (e entry) head() (klen, gap, vlen, start int) {
-	klen, n := e.uvarintAt(0)
-	gap, m := e.uvarintAt(n)
-	vlen, o := e.uvarintAt(n + m)
-	return klen, gap, vlen, n + m + o
+	return binary.AppendUvarint(b, uint64(vlen))
 }
 
 func (e entry) uvarintAt(i int) (v, n int) {
+	if c := *(*byte)(unsafe.Add(unsafe.Pointer(e.p), i)); c < 0x80 {
+		return int(c), 1 // keys and gaps are usually shorter than 128 bytes
+	}
+	return e.uvarintLong(i)
+}
+
+func (e entry) uvarintLong(i int) (v, n int) {
 	var x uint64
 	for shift := 0; ; shift += 7 {
 		c := *(*byte)(unsafe.Add(unsafe.Pointer(e.p), i+n))
@@ -123,14 +125,16 @@ func (e entry) str(off, n int) string {
 
 // packedKey returns the entry's key as packKey packed it.
 func (e entry) packedKey() string {
-	klen, _, _, start := e.head()
-	return e.str(start, klen)
+	klen, n := e.uvarintAt(0)
+	return e.str(n, klen)
 }
 
 // item returns the encoded item ("" for a probe).
 func (e entry) item() string {
-	klen, gap, vlen, start := e.head()
-	return e.str(start+klen+gap, vlen)
+	klen, n := e.uvarintAt(0)
+	gap, m := e.uvarintAt(n + klen)
+	vlen, o := e.uvarintAt(n + klen + m)
+	return e.str(n+klen+m+o+gap, vlen)
 }
 
 // key returns the storage key, unpacked.
@@ -159,6 +163,47 @@ func (s *itemStore) get(k string) Item {
 }
 
 func (s *itemStore) put(e entry) { s.tree.ReplaceOrInsert(e) }
+
+// sortedEntry is an entry with the first bytes of its packed key, which decide most
+// comparisons without reading the entry, and its place in the input.
+type sortedEntry struct {
+	prefix uint64
+	seq    int
+	e      entry
+}
+
+// keyPrefix returns the first 8 bytes of e's packed key, big-endian, zero-padded.
+func keyPrefix(e entry) uint64 {
+	k := e.packedKey()
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// putSorted puts the entries, which it sorts first: by key, then by their order in the
+// slice, so that of two entries with the same key the later one stays, as with put one by
+// one. Inserting in key order touches only the tree's rightmost nodes, in cache, where
+// inserts in random order miss it a few times per level.
+func (s *itemStore) putSorted(es []sortedEntry) {
+	slices.SortFunc(es, func(a, b sortedEntry) int {
+		if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.e.packedKey(), b.e.packedKey()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for _, se := range es {
+		s.tree.ReplaceOrInsert(se.e)
+	}
+}
+
+// insert puts e and reports whether it replaced an entry with the same key.
+func (s *itemStore) insert(e entry) (replaced bool) {
+	_, replaced = s.tree.ReplaceOrInsert(e)
+	return replaced
+}
 
 func (s *itemStore) del(k string) { s.tree.Delete(probe(k)) }
 
@@ -391,7 +436,24 @@ type stored struct {
 // before a GSI was added), are not in that index: GSIs are sparse and backfill skips such
 // items, as DynamoDB does.
 func (t *table) layout(k string, it Item, ixs []*index) stored {
-	keys := make([]string, len(ixs)+1) // table key last
+	enc := encodeItem(it)
+	s := t.layoutEncoded(k, it, enc, ixs)
+	releaseEncoding(enc)
+	return s
+}
+
+// layoutEncoded is layout for an item already encoded as enc; it needs to hold only the
+// item's key attributes in the table and in ixs.
+func (t *table) layoutEncoded(k string, it Item, enc []byte, ixs []*index) stored {
+	// Small index counts (the usual case) work in arrays on the stack.
+	var keysA [8]string
+	var orderA, gapsA, startsA [8]int
+	n := len(ixs) + 1
+	keys, order, gaps, starts := keysA[:0], orderA[:0], gapsA[:0], startsA[:0]
+	if n > len(keysA) {
+		keys, order, gaps, starts = make([]string, 0, n), make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
+	}
+	keys, gaps, starts = keys[:n], gaps[:n], starts[:n] // table key last
 	keys[len(ixs)] = k
 	for x, ix := range ixs {
 		if indexable(it, ix.keys) {
@@ -400,34 +462,30 @@ func (t *table) layout(k string, it Item, ixs []*index) stored {
 	}
 	// Blocks in the order they are laid out: present indexes from the last, the table last of
 	// all; a block's gap is the length of the blocks after it, so work out from the end.
-	order := make([]int, 0, len(keys))
 	for x := len(ixs) - 1; x >= 0; x-- {
 		if keys[x] != "" {
 			order = append(order, x)
 		}
 	}
 	order = append(order, len(ixs))
-	enc := encodeItem(it)
-	gaps := make([]int, len(keys))
 	after := 0
 	for i := len(order) - 1; i >= 0; i-- {
 		x := order[i]
 		gaps[x] = after
 		after += entryHeadLen(keys[x], after, len(enc))
 	}
-	var sb strings.Builder
-	sb.Grow(after + len(enc))
-	starts := make([]int, len(keys))
-	head := make([]byte, 0, after)
+	// One allocation, never written once s is made from it.
+	buf := make([]byte, 0, after+len(enc))
 	for _, x := range order {
-		starts[x] = len(head)
-		head = appendEntryHead(head, keys[x], gaps[x], len(enc))
+		starts[x] = len(buf)
+		buf = appendEntryHead(buf, keys[x], gaps[x], len(enc))
 	}
-	sb.Write(head)
-	sb.Write(enc)
-	s := sb.String()
-	releaseEncoding(enc)
-	out := stored{main: entryOf(s[starts[len(ixs)]:]), ix: make([]entry, len(ixs))}
+	buf = append(buf, enc...)
+	s := unsafe.String(unsafe.SliceData(buf), len(buf))
+	out := stored{main: entryOf(s[starts[len(ixs)]:])}
+	if len(ixs) > 0 {
+		out.ix = make([]entry, len(ixs))
+	}
 	for x := range ixs {
 		if keys[x] != "" {
 			out.ix[x] = entryOf(s[starts[x]:])

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/template"
@@ -80,6 +81,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	path, err := templatePath(*tmpl)
 	if err != nil {
 		return err
+	}
+	if *ddb == "" && *engine == runtime.EngineEmbedded {
+		ddbengine.SetServeGC() // the tables live in this process
 	}
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{

@@ -29,6 +29,7 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	ddbengine.SetServeGC()
 	srv, err := ddbengine.NewServer(*addr, ddbengine.Options{DataDir: *dataDir, SnapshotInterval: *snapshot})
 	if err != nil {
 		return err
