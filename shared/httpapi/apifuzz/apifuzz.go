@@ -82,14 +82,17 @@ type Input struct {
 	Caller      Caller
 }
 
-// Seed adds inputs to f's corpus: one plain request per route and caller, and the given ones.
+// Seed adds inputs to f's corpus: per route and caller, one plain request and one whose path
+// parameters are longer than DynamoDB's 2048-byte partition key limit; and the given ones.
 func Seed(f *testing.F, api API, extra ...Input) {
 	f.Helper()
 	var in []Input
 	for i := range api.Routes {
 		for c := range callers {
 			in = append(in, Input{Route: uint8(i), Param: "p1", Body: []byte(`{}`), Caller: c,
-				HeaderName: "Idempotency-Key", HeaderValue: "fuzz-key-1"})
+				HeaderName: "Idempotency-Key", HeaderValue: "fuzz-key-1"},
+				Input{Route: uint8(i), Param: strings.Repeat("x", 3000), Body: []byte(`{"quantity":1,"onHand":1}`), Caller: c,
+					HeaderName: "Idempotency-Key", HeaderValue: "fuzz-key-2"})
 		}
 	}
 	for _, s := range append(in, extra...) {

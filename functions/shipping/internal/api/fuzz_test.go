@@ -9,16 +9,20 @@ import (
 	"github.com/microshop/microshop/events/paymentevents"
 	"github.com/microshop/microshop/functions/shipping/internal/api"
 	"github.com/microshop/microshop/functions/shipping/internal/app"
-	"github.com/microshop/microshop/functions/shipping/internal/memstore"
+	"github.com/microshop/microshop/functions/shipping/internal/ddb"
 	shippingspec "github.com/microshop/microshop/functions/shipping/spec"
+	"github.com/microshop/microshop/local/ddbtest"
 	"github.com/microshop/microshop/shared/httpapi/apifuzz"
 	"github.com/microshop/microshop/shared/money"
 )
 
 // FuzzAPI sends arbitrary requests to every shipping route (shared/httpapi/apifuzz): never a
-// 5xx, always the error shape, and a refused request writes nothing.
+// 5xx, always the error shape, and a refused request leaves
+// the table of the local engine as it was.
 func FuzzAPI(f *testing.F) {
-	store := memstore.New()
+	client := ddbtest.Client(f)
+	table := apifuzz.NewTable(f, client, ddb.CreateTableInput(""))
+	store := ddb.New(client, table)
 	svc := app.New(store, money.MustParseCurrency("USD"), func() time.Time { return t0 }, func() string { return "MSTEST" })
 	for _, o := range []string{"o1", "o2"} {
 		if err := svc.Create(context.Background(), paymentevents.PaymentSucceededV1{OrderID: o, CustomerID: "alice"}); err != nil {
@@ -26,7 +30,7 @@ func FuzzAPI(f *testing.F) {
 		}
 	}
 	target := apifuzz.API{Handler: api.NewServer(svc, slog.New(slog.DiscardHandler)), Routes: shippingspec.Service().Routes,
-		State: func(t *testing.T) any { return len(store.Events()) }}
+		State: apifuzz.TableState(client, table, shippingspec.KeyID)}
 	apifuzz.Seed(f, target,
 		apifuzz.Input{Route: 0, Body: []byte(`{"country":"US","items":3}`)},
 		apifuzz.Input{Route: 0, Body: []byte(`{"country":"US","items":99999999999999999999}`)},
