@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -47,8 +48,11 @@ func FuzzAPI(f *testing.F) {
 	target := apifuzz.API{Handler: srv, Routes: ordersspec.Service().Routes,
 		State: apifuzz.TableState(client, table, ordersspec.KeyID, "idempotency#")}
 	const place = `{"lines":[{"productId":"mug","quantity":2}],"shippingAddress":{"name":"A","line1":"1 Road","city":"X","postalCode":"1","country":"US"},"paymentToken":"tok_visa"}`
+	long := strings.Replace(place, `"mug"`, `"`+strings.Repeat("m", 3000)+`"`, 1)
 	apifuzz.Seed(f, target,
 		apifuzz.Input{Route: 0, Caller: apifuzz.Alice, HeaderName: "Idempotency-Key", HeaderValue: "k1", Body: []byte(place)},
+		apifuzz.Input{Route: 0, Caller: apifuzz.Alice, HeaderName: "Idempotency-Key", HeaderValue: "k3", Body: []byte(long)},
+		apifuzz.Input{Route: 0, Caller: apifuzz.Alice, HeaderName: "Idempotency-Key", HeaderValue: strings.Repeat("k", 300), Body: []byte(place)},
 		apifuzz.Input{Route: 1, Caller: apifuzz.Alice, Query: "limit=1&cursor=zzz"},
 		apifuzz.Input{Route: 2, Caller: apifuzz.Bob, Param: fmt.Sprintf("%032x", 1)},
 		apifuzz.Input{Route: 3, Caller: apifuzz.Alice, Param: fmt.Sprintf("%032x", 1), HeaderName: "Idempotency-Key", HeaderValue: "k2"},
