@@ -1,4 +1,6 @@
-// Package authz is the authorization matrix: every HTTP route of every service (from the
+// Package hostile holds the end-to-end tests of hostile input, through the local runtime
+// serving the synthesized template: the limits of docs/limits.md at their boundaries
+// (limits_test.go), and the authorization matrix (matrix_test.go): every HTTP route of every service (from the
 // services' specs, functions/*/spec, so a new route is covered as soon as its spec lists it)
 // × every kind of caller, through the local runtime serving the synthesized template, with
 // tokens of the runtime's own JWT issuer (valid ones as `make token` mints them, broken ones
@@ -6,7 +8,7 @@
 // a token problem, 403 JSON for a non-admin on an admin route, 404 for another customer's
 // resource, 2xx for the owner or an admin — and no refused cell's body may carry any value of
 // the resource it was refused.
-package authz
+package hostile
 
 import (
 	"bytes"
@@ -40,11 +42,11 @@ func run(m *testing.M) int {
 	}
 	tmpl := filepath.Join(root, "cdk.out", "Microshop.template.json")
 	if _, err := os.Stat(tmpl); err != nil {
-		fmt.Fprintf(os.Stderr, "authz: %v: run `make synth` (make test does) first\n", err)
+		fmt.Fprintf(os.Stderr, "hostile: %v: run `make synth` (make test does) first\n", err)
 		return 1
 	}
-	if keyDir, err = os.MkdirTemp("", "authz-e2e-jwt-"); err != nil {
-		fmt.Fprintln(os.Stderr, "authz:", err)
+	if keyDir, err = os.MkdirTemp("", "hostile-e2e-jwt-"); err != nil {
+		fmt.Fprintln(os.Stderr, "hostile:", err)
 		return 1
 	}
 	defer os.RemoveAll(keyDir)
@@ -52,12 +54,12 @@ func run(m *testing.M) int {
 		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logs,
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "authz: start runtime:", err)
+		fmt.Fprintln(os.Stderr, "hostile: start runtime:", err)
 		return 1
 	}
 	code := m.Run()
 	if err := rt.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "authz: close runtime:", err)
+		fmt.Fprintln(os.Stderr, "hostile: close runtime:", err)
 	}
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "--- runtime log ---\n%s", logs.String())
