@@ -96,6 +96,12 @@ func TestMatrix(t *testing.T) {
 					if status/100 != 2 {
 						checkRefusal(t, c, want, body, w.secrets)
 					}
+					// Another customer's own answers (their cart, their orders) show nothing of alice's.
+					for _, s := range []string{w.order1, w.order2, w.aliceSub} {
+						if c == otherCust && bytes.Contains(body, []byte(s)) {
+							t.Errorf("another customer's answer %s carries %q of alice's", body, s)
+						}
+					}
 				})
 			}
 		})
