@@ -23,7 +23,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
-	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser
+	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,34 @@ lint: deps ## gofmt, go vet, staticcheck, go mod tidy
 	go vet ./...
 	go tool staticcheck ./...
 	go mod tidy -diff
+
+# Every fuzz target as <package>:<name>; go test takes one -fuzz target per package run. Their
+# seeds (f.Add and testdata/fuzz/<name>/) run as plain tests in `make test`.
+FUZZTIME    ?= 30s
+FUZZ_TARGETS = \
+	./functions/catalog/internal/api:FuzzAPI \
+	./functions/cart/internal/api:FuzzAPI \
+	./functions/inventory/internal/api:FuzzAPI \
+	./functions/orders/internal/api:FuzzAPI \
+	./functions/payments/internal/api:FuzzAPI \
+	./functions/shipping/internal/api:FuzzAPI \
+	./functions/cart/internal/consume:FuzzConsume \
+	./functions/inventory/internal/consume:FuzzConsume \
+	./functions/orders/internal/consumer:FuzzConsume \
+	./functions/payments/internal/consume:FuzzConsume \
+	./functions/shipping/internal/consume:FuzzConsume \
+	./events/envelope:FuzzDecode \
+	./local/eventbus/pattern:FuzzCompile \
+	./local/template:FuzzParse \
+	./local/apigw:FuzzRequest \
+	./local/ddbengine:FuzzExpressions \
+	./local/jwtauth:FuzzAuthorize
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s): make fuzz [FUZZTIME=5m]
+	@failed=""; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "fuzz failures (inputs saved under testdata/fuzz/):$$failed"; exit 1; fi
 
 bench: synth ## print the performance figures the issues ask for
 	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="

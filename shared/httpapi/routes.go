@@ -3,6 +3,8 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"path"
+	"strings"
 )
 
 // Routes are a service's handlers keyed by API Gateway route key, e.g. "GET /products/{id}",
@@ -20,12 +22,27 @@ func (rs Routes) One(key string) (http.Handler, error) {
 }
 
 // All returns a handler serving every route, for tests and tools that run a whole API in one
-// process; a request no route matches gets a JSON 404.
+// process; a request no route matches gets a JSON 404. So does a path that is not clean
+// ("/orders/a/../b", "//x"): ServeMux would answer it with a 307 redirect and an HTML body
+// (found by FuzzAPI), where every answer of the API must be JSON.
 func (rs Routes) All() http.Handler {
 	mux := http.NewServeMux()
 	for key, h := range rs {
 		mux.Handle(key, h)
 	}
 	mux.Handle("/", NotFound())
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isClean(r.URL.Path) {
+			WriteError(w, r, nil, errNoRoute)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// isClean reports whether p is a path ServeMux serves without redirecting: rooted, and
+// unchanged by path.Clean but for a trailing slash.
+func isClean(p string) bool {
+	c := path.Clean(p)
+	return strings.HasPrefix(p, "/") && (p == c || p == c+"/")
 }

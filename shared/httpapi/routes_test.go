@@ -30,12 +30,18 @@ func TestRoutes(t *testing.T) {
 		{"one: another route", one, "POST", "/b", http.StatusNotFound},
 		{"all: a route", rs.All(), "POST", "/b", http.StatusOK},
 		{"all: no route", rs.All(), "GET", "/c", http.StatusNotFound},
+		// ServeMux alone would redirect these (307, HTML body) to /a/1 and /a/x.
+		{"one: dot-dot in the path", one, "GET", "/a/b/../1", http.StatusNotFound},
+		{"all: double slash", rs.All(), "GET", "//a/x", http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		w := httptest.NewRecorder()
 		tt.h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
 		if w.Code != tt.want {
 			t.Errorf("%s: %s %s = %d, want %d", tt.name, tt.method, tt.path, w.Code, tt.want)
+		}
+		if ct := w.Header().Get("Content-Type"); w.Code == http.StatusNotFound && ct != "application/json" {
+			t.Errorf("%s: %s %s answers Content-Type %q, want application/json", tt.name, tt.method, tt.path, ct)
 		}
 	}
 }

@@ -197,6 +197,9 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, erro
 		if lr.Quantity < 1 || lr.Quantity > order.MaxQuantity {
 			return nil, fault.Errorf(fault.Invalid, "lines: quantity must be 1..%d", order.MaxQuantity)
 		}
+		if n := len(lr.ProductID); n == 0 || n > order.MaxProductIDLen {
+			return nil, fault.Errorf(fault.Invalid, "lines: productId must be 1 to %d bytes", order.MaxProductIDLen)
+		}
 		p, err := s.d.Products.Product(ctx, lr.ProductID)
 		if errors.Is(err, ErrUnknownProduct) {
 			return nil, fault.Errorf(fault.Unprocessable, "product %q is not for sale", lr.ProductID)

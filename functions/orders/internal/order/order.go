@@ -85,6 +85,9 @@ func ParseStatus(s string) (Status, error) {
 const (
 	MaxLines    = 50
 	MaxQuantity = 99
+	// MaxProductIDLen bounds a line's productId (catalog ids are 32 characters): a longer one
+	// cannot even be looked up, as DynamoDB refuses a key over 2048 bytes.
+	MaxProductIDLen = 64
 )
 
 // Line is one product of an order, priced when the order was placed.

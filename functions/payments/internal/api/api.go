@@ -42,8 +42,7 @@ var errUnauthorized = fault.New(fault.Unauthorized, "sign in to do this: the req
 // Handler serves GET /payments/{orderId} with payments; any other request gets a JSON 404.
 // Another customer's order answers 404, as does an order with no payment.
 func Handler(payments *app.Payments, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc(paymentsspec.RouteGetPayment, func(w http.ResponseWriter, r *http.Request) {
+	get := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := httpapi.Claims(r.Context())
 		if !ok {
 			httpapi.WriteError(w, r, log, errUnauthorized)
@@ -56,6 +55,5 @@ func Handler(payments *app.Payments, log *slog.Logger) http.Handler {
 		}
 		httpapi.WriteJSON(w, r, http.StatusOK, toJSON(p))
 	})
-	mux.Handle("/", httpapi.NotFound())
-	return mux
+	return httpapi.Routes{paymentsspec.RouteGetPayment: get}.All()
 }

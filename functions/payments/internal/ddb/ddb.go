@@ -112,6 +112,9 @@ func key(id string) map[string]types.AttributeValue {
 // Get returns the payment of order orderID, or an error wrapping payment.ErrNotFound. The read
 // is strongly consistent, so a payment just written is seen.
 func (s *Store) Get(ctx context.Context, orderID string) (*payment.Payment, error) {
+	if len(orderID) > payment.MaxOrderIDLen {
+		return nil, fmt.Errorf("get payment of order %.32s...: %w", orderID, payment.ErrNotFound)
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: key(paymentKey(orderID)), ConsistentRead: aws.Bool(true),
 	})

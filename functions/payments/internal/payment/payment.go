@@ -29,6 +29,11 @@ const (
 	ReasonInvalidPaymentToken = "invalid_payment_token"
 )
 
+// MaxOrderIDLen is the longest order id a payment can belong to, in bytes. Order ids are 32
+// characters; a longer one in a path names no payment (404), and could not even be looked up:
+// DynamoDB refuses a partition key over 2048 bytes (a 500 before this limit existed).
+const MaxOrderIDLen = 128
+
 // Errors.
 var (
 	ErrNotFound      = fault.New(fault.NotFound, "payment not found")

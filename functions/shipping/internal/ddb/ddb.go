@@ -94,6 +94,9 @@ func key(id string) map[string]types.AttributeValue {
 // Get returns the shipment of order orderID, or an error wrapping shipment.ErrNotFound. The
 // read is strongly consistent.
 func (s *Store) Get(ctx context.Context, orderID string) (*shipment.Shipment, error) {
+	if len(orderID) > shipment.MaxOrderIDLen {
+		return nil, fmt.Errorf("get shipment of order %.32s...: %w", orderID, shipment.ErrNotFound)
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: key(shipmentKey(orderID)), ConsistentRead: aws.Bool(true),
 	})
