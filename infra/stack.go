@@ -86,7 +86,9 @@ func NewMicroshopStack(scope constructs.Construct, id string, props *MicroshopSt
 	monitoring := NewMonitoring(stack, &MonitoringProps{
 		Platform: platform, Services: services, AlarmEmail: contextString(stack, ContextAlarmEmail),
 	})
-	site := NewSite(stack, "Site", &SiteProps{Dir: p.SiteDir, API: platform.API, Auth: platform.Auth})
+	site := NewSite(stack, "Site", &SiteProps{
+		Dir: p.SiteDir, API: platform.API, Auth: platform.Auth, LogRetention: platform.Settings.LogRetention,
+	})
 
 	outputs := []struct {
 		id, description string
