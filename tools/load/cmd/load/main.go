@@ -5,7 +5,7 @@
 //	go run ./tools/load/cmd/load -flash 500 [-units 25]
 //
 // Where it runs against:
-//   - nothing named: it starts the local runtime on the synthesized template (the runtime
+//   - nothing named: it starts the local runtime on cdk.out's template (the runtime
 //     devcloud serve runs, on free ports, in this process), seeds it as make dev does
 //     (tools/devseed), and stops it at the end;
 //   - -api and -edge: a local stack already serving (make dev prints both);
@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/e2e/shoptest"
+	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/tools/devseed"
 	"github.com/microshop/microshop/tools/load"
@@ -134,6 +135,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 func open(ctx context.Context, deployed bool, api, edge, tmpl, reportDir string, out io.Writer) (func(), error) {
 	var tg shoptest.Target
 	closeRT := func() {}
+	if _, err := os.Stat(tmpl); err != nil && !filepath.IsAbs(tmpl) {
+		// Relative to the module's root, as make runs it, from wherever the command runs.
+		if root, rerr := modroot.FromWorkingDir(); rerr == nil {
+			tmpl = filepath.Join(root, tmpl)
+		}
+	}
 	switch {
 	case deployed:
 		var ok bool
