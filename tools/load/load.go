@@ -74,9 +74,12 @@ func (m Mix) String() string {
 
 // Config is one run.
 type Config struct {
-	Duration    time.Duration // how long journeys start (the mixed run)
-	Concurrency int           // virtual customers, each running journeys one after another
-	Rate        float64       // requests per second over all customers; 0: as fast as they go
+	Duration time.Duration // how long journeys start and are recorded (the mixed run)
+	// Warmup runs journeys this long before the recorded Duration (cold starts, connection
+	// pools, the engine's caches): not in the figures, but its orders are checked like all.
+	Warmup      time.Duration
+	Concurrency int     // virtual customers, each running journeys one after another
+	Rate        float64 // requests per second over all customers; 0: as fast as they go
 	Mix         Mix
 	Seed        uint64 // seeds the journeys' choices: a run replays the same choices
 	Products    int    // products the run creates and orders
@@ -295,7 +298,10 @@ func (r *runner) mixed(ctx context.Context, users []*shoptest.User, res *Result)
 	if err := r.setupProducts(ctx, users[0], r.cfg.Products, r.cfg.Stock); err != nil {
 		return err
 	}
-	res.Started = time.Now()
+	if r.cfg.Warmup > 0 {
+		fmt.Fprintf(r.cfg.Out, "load: warming up for %v (not recorded)\n", r.cfg.Warmup)
+	}
+	res.Started = time.Now().Add(r.cfg.Warmup)
 	r.rec = NewRecorder(res.Started)
 	stop := make(chan struct{})
 	var live sync.WaitGroup

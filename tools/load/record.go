@@ -46,10 +46,13 @@ func newMetrics() *vegeta.Metrics {
 	return &vegeta.Metrics{Histogram: &vegeta.Histogram{Buckets: Buckets}}
 }
 
-// Add records one request to route (its template, like "GET /orders/{id}"): started at at,
+// Add records one request to route (nothing before the recorder's start: the warm-up) (its template, like "GET /orders/{id}"): started at at,
 // taking latency, answering code (0: no response); errMsg is not empty when the request is an
 // error (no response, a 5xx, or a status the journey did not expect).
 func (r *Recorder) Add(route string, at time.Time, latency time.Duration, code int, errMsg string) {
+	if at.Before(r.start) {
+		return // the warm-up
+	}
 	res := &vegeta.Result{Attack: route, Code: uint16(code), Timestamp: at, Latency: latency, Error: errMsg}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -86,6 +89,9 @@ func (r *Recorder) OrderStatus(id, status string) {
 
 // Saga records how long an order took from its 201 to a final state.
 func (r *Recorder) Saga(d time.Duration) {
+	if time.Now().Add(-d).Before(r.start) {
+		return // placed in the warm-up
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sagas = append(r.sagas, d)
@@ -104,6 +110,9 @@ func (r *Recorder) Line(now time.Time) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	elapsed := now.Sub(r.start)
+	if elapsed < 0 {
+		return fmt.Sprintf("warming up, %.0fs to go  orders %s", -elapsed.Seconds(), statusCounts(r.byStatus()))
+	}
 	n := int(r.all.Requests)
 	cur := int(elapsed / time.Second)
 	var window []time.Duration
@@ -118,12 +127,18 @@ func (r *Recorder) Line(now time.Time) string {
 		rate = float64(recent) / float64(secs)
 	}
 	p50, p99 := quantile(window, 0.50), quantile(window, 0.99)
-	byStatus := map[string]int{}
-	for _, s := range r.orders {
-		byStatus[s]++
-	}
+	byStatus := r.byStatus()
 	return fmt.Sprintf("%6.1fs  %7d req  %6.0f req/s  %d errors  p50 %s  p99 %s  orders %s",
 		elapsed.Seconds(), n, rate, r.errors, ms(p50), ms(p99), statusCounts(byStatus))
+}
+
+// byStatus counts the orders by their last seen status; r.mu is held.
+func (r *Recorder) byStatus() map[string]int {
+	m := map[string]int{}
+	for _, s := range r.orders {
+		m[s]++
+	}
+	return m
 }
 
 func statusCounts(m map[string]int) string {

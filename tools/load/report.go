@@ -53,6 +53,7 @@ type Report struct {
 	ElapsedS    float64        `json:"elapsedSeconds"`
 	Concurrency int            `json:"concurrency"`
 	Rate        float64        `json:"rateLimit"`
+	WarmupS     float64        `json:"warmupSeconds"`
 	Mix         string         `json:"mix"`
 	Seed        uint64         `json:"seed"`
 	LoadAverage string         `json:"loadAverage"`
@@ -90,7 +91,7 @@ func NewReport(res *Result, command string) *Report {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rep := &Report{Command: command, Mode: "mixed", Started: res.Started, ElapsedS: res.Elapsed.Seconds(),
-		Concurrency: res.Config.Concurrency, Rate: res.Config.Rate, Mix: res.Config.Mix.String(), Seed: res.Config.Seed,
+		Concurrency: res.Config.Concurrency, Rate: res.Config.Rate, WarmupS: res.Config.Warmup.Seconds(), Mix: res.Config.Mix.String(), Seed: res.Config.Seed,
 		LoadAverage: loadAverage(), Orders: map[string]int{}, Accepted: res.Orders, Flash: res.Flash,
 		Errors: rec.lastErrs, Violations: res.Violations}
 	if res.Flash != nil {
@@ -119,7 +120,7 @@ func NewReport(res *Result, command string) *Report {
 		sagas.Add(&vegeta.Result{Code: 200, Timestamp: res.Started, Latency: d})
 	}
 	rep.Sagas = summarize("saga: 201 → final", sagas)
-	rep.Sagas.StatusCodes = nil
+	rep.Sagas.StatusCodes, rep.Sagas.Rate = nil, 0
 	for _, s := range rec.orders {
 		rep.Orders[s]++
 	}

@@ -53,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	fs.SetOutput(stderr)
 	var cfg load.Config
 	fs.DurationVar(&cfg.Duration, "duration", 60*time.Second, "how long journeys start (the mixed run)")
+	fs.DurationVar(&cfg.Warmup, "warmup", 0, "journeys run this long first, not recorded (cold starts)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "virtual customers, each running journeys one after another")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "requests per second over all customers (0: as fast as the customers go)")
 	mix := fs.String("mix", load.DefaultMix.String(), "journey weights: browse, cart, order, cancel")

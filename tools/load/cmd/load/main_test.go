@@ -15,8 +15,8 @@ import (
 func TestRunLocal(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"-duration", "2s", "-concurrency", "4", "-products", "2", "-seed", "3",
-		"-refresh", "500ms", "-report", dir}, &out, &errOut, false)
+	code := run(context.Background(), []string{"-duration", "2s", "-warmup", "1s", "-concurrency", "4", "-products", "2", "-seed", "3",
+		"-refresh", "300ms", "-report", dir}, &out, &errOut, false)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
@@ -24,7 +24,7 @@ func TestRunLocal(t *testing.T) {
 	if strings.Contains(s, "\r") || strings.Count(s, " req/s ") < 2 {
 		t.Errorf("want at least two live lines, none rewritten in place:\n%s", s)
 	}
-	for _, want := range []string{"seed 3", "route", "POST /orders", "invariants hold", "report: " + dir} {
+	for _, want := range []string{"seed 3", "warming up", "route", "POST /orders", "invariants hold", "report: " + dir} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
