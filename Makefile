@@ -113,6 +113,14 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s): make fuzz [FUZZT
 		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "fuzz failures (inputs saved under testdata/fuzz/):$$failed"; exit 1; fi
 
+# The load generator (tools/load): journeys against the local runtime it starts (or -api/-edge
+# of a running one, -deployed for a stage), a live line, a table, a report under build/load/,
+# and a non-zero exit when an invariant breaks. More flags: make load LOAD_FLAGS="-flash 500".
+LOAD_FLAGS ?=
+.PHONY: load
+load: synth ## 60 s of mixed shopping journeys, invariants checked, report in build/load/: make load [LOAD_FLAGS="-rate 600 | -flash 500"]
+	go run ./tools/load/cmd/load -duration 60s $(LOAD_FLAGS)
+
 bench: synth ## print the performance figures the issues ask for
 	@echo "== local runtime: request overhead (sequential), throughput (16 connections) =="
 	go test -run '^$$' -bench 'RequestOverhead|Throughput16' -benchtime 3000x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'

@@ -15,6 +15,7 @@ import (
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/sdk"
+	"github.com/microshop/microshop/local/template"
 )
 
 // Local starts the local runtime on the synthesized template (cdk.out/Microshop.template.json,
@@ -38,7 +39,7 @@ func Local(ctx context.Context, keyDir string, logw io.Writer) (*runtime.Runtime
 	if err != nil {
 		return nil, Target{}, fmt.Errorf("start the local runtime: %w", err)
 	}
-	tg, err := describe(ctx, rt)
+	tg, err := Describe(ctx, rt.Model(), rt.APIURL(), rt.EdgeURL())
 	if err != nil {
 		_ = rt.Close()
 		return nil, Target{}, err
@@ -46,16 +47,17 @@ func Local(ctx context.Context, keyDir string, logw io.Writer) (*runtime.Runtime
 	return rt, tg, nil
 }
 
-// describe returns the Target of a running local runtime.
-func describe(ctx context.Context, rt *runtime.Runtime) (Target, error) {
-	m := rt.Model()
+// Describe returns the Target of a local runtime serving the template m, whose HTTP API is at
+// apiURL and AWS endpoint at edgeURL (devcloud prints both): one started here (Local) or one
+// already running (make dev).
+func Describe(ctx context.Context, m *template.Model, apiURL, edgeURL string) (Target, error) {
 	if len(m.UserPools) == 0 || len(m.UserPools[0].Clients) == 0 {
 		return Target{}, errors.New("the template has no user pool with an app client")
 	}
 	tg := Target{
-		APIURL: rt.APIURL(), Region: sdk.Region,
+		APIURL: strings.TrimRight(apiURL, "/"), Region: sdk.Region,
 		UserPoolID: m.UserPools[0].ID, ClientID: m.UserPools[0].Clients[0].ID,
-		CognitoEndpoint: rt.EdgeURL(), SQSEndpoint: rt.EdgeURL(), Credentials: sdk.Credentials,
+		CognitoEndpoint: edgeURL, SQSEndpoint: edgeURL, Credentials: sdk.Credentials,
 	}
 	for _, fn := range m.Functions {
 		if c := fn.Environment["SHOP_CURRENCY"]; c != "" {
@@ -75,7 +77,7 @@ func describe(ctx context.Context, rt *runtime.Runtime) (Target, error) {
 			arns[fn.DeadLetterTargetARN] = true
 		}
 	}
-	c := sdk.SQS(rt.EdgeURL())
+	c := sdk.SQS(edgeURL)
 	for arn := range arns {
 		if !strings.HasPrefix(arn, "arn:aws:sqs:") {
 			continue
