@@ -107,7 +107,7 @@ func (b *tap) distinct(orderID string) map[string]int {
 func (b *tap) expectEvents(t *testing.T, orderID string, want map[string]int) {
 	t.Helper()
 	var got map[string]int
-	shoptest.Eventually(t, shoptest.SagaTimeout, "events of order "+orderID, func() (bool, string) {
+	shoptest.Eventually(t, sagaBound, "events of order "+orderID, func() (bool, string) {
 		got = b.distinct(orderID)
 		for typ, n := range want {
 			if got[typ] < n {

@@ -54,9 +54,10 @@ const (
 	PutEventsFail = "putevents-fail"
 	// ThroughputExceeded fails a DynamoDB call with ProvisionedThroughputExceededException.
 	ThroughputExceeded = "throughput-exceeded"
-	// TransactionConflict fails a DynamoDB call as a conflicting transaction would:
-	// TransactionCanceledException with a TransactionConflict reason for a transaction,
-	// TransactionConflictException for a single-item call.
+	// TransactionConflict fails a DynamoDB write as a conflicting transaction would:
+	// TransactionCanceledException with a TransactionConflict reason for TransactWriteItems
+	// and TransactGetItems, TransactionConflictException for PutItem, UpdateItem and
+	// DeleteItem; other operations are not affected.
 	TransactionConflict = "transaction-conflict"
 )
 

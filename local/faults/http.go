@@ -41,6 +41,14 @@ func awsError(w http.ResponseWriter, typ string, doc map[string]any) {
 	_, _ = w.Write(b)
 }
 
+// conflictOps are the operations DynamoDB rejects for a conflict with an ongoing
+// transaction: single-item writes (TransactionConflictException) and transactions
+// (TransactionCanceledException); reads outside a transaction are served.
+var conflictOps = map[string]bool{
+	"PutItem": true, "UpdateItem": true, "DeleteItem": true,
+	"TransactWriteItems": true, "TransactGetItems": true,
+}
+
 // DynamoDB returns next with the injector's DynamoDB faults: a call whose operation and table
 // match a rule that fires gets a 400 as DynamoDB sends it, and next never sees it.
 func (inj *Injector) DynamoDB(next http.Handler) http.Handler {
@@ -66,7 +74,7 @@ func (inj *Injector) DynamoDB(next http.Handler) http.Handler {
 			}
 		}
 		r2 := inj.first(func(r *rule) bool {
-			if r.Fault != ThroughputExceeded && r.Fault != TransactionConflict {
+			if r.Fault != ThroughputExceeded && (r.Fault != TransactionConflict || !conflictOps[op]) {
 				return false
 			}
 			if r.Operation != "" && r.Operation != op {
