@@ -177,7 +177,6 @@ func (r *rule) draw() bool {
 type Injector struct {
 	mu    sync.RWMutex
 	rules []*rule
-	// shuffle is the PRNG of reorder shuffles, per rule name.
 }
 
 // Set replaces the rules (their PRNGs and counters start afresh). Tests use it to move a
