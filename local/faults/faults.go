@@ -301,6 +301,21 @@ func (inj *Injector) Rules() []Rule {
 	return out
 }
 
+// has reports whether a rule of one of the kinds is set, so the HTTP middlewares leave
+// calls no rule can match untouched (their bodies unread).
+func (inj *Injector) has(kinds ...string) bool {
+	inj.mu.RLock()
+	defer inj.mu.RUnlock()
+	for _, r := range inj.rules {
+		for _, k := range kinds {
+			if r.Fault == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // first returns the first matching rule that fires, drawing for each matching rule in order
 // until one fires.
 func (inj *Injector) first(match func(*rule) bool) *rule {

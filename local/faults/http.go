@@ -56,6 +56,10 @@ func (inj *Injector) DynamoDB(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !inj.has(ThroughputExceeded, TransactionConflict) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		op := operation(r)
 		body, ok := readBody(r)
 		if !ok || op == "" {
@@ -125,7 +129,7 @@ func (inj *Injector) EventBridge(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if operation(r) != "PutEvents" {
+		if operation(r) != "PutEvents" || !inj.has(PutEventsFail) {
 			next.ServeHTTP(w, r)
 			return
 		}
