@@ -387,3 +387,22 @@ func TestSourceFaults(t *testing.T) {
 		t.Errorf("reordered batch %q: want its 6 records", first)
 	}
 }
+
+// TestExampleFile keeps the example fault file of the docs valid.
+func TestExampleFile(t *testing.T) {
+	t.Parallel()
+	inj, err := faults.Load("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range inj.Rules() {
+		names = append(names, r.Name)
+	}
+	if diff := cmp.Diff([]string{"charge-crash-after", "slow-reserve", "publish-fails", "orders-throttled"}, names); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	if _, err := faults.Load("testdata/missing.yaml"); err == nil {
+		t.Error("Load of a missing file succeeded")
+	}
+}
