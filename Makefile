@@ -50,8 +50,8 @@ synth: build ## cdk synth the dev stack into cdk.out/ (runs the policy checks: c
 devcloud: deps
 	go build -o $(DEVCLOUD) ./local/cmd/devcloud
 
-dev: synth devcloud ## serve the whole shop locally: web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
-	$(DEVCLOUD) serve --template $(TEMPLATE) \
+dev: synth devcloud ## serve the whole shop locally (FAULTS=file injects faults): web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
+	$(DEVCLOUD) serve --template $(TEMPLATE) $(if $(FAULTS),--faults $(FAULTS)) \
 		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 
 invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
