@@ -23,7 +23,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
-	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser fuzz
+	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser fuzz chaos
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,8 +50,8 @@ synth: build ## cdk synth the dev stack into cdk.out/ (runs the policy checks: c
 devcloud: deps
 	go build -o $(DEVCLOUD) ./local/cmd/devcloud
 
-dev: synth devcloud ## serve the whole shop locally: web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
-	$(DEVCLOUD) serve --template $(TEMPLATE) \
+dev: synth devcloud ## serve the whole shop locally (FAULTS=file injects faults): web site on :8080, API on :3000, AWS edge on :4566, seeded, users printed (Ctrl-C stops)
+	$(DEVCLOUD) serve --template $(TEMPLATE) $(if $(FAULTS),--faults $(FAULTS)) \
 		--after-start 'go run ./tools/devseed/cmd/devseed -template $(TEMPLATE) -api "$$API_URL" -edge "$$EDGE_URL"'
 
 invoke: synth devcloud ## invoke one function once: make invoke FN=catalog-get-product EVENT=events/samples/apigw/catalog-get-product.json
@@ -225,3 +225,8 @@ localstack-deploy: ## deploy the stack to a running LocalStack with cdklocal (Do
 	@$(MAKE) --no-print-directory build
 	cdklocal bootstrap
 	cdklocal deploy --require-approval never $(STACK)
+
+# The randomized fault run (e2e/shopfaults, build tag chaos): random faults over every saga
+# step, CHAOS_ROUNDS × 3 orders; the seed is printed, CHAOS_SEED replays it.
+chaos: synth ## random faults over every saga step, many orders, invariants checked: make chaos [CHAOS_SEED=n] [CHAOS_ROUNDS=10]
+	CHAOS_SEED=$(CHAOS_SEED) CHAOS_ROUNDS=$(CHAOS_ROUNDS) go test -count=1 -tags chaos -run '^TestChaos$$' -timeout 20m -v ./e2e/shopfaults

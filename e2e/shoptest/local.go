@@ -25,6 +25,12 @@ import (
 // queues and the functions' SHOP_CURRENCY. The caller closes the runtime; keyDir holds the
 // runtime's signing keys.
 func Local(ctx context.Context, keyDir string, logw io.Writer) (*runtime.Runtime, Target, error) {
+	return LocalWith(ctx, keyDir, logw, nil)
+}
+
+// LocalWith is Local with configure applied to the runtime's Config before it starts (e.g.
+// to inject faults); configure may be nil.
+func LocalWith(ctx context.Context, keyDir string, logw io.Writer, configure func(*runtime.Config)) (*runtime.Runtime, Target, error) {
 	root, err := modroot.FromWorkingDir()
 	if err != nil {
 		return nil, Target{}, err
@@ -33,9 +39,11 @@ func Local(ctx context.Context, keyDir string, logw io.Writer) (*runtime.Runtime
 	if _, err := os.Stat(tmpl); err != nil {
 		return nil, Target{}, fmt.Errorf("%w: run `make synth` (make test does) first", err)
 	}
-	rt, err := runtime.Start(ctx, runtime.Config{
-		Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logw,
-	})
+	cfg := runtime.Config{Template: tmpl, Root: root, KeyDir: keyDir, APIAddr: "127.0.0.1:0", Log: logw}
+	if configure != nil {
+		configure(&cfg)
+	}
+	rt, err := runtime.Start(ctx, cfg)
 	if err != nil {
 		return nil, Target{}, fmt.Errorf("start the local runtime: %w", err)
 	}

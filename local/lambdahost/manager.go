@@ -62,7 +62,30 @@ type ManagerOptions struct {
 	// Reports writes Lambda's START, END and REPORT lines (with duration, init duration and
 	// peak memory) to Logs around every invocation.
 	Reports bool
+	// Faults, when set, is asked once per invocation (in the order Invoke is called) which
+	// fault to inject into it (local/faults decides): one of the Fault constants, or "" for
+	// none; latency is the delay of FaultLatency.
+	Faults func(function string) (fault string, latency time.Duration)
 }
+
+// Faults the Manager injects when ManagerOptions.Faults asks (the kinds of local/faults).
+const (
+	// FaultCrashBefore kills the process when it receives the invocation: the handler never
+	// runs; the invocation fails with Runtime.ExitError.
+	FaultCrashBefore = "crash-before"
+	// FaultCrashAfter kills the process once the handler returned, before its response is
+	// accepted: the side effect happened, the invocation fails with Runtime.ExitError.
+	FaultCrashAfter = "crash-after"
+	// FaultTimeout holds the handler's response until the function's timeout: the
+	// invocation fails with Sandbox.Timedout and the process is killed.
+	FaultTimeout = "timeout"
+	// FaultError fails the invocation with a FaultInjected function error; no process runs it.
+	FaultError = "error"
+	// FaultLatency delays the invocation before it is queued.
+	FaultLatency = "latency"
+	// FaultThrottle refuses the invocation with ErrThrottled.
+	FaultThrottle = "throttle"
+)
 
 // FunctionSpec is what the Manager needs to run a function.
 type FunctionSpec struct {
@@ -277,6 +300,27 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 		return nil, err
 	}
 	inv := &invocation{id: newRequestID(), payload: payload, opts: opts, done: make(chan struct{})}
+	if m.opts.Faults != nil {
+		fault, latency := m.opts.Faults(name)
+		switch fault {
+		case FaultThrottle:
+			return nil, fmt.Errorf("%w: %s (injected fault)", ErrThrottled, name)
+		case FaultError:
+			msg := "RequestId: " + inv.id + " Error: injected fault"
+			fe := &FunctionError{Type: "FaultInjected", Message: msg, Kind: KindUnhandled}
+			return &Result{RequestID: inv.id, Payload: errorDocument(fe.Type, msg), Error: fe}, nil
+		case FaultLatency:
+			t := time.NewTimer(latency)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+		case FaultCrashBefore, FaultCrashAfter, FaultTimeout:
+			inv.fault = fault
+		}
+	}
 	inv.traceID = opts.TraceID
 	if inv.traceID == "" {
 		inv.traceID = newTraceID()
@@ -545,6 +589,7 @@ type invocation struct {
 	payload []byte
 	opts    InvokeOptions
 	traceID string
+	fault   string        // FaultCrashBefore, FaultCrashAfter, FaultTimeout or ""
 	done    chan struct{} // closed when res/err are set
 
 	// Guarded by function.mu.

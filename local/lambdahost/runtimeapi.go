@@ -182,6 +182,14 @@ func (p *process) pollLost() {
 }
 
 func (p *process) writeInvocation(w http.ResponseWriter, inv *invocation) {
+	if inv.fault == FaultCrashBefore {
+		// The process dies holding the invocation; its exit fails it (Runtime.ExitError).
+		p.f.mu.Lock()
+		p.signalLocked(syscall.SIGKILL)
+		p.f.mu.Unlock()
+		<-inv.done
+		return
+	}
 	h := w.Header()
 	h[headerRequestID] = []string{inv.id}
 	h[headerDeadlineMS] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
@@ -239,6 +247,19 @@ func (p *process) respond(w http.ResponseWriter, r *http.Request, id string, isE
 	if p.state != stateBusy || inv == nil || inv.id != id {
 		f.mu.Unlock()
 		apiError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation "+id+" in progress")
+		return
+	}
+	switch inv.fault {
+	case FaultCrashAfter:
+		// The handler ran; the process dies before its response counts.
+		p.signalLocked(syscall.SIGKILL)
+		f.mu.Unlock()
+		<-inv.done
+		return
+	case FaultTimeout:
+		// The response is held until the timeout fails the invocation and kills the process.
+		f.mu.Unlock()
+		<-inv.done
 		return
 	}
 	res.RequestID = id

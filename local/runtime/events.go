@@ -70,7 +70,7 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 		},
 	})
 	rt.closers = append(rt.closers, rt.events.Close)
-	gw.Handle(edge.EventBridge, rt.events)
+	gw.Handle(edge.EventBridge, rt.faults.EventBridge(rt.events))
 	if err := rt.addRules(); err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 			continue
 		}
 		m, err := sqsqueue.NewMapping(rt.sqs, sqsqueue.MappingConfig{
-			QueueName: queue, Function: fn, Invoker: rt.manager, BatchSize: p.BatchSize,
+			QueueName: queue, Function: fn, Invoker: rt.faults.Source(queue, rt.manager), BatchSize: p.BatchSize,
 			MaximumBatchingWindow:   p.MaximumBatchingWindow,
 			ReportBatchItemFailures: p.ReportsBatchItemFailures(),
 			Enabled:                 p.Enabled,
@@ -292,7 +292,7 @@ func (rt *Runtime) startStreamMapping(table string, p *template.EventSourceMappi
 		return nil
 	}
 	cfg := streamsource.Config{
-		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.manager,
+		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.faults.Source(table, rt.manager),
 		BatchSize: p.BatchSize, MaximumBatchingWindow: p.MaximumBatchingWindow,
 		StartingPosition:           p.StartingPosition,
 		MaximumRetryAttempts:       p.MaximumRetryAttempts,

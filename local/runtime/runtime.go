@@ -43,6 +43,7 @@ import (
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbus"
+	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/modroot"
@@ -113,6 +114,9 @@ type Config struct {
 	Functions []string
 	// Log receives the runtime's lines and the functions' output; nil means io.Discard.
 	Log io.Writer
+	// Faults, when set, injects its faults (local/faults) into invocations, event source
+	// deliveries, PutEvents and DynamoDB calls (`devcloud serve --faults FILE`).
+	Faults *faults.Injector
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -133,6 +137,7 @@ type Runtime struct {
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
+	faults    *faults.Injector
 	edgeURL   string
 	apiURLs   []string
 	siteURL   string
@@ -156,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
-	rt := &Runtime{}
+	rt := &Runtime{faults: cfg.Faults}
 	defer func() {
 		if err != nil {
 			_ = rt.Close()
@@ -222,12 +227,16 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Build = time.Since(buildStart)
 
-	rt.manager = lambdahost.NewManager(lambdahost.ManagerOptions{
+	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
-	})
+	}
+	if cfg.Faults != nil {
+		managerOpts.Faults = cfg.Faults.InvocationFault
+	}
+	rt.manager = lambdahost.NewManager(managerOpts)
 	rt.closers = append(rt.closers, rt.manager.Close)
 	specs := map[string]lambdahost.FunctionSpec{}
 	for _, fn := range fns {
@@ -327,7 +336,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 		}
 		rt.ddb = e
 		rt.closers = append(rt.closers, rt.ddb.Close)
-		gw.Handle(edge.DynamoDB, rt.ddb)
+		gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(rt.ddb))
 		gw.Handle(edge.DynamoDBStreams, rt.ddb)
 		return rt.edgeURL, nil
 	default:
@@ -337,7 +346,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 	if err != nil {
 		return "", fmt.Errorf("dynamodb endpoint %q: %w", endpoint, err)
 	}
-	gw.Handle(edge.DynamoDB, edge.Proxy(u))
+	gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(edge.Proxy(u)))
 	return endpoint, nil
 }
 

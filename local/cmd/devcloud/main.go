@@ -1,6 +1,6 @@
 // Command devcloud runs a CDK app's synthesized template on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--after-start CMD]
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/ddbengine"
+	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/template"
@@ -74,6 +75,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	params := paramFlag{}
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
+	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,6 +84,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var inj *faults.Injector
+	if *faultFile != "" {
+		if inj, err = faults.Load(*faultFile); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "devcloud: injecting %d fault rules from %s\n", len(inj.Rules()), *faultFile)
+	}
 	if *ddb == "" && *engine == runtime.EngineEmbedded {
 		ddbengine.SetServeGC() // the tables live in this process
 	}
@@ -89,6 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
+		Faults: inj,
 	})
 	if err != nil {
 		return err

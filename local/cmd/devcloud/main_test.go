@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/microshop/microshop/local/faults"
 )
 
 // devcloud invoke runs one function once with a sample event and prints its result, like
@@ -143,5 +146,23 @@ func TestServePrintsTheSiteURL(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+}
+
+// TestServeRefusesABadFaultFile: serve checks --faults before starting anything and names
+// the problem.
+func TestServeRefusesABadFaultFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faults.yaml")
+	if err := os.WriteFile(path, []byte("rules:\n- fault: explode\n  function: f\n  probability: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := filepath.Join("..", "..", "runtime", "testdata", "Echo.template.json")
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--template", tmpl, "--api-addr", "127.0.0.1:0", "--edge-addr", "127.0.0.1:0", "--site-addr", "", "--faults", path}, &stdout, &bytes.Buffer{})
+	if !errors.Is(err, faults.ErrInvalid) || !strings.Contains(err.Error(), `unknown fault "explode"`) {
+		t.Errorf("serve --faults with a bad file: %v, want ErrInvalid naming the fault", err)
+	}
+	if strings.Contains(stdout.String(), "starting") {
+		t.Errorf("serve started the runtime before checking the fault file:\n%s", stdout.String())
 	}
 }
