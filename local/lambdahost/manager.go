@@ -62,6 +62,10 @@ type ManagerOptions struct {
 	// Reports writes Lambda's START, END and REPORT lines (with duration, init duration and
 	// peak memory) to Logs around every invocation.
 	Reports bool
+	// Record, when set, receives every line written to Logs about a function, with the
+	// log stream of the process it concerns (one per process, as Lambda has one per
+	// execution environment).
+	Record LogRecorder
 }
 
 // FunctionSpec is what the Manager needs to run a function.
@@ -175,7 +179,7 @@ func NewManager(opts ManagerOptions) *Manager {
 	}
 	return &Manager{
 		opts:    opts,
-		logs:    &logSink{w: w},
+		logs:    &logSink{w: w, rec: opts.Record},
 		region:  region,
 		baseEnv: base,
 		funcs:   make(map[string]*function),
@@ -450,7 +454,7 @@ func (m *Manager) function(name string) *function {
 
 func (m *Manager) reportStart(f *function, inv *invocation) {
 	if m.opts.Reports {
-		m.logs.printf(f.name, "START RequestId: %s Version: $LATEST", inv.id)
+		m.logs.printf(f.name, inv.stream(), "START RequestId: %s Version: $LATEST", inv.id)
 	}
 }
 
@@ -458,8 +462,16 @@ func (m *Manager) reportEnd(f *function, inv *invocation) {
 	if !m.opts.Reports || inv.res == nil {
 		return
 	}
-	m.logs.printf(f.name, "END RequestId: %s", inv.id)
-	m.logs.printf(f.name, "%s", reportLine(inv))
+	m.logs.printf(f.name, inv.stream(), "END RequestId: %s", inv.id)
+	m.logs.printf(f.name, inv.stream(), "%s", reportLine(inv))
+}
+
+// stream is the log stream of the process that ran inv, "" when none did.
+func (inv *invocation) stream() string {
+	if inv.proc == nil {
+		return ""
+	}
+	return inv.proc.stream
 }
 
 // reportLine is Lambda's REPORT line for a finished invocation.

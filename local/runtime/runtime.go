@@ -17,7 +17,10 @@
 //     the same functions and any local queue, so `aws events put-rule` + `put-targets` taps
 //     a bus into a queue made with `aws sqs create-queue` (Tap does the same from Go);
 //   - event source mappings from queues and table streams to functions, with batching,
-//     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria.
+//     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria;
+//   - the functions' output as CloudWatch Logs (local/cwlogs: a log group per function from
+//     its LoggingConfig, a stream per process) and SES v2 SendEmail into a local mailbox
+//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize).
 //
 // The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
@@ -39,6 +42,7 @@ import (
 
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/edge"
@@ -46,6 +50,7 @@ import (
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
@@ -113,6 +118,10 @@ type Config struct {
 	Functions []string
 	// Log receives the runtime's lines and the functions' output; nil means io.Discard.
 	Log io.Writer
+	// RecordSize is how many records each in-memory ring keeps: log events per log group
+	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
+	// sesmail.DefaultSize); recording never grows past it.
+	RecordSize int
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -133,6 +142,8 @@ type Runtime struct {
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
+	logs      *cwlogs.Store
+	mailbox   *sesmail.Mailbox
 	edgeURL   string
 	apiURLs   []string
 	siteURL   string
@@ -222,11 +233,13 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Build = time.Since(buildStart)
 
+	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.manager = lambdahost.NewManager(lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
+		Record:  rt.logs,
 	})
 	rt.closers = append(rt.closers, rt.manager.Close)
 	specs := map[string]lambdahost.FunctionSpec{}
@@ -341,6 +354,26 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 	return endpoint, nil
 }
 
+// startLogsAndMail mounts CloudWatch Logs, with a log group for each function run, and
+// SES's SendEmail with its mailbox on the edge.
+func (rt *Runtime) startLogsAndMail(gw *edge.Edge, fns []*template.Function, size int) {
+	groups := make(map[string]string, len(fns))
+	for _, fn := range fns {
+		groups[fn.Name] = fn.LogGroup
+	}
+	rt.logs = cwlogs.New(cwlogs.Options{Size: size, Region: rt.model.Region, AccountID: rt.model.AccountID, Groups: groups})
+	gw.Handle(edge.Logs, rt.logs)
+	rt.mailbox = sesmail.New(size)
+	gw.Handle(edge.SES, rt.mailbox)
+	gw.HandlePrefix(sesmail.MailboxPath, rt.mailbox.MailboxHandler())
+}
+
+// Logs is the functions' log groups (what the CloudWatch Logs API serves).
+func (rt *Runtime) Logs() *cwlogs.Store { return rt.logs }
+
+// Mailbox is what the functions sent through SES.
+func (rt *Runtime) Mailbox() *sesmail.Mailbox { return rt.mailbox }
+
 // DynamoDB is the embedded engine, or nil when another engine serves DynamoDB.
 func (rt *Runtime) DynamoDB() *ddbengine.Engine { return rt.ddb }
 
@@ -383,7 +416,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env
