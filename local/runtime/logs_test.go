@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -357,5 +358,54 @@ func TestSendEmailLandsInTheMailbox(t *testing.T) {
 	}
 	if n := len(mailbox(t, rt, "x@example.com")); n != 0 {
 		t.Errorf("a refused message reached the mailbox (%d)", n)
+	}
+}
+
+// A developer reads the logs and sends mail with the AWS CLI. The CLI installed here is v1,
+// which has no `aws logs tail` (a v2 command built on FilterLogEvents, served above):
+// filter-log-events and get-log-events are what v1 offers.
+func TestLogsAndMailWithTheAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the AWS CLI is not installed: this test drives the stack as a developer would, with `aws`")
+	}
+	rt := startLogs(t, runtime.Config{}, "o-7")
+	c := sdk.CloudWatchLogs(rt.EdgeURL())
+	streams, err := c.DescribeLogStreams(context.Background(), &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/microshop/mailer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := aws.ToString(streams.LogStreams[0].LogStreamName)
+	waitEvents(t, c, "/microshop/mailer", stream, 5)
+
+	var filtered struct{ Events []struct{ Message, LogStreamName string } }
+	if err := json.Unmarshal([]byte(awsCLI(t, rt, "logs", "filter-log-events", "--log-group-name", "/microshop/mailer",
+		"--filter-pattern", `{ $.orderId = "o-7" }`)), &filtered); err != nil {
+		t.Fatal(err)
+	}
+	if len(filtered.Events) != 1 || filtered.Events[0].LogStreamName != stream || !strings.Contains(filtered.Events[0].Message, `"o-7"`) {
+		t.Errorf("filter-log-events: %+v, want the one JSON line of o-7", filtered.Events)
+	}
+	var got struct{ Events []struct{ Message string } }
+	if err := json.Unmarshal([]byte(awsCLI(t, rt, "logs", "get-log-events", "--log-group-name", "/microshop/mailer",
+		"--log-stream-name", stream, "--start-from-head")), &got); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range got.Events {
+		msgs = append(msgs, shape(e.Message))
+	}
+	if diff := cmp.Diff(sorted(mailerLines("o-7")), sorted(msgs)); diff != "" {
+		t.Errorf("get-log-events (-want +got):\n%s", diff)
+	}
+
+	var sent struct{ MessageId string }
+	if err := json.Unmarshal([]byte(awsCLI(t, rt, "sesv2", "send-email", "--from-email-address", "shop@example.com",
+		"--destination", "ToAddresses=cli@example.com",
+		"--content", `{"Simple":{"Subject":{"Data":"From the CLI"},"Body":{"Text":{"Data":"hello"}}}}`)), &sent); err != nil {
+		t.Fatal(err)
+	}
+	box := mailbox(t, rt, "cli@example.com")
+	if len(box) != 1 || box[0].MessageID != sent.MessageId || box[0].Subject != "From the CLI" || box[0].Text != "hello" {
+		t.Errorf("mailbox after sesv2 send-email: %+v, want the message %s", box, sent.MessageId)
 	}
 }
