@@ -80,7 +80,7 @@ func SendEmailAs(from, defaultFrom string) Grant {
 		}
 		fn.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("ses:SendEmail"),
-			Resources: jsii.Strings(*awscdk.Stack_Of(fn).FormatArn(&awscdk.ArnComponents{
+			Resources: jsii.Strings(*awscdk.Stack_Of(fn.Function).FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(identity),
 			})),
 		}))
