@@ -3,8 +3,8 @@ package lambdahost_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"

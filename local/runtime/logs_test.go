@@ -377,7 +377,9 @@ func TestLogsAndMailWithTheAWSCLI(t *testing.T) {
 	stream := aws.ToString(streams.LogStreams[0].LogStreamName)
 	waitEvents(t, c, "/microshop/mailer", stream, 5)
 
-	var filtered struct{ Events []struct{ Message, LogStreamName string } }
+	var filtered struct {
+		Events []struct{ Message, LogStreamName string }
+	}
 	if err := json.Unmarshal([]byte(awsCLI(t, rt, "logs", "filter-log-events", "--log-group-name", "/microshop/mailer",
 		"--filter-pattern", `{ $.orderId = "o-7" }`)), &filtered); err != nil {
 		t.Fatal(err)
