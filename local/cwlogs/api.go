@@ -1,6 +1,7 @@
 package cwlogs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -227,7 +228,7 @@ func (s *Store) describeStreams(in describeStreamsInput) (any, error) {
 		}
 	}
 	if in.OrderBy == "LastEventTime" {
-		slices.SortStableFunc(sts, func(a, b *logStream) int { return int(a.LastEventTimestamp - b.LastEventTimestamp) })
+		slices.SortStableFunc(sts, func(a, b *logStream) int { return cmp.Compare(a.LastEventTimestamp, b.LastEventTimestamp) })
 	} else {
 		slices.SortFunc(sts, func(a, b *logStream) int { return strings.Compare(a.LogStreamName, b.LogStreamName) })
 	}
@@ -419,6 +420,6 @@ func (s *Store) filterEvents(in filterEventsInput) (any, error) {
 		return true
 	})
 	// Events are kept in arrival order; CloudWatch returns them by time.
-	slices.SortStableFunc(out.Events, func(a, b filteredEvent) int { return int(a.Timestamp - b.Timestamp) })
+	slices.SortStableFunc(out.Events, func(a, b filteredEvent) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
 	return out, nil
 }

@@ -140,7 +140,7 @@ func (s *Store) lookup(name string) *group {
 	return s.byName[name]
 }
 
-// groupNames returns the names of the groups, sorted.
+// groups returns the groups whose names start with prefix, in no order.
 func (s *Store) groups(prefix string) []*group {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
