@@ -2,7 +2,9 @@ package infra
 
 import (
 	"fmt"
+	"net/mail"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -51,5 +53,36 @@ func Grants(grants ...Grant) Grant {
 		for _, g := range grants {
 			g(s, fn)
 		}
+	}
+}
+
+// MailFromContext is the context key naming the verified SES identity the shop sends its
+// emails from (-c mailFrom=shop@example.com); without it functions use their documented
+// default sender, which SES refuses until an identity is verified.
+const MailFromContext = "mailFrom"
+
+// MailFromEnv is the environment variable that names the sender to a function.
+const MailFromEnv = "MAIL_FROM"
+
+// SendEmailAs lets the function send email through SES from the identity from only (an
+// email address identity: ses:SendEmail on arn:aws:ses:<region>:<account>:identity/<from>),
+// and tells it the sender in MAIL_FROM. An empty from leaves MAIL_FROM unset (the function's
+// default sender) and grants on that default's identity, which is verified nowhere.
+func SendEmailAs(from, defaultFrom string) Grant {
+	return func(s *Service, fn *GoFunction) {
+		identity := defaultFrom
+		if from != "" {
+			identity = from
+			fn.Function.AddEnvironment(jsii.String(MailFromEnv), jsii.String(from), nil)
+		}
+		if addr, err := mail.ParseAddress(identity); err == nil {
+			identity = addr.Address // "Shop <shop@example.com>" is sent as shop@example.com
+		}
+		fn.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ses:SendEmail"),
+			Resources: jsii.Strings(*awscdk.Stack_Of(fn.Function).FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(identity),
+			})),
+		}))
 	}
 }

@@ -33,4 +33,10 @@ func defineOrders(s *Service) {
 	s.AddConsumer(ordersspec.OnProduct, ItemActions("dynamodb:PutItem"))
 	// The cart replica: conditional puts of cart copies only.
 	s.AddConsumer(ordersspec.OnCart, ItemActions("dynamodb:PutItem"))
+	// The confirmation email: read the order; claim it (conditional put of its
+	// processed# row), delete the claim when the send fails; send from the mailFrom identity.
+	s.AddConsumer(ordersspec.SendConfirmation, Grants(
+		ItemActions("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
+		SendEmailAs(contextString(s, MailFromContext), ordersspec.DefaultMailFrom),
+	))
 }

@@ -1,13 +1,16 @@
 package infra_test
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/google/go-cmp/cmp"
 
 	ordersspec "github.com/microshop/microshop/functions/orders/spec"
+	"github.com/microshop/microshop/infra"
 )
 
 // TestOrdersFunctionPolicies pins every orders function's DynamoDB grants exactly (the other
@@ -35,6 +38,8 @@ func TestOrdersFunctionPolicies(t *testing.T) {
 		{ordersspec.OnSaga, []statement{{[]string{"dynamodb:GetItem", "dynamodb:PutItem"}, tableARN}}},
 		{ordersspec.OnProduct, []statement{{[]string{"dynamodb:PutItem"}, tableARN}}},
 		{ordersspec.OnCart, []statement{{[]string{"dynamodb:PutItem"}, tableARN}}},
+		// Read the order, claim its email (conditional put), release the claim (delete).
+		{ordersspec.SendConfirmation, idempotent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,5 +54,51 @@ func TestOrdersFunctionPolicies(t *testing.T) {
 				t.Errorf("DynamoDB statements (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// mailFromStack is the Microshop stack deployed with -c mailFrom.
+var mailFromStack synthesis
+
+// sesIdentity returns the identity ARN suffix of the function's ses:SendEmail statement
+// (the one statement allowed, on one resource) and its MAIL_FROM.
+func sesIdentity(t *testing.T, doc template) (identity, mailFrom string) {
+	t.Helper()
+	fnID := doc.function(t, ordersspec.SendConfirmation)
+	var ses []statement
+	for _, st := range doc.statements(t, fnID) {
+		for _, a := range st.Actions {
+			if strings.HasPrefix(a, "ses:") {
+				ses = append(ses, st)
+				break
+			}
+		}
+	}
+	if len(ses) != 1 || len(ses[0].Actions) != 1 || ses[0].Actions[0] != "ses:SendEmail" {
+		t.Fatalf("SES statements %+v, want one allowing ses:SendEmail only", ses)
+	}
+	raw, _ := json.Marshal(ses[0].Resource)
+	_, identity, _ = strings.Cut(string(raw), ":identity/")
+	identity = strings.TrimSuffix(identity, `"]]}`)
+	env, _ := doc.Resources[fnID].Properties["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	mailFrom, _ = vars[infra.MailFromEnv].(string)
+	return identity, mailFrom
+}
+
+// The confirmation email is sent from the mailFrom identity only; without the context the
+// function keeps its default sender (no MAIL_FROM) and may send as that default only.
+func TestConfirmationSendsAsMailFromOnly(t *testing.T) {
+	_, _, doc := synth(t)
+	identity, from := sesIdentity(t, doc)
+	if identity != "no-reply@microshop.local" || from != "" {
+		t.Errorf("without mailFrom: identity %q MAIL_FROM %q, want the default sender's identity and no MAIL_FROM", identity, from)
+	}
+	_, _, doc = mailFromStack.get(t, map[string]any{infra.MailFromContext: "Shop <shop@example.com>"}, func(app awscdk.App) awscdk.Stack {
+		return infra.NewMicroshopStack(app, infra.StackName, &infra.MicroshopStackProps{AssetRoot: assetRoot, SiteDir: siteDir})
+	})
+	identity, from = sesIdentity(t, doc)
+	if identity != "shop@example.com" || from != "Shop <shop@example.com>" {
+		t.Errorf("with mailFrom: identity %q MAIL_FROM %q, want shop@example.com and the sender as given", identity, from)
 	}
 }

@@ -22,6 +22,9 @@ type User struct {
 	Email string
 	Sub   string // the token's sub: the customer id
 	Token string // the access token, sent as "Authorization: Bearer <token>"
+	// IDToken is the ID token of the same sign-in: unlike the access token it carries the
+	// email claim, which an order placed with it keeps for its confirmation email.
+	IDToken string
 }
 
 var userSeq atomic.Int64
@@ -81,7 +84,7 @@ func signIn(ctx context.Context, username, password string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &User{Email: username, Sub: sub, Token: token}, nil
+	return &User{Email: username, Sub: sub, Token: token, IDToken: aws.ToString(out.AuthenticationResult.IdToken)}, nil
 }
 
 // Customer creates a signed-in user in no group.

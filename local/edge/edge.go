@@ -25,6 +25,10 @@ const (
 	EventBridge     = "events"
 	SQS             = "sqs"
 	Lambda          = "lambda"
+	// Logs is CloudWatch Logs; also its SigV4 scope.
+	Logs = "logs"
+	// SES is Amazon SES (v2); its SigV4 scope.
+	SES = "ses"
 	// CognitoIdentityProvider is Cognito user pools; also its SigV4 scope.
 	CognitoIdentityProvider = "cognito-idp"
 )
@@ -35,6 +39,7 @@ var targetPrefixes = map[string]string{
 	"DynamoDBStreams_20120810": DynamoDBStreams,
 	"AWSEvents":                EventBridge,
 	"AmazonSQS":                SQS,
+	"Logs_20140328":            Logs,
 	// Cognito's unauthenticated operations (SignUp, InitiateAuth, ...) are unsigned: only
 	// the target names the service.
 	"AWSCognitoIdentityProviderService": CognitoIdentityProvider,

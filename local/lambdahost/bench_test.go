@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/lambdahost"
 )
 
@@ -68,6 +70,37 @@ func BenchmarkInvokeEcho(b *testing.B) {
 			if s := stats(b, m, "echo"); s.Spawns != 1 {
 				b.Errorf("%d processes spawned for sequential invocations, want 1", s.Spawns)
 			}
+		})
+	}
+
+	// Lambda's START/END/REPORT lines, then the same recorded as CloudWatch Logs
+	// (local/cwlogs): what the recording costs an invocation.
+	for _, bc := range []struct {
+		name string
+		opts lambdahost.ManagerOptions
+	}{
+		{"reports", lambdahost.ManagerOptions{Reports: true, Logs: io.Discard}},
+		{"reports-recorded", lambdahost.ManagerOptions{Reports: true, Logs: io.Discard, Record: cwlogs.New(cwlogs.Options{})}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m, _ := newManager(b, bc.opts, spec("echo", "echo"))
+			if err := m.Warm(context.Background(), "echo", 1); err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			lat := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				start := time.Now()
+				res, err := m.Invoke(ctx, "echo", small)
+				lat = append(lat, time.Since(start))
+				if err != nil || res.Error != nil {
+					b.Fatalf("invoke: %v %v", err, res)
+				}
+			}
+			b.StopTimer()
+			reportPercentiles(b, lat)
 		})
 	}
 

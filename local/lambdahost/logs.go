@@ -17,11 +17,27 @@ import (
 // own prefixed line.
 const maxLogLine = 256 << 10
 
+// LogRecorder keeps the functions' output the way CloudWatch Logs does, by function and
+// log stream: the Manager calls RecordLog once for every line a function writes and for
+// every line it writes about an invocation (START, END, REPORT, timeouts, crashes). line
+// holds no prefix and no newline, and is only valid during the call. RecordLog must be
+// cheap and safe for concurrent use: it runs on the path of every invocation.
+type LogRecorder interface {
+	RecordLog(function, stream string, at time.Time, line []byte)
+}
+
+// NewStreamName returns a log stream name as Lambda gives each execution environment:
+// "2024/01/02/[$LATEST]" and 32 hex digits, dated t in UTC.
+func NewStreamName(t time.Time) string {
+	return t.UTC().Format("2006/01/02/") + "[$LATEST]" + randomHex(16)
+}
+
 // logSink serialises whole lines onto the Manager's log writer, so lines from concurrent
-// processes never interleave.
+// processes never interleave, and hands each line to the recorder when there is one.
 type logSink struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	rec LogRecorder
 }
 
 func (s *logSink) write(b []byte) {
@@ -30,9 +46,14 @@ func (s *logSink) write(b []byte) {
 	s.mu.Unlock()
 }
 
-// printf writes one runtime message about function name.
-func (s *logSink) printf(name, format string, args ...any) {
-	s.write(fmt.Appendf(nil, "[%s] "+format+"\n", append([]any{name}, args...)...))
+// printf writes one runtime message about function name, recorded in stream (none when
+// empty).
+func (s *logSink) printf(name, stream, format string, args ...any) {
+	b := fmt.Appendf(nil, "[%s] "+format+"\n", append([]any{name}, args...)...)
+	s.write(b)
+	if s.rec != nil && stream != "" {
+		s.rec.RecordLog(name, stream, time.Now(), b[len(name)+3:len(b)-1])
+	}
 }
 
 // tailSize is how much of an invocation's own output Result.LogTail keeps (Lambda's
@@ -62,10 +83,10 @@ func (t *logTail) bytes() []byte {
 	return append([]byte(nil), t.buf...)
 }
 
-// pump copies r to the sink line by line, each line prefixed with "[name] ", until EOF. A
-// line written while the process runs an invocation is also kept in that invocation's tail
-// (current returns it, or nil between invocations).
-func (s *logSink) pump(name string, r io.ReadCloser, wg *sync.WaitGroup, current func() *logTail) {
+// pump copies r to the sink line by line, each line prefixed with "[name] ", until EOF, and
+// records each line in stream. A line written while the process runs an invocation is also
+// kept in that invocation's tail (current returns it, or nil between invocations).
+func (s *logSink) pump(name, stream string, r io.ReadCloser, wg *sync.WaitGroup, current func() *logTail) {
 	defer wg.Done()
 	defer r.Close()
 	prefix := "[" + name + "] "
@@ -76,6 +97,9 @@ func (s *logSink) pump(name string, r io.ReadCloser, wg *sync.WaitGroup, current
 		}
 		out = append(append(append(out[:0], prefix...), line...), '\n')
 		s.write(out)
+		if s.rec != nil {
+			s.rec.RecordLog(name, stream, time.Now(), out[len(prefix):len(out)-1])
+		}
 		if t := current(); t != nil {
 			t.add(out[len(prefix):])
 		}

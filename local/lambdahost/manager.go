@@ -66,6 +66,11 @@ type ManagerOptions struct {
 	// fault to inject into it (local/faults decides): one of the Fault constants, or "" for
 	// none; latency is the delay of FaultLatency.
 	Faults func(function string) (fault string, latency time.Duration)
+
+	// Record, when set, receives every line written to Logs about a function, with the
+	// log stream of the process it concerns (one per process, as Lambda has one per
+	// execution environment).
+	Record LogRecorder
 }
 
 // Faults the Manager injects when ManagerOptions.Faults asks (the kinds of local/faults).
@@ -198,7 +203,7 @@ func NewManager(opts ManagerOptions) *Manager {
 	}
 	return &Manager{
 		opts:    opts,
-		logs:    &logSink{w: w},
+		logs:    &logSink{w: w, rec: opts.Record},
 		region:  region,
 		baseEnv: base,
 		funcs:   make(map[string]*function),
@@ -494,7 +499,7 @@ func (m *Manager) function(name string) *function {
 
 func (m *Manager) reportStart(f *function, inv *invocation) {
 	if m.opts.Reports {
-		m.logs.printf(f.name, "START RequestId: %s Version: $LATEST", inv.id)
+		m.logs.printf(f.name, inv.stream(), "START RequestId: %s Version: $LATEST", inv.id)
 	}
 }
 
@@ -502,8 +507,16 @@ func (m *Manager) reportEnd(f *function, inv *invocation) {
 	if !m.opts.Reports || inv.res == nil {
 		return
 	}
-	m.logs.printf(f.name, "END RequestId: %s", inv.id)
-	m.logs.printf(f.name, "%s", reportLine(inv))
+	m.logs.printf(f.name, inv.stream(), "END RequestId: %s", inv.id)
+	m.logs.printf(f.name, inv.stream(), "%s", reportLine(inv))
+}
+
+// stream is the log stream of the process that ran inv, "" when none did.
+func (inv *invocation) stream() string {
+	if inv.proc == nil {
+		return ""
+	}
+	return inv.proc.stream
 }
 
 // reportLine is Lambda's REPORT line for a finished invocation.

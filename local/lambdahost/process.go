@@ -45,7 +45,8 @@ type process struct {
 	f          *function
 	spec       FunctionSpec // the spec it was started with
 	gen        int
-	reportInit bool // its first invocation reports InitDuration (a cold start on demand)
+	reportInit bool   // its first invocation reports InitDuration (a cold start on demand)
+	stream     string // its log stream name (NewStreamName)
 
 	// assign hands an invocation to the /next handler of an idle process. Capacity 1: the
 	// sender never blocks, as a process leaves function.idle when it is given work.
@@ -79,6 +80,7 @@ func (f *function) spawnLocked(reportInit bool) *process {
 		spec:       f.spec,
 		gen:        f.gen,
 		reportInit: reportInit,
+		stream:     NewStreamName(time.Now()),
 		assign:     make(chan *invocation, 1),
 		ready:      make(chan struct{}),
 		dead:       make(chan struct{}),
@@ -231,8 +233,8 @@ func (p *process) start() (*exec.Cmd, error) {
 	p.logFiles = []*os.File{outR, errR}
 	var pumps sync.WaitGroup
 	pumps.Add(2)
-	go p.f.m.logs.pump(p.f.name, outR, &pumps, p.tail.Load)
-	go p.f.m.logs.pump(p.f.name, errR, &pumps, p.tail.Load)
+	go p.f.m.logs.pump(p.f.name, p.stream, outR, &pumps, p.tail.Load)
+	go p.f.m.logs.pump(p.f.name, p.stream, errR, &pumps, p.tail.Load)
 	go func() {
 		pumps.Wait()
 		close(p.logsDone)
@@ -293,7 +295,7 @@ func (p *process) exit(waitErr error) {
 	f.mu.Unlock()
 
 	if logLine != "" {
-		f.m.logs.printf(f.name, "%s", logLine)
+		f.m.logs.printf(f.name, p.stream, "%s", logLine)
 	}
 }
 
@@ -330,7 +332,7 @@ func (p *process) onTimeout() {
 	f.retireLocked(p, false)
 	f.scaleLocked()
 	f.mu.Unlock()
-	f.m.logs.printf(f.name, "%s", msg)
+	f.m.logs.printf(f.name, p.stream, "%s", msg)
 }
 
 // reservedEnv are variables Lambda sets itself and does not let a function's configuration

@@ -17,7 +17,10 @@
 //     the same functions and any local queue, so `aws events put-rule` + `put-targets` taps
 //     a bus into a queue made with `aws sqs create-queue` (Tap does the same from Go);
 //   - event source mappings from queues and table streams to functions, with batching,
-//     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria.
+//     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria;
+//   - the functions' output as CloudWatch Logs (local/cwlogs: a log group per function from
+//     its LoggingConfig, a stream per process) and SES v2 SendEmail into a local mailbox
+//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize).
 //
 // The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
@@ -39,6 +42,7 @@ import (
 
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/dynalite"
 	"github.com/microshop/microshop/local/edge"
@@ -47,6 +51,7 @@ import (
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
@@ -117,6 +122,11 @@ type Config struct {
 	// Faults, when set, injects its faults (local/faults) into invocations, event source
 	// deliveries, PutEvents and DynamoDB calls (`devcloud serve --faults FILE`).
 	Faults *faults.Injector
+
+	// RecordSize is how many records each in-memory ring keeps: log events per log group
+	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
+	// sesmail.DefaultSize); recording never grows past it.
+	RecordSize int
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -138,14 +148,17 @@ type Runtime struct {
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
 	faults    *faults.Injector
-	edgeURL   string
-	apiURLs   []string
-	siteURL   string
-	servers   []*http.Server
-	closers   []func() error
-	timings   Timings
-	closeErr  error
-	once      sync.Once
+
+	logs     *cwlogs.Store
+	mailbox  *sesmail.Mailbox
+	edgeURL  string
+	apiURLs  []string
+	siteURL  string
+	servers  []*http.Server
+	closers  []func() error
+	timings  Timings
+	closeErr error
+	once     sync.Once
 }
 
 // Start runs the template's stack locally. Close stops everything it started.
@@ -227,11 +240,13 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Build = time.Since(buildStart)
 
+	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
+		Record:  rt.logs,
 	}
 	if cfg.Faults != nil {
 		managerOpts.Faults = cfg.Faults.InvocationFault
@@ -350,6 +365,26 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 	return endpoint, nil
 }
 
+// startLogsAndMail mounts CloudWatch Logs, with a log group for each function run, and
+// SES's SendEmail with its mailbox on the edge.
+func (rt *Runtime) startLogsAndMail(gw *edge.Edge, fns []*template.Function, size int) {
+	groups := make(map[string]string, len(fns))
+	for _, fn := range fns {
+		groups[fn.Name] = fn.LogGroup
+	}
+	rt.logs = cwlogs.New(cwlogs.Options{Size: size, Region: rt.model.Region, AccountID: rt.model.AccountID, Groups: groups})
+	gw.Handle(edge.Logs, rt.logs)
+	rt.mailbox = sesmail.New(size)
+	gw.Handle(edge.SES, rt.mailbox)
+	gw.HandlePrefix(sesmail.MailboxPath, rt.mailbox.MailboxHandler())
+}
+
+// Logs is the functions' log groups (what the CloudWatch Logs API serves).
+func (rt *Runtime) Logs() *cwlogs.Store { return rt.logs }
+
+// Mailbox is what the functions sent through SES.
+func (rt *Runtime) Mailbox() *sesmail.Mailbox { return rt.mailbox }
+
 // DynamoDB is the embedded engine, or nil when another engine serves DynamoDB.
 func (rt *Runtime) DynamoDB() *ddbengine.Engine { return rt.ddb }
 
@@ -392,7 +427,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env

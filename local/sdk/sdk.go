@@ -5,11 +5,13 @@ package sdk
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -47,4 +49,14 @@ func Lambda(endpoint string) *lambda.Client {
 // Cognito returns a Cognito Identity Provider (user pools) client for the endpoint.
 func Cognito(endpoint string) *cognitoidentityprovider.Client {
 	return cognitoidentityprovider.New(cognitoidentityprovider.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// CloudWatchLogs returns a CloudWatch Logs client for the endpoint.
+func CloudWatchLogs(endpoint string) *cloudwatchlogs.Client {
+	return cloudwatchlogs.New(cloudwatchlogs.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
+}
+
+// SES returns an SES v2 client for the endpoint.
+func SES(endpoint string) *sesv2.Client {
+	return sesv2.New(sesv2.Options{Region: Region, BaseEndpoint: aws.String(endpoint), Credentials: Credentials})
 }

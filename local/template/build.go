@@ -135,6 +135,12 @@ func (r *resolver) function(id string) (*Function, error) {
 	if fn.DeadLetterTargetARN, err = r.propString(id, "DeadLetterConfig", "TargetArn"); err != nil {
 		return nil, err
 	}
+	if fn.LogGroup, err = r.propString(id, "LoggingConfig", "LogGroup"); err != nil {
+		return nil, err
+	}
+	if fn.LogGroup == "" {
+		fn.LogGroup = "/aws/lambda/" + fn.Name
+	}
 
 	vars, at, err := r.property(id, "Environment", "Variables")
 	if err != nil {

@@ -78,6 +78,9 @@ type Function struct {
 	// DeadLetterTargetARN is DeadLetterConfig.TargetArn: the queue or topic that receives
 	// asynchronous invocations that failed every attempt; empty when none.
 	DeadLetterTargetARN string
+	// LogGroup is the name of the log group the function writes to: LoggingConfig.LogGroup
+	// resolved, else Lambda's default "/aws/lambda/<Name>".
+	LogGroup string
 }
 
 // HTTPAPI is an API Gateway HTTP API with its routes.

@@ -67,6 +67,7 @@ func TestLoadShop(t *testing.T) {
 					"MAX_ITEMS":    "50",
 					"TRACE":        "true",
 				},
+				LogGroup: "/aws/lambda/orders-get",
 			},
 			"ListOrders4F1D2E3C": {
 				LogicalID:           "ListOrders4F1D2E3C",
@@ -79,6 +80,7 @@ func TestLoadShop(t *testing.T) {
 				Timeout:             3 * time.Second,
 				ReservedConcurrency: -1,
 				Environment:         map[string]string{},
+				LogGroup:            "/aws/lambda/ListOrders4F1D2E3C",
 			},
 			"CreateOrder9A8B7C6D": {
 				LogicalID:           "CreateOrder9A8B7C6D",
@@ -95,6 +97,7 @@ func TestLoadShop(t *testing.T) {
 					"LIST_FUNCTION_ARN": "arn:aws:lambda:us-east-1:" + acct + ":function:ListOrders4F1D2E3C",
 					"CARTS_TABLE":       "CartsTable0E4C4C09",
 				},
+				LogGroup: "/aws/lambda/Shop-create-order",
 			},
 		},
 		APIs: []*HTTPAPI{{

@@ -7,6 +7,7 @@ import (
 	"github.com/microshop/microshop/events/cartevents"
 	"github.com/microshop/microshop/events/catalogevents"
 	"github.com/microshop/microshop/events/inventoryevents"
+	"github.com/microshop/microshop/events/orderevents"
 	"github.com/microshop/microshop/events/paymentevents"
 	"github.com/microshop/microshop/events/shippingevents"
 	"github.com/microshop/microshop/shared/spec"
@@ -31,13 +32,20 @@ const (
 	OnProduct = "orders-on-product"
 	// OnCart keeps the cart replica (an order from the cart orders it) from CartChanged.
 	OnCart = "orders-on-cart"
+	// SendConfirmation emails the customer on OrderConfirmed, once per order, through SES.
+	SendConfirmation = "orders-send-confirmation"
 )
+
+// DefaultMailFrom is the sender of the service's emails when none is configured (MAIL_FROM,
+// from the stack's mailFrom context): the local runtime's mailbox accepts it; on AWS, SES
+// refuses it until the stack is deployed with -c mailFrom=<a verified identity>.
+const DefaultMailFrom = "Microshop <no-reply@microshop.local>"
 
 // Attribute and index names of the orders table.
 const (
 	// KeyID is the partition key: "order#<id>", "product#<id>" (the catalog replica),
 	// "cart#<customerId>" (the cart replica), "outbox#<orderId>", "idempotency#<hash>" and
-	// "processed#<event id>".
+	// "processed#<event id>" ("processed#confirmation-email#<orderId>": its email was sent).
 	KeyID = "id"
 	// AttrCustomerID is byCustomer's partition key (only orders have it).
 	AttrCustomerID = "customerId"
@@ -85,6 +93,7 @@ func Service() spec.Service {
 				},
 			},
 			{Function: OnCart, Sources: []string{cartevents.Source}, DetailTypes: []string{cartevents.TypeCartChanged}},
+			{Function: SendConfirmation, Sources: []string{orderevents.Source}, DetailTypes: []string{orderevents.TypeOrderConfirmed}},
 		},
 	}
 }

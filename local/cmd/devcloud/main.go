@@ -26,6 +26,7 @@ import (
 	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/jwtauth"
 	"github.com/microshop/microshop/local/runtime"
+	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/template"
 )
 
@@ -76,6 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
+	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -98,7 +100,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
-		Faults: inj,
+		Faults:     inj,
+		RecordSize: *recordSize,
 	})
 	if err != nil {
 		return err
@@ -117,6 +120,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
+	fmt.Fprintf(stdout, "  mailbox (SES)             %s%s\n", rt.EdgeURL(), sesmail.MailboxPath)
 	if rt.SiteURL() != "" {
 		fmt.Fprintf(stdout, "  web site                  %s/\n", rt.SiteURL())
 	}

@@ -84,6 +84,13 @@ func customerID(r *http.Request) string {
 	return id.Subject
 }
 
+// callerEmail is the email claim of the caller's token: Cognito puts it in ID tokens only,
+// so an order placed with an access token has none (and gets no confirmation email).
+func callerEmail(r *http.Request) string {
+	id, _ := httpapi.Claims(r.Context())
+	return id.Email
+}
+
 // emits gives a write the context its events carry: the request's correlation id (unless one
 // is set already) and the request id as their cause. A new order keeps the correlation id for
 // all its events.

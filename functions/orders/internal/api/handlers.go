@@ -109,7 +109,7 @@ func handlePlace(s *app.Service, log *slog.Logger) http.Handler {
 		}
 		a := b.ShippingAddress
 		req := app.PlaceRequest{
-			CustomerID: customerID(r), PaymentToken: b.PaymentToken, CartVersion: b.CartVersion,
+			CustomerID: customerID(r), Email: callerEmail(r), PaymentToken: b.PaymentToken, CartVersion: b.CartVersion,
 			Address: order.Address{Name: a.Name, Line1: a.Line1, Line2: a.Line2, City: a.City, PostalCode: a.PostalCode, Country: a.Country},
 		}
 		for _, l := range b.Lines {

@@ -168,6 +168,9 @@ type PlaceRequest struct {
 	CartVersion  int
 	Address      order.Address
 	PaymentToken string
+	// Email is the customer's email from their token, kept on the order for its
+	// confirmation email; may be empty.
+	Email string
 }
 
 // Place prices the request's lines (or the cart's, see PlaceRequest) from the catalog replica
@@ -232,6 +235,7 @@ func (s *Service) Place(ctx context.Context, r PlaceRequest) (*order.Order, erro
 	o, err := order.New(id, order.Placement{
 		CustomerID: r.CustomerID, Lines: lines, Shipping: shipping, Address: r.Address,
 		PaymentToken: r.PaymentToken, FromCart: fromCart, CartVersion: cartVersion, CorrelationID: corr,
+		Email: r.Email,
 	}, s.d.Now())
 	if err != nil {
 		return nil, err

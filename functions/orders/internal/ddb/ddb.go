@@ -245,6 +245,7 @@ type orderItem struct {
 	CartVersion   int         `dynamodbav:"cartVersion,omitempty"`
 	CorrelationID string      `dynamodbav:"correlationId,omitempty"`
 	FailureReason string      `dynamodbav:"failureReason,omitempty"`
+	Email         string      `dynamodbav:"email,omitempty"`
 	CreatedAt     string      `dynamodbav:"createdAt"`
 	UpdatedAt     string      `dynamodbav:"updatedAt"`
 	Version       int         `dynamodbav:"version"`
@@ -277,7 +278,7 @@ func marshalOrder(o *order.Order) (map[string]types.AttributeValue, error) {
 			PostalCode: st.Address.PostalCode, Country: st.Address.Country,
 		},
 		PaymentToken: st.PaymentToken, FromCart: st.FromCart, CartVersion: st.CartVersion, CorrelationID: st.CorrelationID,
-		FailureReason: st.FailureReason, CreatedAt: st.CreatedAt.UTC().Format(timeLayout),
+		FailureReason: st.FailureReason, Email: st.Email, CreatedAt: st.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt: st.UpdatedAt.UTC().Format(timeLayout), Version: st.Version,
 	}
 	for _, l := range st.Lines {
@@ -308,7 +309,7 @@ func unmarshalOrder(item map[string]types.AttributeValue) (*order.Order, error) 
 			PostalCode: it.Address.PostalCode, Country: it.Address.Country,
 		},
 		PaymentToken: it.PaymentToken, FromCart: it.FromCart, CartVersion: it.CartVersion, CorrelationID: it.CorrelationID,
-		FailureReason: it.FailureReason, Version: it.Version,
+		FailureReason: it.FailureReason, Email: it.Email, Version: it.Version,
 	}
 	var err error
 	if st.Shipping, err = fromMoney(it.Shipping); err != nil {

@@ -144,3 +144,28 @@ func TestCartCopies(t *testing.T) {
 		t.Errorf("copy (-want +got):\n%s", diff)
 	}
 }
+
+// A claim is won once; a released claim can be won again; claims are per key.
+func TestClaims(t *testing.T) {
+	client := ddbtest.Client(t)
+	s := ddb.New(client, newTable(t, client))
+	ctx := context.Background()
+	var got []bool
+	for _, step := range []func() (bool, error){
+		func() (bool, error) { return s.Claim(ctx, "confirmation-email#o-1") },
+		func() (bool, error) { return s.Claim(ctx, "confirmation-email#o-1") },
+		func() (bool, error) { return s.Claim(ctx, "confirmation-email#o-2") },
+		func() (bool, error) { return true, s.Release(ctx, "confirmation-email#o-1") },
+		func() (bool, error) { return s.Claim(ctx, "confirmation-email#o-1") },
+		func() (bool, error) { return s.Claim(ctx, "confirmation-email#o-1") },
+	} {
+		ok, err := step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ok)
+	}
+	if diff := cmp.Diff([]bool{true, false, true, true, true, false}, got); diff != "" {
+		t.Errorf("claims (-want +got):\n%s", diff)
+	}
+}

@@ -148,6 +148,7 @@ type Order struct {
 	cartVersion   int
 	correlationID string
 	failureReason string
+	email         string
 	createdAt     time.Time
 	updatedAt     time.Time
 	version       int
@@ -155,7 +156,10 @@ type Order struct {
 
 // Placement is what a customer's order is made of.
 type Placement struct {
-	CustomerID   string
+	CustomerID string
+	// Email is where the customer is told about the order (the token's email claim); empty
+	// when the caller's token carries none.
+	Email        string
 	Lines        []Line
 	Shipping     money.Price
 	Address      Address
@@ -202,7 +206,7 @@ func New(id ID, p Placement, now time.Time) (*Order, error) {
 	return &Order{
 		id: id, customerID: p.CustomerID, status: Pending, lines: append([]Line(nil), p.Lines...),
 		shipping: p.Shipping, total: total, address: p.Address, paymentToken: p.PaymentToken,
-		fromCart: p.FromCart, cartVersion: p.CartVersion, correlationID: p.CorrelationID, createdAt: now, updatedAt: now, version: 1,
+		fromCart: p.FromCart, cartVersion: p.CartVersion, correlationID: p.CorrelationID, email: p.Email, createdAt: now, updatedAt: now, version: 1,
 	}, nil
 }
 
@@ -220,6 +224,7 @@ type Stored struct {
 	CartVersion   int
 	CorrelationID string
 	FailureReason string
+	Email         string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Version       int
@@ -231,7 +236,7 @@ func Restore(s Stored) *Order {
 	return &Order{
 		id: s.ID, customerID: s.CustomerID, status: s.Status, lines: append([]Line(nil), s.Lines...),
 		shipping: s.Shipping, total: s.Total, address: s.Address, paymentToken: s.PaymentToken,
-		fromCart: s.FromCart, cartVersion: s.CartVersion, correlationID: s.CorrelationID, failureReason: s.FailureReason, createdAt: s.CreatedAt.UTC(),
+		fromCart: s.FromCart, cartVersion: s.CartVersion, correlationID: s.CorrelationID, failureReason: s.FailureReason, email: s.Email, createdAt: s.CreatedAt.UTC(),
 		updatedAt: s.UpdatedAt.UTC(), version: s.Version,
 	}
 }
@@ -241,12 +246,15 @@ func (o *Order) Snapshot() Stored {
 	return Stored{
 		ID: o.id, CustomerID: o.customerID, Status: o.status, Lines: o.Lines(), Shipping: o.shipping,
 		Total: o.total, Address: o.address, PaymentToken: o.paymentToken, FromCart: o.fromCart,
-		CartVersion: o.cartVersion, CorrelationID: o.correlationID, FailureReason: o.failureReason, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Version: o.version,
+		CartVersion: o.cartVersion, CorrelationID: o.correlationID, FailureReason: o.failureReason, Email: o.email, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Version: o.version,
 	}
 }
 
 // ID returns the order's id.
 func (o *Order) ID() ID { return o.id }
+
+// Email returns where the customer is told about the order; "" when unknown.
+func (o *Order) Email() string { return o.email }
 
 // CustomerID returns the sub of the customer who placed the order.
 func (o *Order) CustomerID() string { return o.customerID }

@@ -80,7 +80,7 @@ func newOrder(t *testing.T, customer string, createdAt time.Time) *order.Order {
 	o, err := order.New(newID(), order.Placement{
 		CustomerID: customer, Lines: []order.Line{l}, Shipping: price(499), PaymentToken: "tok_visa",
 		Address:       order.Address{Name: "Ada", Line1: "1 Main St", City: "Springfield", PostalCode: "12345", Country: "US"},
-		CorrelationID: "corr-1",
+		CorrelationID: "corr-1", Email: "ada@example.com",
 	}, createdAt)
 	if err != nil {
 		t.Fatal(err)

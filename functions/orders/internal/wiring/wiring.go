@@ -9,10 +9,13 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/microshop/microshop/functions/orders/internal/api"
 	"github.com/microshop/microshop/functions/orders/internal/app"
+	"github.com/microshop/microshop/functions/orders/internal/confirm"
 	"github.com/microshop/microshop/functions/orders/internal/ddb"
+	"github.com/microshop/microshop/functions/orders/internal/ses"
 	ordersspec "github.com/microshop/microshop/functions/orders/spec"
 	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/shared/consume"
@@ -30,8 +33,13 @@ const (
 	DefaultCurrency = "USD"
 )
 
+// MailFromEnv names the sender of the service's emails (a verified SES identity on AWS);
+// confirm.DefaultFrom applies when it is unset.
+const MailFromEnv = "MAIL_FROM"
+
 type deps struct {
 	db    *dynamodb.Client
+	store *ddb.Store
 	table string
 	svc   *app.Service
 }
@@ -60,7 +68,7 @@ func build(env *start.Env) (deps, error) {
 		// The order's shipping line uses the rule POST /shipping/quote answers with.
 		Shipping: quote.Price,
 	})
-	return deps{db: db, table: table, svc: svc}, nil
+	return deps{db: db, store: store, table: table, svc: svc}, nil
 }
 
 // Route returns the build function of the route with key routeKey (api.Route*).
@@ -87,5 +95,25 @@ func Consumer(handler func(*app.Service) consume.Handler) start.Build[consume.Ha
 			return nil, err
 		}
 		return handler(d.svc), nil
+	}
+}
+
+// Confirmation returns the build function of the order confirmation email consumer: SES v2
+// (its endpoint overridable as AWS_ENDPOINT_URL_SESV2), the sender from MAIL_FROM.
+func Confirmation() start.Build[consume.Handler] {
+	return func(env *start.Env) (consume.Handler, error) {
+		d, err := build(env)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := env.AWS()
+		if err != nil {
+			return nil, err
+		}
+		client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = env.Endpoint("SESV2") })
+		from, _ := env.Var(MailFromEnv) // unset: confirm.DefaultFrom
+		return confirm.Handler(confirm.Deps{
+			Orders: d.store, Claims: d.store, Mailer: ses.New(client), From: from, Log: env.Log,
+		}), nil
 	}
 }
