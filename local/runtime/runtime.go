@@ -42,6 +42,7 @@ import (
 
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/console"
 	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/dynalite"
@@ -151,6 +152,7 @@ type Runtime struct {
 
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
+	console  *console.Console
 	edgeURL  string
 	apiURLs  []string
 	siteURL  string
@@ -241,6 +243,8 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.timings.Build = time.Since(buildStart)
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
+	rt.console = console.New()
+	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
@@ -381,6 +385,13 @@ func (rt *Runtime) startLogsAndMail(gw *edge.Edge, fns []*template.Function, siz
 
 // Logs is the functions' log groups (what the CloudWatch Logs API serves).
 func (rt *Runtime) Logs() *cwlogs.Store { return rt.logs }
+
+// Console is the local console served on the edge under console.Prefix; parts of the
+// runtime register their pages and API routes with it.
+func (rt *Runtime) Console() *console.Console { return rt.console }
+
+// ConsoleURL is the console's address.
+func (rt *Runtime) ConsoleURL() string { return rt.edgeURL + console.Prefix }
 
 // Mailbox is what the functions sent through SES.
 func (rt *Runtime) Mailbox() *sesmail.Mailbox { return rt.mailbox }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"syscall"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,6 +95,15 @@ func TestStartServesTheTemplate(t *testing.T) {
 			}
 			if got := aws.ToString(out.Table.KeySchema[0].AttributeName); got != "pk" {
 				t.Errorf("key = %q, want pk", got)
+			}
+
+			page, err := http.Get(rt.ConsoleURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			page.Body.Close()
+			if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("console at %s: %d %s", rt.ConsoleURL(), page.StatusCode, page.Header.Get("Content-Type"))
 			}
 		})
 	}

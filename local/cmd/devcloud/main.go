@@ -120,6 +120,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
+	fmt.Fprintf(stdout, "  console                   %s\n", rt.ConsoleURL())
 	fmt.Fprintf(stdout, "  mailbox (SES)             %s%s\n", rt.EdgeURL(), sesmail.MailboxPath)
 	if rt.SiteURL() != "" {
 		fmt.Fprintf(stdout, "  web site                  %s/\n", rt.SiteURL())
