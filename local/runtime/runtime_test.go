@@ -7,8 +7,8 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"syscall"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
