@@ -50,6 +50,10 @@ type Model struct {
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
 	Resources map[string]*Resource
+	// Warnings name what the template asks for that the local runtime leaves out: resource
+	// types it does not emulate (one line per type), and SAM features and event types the
+	// local SAM transform does not expand. The runtime prints them once at start-up.
+	Warnings []string
 
 	res *resolver
 }
