@@ -104,5 +104,15 @@ func (m *Model) typeWarnings() []string {
 		}
 		out = append(out, fmt.Sprintf("%s is not emulated locally: %s", typ, strings.Join(ids, ", ")))
 	}
+	// An HTTP API defined by an OpenAPI document has its routes there, not as Route
+	// resources; until they are read from it, say so rather than serve an empty API.
+	for _, api := range m.APIs {
+		props := m.Resources[api.LogicalID].Properties
+		_, body := props["Body"]
+		_, s3 := props["BodyS3Location"]
+		if len(api.Routes) == 0 && (body || s3) {
+			out = append(out, fmt.Sprintf("AWS::ApiGatewayV2::Api %s: the routes of its OpenAPI Body are not served locally", api.LogicalID))
+		}
+	}
 	return out
 }
