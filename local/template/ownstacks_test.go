@@ -380,3 +380,41 @@ func TestParseWarnsAboutTransforms(t *testing.T) {
 		t.Errorf("a template with no functions serves what it has: got %d queues, %d functions", len(m.Queues), len(m.Functions))
 	}
 }
+
+// TestSAMGeneratedReferences: the logical IDs the SAM transform generates, and SAM's own
+// <Api>.Stage form, resolve in Ref, Fn::GetAtt and Fn::Sub.
+func TestSAMGeneratedReferences(t *testing.T) {
+	m, err := Load("sam/testdata/templates/explicit-apis.yaml", Options{StackName: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]any{
+		"PublicUrl":          "https://" + apiID("PublicApi") + ".execute-api.us-east-1.amazonaws.com/v1",
+		"PublicStage":        "v1",
+		"AdminStage":         "dev",
+		"FallbackPermission": "ProxyFallbackPermission",
+	}
+	for name, want := range outputs {
+		got, err := m.Output(name)
+		if err != nil || got != want {
+			t.Errorf("Output(%s) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if got, err := m.Ref("ServerlessHttpApiApiGatewayDefaultStage"); err != nil || got != "$default" {
+		t.Errorf("Ref of the implicit HTTP API's stage = %q, %v; want $default", got, err)
+	}
+	if got, err := m.GetAtt("ServerlessHttpApi", "ApiEndpoint"); err != nil || got != DefaultEdgeURL {
+		t.Errorf("GetAtt ServerlessHttpApi.ApiEndpoint = %q, %v; want %s", got, err, DefaultEdgeURL)
+	}
+	if got, err := m.GetAtt("ProxyRole", "Arn"); err != nil || got != "arn:aws:iam::"+acct+":role/ProxyRole" {
+		t.Errorf("GetAtt ProxyRole.Arn = %q, %v", got, err)
+	}
+	var names []string
+	for _, api := range m.APIs {
+		names = append(names, api.LogicalID+"="+api.Name)
+	}
+	// Imported APIs are named after the document's info.title, here Ref AWS::StackName.
+	if want := []string{"PublicApi=shop", "ServerlessHttpApi=shop"}; !slices.Equal(names, want) {
+		t.Errorf("APIs = %v, want %v", names, want)
+	}
+}

@@ -76,34 +76,45 @@ func Decode(data []byte) (any, error) {
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, fmt.Errorf("%w: the template is empty", ErrSyntax)
 	}
-	return convert(root.Content[0], 0)
+	d := &decoder{}
+	return d.convert(root.Content[0], 0)
 }
 
-// maxDepth bounds alias expansion and nesting (a "billion laughs" document).
-const maxDepth = 200
+// Limits on what a document may expand to: its nesting, and the number of values once its
+// aliases are expanded (a "billion laughs" document is refused, not expanded).
+const (
+	maxDepth  = 200
+	maxValues = 1 << 20
+)
 
-func convert(n *yaml.Node, depth int) (any, error) {
+// decoder converts one document's nodes, counting the values it makes.
+type decoder struct{ values int }
+
+func (d *decoder) convert(n *yaml.Node, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fail(n, "nested more than %d levels deep", maxDepth)
 	}
+	if d.values++; d.values > maxValues {
+		return nil, fail(n, "more than %d values once aliases are expanded", maxValues)
+	}
 	if n.Kind == yaml.AliasNode {
-		return convert(n.Alias, depth+1)
+		return d.convert(n.Alias, depth+1)
 	}
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		return shortForm(n, depth)
+		return d.shortForm(n, depth)
 	}
-	return plain(n, depth)
+	return d.plain(n, depth)
 }
 
 // plain converts a node without a short-form tag.
-func plain(n *yaml.Node, depth int) (any, error) {
+func (d *decoder) plain(n *yaml.Node, depth int) (any, error) {
 	switch n.Kind {
 	case yaml.DocumentNode:
-		return convert(n.Content[0], depth+1)
+		return d.convert(n.Content[0], depth+1)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := convert(c, depth+1)
+			v, err := d.convert(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -112,7 +123,7 @@ func plain(n *yaml.Node, depth int) (any, error) {
 		return out, nil
 	case yaml.MappingNode:
 		out := make(map[string]any, len(n.Content)/2)
-		if err := mapping(n, out, depth); err != nil {
+		if err := d.mapping(n, out, depth); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -124,7 +135,7 @@ func plain(n *yaml.Node, depth int) (any, error) {
 
 // mapping adds n's pairs to out, expanding merge keys ("<<: *base") first so the mapping's
 // own keys win, as YAML specifies.
-func mapping(n *yaml.Node, out map[string]any, depth int) error {
+func (d *decoder) mapping(n *yaml.Node, out map[string]any, depth int) error {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -141,7 +152,7 @@ func mapping(n *yaml.Node, out map[string]any, depth int) error {
 					return fail(s, "a merge key (<<) takes a mapping")
 				}
 				merged := map[string]any{}
-				if err := mapping(s, merged, depth+1); err != nil {
+				if err := d.mapping(s, merged, depth+1); err != nil {
 					return err
 				}
 				for mk, mv := range merged {
@@ -159,7 +170,7 @@ func mapping(n *yaml.Node, out map[string]any, depth int) error {
 			return fail(k, "duplicate key %q", k.Value)
 		}
 		seen[k.Value] = true
-		val, err := convert(v, depth+1)
+		val, err := d.convert(v, depth+1)
 		if err != nil {
 			return err
 		}
@@ -205,7 +216,7 @@ func scalar(n *yaml.Node) (any, error) {
 }
 
 // shortForm turns "!Name arg" into {"Fn::Name": arg} (or {"Ref": arg}, {"Condition": arg}).
-func shortForm(n *yaml.Node, depth int) (any, error) {
+func (d *decoder) shortForm(n *yaml.Node, depth int) (any, error) {
 	key, ok := shortForms[n.Tag]
 	if !ok {
 		return nil, fail(n, "unknown tag %s (CloudFormation's short forms are !Ref, !GetAtt, !Sub, !Join, !If, ...)", n.Tag)
@@ -221,7 +232,7 @@ func shortForm(n *yaml.Node, depth int) (any, error) {
 			bare.Tag = "!!str" // "!GetAZs" with nothing after it is !GetAZs ""
 		}
 	}
-	arg, err := plain(&bare, depth+1)
+	arg, err := d.plain(&bare, depth+1)
 	if err != nil {
 		return nil, err
 	}

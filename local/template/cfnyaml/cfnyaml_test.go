@@ -39,6 +39,7 @@ func TestDecodeShortForms(t *testing.T) {
 				}},
 			}}},
 		{"ImportValue", `v: !ImportValue {"Fn::Sub": "${Net}-VpcId"}`, map[string]any{"Fn::ImportValue": map[string]any{"Fn::Sub": "${Net}-VpcId"}}},
+		{"ImportValue name", `v: !ImportValue shared-vpc`, map[string]any{"Fn::ImportValue": "shared-vpc"}},
 		{"GetAZs empty", `v: !GetAZs`, map[string]any{"Fn::GetAZs": ""}},
 		{"GetAZs Ref", `v: !GetAZs {Ref: AWS::Region}`, map[string]any{"Fn::GetAZs": map[string]any{"Ref": "AWS::Region"}}},
 		{"Base64 Sub block", "v: !Base64\n  Fn::Sub: |\n    echo ${X}\n", map[string]any{"Fn::Base64": map[string]any{"Fn::Sub": "echo ${X}\n"}}},
@@ -139,5 +140,23 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("Decode(%q) = %v, want ErrSyntax", tt.doc, err)
 			}
 		})
+	}
+}
+
+// TestDecodeRefusesAliasBombs: aliases that expand to billions of values are refused.
+func TestDecodeRefusesAliasBombs(t *testing.T) {
+	doc := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		doc += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+			", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = name
+	}
+	if _, err := Decode([]byte(doc)); !errors.Is(err, ErrSyntax) {
+		t.Fatalf("Decode(alias bomb) = %v, want ErrSyntax", err)
+	}
+	// A document just as deep with few aliases is fine, so the limit is on the expansion.
+	if _, err := Decode([]byte("a: &a [x]\nb: &b [*a, *a]\nc: [*b]\n")); err != nil {
+		t.Fatalf("Decode(small aliases) = %v", err)
 	}
 }

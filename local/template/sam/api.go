@@ -231,6 +231,7 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		}
 		stageID = id + s + "Stage"
 	}
+	x.refs[id+".Stage"] = stageID
 	st := map[string]any{"ApiId": ref(id), "AutoDeploy": true, "StageName": stage}
 	copyProps(st, props, "StageVariables")
 	tags := map[string]any{"httpapi:createdBy": "SAM"}
@@ -252,7 +253,9 @@ func (x *expander) httpCORS(id string, body map[string]any, c any) {
 	case map[string]any:
 		cors := map[string]any{}
 		for k, e := range v {
-			cors[strings.ToLower(k[:1])+k[1:]] = e
+			if k != "" {
+				cors[strings.ToLower(k[:1])+k[1:]] = e
+			}
 		}
 		body["x-amazon-apigateway-cors"] = cors
 	default:
@@ -352,6 +355,8 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		}
 		stageID = id + s + "Stage"
 	}
+	x.refs[id+".Stage"] = stageID
+	x.refs[id+".Deployment"] = deployment
 	st := map[string]any{"DeploymentId": ref(deployment), "RestApiId": ref(id), "StageName": stage}
 	copyProps(st, props, "Variables", "TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings")
 	return x.add(stageID, "AWS::ApiGateway::Stage", st, res)

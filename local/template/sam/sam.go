@@ -67,6 +67,7 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 	x := &expander{
 		opts: opts, in: resources, out: map[string]any{},
 		httpEvents: map[string][]httpEvent{}, restEvents: map[string][]httpEvent{},
+		refs: map[string]string{},
 	}
 	globals, err := x.globals(doc["Globals"])
 	if err != nil {
@@ -142,6 +143,16 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 	}
 
 	doc["Resources"] = x.out
+	// SAM's own reference forms: !Ref MyApi.Stage and !Ref MyApi.Deployment name the API's
+	// generated stage and deployment.
+	for k, v := range doc {
+		if k != "Resources" {
+			doc[k] = x.rewriteRefs(v)
+		}
+	}
+	for id, r := range x.out {
+		x.out[id] = x.rewriteRefs(r)
+	}
 	delete(doc, "Globals")
 	removeTransform(doc)
 	return x.warnings, nil
@@ -176,6 +187,30 @@ type expander struct {
 	warnings []string
 	// httpEvents and restEvents are the HttpApi and Api events by the API's logical ID.
 	httpEvents, restEvents map[string][]httpEvent
+	// refs maps SAM's "<Api>.Stage" and "<Api>.Deployment" to the generated logical IDs.
+	refs map[string]string
+}
+
+// rewriteRefs replaces {"Ref": "<Api>.Stage"} (and .Deployment) with a Ref of the generated
+// resource, everywhere in v.
+func (x *expander) rewriteRefs(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if r, ok := t["Ref"].(string); ok && len(t) == 1 {
+			if id, ok := x.refs[r]; ok {
+				return map[string]any{"Ref": id}
+			}
+			return t
+		}
+		for k, e := range t {
+			t[k] = x.rewriteRefs(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = x.rewriteRefs(e)
+		}
+	}
+	return v
 }
 
 func (x *expander) warnf(format string, args ...any) {
