@@ -139,6 +139,7 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		props = map[string]any{}
 	}
 	props = x.withGlobals("HttpApi", props)
+	dropNoValue(props)
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Tags", "CorsConfiguration", "Description",
 		"FailOnWarnings", "DisableExecuteApiEndpoint", "StageVariables", "Auth", "Name", "PropagateTags")
 	if props["Auth"] != nil {
@@ -281,6 +282,7 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		props = map[string]any{}
 	}
 	props = x.withGlobals("Api", props)
+	dropNoValue(props)
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Name", "Description", "Variables",
 		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
 		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
@@ -410,6 +412,7 @@ func (x *expander) simpleTable(id string, res map[string]any) error {
 		props = map[string]any{}
 	}
 	props = x.withGlobals("SimpleTable", props)
+	dropNoValue(props)
 	x.unknownProps(what, props, "PrimaryKey", "ProvisionedThroughput", "TableName", "Tags", "SSESpecification", "PointInTimeRecoverySpecification")
 	name, typ := any("id"), "String"
 	if pk, ok := props["PrimaryKey"].(map[string]any); ok {

@@ -20,7 +20,7 @@ var functionProps = []string{
 
 // acceptedFunctionProps are read (or have no local meaning) but are not copied as they are.
 var acceptedFunctionProps = []string{
-	"CodeUri", "InlineCode", "Events", "Policies", "Role", "Tags", "Tracing", "DeadLetterQueue",
+	"CodeUri", "InlineCode", "ImageUri", "Events", "Policies", "Role", "Tags", "Tracing", "DeadLetterQueue",
 	"PermissionsBoundary", "RolePath", "AssumeRolePolicyDocument", "PropagateTags",
 }
 
@@ -34,6 +34,7 @@ func (x *expander) function(id string, res map[string]any) error {
 		props = map[string]any{}
 	}
 	props = x.withGlobals("Function", props)
+	dropNoValue(props)
 	x.unknownProps(what, props, append(slices.Clone(functionProps), acceptedFunctionProps...)...)
 
 	fn := map[string]any{}
@@ -234,6 +235,18 @@ func (x *expander) event(fnID, name string, ev, res map[string]any) error {
 		props = map[string]any{}
 	}
 	id := fnID + name
+	required := map[string][]string{
+		"SQS": {"Queue"}, "DynamoDB": {"Stream", "StartingPosition"}, "EventBridgeRule": {"Pattern"},
+		"CloudWatchEvent": {"Pattern"}, "Schedule": {"Schedule"}, "ScheduleV2": {"ScheduleExpression"},
+	}
+	for _, k := range required[typ] {
+		if props[k] == nil {
+			return fmt.Errorf("%w: %s: a %s event needs %s", ErrInvalid, what, typ, k)
+		}
+	}
+	if _, conditional := res["Condition"]; conditional && (typ == "HttpApi" || typ == "Api") {
+		x.warnf("%s: the function has a Condition; locally its route on the API is there whatever the condition", what)
+	}
 	switch typ {
 	case "HttpApi":
 		return x.httpAPIEvent(fnID, name, what, props, res)

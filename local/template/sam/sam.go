@@ -329,6 +329,16 @@ func (x *expander) unknownProps(what string, props map[string]any, known ...stri
 	}
 }
 
+// dropNoValue removes the properties set to {"Ref": "AWS::NoValue"}, as the translator
+// does before it reads them (a Globals value can be cleared that way).
+func dropNoValue(props map[string]any) {
+	for k, v := range props {
+		if m, ok := v.(map[string]any); ok && len(m) == 1 && m["Ref"] == "AWS::NoValue" {
+			delete(props, k)
+		}
+	}
+}
+
 func ref(id string) map[string]any { return map[string]any{"Ref": id} }
 
 func getAtt(id, attr string) map[string]any {

@@ -73,7 +73,16 @@ Transform: AWS::Serverless-2016-10-31
 Globals:
   Function: {Runtime: provided.al2023, Handler: bootstrap}
   LayerVersion: {RetentionPolicy: Delete}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, "123456789012"]
 Resources:
+  Cond:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties:
+      CodeUri: cond/
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: /cond, Method: get}}
   Uploads: {Type: AWS::S3::Bucket}
   Flow: {Type: AWS::Serverless::StateMachine, Properties: {Definition: {}}}
   Fn:
@@ -91,6 +100,7 @@ Resources:
 	}
 	want := []string{
 		"Globals.LayerVersion is not applied by the local SAM transform",
+		"resource Cond: event Get: the function has a Condition; locally its route on the API is there whatever the condition",
 		"resource Flow: AWS::Serverless::StateMachine is not expanded by the local SAM transform; it does not exist locally",
 		"resource Fn: property AutoPublishAlias is not expanded by the local SAM transform",
 		"resource Fn: event Get: Auth is not enforced by the local SAM transform",
@@ -103,6 +113,12 @@ Resources:
 	for _, id := range []string{"Fn", "FnRole", "FnGetPermission", "ServerlessHttpApi", "Uploads"} {
 		if res[id] == nil {
 			t.Errorf("resource %s missing after the transform", id)
+		}
+	}
+	// Generated resources carry their SAM resource's Condition.
+	for _, id := range []string{"Cond", "CondRole", "CondGetPermission"} {
+		if c := res[id].(map[string]any)["Condition"]; c != "IsProd" {
+			t.Errorf("%s: Condition = %v, want IsProd", id, c)
 		}
 	}
 	if res["Flow"] != nil {
@@ -127,6 +143,11 @@ func TestTransformErrors(t *testing.T) {
 		{"bad SimpleTable key type", "Resources:\n  T: {Type: AWS::Serverless::SimpleTable, Properties: {PrimaryKey: {Name: id, Type: Bool}}}"},
 		{"generated ID taken", "Resources:\n  FnRole: {Type: AWS::SNS::Topic}\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/}}"},
 		{"Globals not an object", "Globals: [1]\nResources: {}"},
+		{"SQS without Queue", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: SQS, Properties: {BatchSize: 1}}}}}"},
+		{"DynamoDB without StartingPosition", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: DynamoDB, Properties: {Stream: arn}}}}}"},
+		{"Schedule without Schedule", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: Schedule, Properties: {}}}}}"},
+		{"ScheduleV2 without expression", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: ScheduleV2}}}}"},
+		{"EventBridgeRule without Pattern", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: EventBridgeRule, Properties: {}}}}}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
