@@ -131,13 +131,13 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 			return nil, err
 		}
 	}
-	for api := range x.httpEvents {
-		if _, ok := x.out[api]; !ok {
+	for _, api := range slices.Sorted(maps.Keys(x.httpEvents)) {
+		if api != implicitHTTPAPI && typeOf(resources[api]) != "AWS::Serverless::HttpApi" {
 			return nil, fmt.Errorf("%w: HttpApi events name ApiId %s, which is not an AWS::Serverless::HttpApi of this template", ErrInvalid, api)
 		}
 	}
-	for api := range x.restEvents {
-		if _, ok := x.out[api]; !ok {
+	for _, api := range slices.Sorted(maps.Keys(x.restEvents)) {
+		if api != implicitRestAPI && typeOf(resources[api]) != "AWS::Serverless::Api" {
 			return nil, fmt.Errorf("%w: Api events name RestApiId %s, which is not an AWS::Serverless::Api of this template", ErrInvalid, api)
 		}
 	}
@@ -355,6 +355,13 @@ func samTags(tags any) []any {
 		}
 	}
 	return append([]any{map[string]any{"Key": "lambda:createdBy", "Value": "SAM"}}, out...)
+}
+
+// typeOf is a resource's Type; "" when res is not a resource.
+func typeOf(res any) string {
+	m, _ := res.(map[string]any)
+	t, _ := m["Type"].(string)
+	return t
 }
 
 // str returns v as a string when it is one.

@@ -136,6 +136,7 @@ func TestTransformErrors(t *testing.T) {
 	tests := []struct{ name, doc string }{
 		{"no code", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {Handler: bootstrap}}"},
 		{"unknown HttpApi", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: HttpApi, Properties: {ApiId: !Ref Nope, Path: /a, Method: get}}}}}"},
+		{"HttpApi event on a plain API", "Resources:\n  Api: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: HTTP}}\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /a, Method: get}}}}}"},
 		{"unknown RestApi", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: Api, Properties: {RestApiId: !Ref Nope, Path: /a, Method: get}}}}}"},
 		{"Api event without a path", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: Api, Properties: {Method: get}}}}}"},
 		{"HttpApi event with only a path", "Resources:\n  Fn: {Type: AWS::Serverless::Function, Properties: {CodeUri: x/, Events: {E: {Type: HttpApi, Properties: {Path: /a}}}}}"},
