@@ -76,9 +76,7 @@ func (x *expander) function(id string, res map[string]any) error {
 	if d, ok := res["DependsOn"]; ok {
 		out["DependsOn"] = d
 	}
-	if err := x.metadata(id, out, res, props); err != nil {
-		return err
-	}
+	x.metadata(out, res, props)
 
 	events, err := object(what, props, "Events")
 	if err != nil {
@@ -122,7 +120,7 @@ func (x *expander) code(id string, uri any) (map[string]any, error) {
 // metadata keeps the SAM function's Metadata (BuildMethod, ...) on the generated function
 // and adds LocalRuntime.CodeUri, and LocalRuntime.GoPackage when the code is a package of
 // the template's own Go module.
-func (x *expander) metadata(id string, out, res, props map[string]any) error {
+func (x *expander) metadata(out, res, props map[string]any) {
 	md := map[string]any{}
 	if m, ok := res["Metadata"].(map[string]any); ok {
 		maps.Copy(md, m)
@@ -132,7 +130,7 @@ func (x *expander) metadata(id string, out, res, props map[string]any) error {
 		if len(md) > 0 {
 			out["Metadata"] = md
 		}
-		return nil
+		return
 	}
 	lr := map[string]any{}
 	if m, ok := md["LocalRuntime"].(map[string]any); ok {
@@ -146,7 +144,6 @@ func (x *expander) metadata(id string, out, res, props map[string]any) error {
 	}
 	md["LocalRuntime"] = lr
 	out["Metadata"] = md
-	return nil
 }
 
 // goPackage is the module-relative package path ("./path") of the folder codeURI (relative
@@ -158,7 +155,7 @@ func goPackage(dir, codeURI string) string {
 		return ""
 	}
 	code := filepath.Clean(filepath.Join(absDir, codeURI))
-	if go_, _ := filepath.Glob(filepath.Join(code, "*.go")); len(go_) == 0 {
+	if goFiles, _ := filepath.Glob(filepath.Join(code, "*.go")); len(goFiles) == 0 {
 		return ""
 	}
 	root := absDir
@@ -283,11 +280,7 @@ func (x *expander) event(fnID, name string, ev, res map[string]any) error {
 		if n, ok := props["RuleName"]; ok {
 			rule["Name"] = n
 		}
-		target, err := x.ruleTarget(fnID, id, props)
-		if err != nil {
-			return err
-		}
-		rule["Targets"] = []any{target}
+		rule["Targets"] = []any{x.ruleTarget(fnID, id, props)}
 		if err := x.add(id, "AWS::Events::Rule", rule, res); err != nil {
 			return err
 		}
@@ -300,11 +293,7 @@ func (x *expander) event(fnID, name string, ev, res map[string]any) error {
 		if e, ok := props["Enabled"].(bool); ok && props["State"] == nil {
 			rule["State"] = map[bool]string{true: "ENABLED", false: "DISABLED"}[e]
 		}
-		target, err := x.ruleTarget(fnID, id, props)
-		if err != nil {
-			return err
-		}
-		rule["Targets"] = []any{target}
+		rule["Targets"] = []any{x.ruleTarget(fnID, id, props)}
 		if err := x.add(id, "AWS::Events::Rule", rule, res); err != nil {
 			return err
 		}
@@ -319,7 +308,7 @@ func (x *expander) event(fnID, name string, ev, res map[string]any) error {
 
 // ruleTarget is the Lambda target of an EventBridge rule made for a Schedule or
 // EventBridgeRule event.
-func (x *expander) ruleTarget(fnID, ruleID string, props map[string]any) (map[string]any, error) {
+func (x *expander) ruleTarget(fnID, ruleID string, props map[string]any) map[string]any {
 	t := map[string]any{"Arn": getAtt(fnID, "Arn"), "Id": ruleID + "LambdaTarget"}
 	if tp, ok := props["Target"].(map[string]any); ok {
 		if v, ok := tp["Id"]; ok {
@@ -334,7 +323,7 @@ func (x *expander) ruleTarget(fnID, ruleID string, props map[string]any) (map[st
 			x.warnf("resource %s: DeadLetterConfig without Arn (a generated queue) is not expanded locally", ruleID)
 		}
 	}
-	return t, nil
+	return t
 }
 
 // eventsPermission lets EventBridge invoke the function: <Function><Event>Permission.
