@@ -55,6 +55,9 @@ func init() {
 				"ApiEndpoint": constAttr(func(r *resolver, id, _ string) string { return r.apiEndpoint(apiID(id)) }),
 			},
 		},
+		// Ref of a stage is its name (SAM's generated stages among them).
+		"AWS::ApiGatewayV2::Stage": {ref: stageRef},
+		"AWS::ApiGateway::Stage":   {ref: stageRef},
 		"AWS::SQS::Queue": {
 			nameProp:    "QueueName",
 			defaultName: fifoName("FifoQueue"),
@@ -144,6 +147,14 @@ func init() {
 			},
 		},
 	}
+}
+
+// stageRef is what Ref returns for an API Gateway stage: its StageName, else the logical ID.
+func stageRef(r *resolver, id, name string) string {
+	if s, err := r.propString(id, "StageName"); err == nil && s != "" {
+		return s
+	}
+	return name
 }
 
 var tableKind = kind{

@@ -1,4 +1,5 @@
-// Command devcloud runs a CDK app's synthesized template on this machine without Docker:
+// Command devcloud runs a CloudFormation template (a CDK app's synthesized template, or a
+// SAM or CloudFormation template in YAML or JSON) on this machine without Docker:
 //
 //	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	tmpl := fs.String("template", "", templateFlagHelp)
 	apiAddr := fs.String("api-addr", runtime.DefaultAPIAddr, "address of the first HTTP API")
 	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
 	siteAddr := fs.String("site-addr", runtime.DefaultSiteAddr, "address of the web site (the template's bucket deployment, served as CloudFront would); empty: none")
@@ -107,6 +108,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rt.Close()
+	printWarnings(stdout, rt.Model())
 	t := rt.Timings()
 	served := 0 // deploy-time handlers (no GoPackage) are not run
 	for _, fn := range rt.Model().Functions {
@@ -167,7 +169,7 @@ func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout
 func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	tmpl := fs.String("template", "", templateFlagHelp)
 	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
 	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
 	if err := fs.Parse(args); err != nil {
@@ -191,6 +193,7 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer rt.Close()
+	printWarnings(stderr, rt.Model())
 	res, err := rt.Invoke(ctx, fs.Arg(0), payload)
 	if err != nil {
 		return err
@@ -213,16 +216,48 @@ func readEvent(path string) ([]byte, error) {
 	}
 }
 
-// templatePath returns path, or the only template in cdk.out when path is empty.
+// templatePath returns path, or else the template found in the working directory (see
+// findTemplate).
 func templatePath(path string) (string, error) {
 	if path != "" {
 		return path, nil
 	}
-	matches, _ := filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
-	if len(matches) != 1 {
-		return "", fmt.Errorf("give --template: found %d templates in cdk.out (run `make synth` first)", len(matches))
+	return findTemplate(".")
+}
+
+// templateFlagHelp is the --template flag's help.
+const templateFlagHelp = "template, JSON or YAML, CloudFormation or SAM (default: template.yaml, template.yml or template.json here, " +
+	"else .aws-sam/build/template.yaml, else the only cdk.out/*.template.json)"
+
+// findTemplate looks in dir for, in order, a SAM or CloudFormation template (template.yaml,
+// template.yml, template.json), SAM's build output (.aws-sam/build/template.yaml) and a CDK
+// cloud assembly's single template (cdk.out/*.template.json).
+func findTemplate(dir string) (string, error) {
+	for _, name := range []string{"template.yaml", "template.yml", "template.json", filepath.Join(".aws-sam", "build", "template.yaml")} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
 	}
-	return matches[0], nil
+	matches, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "*.template.json"))
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return "", errors.New("no template found: looked for template.yaml, template.yml, template.json, " +
+			".aws-sam/build/template.yaml and cdk.out/*.template.json in the working directory; " +
+			"give --template, or run `cdk synth` / `make synth` first")
+	default:
+		return "", fmt.Errorf("give --template: found %d templates in cdk.out (%s)", len(matches), strings.Join(matches, ", "))
+	}
+}
+
+// printWarnings lists, once, what the template asks for that runs differently or not at
+// all locally.
+func printWarnings(w io.Writer, m *template.Model) {
+	for _, warning := range m.Warnings {
+		fmt.Fprintf(w, "devcloud: warning: %s\n", warning)
+	}
 }
 
 // paramFlag collects --parameter NAME=VALUE.
