@@ -31,6 +31,8 @@ const (
 	SES = "ses"
 	// CognitoIdentityProvider is Cognito user pools; also its SigV4 scope.
 	CognitoIdentityProvider = "cognito-idp"
+	// STS is the Security Token Service; its SigV4 scope.
+	STS = "sts"
 )
 
 // targetPrefixes maps an X-Amz-Target prefix (before the dot) to its service.

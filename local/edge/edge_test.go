@@ -35,6 +35,7 @@ func TestServiceOf(t *testing.T) {
 		{"lambda invoke path", "", "/2015-03-31/functions/fn/invocations", "", edge.Lambda},
 		{"sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=abc", edge.SQS},
 		{"sigv4 streams scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/streams.dynamodb/aws4_request, SignedHeaders=host", edge.DynamoDBStreams},
+		{"sts sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sts/aws4_request, SignedHeaders=host", edge.STS},
 		{"malformed scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/us-east-1", ""},
 		{"nothing", "", "/", "", ""},
 	}

@@ -53,6 +53,7 @@ import (
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
+	"github.com/microshop/microshop/local/stsapi"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
 )
@@ -241,6 +242,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.timings.Build = time.Since(buildStart)
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
+	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
@@ -427,7 +429,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2", "STS"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env
