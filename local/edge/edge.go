@@ -51,6 +51,8 @@ var targetPrefixes = map[string]string{
 type Edge struct {
 	mu     sync.Mutex // serializes Handle and HandlePrefix
 	routes atomic.Pointer[routes]
+	// regions, when set (HandleRegions), serve requests signed for other regions.
+	regions atomic.Pointer[regions]
 }
 
 // routes is an immutable routing table: registration replaces it, so ServeHTTP, which runs
@@ -182,7 +184,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	svc := ServiceOf(r)
-	h := rt.services[svc]
+	h := e.handler(rt, svc, r) // the service's handler for the request's region (regions.go)
 	if h == nil {
 		msg := "the local runtime does not serve this request"
 		if svc != "" {

@@ -83,6 +83,10 @@ var (
 type Config struct {
 	// Template is the path of the synthesized template.
 	Template string
+	// Region is the template's region (AWS::Region, its ARNs): its resources live there, and
+	// requests signed for another region see that region's own, initially empty, resources
+	// (regions.go). Default template.DefaultRegion.
+	Region string
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
 	// module holding the template.
 	Root string
@@ -195,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.serve(edgeLn, gw)
 
 	var siteLn net.Listener
-	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters}
+	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters, Region: cfg.Region}
 	if cfg.SiteAddr != "" {
 		// Listen first: the distribution's domain name is the site's address.
 		if siteLn, err = net.Listen("tcp", cfg.SiteAddr); err != nil {
@@ -286,6 +290,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.startEvents(gw, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	rt.startRegions(gw, cfg)
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
 		keyDir = DefaultKeyDir(root)
