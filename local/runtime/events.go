@@ -84,7 +84,17 @@ func (rt *Runtime) createQueues() error {
 		return cmp.Compare(boolInt(a.RedrivePolicy != nil), boolInt(b.RedrivePolicy != nil))
 	})
 	for _, q := range queues {
-		if _, err := rt.sqs.CreateQueue(q.Name, sqsqueue.TemplateAttributes(q)); err != nil {
+		attrs := sqsqueue.TemplateAttributes(q)
+		_, err := rt.sqs.CreateQueue(q.Name, attrs)
+		if err != nil && attrs["RedrivePolicy"] != "" && errors.Is(err, sqsqueue.ErrInvalidParameterValue) {
+			// SQS refuses a dead-letter queue that does not exist; one outside the template
+			// (another stack's) exists on AWS but not here. Serve the queue without redrive
+			// rather than not at all: its messages stay in it, nothing is dropped.
+			rt.log.Warn("queue served without its redrive policy", slog.String("queue", q.Name), slog.Any("error", err))
+			delete(attrs, "RedrivePolicy")
+			_, err = rt.sqs.CreateQueue(q.Name, attrs)
+		}
+		if err != nil {
 			return fmt.Errorf("queue %s: %w", q.LogicalID, err)
 		}
 	}
