@@ -2,7 +2,8 @@
 // LocalStack's edge port it dispatches each request to a local service by its protocol:
 // the X-Amz-Target header for AWS JSON services, the REST path for Lambda, and the SigV4
 // credential scope for anything else, so `AWS_ENDPOINT_URL` can point the AWS CLI or any SDK
-// at the whole local stack.
+// at the whole local stack. With HandleRegions, a request signed for another region than
+// the home one is served by that region's own services (regions.go).
 package edge
 
 import (

@@ -14,6 +14,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/runtime"
@@ -188,6 +189,19 @@ func TestRegionsKeepTheirOwnResources(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, arns); diff != "" {
 				t.Errorf("%s log groups (-want +got):\n%s", region, diff)
+			}
+		}
+	})
+
+	t.Run("STS answers with the template's account whatever the region", func(t *testing.T) {
+		for _, region := range []string{homeRegion, otherRegion} {
+			c := sts.New(sts.Options{Region: region, BaseEndpoint: aws.String(rt.EdgeURL()), Credentials: sdk.Credentials})
+			out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				t.Fatalf("GetCallerIdentity in %s: %v", region, err)
+			}
+			if got, want := aws.ToString(out.Arn), "arn:aws:iam::"+rt.Model().AccountID+":root"; aws.ToString(out.Account) != rt.Model().AccountID || got != want {
+				t.Errorf("GetCallerIdentity in %s = %s %s, want %s %s", region, aws.ToString(out.Account), got, rt.Model().AccountID, want)
 			}
 		}
 	})

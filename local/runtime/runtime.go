@@ -20,7 +20,10 @@
 //     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria;
 //   - the functions' output as CloudWatch Logs (local/cwlogs: a log group per function from
 //     its LoggingConfig, a stream per process) and SES v2 SendEmail into a local mailbox
-//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize).
+//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize);
+//   - STS GetCallerIdentity (local/stsapi) answering with the template's account;
+//   - regions: the template's resources live in Config.Region; a request signed for another
+//     region sees that region's own DynamoDB, SQS, EventBridge and Logs (regions.go).
 //
 // The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
