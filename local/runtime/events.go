@@ -197,8 +197,17 @@ func (rt *Runtime) deliverTo(arn, groupID string) func(context.Context, []byte) 
 // message attributes EventBridge sets; an event without a usable DLQ is logged, never dropped
 // silently.
 func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []byte, error) {
-	return func(_ context.Context, arn string, payload []byte, cause error) {
+	return rt.deadLetterTo(log, func(arn string) (*sqsqueue.Service, string, bool) {
 		name, ok := rt.queueName(arn)
+		return rt.sqs, name, ok
+	})
+}
+
+// deadLetterTo is deadLetter with the DLQ found by queue: the service and name of the queue an
+// ARN names (another region's buses have their own, see regions.go).
+func (rt *Runtime) deadLetterTo(log *slog.Logger, queue func(arn string) (*sqsqueue.Service, string, bool)) func(context.Context, string, []byte, error) {
+	return func(_ context.Context, arn string, payload []byte, cause error) {
+		svc, name, ok := queue(arn)
 		if !ok {
 			log.Error("event delivery given up and its dead-letter queue is not a local queue",
 				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
@@ -211,7 +220,7 @@ func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []
 			attrs["TARGET_ARN"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.TargetARN}
 			attrs["ERROR_CODE"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.Reason}
 		}
-		if _, err := rt.sqs.Send(name, sqsqueue.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
+		if _, err := svc.Send(name, sqsqueue.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
 			log.Error("event could not be sent to its dead-letter queue",
 				slog.String("dlq", arn), slog.Any("error", err), slog.String("event", string(payload)))
 		}

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -78,23 +77,15 @@ func (rt *Runtime) regionServices(rs *regionSets, cfg Config, region string) (ma
 		}
 		return parts[5], true
 	}
-	homeDLQ := rt.deadLetter(rt.log)
 	bus := eventbus.New(eventbus.Options{
 		Region: region, AccountID: account, Log: rt.log,
-		DeadLetter: func(ctx context.Context, arn string, payload []byte, cause error) {
-			name, ok := inRegion(arn)
-			if !ok {
-				homeDLQ(ctx, arn, payload, cause)
-				return
+		DeadLetter: rt.deadLetterTo(rt.log, func(arn string) (*sqsqueue.Service, string, bool) {
+			if name, ok := inRegion(arn); ok {
+				return queues, name, true
 			}
-			in := sqsqueue.SendInput{Body: string(payload), Attributes: map[string]sqsqueue.MessageAttribute{
-				"ERROR_MESSAGE": {DataType: "String", StringValue: cause.Error()},
-			}}
-			if _, err := queues.Send(name, in); err != nil {
-				rt.log.Error("event could not be sent to its dead-letter queue",
-					slog.String("dlq", arn), slog.Any("error", err), slog.String("event", string(payload)))
-			}
-		},
+			name, ok := rt.queueName(arn)
+			return rt.sqs, name, ok
+		}),
 		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
 			name, ok := inRegion(t.ARN)
 			if !ok {

@@ -171,6 +171,29 @@ func TestRegionsKeepTheirOwnResources(t *testing.T) {
 		if err != nil || len(got.Messages) != 1 || !strings.Contains(aws.ToString(got.Messages[0].Body), `"region":"`+otherRegion+`"`) {
 			t.Errorf("the tapped event: %v %+v, want one event of %s", err, got, otherRegion)
 		}
+
+		// A target that cannot be reached sends the event to its dead-letter queue in the
+		// rule's region, with EventBridge's attributes.
+		dlq, err := other.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("tap-dlq")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("tap"), Targets: []ebtypes.Target{{
+			Id: aws.String("nowhere"), Arn: aws.String("arn:aws:lambda:" + otherRegion + ":000000000000:function:nowhere"),
+			RetryPolicy:      &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(0)},
+			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String("arn:aws:sqs:" + otherRegion + ":000000000000:tap-dlq")},
+		}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+			{Source: aws.String("regions.test"), DetailType: aws.String("t"), Detail: aws.String(`{}`)},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		dead, err := other.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: dlq.QueueUrl, WaitTimeSeconds: 10, MessageAttributeNames: []string{"All"}})
+		if err != nil || len(dead.Messages) != 1 || aws.ToString(dead.Messages[0].MessageAttributes["RULE_ARN"].StringValue) != aws.ToString(rule.RuleArn) {
+			t.Errorf("the dead-lettered event: %v %+v, want one with RULE_ARN %s", err, dead, aws.ToString(rule.RuleArn))
+		}
 	})
 
 	t.Run("the functions' log groups are in the template's region only", func(t *testing.T) {
