@@ -20,7 +20,10 @@
 //     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria;
 //   - the functions' output as CloudWatch Logs (local/cwlogs: a log group per function from
 //     its LoggingConfig, a stream per process) and SES v2 SendEmail into a local mailbox
-//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize).
+//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize);
+//   - STS GetCallerIdentity (local/stsapi) answering with the template's account;
+//   - regions: the template's resources live in Config.Region; a request signed for another
+//     region sees that region's own DynamoDB, SQS, EventBridge and Logs (regions.go).
 //
 // The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
@@ -54,6 +57,7 @@ import (
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
+	"github.com/microshop/microshop/local/stsapi"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
 )
@@ -83,6 +87,10 @@ var (
 type Config struct {
 	// Template is the path of the synthesized template.
 	Template string
+	// Region is the template's region (AWS::Region, its ARNs): its resources live there, and
+	// requests signed for another region see that region's own, initially empty, resources
+	// (regions.go). Default template.DefaultRegion.
+	Region string
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
 	// module holding the template.
 	Root string
@@ -196,7 +204,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.serve(edgeLn, gw)
 
 	var siteLn net.Listener
-	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters}
+	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters, Region: cfg.Region}
 	if cfg.SiteAddr != "" {
 		// Listen first: the distribution's domain name is the site's address.
 		if siteLn, err = net.Listen("tcp", cfg.SiteAddr); err != nil {
@@ -245,6 +253,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.console = console.New()
 	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
+	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
@@ -288,6 +297,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.startEvents(gw, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	rt.startRegions(gw, cfg)
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
 		keyDir = DefaultKeyDir(root)
@@ -438,7 +448,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2", "STS"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env
