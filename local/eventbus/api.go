@@ -279,9 +279,9 @@ type ruleOut struct {
 	EventPattern       string `json:",omitempty"`
 	ScheduleExpression string `json:",omitempty"`
 	State              string
-	Description  string `json:",omitempty"`
-	EventBusName string
-	CreatedBy    string `json:",omitempty"`
+	Description        string `json:",omitempty"`
+	EventBusName       string
+	CreatedBy          string `json:",omitempty"`
 }
 
 func (s *Service) ruleOut(r *rule) ruleOut {
