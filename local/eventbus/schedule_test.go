@@ -252,3 +252,17 @@ func errorMessage(err error) string {
 	}
 	return ""
 }
+
+// The timer fires a due schedule by itself; the fake clock decides what is due.
+func TestScheduleTimer(t *testing.T) {
+	clock := fakeclock.New(fixedTime)
+	s, _ := newService(t, eventbus.Options{Clock: clock.Now, ScheduleInterval: time.Millisecond})
+	rec := newRecorder()
+	addRule(t, s, eventbus.Rule{Name: "every-minute", ScheduleExpression: "rate(1 minute)",
+		Targets: []eventbus.Target{{ID: "fn", Deliver: rec.deliver}}})
+	clock.Advance(time.Minute)
+	var got struct{ Time string }
+	if err := json.Unmarshal(rec.next(t), &got); err != nil || got.Time != "2024-05-06T07:09:09Z" {
+		t.Errorf("timer fired at %q (%v), want 2024-05-06T07:09:09Z", got.Time, err)
+	}
+}
