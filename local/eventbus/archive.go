@@ -79,9 +79,9 @@ func (s *Service) replayARN(name string) string {
 // archive keeps ev in the archives of bus b whose pattern it matches.
 func (s *Service) archive(b *bus, ev *ingested, at time.Time) {
 	s.mu.RLock()
-	any := slices.ContainsFunc(slices.Collect(maps.Values(s.archives)), func(a *archive) bool { return a.bus == b.name })
+	has := slices.ContainsFunc(slices.Collect(maps.Values(s.archives)), func(a *archive) bool { return a.bus == b.name })
 	s.mu.RUnlock()
-	if !any {
+	if !has {
 		return // the common case, without the write lock
 	}
 	s.mu.Lock()
