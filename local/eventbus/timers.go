@@ -38,15 +38,15 @@ type SchedulerSchedule struct {
 	Target Target
 }
 
-// ScheduleInfo describes a schedule for listings (the edge's /_local/schedules).
+// ScheduleInfo describes a schedule for listings (the edge's /_console/api/schedules/).
 type ScheduleInfo struct {
 	// Name is a rule's name, or "<group>/<name>" for a Scheduler schedule.
-	Name       string
-	ARN        string
-	Expression string
-	State      string
+	Name       string `json:"name"`
+	ARN        string `json:"arn"`
+	Expression string `json:"expression"`
+	State      string `json:"state"`
 	// Next is when it fires next; zero when it never fires again.
-	Next time.Time
+	Next time.Time `json:"next"`
 }
 
 // SchedulerARN is the ARN of a Scheduler schedule.

@@ -127,7 +127,7 @@ type Config struct {
 	// schedules fire (tests pass a fake clock). Nil means the system clock.
 	Clock func() time.Time
 	// NoScheduleTimer turns the schedule timer off: scheduled rules and Scheduler schedules
-	// then fire only on demand (FireSchedule, POST <edge>/_local/schedules/<name>/fire).
+	// then fire only on demand (FireSchedule, POST <edge>/_console/api/schedules/<name>/fire).
 	NoScheduleTimer bool
 
 	// RecordSize is how many records each in-memory ring keeps: log events per log group

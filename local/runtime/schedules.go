@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -12,10 +13,11 @@ import (
 	"github.com/microshop/microshop/local/eventbus"
 )
 
-// SchedulesPath is the edge path of the schedules: GET lists the template's scheduled rules
-// and Scheduler schedules with when each fires next; POST <SchedulesPath><name>/fire fires
-// one now (a rule's name, or a schedule's "name" or "group/name").
-const SchedulesPath = "/_local/schedules/"
+// SchedulesPath is the edge path of the schedules, served to loopback clients only (beside
+// the mailbox, under the console's API): GET lists the scheduled rules and Scheduler
+// schedules with when each fires next; POST <SchedulesPath><name>/fire fires one now (a
+// rule's name, or a schedule's "name" or "group/name").
+const SchedulesPath = "/_console/api/schedules/"
 
 // addSchedules adds the template's EventBridge Scheduler schedules; each target is reached
 // as a rule target is.
@@ -78,6 +80,8 @@ func (rt *Runtime) schedulesHandler() http.Handler {
 			writeJSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}, "requestId": rand.Text()})
 		}
 		switch {
+		case !loopback(r.RemoteAddr):
+			fail(http.StatusForbidden, "Forbidden", "schedules are served to loopback clients only")
 		case rest == "" && r.Method == http.MethodGet:
 			writeJSON(http.StatusOK, map[string]any{"schedules": rt.Schedules()})
 		case strings.HasSuffix(rest, "/fire") && r.Method == http.MethodPost:
@@ -95,4 +99,14 @@ func (rt *Runtime) schedulesHandler() http.Handler {
 			fail(http.StatusNotFound, "NotFound", "GET "+SchedulesPath+" or POST "+SchedulesPath+"<name>/fire")
 		}
 	})
+}
+
+// loopback reports whether a request's remote address is a loopback address.
+func loopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

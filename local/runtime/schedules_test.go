@@ -54,8 +54,17 @@ func TestScheduledFunctionRunsFromItsScheduleAndOnDemand(t *testing.T) {
 		return containing(`{"job":"nightly-sync"}`, 1)(e) && containing(`"detail-type":"Scheduled Event"`, 2)(e)
 	})
 
-	// On demand, through the edge.
-	resp, err := http.Post(rt.EdgeURL()+runtime.SchedulesPath+"every-five-minutes/fire", "", nil)
+	// Listed and fired on demand through the edge.
+	resp, err := http.Get(rt.EdgeURL() + runtime.SchedulesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed struct{ Schedules []struct{ Name, Expression string } }
+	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil || len(listed.Schedules) != 2 || listed.Schedules[1].Expression != "cron(30 2 * * ? *)" {
+		t.Errorf("GET %s: %+v %v", runtime.SchedulesPath, listed, err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post(rt.EdgeURL()+runtime.SchedulesPath+"every-five-minutes/fire", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
