@@ -59,7 +59,9 @@ func TestScheduledFunctionRunsFromItsScheduleAndOnDemand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var listed struct{ Schedules []struct{ Name, Expression string } }
+	var listed struct {
+		Schedules []struct{ Name, Expression string }
+	}
 	if err := json.NewDecoder(resp.Body).Decode(&listed); err != nil || len(listed.Schedules) != 2 || listed.Schedules[1].Expression != "cron(30 2 * * ? *)" {
 		t.Errorf("GET %s: %+v %v", runtime.SchedulesPath, listed, err)
 	}
