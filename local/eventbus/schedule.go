@@ -111,11 +111,18 @@ func parse(expr string, loc *time.Location) (*Schedule, error) {
 		return nil, invalid("a cron expression has six fields")
 	}
 	for i, f := range fields {
+		var items []string
 		for item := range strings.SplitSeq(strings.ToUpper(f), ",") {
 			if !cronFields[i].item.MatchString(item) {
 				return nil, invalid(fmt.Sprintf("%s field %q", cronFields[i].name, f))
 			}
+			split, ok := unwrapRange(item, i)
+			if !ok {
+				return nil, invalid(fmt.Sprintf("%s field %q: a range runs from low to high", cronFields[i].name, f))
+			}
+			items = append(items, split...)
 		}
+		fields[i] = strings.Join(items, ",")
 	}
 	dom, dow := fields[2], fields[4]
 	if (dom == "?") == (dow == "?") {
@@ -131,6 +138,44 @@ func parse(expr string, loc *time.Location) (*Schedule, error) {
 	}
 	s.cron = c
 	return s, nil
+}
+
+var (
+	rangeRE = regexp.MustCompile(`^(\w+)-(\w+)(/\d+)?$`)
+	names   = map[int][]string{ // field index → its names, the first standing for 1
+		3: strings.Split(monthNames, "|"),
+		4: strings.Split(dayNames, "|"),
+	}
+)
+
+// unwrapRange checks that a range item runs from low to high, except in day-of-week, where a
+// range that wraps past Saturday (FRI-MON) is split in two (FRI-SAT and SUN-MON) as AWS reads
+// it and cronexpr would not. It returns the item(s) to use.
+func unwrapRange(item string, field int) ([]string, bool) {
+	m := rangeRE.FindStringSubmatch(item)
+	if m == nil {
+		return []string{item}, true
+	}
+	value := func(v string) int {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		for i, name := range names[field] {
+			if name == v {
+				return i + 1
+			}
+		}
+		return -1 // not reached: the field's pattern allows numbers and its names only
+	}
+	lo, hi := value(m[1]), value(m[2])
+	switch {
+	case lo <= hi:
+		return []string{item}, true
+	case field == 4 && m[3] == "":
+		return []string{m[1] + "-7", "1-" + m[2]}, true
+	default:
+		return nil, false
+	}
 }
 
 var dayNumberRE = regexp.MustCompile(`(^|[-,])([1-7])`)
