@@ -367,10 +367,14 @@ func (s *Service) startReplay(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, validationError("Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.")
 	}
+	b, ok := s.buses[a.bus]
+	if !ok { // the bus was deleted after the archive was created
+		s.mu.Unlock()
+		return nil, notFound("Event bus %s does not exist.", a.bus)
+	}
 	r := &replay{name: in.ReplayName, arn: s.replayARN(in.ReplayName), description: in.Description, state: ReplayStarting,
 		archiveARN: a.arn, destination: *in.Destination, start: start, end: end, started: now}
 	s.replays[r.name] = r
-	b := s.buses[a.bus]
 	a.expire(now)
 	var events []archived
 	for _, e := range a.events {

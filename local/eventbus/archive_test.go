@@ -172,6 +172,16 @@ func TestArchiveAndReplayErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	flush(t, s)
+	// An archive whose bus was deleted afterwards.
+	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: awssdk.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.CreateArchive(ctx, &eventbridge.CreateArchiveInput{ArchiveName: awssdk.String("orphan"), EventSourceArn: awssdk.String(s.BusARN("gone"))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.DeleteEventBus(ctx, &eventbridge.DeleteEventBusInput{Name: awssdk.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		call func() error
@@ -200,6 +210,11 @@ func TestArchiveAndReplayErrors(t *testing.T) {
 		{"StartReplay from an unknown archive", func() error {
 			_, err := eb.StartReplay(ctx, &eventbridge.StartReplayInput{ReplayName: awssdk.String("r4"), EventSourceArn: awssdk.String(archiveARN + "x"),
 				EventStartTime: awssdk.Time(now.Add(-time.Hour)), EventEndTime: awssdk.Time(now.Add(-time.Minute)), Destination: &types.ReplayDestination{Arn: awssdk.String(s.BusARN("shop"))}})
+			return err
+		}, "ResourceNotFoundException"},
+		{"StartReplay of an archive whose bus is gone", func() error {
+			_, err := eb.StartReplay(ctx, &eventbridge.StartReplayInput{ReplayName: awssdk.String("r5"), EventSourceArn: awssdk.String("arn:aws:events:us-east-1:000000000000:archive/orphan"),
+				EventStartTime: awssdk.Time(now.Add(-time.Hour)), EventEndTime: awssdk.Time(now.Add(-time.Minute)), Destination: &types.ReplayDestination{Arn: awssdk.String(s.BusARN("gone"))}})
 			return err
 		}, "ResourceNotFoundException"},
 		{"DescribeReplay of an unknown replay", func() error {

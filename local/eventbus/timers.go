@@ -123,6 +123,24 @@ func (r *rule) nextAfter(t time.Time) time.Time {
 	return next
 }
 
+// lastDue is the latest firing time of r at or before now, given that r.next is one.
+func (r *rule) lastDue(now time.Time) time.Time {
+	if rate := r.schedule.rate; rate > 0 && r.window.end.IsZero() {
+		return r.anchor.Add(now.Sub(r.anchor) / rate * rate)
+	}
+	at := r.next
+	// Bounded: a clock jumped by a year over a cron firing every minute stops at the 10000th
+	// missed time; only the stamp of the one firing is affected.
+	for range 10000 {
+		n := r.nextAfter(at)
+		if n.IsZero() || n.After(now) {
+			break
+		}
+		at = n
+	}
+	return at
+}
+
 // scheduled returns every scheduled rule and Scheduler schedule; callers hold s.mu.
 func (s *Service) scheduled() []*rule {
 	var out []*rule
@@ -166,10 +184,7 @@ func (s *Service) Tick() int {
 		if r.next.IsZero() || r.next.After(now) {
 			continue
 		}
-		at := r.next
-		for n := r.nextAfter(at); !n.IsZero() && !n.After(now); n = r.nextAfter(n) {
-			at = n
-		}
+		at := r.lastDue(now)
 		r.next = r.nextAfter(now)
 		if r.State != Disabled {
 			due = append(due, firing{r, at})
