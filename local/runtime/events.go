@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbus"
@@ -59,8 +60,13 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 		return err
 	}
 
+	interval := time.Duration(0) // eventbus's default
+	if rt.noScheduleTimer {
+		interval = -1
+	}
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
+		Clock: rt.clock, ScheduleInterval: interval,
 		DeadLetter: rt.deadLetter(log),
 		// Targets added with PutTargets reach the same functions and queues as the template's.
 		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
@@ -72,6 +78,10 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	if err := rt.addRules(); err != nil {
 		return err
 	}
+	if err := rt.addSchedules(); err != nil {
+		return err
+	}
+	gw.HandlePrefix(SchedulesPath, rt.schedulesHandler())
 	return rt.startMappings(log)
 }
 
@@ -133,10 +143,8 @@ func (rt *Runtime) addRules() error {
 		}
 	}
 	for _, r := range rt.model.Rules {
-		if len(r.EventPattern) == 0 {
-			continue // scheduled rules are not served locally
-		}
-		rule := eventbus.Rule{Name: r.Name, Bus: r.EventBusName, Pattern: r.EventPattern, State: r.State, Description: r.Description}
+		rule := eventbus.Rule{Name: r.Name, Bus: r.EventBusName, Pattern: r.EventPattern, ScheduleExpression: r.ScheduleExpression,
+			State: r.State, Description: r.Description}
 		for _, t := range r.Targets {
 			target := eventbus.Target{
 				ID: t.ID, ARN: t.ARN, Input: t.Input, InputPath: t.InputPath,

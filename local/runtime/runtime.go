@@ -132,6 +132,13 @@ type Config struct {
 	// deliveries, PutEvents and DynamoDB calls (`devcloud serve --faults FILE`).
 	Faults *faults.Injector
 
+	// Clock, when set, is EventBridge's clock: event times, archives' retention and when
+	// schedules fire (tests pass a fake clock). Nil means the system clock.
+	Clock func() time.Time
+	// NoScheduleTimer turns the schedule timer off: scheduled rules and Scheduler schedules
+	// then fire only on demand (FireSchedule, POST <edge>/_console/api/schedules/<name>/fire).
+	NoScheduleTimer bool
+
 	// RecordSize is how many records each in-memory ring keeps: log events per log group
 	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
 	// sesmail.DefaultSize); recording never grows past it.
@@ -157,6 +164,9 @@ type Runtime struct {
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
 	faults    *faults.Injector
+	// clock and noScheduleTimer are Config.Clock and Config.NoScheduleTimer (schedules.go).
+	clock           func() time.Time
+	noScheduleTimer bool
 
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
@@ -184,7 +194,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
-	rt := &Runtime{faults: cfg.Faults}
+	rt := &Runtime{faults: cfg.Faults, clock: cfg.Clock, noScheduleTimer: cfg.NoScheduleTimer}
 	defer func() {
 		if err != nil {
 			_ = rt.Close()

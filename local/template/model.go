@@ -39,6 +39,8 @@ type Model struct {
 	Queues              []*Queue
 	EventSourceMappings []*EventSourceMapping
 	EventInvokeConfigs  []*EventInvokeConfig
+	// Schedules are the EventBridge Scheduler schedules, in logical-ID order (scheduler.go).
+	Schedules []*Schedule
 	// Authorizers are the HTTP APIs' authorizers.
 	Authorizers []*Authorizer
 	// UserPools are the Cognito user pools with their clients and groups, in logical-ID

@@ -95,6 +95,15 @@ func init() {
 				},
 			},
 		},
+		"AWS::Scheduler::Schedule": {
+			nameProp: "Name",
+			attrs: map[string]attrFunc{
+				"Arn": func(r *resolver, id, name string, _ loc) (string, error) {
+					group, err := r.propString(id, "GroupName")
+					return r.schedulerARN(group, name), err
+				},
+			},
+		},
 		"AWS::IAM::Role": {
 			nameProp: "RoleName",
 			attrs: map[string]attrFunc{

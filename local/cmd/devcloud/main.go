@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
+	schedules := fs.Bool("schedules", true, "fire scheduled rules and Scheduler schedules on time; false: only on demand (POST <edge>/_console/api/schedules/<name>/fire)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
@@ -102,9 +103,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
-		Faults:     inj,
-		RecordSize: *recordSize,
-		Region:     *region,
+		Faults:          inj,
+		RecordSize:      *recordSize,
+		NoScheduleTimer: !*schedules,
+		Region:          *region,
 	})
 	if err != nil {
 		return err
