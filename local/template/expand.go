@@ -73,7 +73,7 @@ var (
 		"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration",
 		"AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Stage",
 		"AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue",
-		"AWS::Events::EventBus", "AWS::Events::Rule", "AWS::Logs::LogGroup",
+		"AWS::Events::EventBus", "AWS::Events::Rule", "AWS::Scheduler::Schedule", "AWS::Logs::LogGroup",
 		"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
 		"AWS::S3::Bucket", "AWS::CloudFront::Distribution", "AWS::CloudFront::ResponseHeadersPolicy",
 		"AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl", "Custom::CDKBucketDeployment",

@@ -22,13 +22,15 @@ type ownStack struct {
 	functions map[string]*Function
 	// routes are the "METHOD /path" keys of each API's OpenAPI Body (served from the Body by
 	// the runtime), by the API's logical ID.
-	routes   map[string][]string
-	tables   []string
-	queues   []string
-	rules    []*Rule
-	mappings map[string]string // event source mapping logical ID -> function logical ID
-	outputs  map[string]any
-	warnings []string
+	routes map[string][]string
+	tables []string
+	queues []string
+	rules  []*Rule
+	// schedules are the Scheduler schedules' names and expressions.
+	schedules map[string]string
+	mappings  map[string]string // event source mapping logical ID -> function logical ID
+	outputs   map[string]any
+	warnings  []string
 }
 
 func TestLoadOwnStacks(t *testing.T) {
@@ -88,7 +90,7 @@ func TestLoadOwnStacks(t *testing.T) {
 					RetryPolicy: RetryPolicy{MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400},
 				}},
 			}},
-			warnings: []string{"AWS::Scheduler::Schedule is not emulated locally: TickFunctionNoonInBerlin"},
+			schedules: map[string]string{"TickFunctionNoonInBerlin": "cron(0 12 * * ? *) Europe/Berlin"},
 		},
 		"sam-events": {
 			functions: map[string]*Function{
@@ -190,6 +192,13 @@ func TestLoadOwnStacks(t *testing.T) {
 				} else if got != v {
 					t.Errorf("Output(%s) = %v, want %v", name, got, v)
 				}
+			}
+			schedules := map[string]string{}
+			for _, sc := range m.Schedules {
+				schedules[sc.Name] = sc.Expression + " " + sc.Timezone
+			}
+			if diff := cmp.Diff(want.schedules, schedules, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Schedules mismatch (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(want.warnings, m.Warnings); diff != "" {
 				t.Errorf("Warnings mismatch (-want +got):\n%s", diff)
