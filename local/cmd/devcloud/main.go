@@ -1,7 +1,7 @@
 // Command devcloud runs a CDK app's synthesized template on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
-//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD] [--source NAME=DIR ...] [--config FILE] [--cache-dir D]
+//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] [--source NAME=DIR ...] [--config FILE] [--cache-dir D] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
 // serve runs every function, HTTP API and table until interrupted; invoke runs one function
@@ -79,10 +79,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	path, err := templatePath(*tmpl)
+	if err != nil {
+		return err
+	}
+	sources, err := src.sources()
 	if err != nil {
 		return err
 	}
@@ -102,18 +107,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
 		Faults:     inj,
 		RecordSize: *recordSize,
+		Sources:    sources, CacheDir: *src.cacheDir,
 	})
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
 	t := rt.Timings()
-	served := 0 // deploy-time handlers (no GoPackage) are not run
-	for _, fn := range rt.Model().Functions {
-		if fn.GoPackage != "" {
-			served++
-		}
-	}
+	served := len(rt.Running()) // deploy-time handlers are not run
 	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
 		served, len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
 	for i, u := range rt.APIURLs() {
@@ -169,7 +170,12 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
 	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
 	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sources, err := src.sources()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -185,6 +191,7 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, DynamoDBEndpoint: *ddb, Functions: []string{fs.Arg(0)}, Log: stderr,
+		Sources: sources, CacheDir: *src.cacheDir,
 	})
 	if err != nil {
 		return err
