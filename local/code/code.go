@@ -193,7 +193,7 @@ func (p Plan) folder(fn *template.Function, dir, from string, opts Options) (Pla
 		if hasGoFiles(dir) {
 			return p.source(dir, from+" (Go source; its bootstrap is "+target.String()+")", opts)
 		}
-		return Plan{}, fmt.Errorf("%w: function %s: %s is a %s executable and this machine is %s, and devcloud does not know the function's Go source; give it with --source %s=DIR (the folder of its main package), or in devcloud.yaml under sources:",
+		return Plan{}, fmt.Errorf("%w: function %s: %s is a %s executable and this machine is %s, and devcloud does not know the function's Go source; give it with --source %s=DIR (the folder of its main package) or under sources in devcloud.yaml",
 			ErrNoCode, fn.LogicalID, bin, target, Host(), fn.LogicalID)
 	}
 	if st.Mode()&0o111 == 0 {

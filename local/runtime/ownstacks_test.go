@@ -302,3 +302,64 @@ func TestNestedModuleBuiltFromSourceAndHotReloaded(t *testing.T) {
 		t.Errorf("log has no rebuild line:\n%s", log)
 	}
 }
+
+// samTemplate is what the SAM transform makes of a Go function with an HttpApi event: an
+// AWS::Lambda::Function carrying the SAM function's Metadata and its CodeUri as written.
+func samTemplate(metadata string) string {
+	return `{"Resources": {
+  "HelloWorldFunction": {"Type": "AWS::Lambda::Function", "Metadata": ` + metadata + `,
+    "Properties": {"Handler": "bootstrap", "Runtime": "provided.al2023", "Architectures": ["arm64"],
+      "Environment": {"Variables": {"GREETING": "hello from SAM"}}}},
+  "ServerlessHttpApi": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "sam-app", "ProtocolType": "HTTP"}},
+  "Integ": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "ServerlessHttpApi"}, "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::GetAtt": ["HelloWorldFunction", "Arn"]}, "PayloadFormatVersion": "2.0"}},
+  "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "ServerlessHttpApi"}, "RouteKey": "GET /hello", "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Integ"}]]}}}
+}}`
+}
+
+// A SAM app outside any Go module: CodeUri is a folder with its own go.mod and
+// BuildMethod go1.x (built from source, as `sam build` would), or the folder `sam build`
+// wrote, holding a bootstrap for this machine (run as built).
+func TestSAMCodeURIOutsideAnyModule(t *testing.T) {
+	hello, err := os.ReadFile(filepath.Join("..", "testdata", "ownstacks", "cdkasset", "hello", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join("..", "testdata", "ownstacks", "cdknested", "functions", "greet", "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := t.TempDir()
+	for name, body := range map[string][]byte{
+		"hello-world/go.mod":  []byte("module hello-world\n\ngo 1.26\n\nrequire github.com/aws/aws-lambda-go v1.55.1\n"),
+		"hello-world/go.sum":  sum,
+		"hello-world/main.go": hello,
+		"source.json":         []byte(samTemplate(`{"BuildMethod": "go1.x", "LocalRuntime": {"CodeUri": "hello-world/"}}`)),
+		"built.json":          []byte(samTemplate(`{"LocalRuntime": {"CodeUri": ".aws-sam/build/HelloWorldFunction"}}`)),
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(app, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(app, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goBuild(t, filepath.Join(app, "hello-world"), ".", filepath.Join(app, ".aws-sam", "build", "HelloWorldFunction", code.Bootstrap), goruntime.GOARCH)
+
+	for _, tc := range []struct{ template, from string }{
+		{"source.json", "devcloud: HelloWorldFunction: CodeUri " + filepath.Join(app, "hello-world")},
+		{"built.json", "devcloud: HelloWorldFunction: CodeUri " + filepath.Join(app, ".aws-sam", "build", "HelloWorldFunction") + " (" + goruntime.GOOS + "/" + goruntime.GOARCH + " bootstrap)"},
+	} {
+		t.Run(tc.template, func(t *testing.T) {
+			log := &syncbuf.Buffer{}
+			rt := startRuntime(t, runtime.Config{
+				Template: filepath.Join(app, tc.template), APIAddr: "127.0.0.1:0", CacheDir: t.TempDir(), Log: log,
+			})
+			if status, body := httpGet(t, rt.APIURL()+"/hello"); status != 200 || body != `{"message":"hello from SAM","path":"/hello"}` {
+				t.Errorf("GET /hello = %d %s", status, body)
+			}
+			if !strings.Contains(log.String(), tc.from+"\n") {
+				t.Errorf("log does not say %q:\n%s", tc.from, log)
+			}
+		})
+	}
+}

@@ -8,8 +8,8 @@ import (
 // asset metadata and manifest, and the CodeUri the SAM transform records.
 
 // Code says where a function's deployment package is, as the template and the files beside
-// it tell. Paths are absolute when the template was loaded from a file (resolved against
-// Options.AssetDir, by default the template's folder); empty fields are unknown.
+// it tell. Paths are resolved against Options.AssetDir (by default the template's folder)
+// and made absolute; empty fields are unknown.
 type Code struct {
 	// AssetPath is the CDK asset holding the package, a folder or a .zip file: the resource's
 	// Metadata "aws:asset:path" or, when the template has no asset metadata (`cdk synth
@@ -44,7 +44,9 @@ func (r *resolver) code(id string) (Code, error) {
 					return Code{}, err
 				}
 			}
-			c.AssetPath = r.assets[key] // "" when the key is no asset of this assembly
+			if p := r.assets[key]; p != "" { // "" when the key is no asset of this assembly
+				c.AssetPath = r.assetPath(p)
+			}
 		}
 	}
 	c.CDKPath, _ = md["aws:cdk:path"].(string)
@@ -59,10 +61,14 @@ func (r *resolver) code(id string) (Code, error) {
 	return c, nil
 }
 
-// assetPath resolves p against the asset directory.
+// assetPath resolves p against the asset directory, to an absolute path when there is one.
 func (r *resolver) assetPath(p string) string {
 	if filepath.IsAbs(p) || r.assetDir == "" {
 		return filepath.Clean(p)
 	}
-	return filepath.Join(r.assetDir, p)
+	p = filepath.Join(r.assetDir, p)
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
