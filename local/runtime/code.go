@@ -67,11 +67,11 @@ func hasSource(fn *template.Function, sources map[string]string) bool {
 
 // locateCode plans every function and logs where code outside our own GoPackage metadata
 // was found.
-func locateCode(fns []*template.Function, root string, cfg Config, logw io.Writer) ([]code.Plan, error) {
+func locateCode(m *template.Model, fns []*template.Function, root string, cfg Config, logw io.Writer) ([]code.Plan, error) {
 	opts := code.Options{Root: root, CacheDir: cacheDir(cfg), Sources: cfg.Sources}
 	for name := range cfg.Sources {
-		if !hasName(fns, name) {
-			fmt.Fprintf(logw, "devcloud: warning: source of %s: no function run has this logical ID, name or CDK construct ID\n", name)
+		if !hasName(m, name) {
+			fmt.Fprintf(logw, "devcloud: warning: source of %s: no function of the template has this logical ID, name or CDK construct ID\n", name)
 		}
 	}
 	plans := make([]code.Plan, 0, len(fns))
@@ -90,8 +90,8 @@ func locateCode(fns []*template.Function, root string, cfg Config, logw io.Write
 	return plans, errors.Join(errs...)
 }
 
-func hasName(fns []*template.Function, name string) bool {
-	for _, fn := range fns {
+func hasName(m *template.Model, name string) bool {
+	for _, fn := range m.Functions {
 		if slices.Contains(code.Names(fn), name) {
 			return true
 		}

@@ -262,6 +262,7 @@ func TestNestedModuleBuiltFromSourceAndHotReloaded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sources["NoSuchFunction"] = filepath.Join(app, "functions") // a typo is reported, not fatal
 	before := files(t, app)
 	cache := t.TempDir()
 
@@ -275,6 +276,9 @@ func TestNestedModuleBuiltFromSourceAndHotReloaded(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, files(t, app)); diff != "" {
 		t.Errorf("the build wrote into the app's folder (-before +after):\n%s", diff)
+	}
+	if l := log.String(); !strings.Contains(l, "warning: source of NoSuchFunction") || strings.Contains(l, "warning: source of GreetFunction") {
+		t.Errorf("want a warning for the unknown name only:\n%s", l)
 	}
 	if got, _ := filepath.Glob(filepath.Join(cache, "build", "*-greet", "greet")); len(got) != 1 {
 		t.Errorf("binaries of the greet module in the cache: %q, want one", got)

@@ -237,7 +237,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		fmt.Fprintf(logw, "devcloud: not running %s (runtime %s, no LocalRuntime.GoPackage: a deploy-time handler such as a custom resource's)\n", fn.Name, fn.Runtime)
 	}
 	buildStart := time.Now()
-	plans, err := locateCode(fns, root, cfg, logw)
+	plans, err := locateCode(model, fns, root, cfg, logw)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
