@@ -83,8 +83,9 @@ type Config struct {
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
 	// module holding the template, if any.
 	Root string
-	// Sources maps functions (logical ID or name) to the folder of their main package, built
-	// instead of whatever the template says (`devcloud serve --source`, devcloud.yaml).
+	// Sources maps functions (logical ID, name or CDK construct ID: code.Names) to the folder
+	// of their main package, built instead of what the template says (`devcloud serve
+	// --source`, devcloud.yaml).
 	Sources map[string]string
 	// CacheDir receives builds of code outside Root and extracted .zip packages; default
 	// code.DefaultCacheDir().
