@@ -44,7 +44,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/code"
 	"github.com/microshop/microshop/local/console"
 	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/ddbengine"
@@ -54,12 +54,10 @@ import (
 	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
-	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/stsapi"
 	"github.com/microshop/microshop/local/template"
-	"github.com/microshop/microshop/local/watch"
 )
 
 // Defaults for the fixed development ports.
@@ -92,8 +90,15 @@ type Config struct {
 	// (regions.go). Default template.DefaultRegion.
 	Region string
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
-	// module holding the template.
+	// module holding the template, if any.
 	Root string
+	// Sources maps functions (logical ID, name or CDK construct ID: code.Names) to the folder
+	// of their main package, built instead of what the template says (`devcloud serve
+	// --source`, devcloud.yaml).
+	Sources map[string]string
+	// CacheDir receives builds of code outside Root and extracted .zip packages; default
+	// code.DefaultCacheDir().
+	CacheDir string
 	// APIAddr is where the first HTTP API listens ("127.0.0.1:0" for a free port). Further
 	// APIs listen on free ports. Empty: serve no HTTP API.
 	APIAddr string
@@ -163,6 +168,7 @@ type Runtime struct {
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
+	running   []*template.Function // the functions run, by logical ID
 	faults    *faults.Injector
 	// clock and noScheduleTimer are Config.Clock and Config.NoScheduleTimer (schedules.go).
 	clock           func() time.Time
@@ -188,11 +194,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	root := cfg.Root
-	if root == "" {
-		if root, err = modroot.Find(filepath.Dir(cfg.Template)); err != nil {
-			return nil, fmt.Errorf("start local runtime: %w", err)
-		}
+	root, err := moduleRoot(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt := &Runtime{faults: cfg.Faults, clock: cfg.Clock, noScheduleTimer: cfg.NoScheduleTimer}
 	defer func() {
@@ -246,7 +250,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Engine = time.Since(engineStart)
 
-	fns, skipped, err := rt.selectFunctions(cfg.Functions)
+	fns, skipped, err := rt.selectFunctions(cfg.Functions, cfg.Sources)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -254,10 +258,15 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		fmt.Fprintf(logw, "devcloud: not running %s (runtime %s, no LocalRuntime.GoPackage: a deploy-time handler such as a custom resource's)\n", fn.Name, fn.Runtime)
 	}
 	buildStart := time.Now()
-	binaries, err := buildFunctions(ctx, root, fns, logw)
+	plans, err := locateCode(model, fns, root, cfg, logw)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	binaries, err := code.Build(ctx, plans, logw)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.running = fns
 	rt.timings.Build = time.Since(buildStart)
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
@@ -281,7 +290,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		spec := lambdahost.FunctionSpec{
 			Name:                fn.Name,
 			ARN:                 fn.ARN,
-			Binary:              binaries[fn.GoPackage],
+			Binary:              binaries[fn.Name],
 			Environment:         fn.Environment,
 			Timeout:             fn.Timeout,
 			MemoryMB:            fn.MemoryMB,
@@ -294,7 +303,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		specs[fn.Name] = spec
 	}
 	if cfg.Watch {
-		if err := rt.watch(ctx, root, fns, specs, logw); err != nil {
+		if err := rt.watch(ctx, plans, specs, logw); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
@@ -310,7 +319,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.startRegions(gw, cfg)
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
-		keyDir = DefaultKeyDir(root)
+		keyDir = defaultKeyDir(root, cfg)
 	}
 	auth, iss, err := rt.startIdentity(gw, keyDir)
 	if err != nil {
@@ -425,35 +434,6 @@ func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// watch rebuilds functions whose sources change and registers the new binaries, which
-// replaces the warm processes (busy ones after their current invocation).
-func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Function, specs map[string]lambdahost.FunctionSpec, logw io.Writer) error {
-	pkgs := map[string][]string{}
-	for _, fn := range fns {
-		pkgs[fn.GoPackage] = append(pkgs[fn.GoPackage], fn.Name)
-	}
-	w, err := watch.New(watch.Options{
-		Root: root, Packages: pkgs, Log: logw,
-		Rebuild: watch.Builder(root, filepath.Join(root, ".local", "functions"), "-ldflags=-s -w"),
-		Replace: func(name, binary string) error {
-			s := specs[name]
-			s.Binary = binary
-			specs[name] = s
-			fmt.Fprintf(logw, "devcloud: %s rebuilt, new processes start on the next invocation\n", name)
-			return rt.manager.Register(s)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	if err := w.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	// Closers run last-first: the watcher stops before the manager it registers with.
-	rt.closers = append(rt.closers, w.Close)
-	return nil
-}
-
 // endpointEnv points every AWS SDK in a function at the edge port, so nothing a function does
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
@@ -465,14 +445,14 @@ func endpointEnv(edgeURL string) map[string]string {
 }
 
 // selectFunctions returns the functions to run, and those of the template skipped because
-// they are not Go functions the runtime can build: without GoPackage metadata and with a
-// managed runtime (python, nodejs, ...), such as CDK's custom resource handlers, which only
-// run at deploy time. A named function, or an OS-only (provided.*) one, without GoPackage is
-// an error.
-func (rt *Runtime) selectFunctions(names []string) (fns, skipped []*template.Function, err error) {
+// they are not Go functions: without GoPackage metadata or a --source mapping, and with a
+// managed runtime other than go1.x (python, nodejs, ...), such as CDK's custom resource
+// handlers, which only run at deploy time. A function named in names is always run; where
+// its code is, and whether it runs here, is local/code's to say.
+func (rt *Runtime) selectFunctions(names []string, sources map[string]string) (fns, skipped []*template.Function, err error) {
 	if len(names) == 0 {
 		for _, fn := range rt.model.Functions {
-			if fn.GoPackage == "" && fn.Runtime != "" && !strings.HasPrefix(fn.Runtime, "provided") {
+			if fn.GoPackage == "" && !goRuntime(fn.Runtime) && !hasSource(fn, sources) {
 				skipped = append(skipped, fn)
 				continue
 			}
@@ -488,29 +468,7 @@ func (rt *Runtime) selectFunctions(names []string) (fns, skipped []*template.Fun
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].LogicalID < fns[j].LogicalID })
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].LogicalID < skipped[j].LogicalID })
-	for _, fn := range fns {
-		if fn.GoPackage == "" {
-			return nil, nil, fmt.Errorf("function %s has no LocalRuntime.GoPackage metadata: the runtime cannot tell which Go package to build", fn.LogicalID)
-		}
-	}
 	return fns, skipped, nil
-}
-
-func buildFunctions(ctx context.Context, root string, fns []*template.Function, logw io.Writer) (map[string]string, error) {
-	pkgs := make([]string, 0, len(fns)) // build.Build drops repeats
-	for _, fn := range fns {
-		pkgs = append(pkgs, fn.GoPackage)
-	}
-	if len(pkgs) == 0 {
-		return map[string]string{}, nil
-	}
-	return build.Build(ctx, build.Options{
-		Root:     root,
-		OutDir:   filepath.Join(root, ".local", "functions"),
-		Packages: pkgs,
-		Stdout:   logw,
-		Stderr:   logw,
-	})
 }
 
 // Lookup finds a function by its name, logical ID, or Go package base name (for example

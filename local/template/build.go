@@ -107,6 +107,9 @@ func (r *resolver) function(id string) (*Function, error) {
 	if fn.GoPackage, err = r.goPackage(id); err != nil {
 		return nil, err
 	}
+	if fn.Code, err = r.code(id); err != nil {
+		return nil, err
+	}
 	if fn.Handler, err = r.propString(id, "Handler"); err != nil {
 		return nil, err
 	}

@@ -71,7 +71,10 @@ type Function struct {
 	// GoPackage is the Go package (relative to the module root, e.g.
 	// "./functions/catalog/cmd/catalog-get-product") recorded in the resource's
 	// Metadata as {"LocalRuntime": {"GoPackage": "..."}}. Empty when absent.
-	GoPackage    string
+	GoPackage string
+	// Code is where else the template says the function's code is: a CDK asset, a SAM
+	// CodeUri (see Code). local/code decides from it, and GoPackage, what to run.
+	Code         Code
 	Handler      string
 	Runtime      string
 	Architecture string        // "arm64" or "x86_64"

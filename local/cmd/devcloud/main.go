@@ -1,8 +1,8 @@
 // Command devcloud runs a CloudFormation template (a CDK app's synthesized template, or a
 // SAM or CloudFormation template in YAML or JSON) on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
-//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD] [--source NAME=DIR ...] [--config FILE] [--cache-dir D]
+//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] [--source NAME=DIR ...] [--config FILE] [--cache-dir D] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
 // serve runs every function, HTTP API and table until interrupted; invoke runs one function
@@ -82,10 +82,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	path, err := templatePath(*tmpl)
+	if err != nil {
+		return err
+	}
+	sources, err := src.sources()
 	if err != nil {
 		return err
 	}
@@ -107,6 +112,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		RecordSize:      *recordSize,
 		NoScheduleTimer: !*schedules,
 		Region:          *region,
+		Sources:         sources, CacheDir: *src.cacheDir,
 	})
 	if err != nil {
 		return err
@@ -114,12 +120,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer rt.Close()
 	printWarnings(stdout, rt.Model())
 	t := rt.Timings()
-	served := 0 // deploy-time handlers (no GoPackage) are not run
-	for _, fn := range rt.Model().Functions {
-		if fn.GoPackage != "" {
-			served++
-		}
-	}
+	served := len(rt.Running()) // deploy-time handlers are not run
 	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
 		served, len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
 	for i, u := range rt.APIURLs() {
@@ -176,7 +177,12 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tmpl := fs.String("template", "", templateFlagHelp)
 	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
 	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sources, err := src.sources()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -192,6 +198,7 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, DynamoDBEndpoint: *ddb, Functions: []string{fs.Arg(0)}, Log: stderr,
+		Sources: sources, CacheDir: *src.cacheDir,
 	})
 	if err != nil {
 		return err
