@@ -28,6 +28,9 @@ type Model struct {
 	Functions map[string]*Function
 	// APIs are the HTTP APIs (AWS::ApiGatewayV2::Api, ProtocolType HTTP), in logical-ID order.
 	APIs []*HTTPAPI
+	// RestAPIs are the REST APIs (AWS::ApiGateway::RestApi), in logical-ID order (see
+	// restapi.go; their OpenAPI Bodies and those of HTTP APIs are read in openapi.go).
+	RestAPIs []*RestAPI
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table

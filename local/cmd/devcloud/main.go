@@ -119,6 +119,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, u := range rt.APIURLs() {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
+	for _, a := range rt.RestAPIURLs() {
+		fmt.Fprintf(stdout, "  REST API %-20s %s  (stage %s: also %s/%s)\n", a.Name, a.URL, a.Stage, a.URL, a.Stage)
+	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
 	fmt.Fprintf(stdout, "  mailbox (SES)             %s%s\n", rt.EdgeURL(), sesmail.MailboxPath)
 	if rt.SiteURL() != "" {
