@@ -82,6 +82,7 @@ func (s *RestServer) buildEvent(req *restRequest) *events.APIGatewayProxyRequest
 		RequestContext: events.APIGatewayProxyRequestContext{
 			AccountID:         s.opts.AccountID,
 			ResourceID:        req.route.rest.ResourceID,
+			OperationName:     req.route.rest.OperationName,
 			Stage:             req.stage.Name,
 			DomainName:        host,
 			DomainPrefix:      domainPrefix(host),

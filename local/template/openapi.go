@@ -19,6 +19,7 @@ import (
 // openAPIOp is one operation of a Body.
 type openAPIOp struct {
 	method, path string
+	operationID  string
 	integ        map[string]any
 	// security is the operation's first security requirement (or the document's): scheme
 	// name and scopes; empty name for none.
@@ -75,7 +76,7 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 			if !ok {
 				return nil, at.key("paths").key(p).key(k).fail(ErrInvalid, "want an operation object, got %s", describe(item[k]))
 			}
-			o := openAPIOp{method: method, path: p}
+			o := openAPIOp{method: method, path: p, operationID: str(op, "operationId")}
 			o.integ, _ = op["x-amazon-apigateway-integration"].(map[string]any)
 			sec := global
 			if s, ok := op["security"].([]any); ok {
@@ -230,6 +231,7 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			ResourceID:         restResourceID(api.LogicalID + o.path),
 			AuthorizationType:  defaultAuthorizationType,
 			IntegrationTimeout: defaultRestIntegrationTimeout,
+			OperationName:      o.operationID,
 		}
 		if o.scheme != "" {
 			s, ok := schemes[o.scheme]

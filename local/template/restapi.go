@@ -63,6 +63,9 @@ type RestMethod struct {
 	// AuthorizerID is the logical ID of the method's RestAuthorizer.
 	AuthorizerID        string
 	AuthorizationScopes []string
+	// OperationName is the method's OperationName (a Body operation's operationId), sent
+	// as requestContext.operationName; empty when unset.
+	OperationName string
 }
 
 // RestAuthorizer is an AWS::ApiGateway::Authorizer (or a security scheme of the Body with
@@ -333,6 +336,9 @@ func (r *resolver) restMethod(id string, fns functionIndex, authByRef map[string
 		}
 	}
 	if m.AuthorizationScopes, err = r.propStrings(id, "AuthorizationScopes"); err != nil {
+		return nil, err
+	}
+	if m.OperationName, err = r.propString(id, "OperationName"); err != nil {
 		return nil, err
 	}
 	if m.IntegrationType, err = r.propString(id, "Integration", "Type"); err != nil {
