@@ -191,8 +191,13 @@ func (r *resolver) goPackage(id string) (string, error) {
 // httpAPI returns nil for APIs that are not HTTP APIs (WebSocket).
 func (r *resolver) httpAPI(id string) (*HTTPAPI, error) {
 	protocol, err := r.propString(id, "ProtocolType")
-	if err != nil || protocol != "HTTP" {
+	if err != nil {
 		return nil, err
+	}
+	// An API imported from an OpenAPI Body (as SAM's ServerlessHttpApi is) has no
+	// ProtocolType: OpenAPI import makes HTTP APIs.
+	if _, hasBody := r.resources[id].Properties["Body"]; protocol != "HTTP" && (protocol != "" || !hasBody) {
+		return nil, nil
 	}
 	name, err := r.propString(id, "Name")
 	if err != nil {
