@@ -172,3 +172,83 @@ func TestRestAPIApp(t *testing.T) {
 		}
 	})
 }
+
+// The same app as a SAM template, expanded by SAM's translator: its APIs exist only as
+// OpenAPI Bodies (ServerlessRestApi, MyApi with a default TOKEN authorizer and a NONE
+// method, ServerlessHttpApi), and each is served on its own listener.
+func TestOpenAPIBodyApp(t *testing.T) {
+	ctx := context.Background()
+	rt := startRuntime(t, runtime.Config{
+		Template: filepath.Join("..", "testdata", "ownstacks", "restapi", "OpenApiStack.template.json"),
+		APIAddr:  "127.0.0.1:0", KeyDir: t.TempDir(),
+	})
+	rest := map[string]runtime.RestAPIURL{}
+	for _, a := range rt.RestAPIURLs() {
+		rest[a.Stage] = a
+	}
+	if len(rt.APIURLs()) != 1 || len(rest) != 2 || rest["Prod"].URL == "" || rest["dev"].URL == "" {
+		t.Fatalf("HTTP APIs %v, REST APIs %+v: want ServerlessHttpApi, ServerlessRestApi (Prod) and MyApi (dev)", rt.APIURLs(), rt.RestAPIURLs())
+	}
+	get := func(method, url string, header map[string]string, body []byte) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b
+	}
+	echoOf := func(status int, b []byte) echoed {
+		t.Helper()
+		if status != http.StatusOK {
+			t.Fatalf("status %d: %s", status, b)
+		}
+		var e echoed
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		return e
+	}
+
+	for _, tt := range []struct{ path, stage, ctxPath string }{
+		{"/hello", "Prod", "/hello"}, {"/Prod/hello", "Prod", "/Prod/hello"}, {"/Stage/hello", "Stage", "/Stage/hello"},
+	} {
+		e := echoOf(get("GET", rest["Prod"].URL+tt.path, nil, nil))
+		if e.Resource != "/hello" || e.Stage != tt.stage || e.ContextPath != tt.ctxPath {
+			t.Errorf("ServerlessRestApi GET %s = resource %q stage %q path %q, want /hello %s %s", tt.path, e.Resource, e.Stage, e.ContextPath, tt.stage, tt.ctxPath)
+		}
+	}
+
+	my := rest["dev"].URL
+	if status, b := get("GET", my+"/secure/x", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("MyApi /secure/x without a token: %d %s, want 401 (DefaultAuthorizer)", status, b)
+	}
+	e := echoOf(get("PUT", my+"/dev/secure/a/b", map[string]string{"Authorization": "Bearer allow"}, nil))
+	if e.Resource != "/secure/{proxy+}" || e.PathParameters["proxy"] != "a/b" || e.Authorizer["principalId"] != "admin" {
+		t.Errorf("MyApi PUT /dev/secure/a/b = %+v", e)
+	}
+	if e := echoOf(get("POST", my+"/open", nil, []byte("hi"))); e.Resource != "/open" || e.Body != "hi" {
+		t.Errorf("MyApi POST /open (Authorizer NONE) = %+v", e)
+	}
+	png := []byte{0x89, 'P', 'N', 'G', 0, 0xff}
+	if status, b := get("POST", my+"/secure/img", map[string]string{"Authorization": "Bearer allow", "Content-Type": "image/png", "Accept": "image/png"}, png); status != 200 || !bytes.Equal(b, png) {
+		t.Errorf("binary round trip through MyApi's binary media types: %d %q", status, b)
+	}
+
+	// The HTTP API's route sends payload 2.0 (SAM's default), which the 1.0-typed echo
+	// decodes in part: the path parameters and stage are there.
+	if e := echoOf(get("GET", rt.APIURL()+"/h/7", nil, nil)); e.PathParameters["id"] != "7" || e.Stage != "$default" {
+		t.Errorf("ServerlessHttpApi GET /h/7 = %+v", e)
+	}
+}

@@ -54,9 +54,15 @@ func (r *resolver) openAPIBody(id string) (map[string]any, loc, error) {
 	return body, at, nil
 }
 
-// openAPIOps lists the Body's operations in path, then method order.
+// openAPIOps lists the Body's operations in path, then method order. An operation's
+// authorizer is the first scheme of its security requirements (else the document's) that is
+// an x-amazon-apigateway-authorizer; "NONE" (what SAM writes for Auth.Authorizer: NONE) and
+// schemes that are not authorizers (API keys) are passed over. A name no scheme defines is
+// an error.
 func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 	paths, _ := body["paths"].(map[string]any)
+	authorizers := openAPISchemes(body)
+	defined := openAPIDefinitions(body)
 	var global []any
 	if s, ok := body["security"].([]any); ok {
 		global = s
@@ -72,9 +78,10 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 			if !ok {
 				continue
 			}
+			oat := at.key("paths").key(p).key(k)
 			op, ok := item[k].(map[string]any)
 			if !ok {
-				return nil, at.key("paths").key(p).key(k).fail(ErrInvalid, "want an operation object, got %s", describe(item[k]))
+				return nil, oat.fail(ErrInvalid, "want an operation object, got %s", describe(item[k]))
 			}
 			o := openAPIOp{method: method, path: p, operationID: str(op, "operationId")}
 			o.integ, _ = op["x-amazon-apigateway-integration"].(map[string]any)
@@ -82,18 +89,20 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 			if s, ok := op["security"].([]any); ok {
 				sec = s
 			}
-			if len(sec) > 0 {
-				if req, ok := sec[0].(map[string]any); ok {
-					for name, scopes := range req {
+			for _, req := range sec {
+				reqMap, _ := req.(map[string]any)
+				for _, name := range slices.Sorted(mapKeys(reqMap)) {
+					if _, ok := authorizers[name]; ok && o.scheme == "" {
 						o.scheme = name
-						if l, ok := scopes.([]any); ok {
+						if l, ok := reqMap[name].([]any); ok {
 							for _, s := range l {
 								if str, ok := s.(string); ok {
 									o.scopes = append(o.scopes, str)
 								}
 							}
 						}
-						break // API Gateway uses one authorizer per method
+					} else if !ok && name != "NONE" && !defined[name] {
+						return nil, oat.key("security").fail(ErrUnknownReference, "security scheme %q is not defined in the Body", name)
 					}
 				}
 			}
@@ -101,6 +110,21 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 		}
 	}
 	return out, nil
+}
+
+// openAPIDefinitions are the names of every security scheme of the Body.
+func openAPIDefinitions(body map[string]any) map[string]bool {
+	defs, _ := body["securityDefinitions"].(map[string]any)
+	if comps, ok := body["components"].(map[string]any); ok {
+		if s, ok := comps["securitySchemes"].(map[string]any); ok {
+			defs = s
+		}
+	}
+	out := map[string]bool{}
+	for k := range defs {
+		out[k] = true
+	}
+	return out
 }
 
 // openAPISchemes returns the security schemes that are API Gateway authorizers, by name.
@@ -234,10 +258,7 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			OperationName:      o.operationID,
 		}
 		if o.scheme != "" {
-			s, ok := schemes[o.scheme]
-			if !ok {
-				return at.key("paths").key(o.path).fail(ErrUnknownReference, "security scheme %q is not an x-amazon-apigateway-authorizer of the Body", o.scheme)
-			}
+			s := schemes[o.scheme]
 			m.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 			m.AuthorizationScopes = o.scopes
 			m.AuthorizationType = "CUSTOM"
@@ -332,10 +353,7 @@ func (m *Model) buildHTTPBodies(fns functionIndex) error {
 				rt.IntegrationTimeout = timeout
 			}
 			if o.scheme != "" {
-				s, ok := schemes[o.scheme]
-				if !ok {
-					return at.key("paths").key(o.path).fail(ErrUnknownReference, "security scheme %q is not an x-amazon-apigateway-authorizer of the Body", o.scheme)
-				}
+				s := schemes[o.scheme]
 				rt.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 				rt.AuthorizationScopes = o.scopes
 				rt.AuthorizationType = "CUSTOM"
