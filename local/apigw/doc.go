@@ -1,9 +1,11 @@
 // Package apigw serves an API Gateway HTTP API (AWS::ApiGatewayV2::Api, protocol HTTP) locally:
 // it selects a route for each request the way API Gateway does, sends the route's Lambda
-// function a payload format 2.0 event, and turns the function's answer into the HTTP response.
-// It is wired into the local runtime by local/runtime; New is the only way in, and Err
-// reports the routes it could not set up (payload format 1.0, a non-Lambda integration, a
-// malformed or conflicting route key): requests selecting such a route get a 500.
+// function a payload format 2.0 event (or 1.0, the REST API shape, for routes whose
+// integration says so), and turns the function's answer into the HTTP response. NewRest
+// serves REST APIs (see "REST APIs" below). Both are wired into the local runtime by
+// local/runtime; New is the only way in for HTTP APIs, and Err reports the routes it could
+// not set up (an unknown payload format version, a non-Lambda integration, a malformed or
+// conflicting route key): requests selecting such a route get a 500.
 //
 // Behaviour follows API Gateway, not a generic router. Where AWS documents nothing, the choice
 // below comes from captured real events (aws-lambda-go's events/testdata and published
@@ -151,4 +153,11 @@
 //     strings.
 //   - AWS_IAM methods are served without a signature check (as sam local does), with a
 //     warning at start; API keys and usage plans are not enforced.
+//
+// HTTP API routes with payload format 1.0 get the same event shape (proxyEventV1) with
+// header names in lower case, resource and resourcePath the route's path (the request's
+// path for $default), resourceId the route key, the HTTP API's base64 rule for bodies, and
+// a JWT authorizer's claims as requestContext.authorizer.claims; their response is read as
+// a 1.0 response (every isBase64Encoded body decoded) and failures answer as HTTP APIs do
+// (500 Internal Server Error).
 package apigw

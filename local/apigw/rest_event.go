@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -16,11 +17,79 @@ import (
 // buildEvent makes the payload format 1.0 event (events.APIGatewayProxyRequest) for req;
 // the authorizer's context is added by the caller.
 func (s *RestServer) buildEvent(req *restRequest) *events.APIGatewayProxyRequest {
-	r := req.r
+	ctxPath := req.path
+	if req.prefixed {
+		ctxPath = "/" + req.stage.Name + req.path
+	}
+	var vars map[string]string
+	if len(req.stage.Variables) > 0 {
+		vars = req.stage.Variables
+	}
+	m := req.route.rest
+	return proxyEventV1(&v1Input{
+		r: req.r, apiID: s.api.ID, region: s.opts.Region, accountID: s.opts.AccountID,
+		resource: m.Path, resourceID: m.ResourceID, resourcePath: m.Path, operationName: m.OperationName,
+		stage: req.stage.Name, stageVariables: vars, path: req.path, contextPath: ctxPath, params: req.params,
+		body: req.body, base64: isBinary(req.r.Header.Get("Content-Type"), s.api.BinaryMediaTypes),
+		requestID: req.requestID, extendedID: req.extendedID, now: req.now,
+	})
+}
+
+// buildEventV1 makes the payload format 1.0 event of an HTTP API route: the REST API
+// shape, with header names in lower case, the route's path as resource and resourcePath,
+// the route key as resourceId, and the HTTP API's rule for base64 bodies.
+func (s *Server) buildEventV1(in *incoming) *events.APIGatewayProxyRequest {
+	resource := in.route.src.Path
+	if resource == "" {
+		resource = in.rawPath // the $default route (chosen)
+	}
+	ev := proxyEventV1(&v1Input{
+		r: in.r, apiID: s.api.ID, region: s.opts.Region, accountID: s.opts.AccountID,
+		resource: resource, resourceID: in.route.key, resourcePath: resource,
+		stage: s.opts.Stage, stageVariables: s.opts.StageVariables, path: in.rawPath, contextPath: in.rawPath,
+		params: in.params, body: in.body, base64: len(in.body) > 0 && !isTextBody(in.r.Header, in.body),
+		requestID: in.requestID, extendedID: in.requestID, now: in.now, lowerHeaders: true,
+	})
+	if a := in.authorizer; a != nil {
+		switch {
+		case a.JWT != nil:
+			claims := make(map[string]any, len(a.JWT.Claims))
+			for k, v := range a.JWT.Claims {
+				claims[k] = v
+			}
+			ev.RequestContext.Authorizer = map[string]any{"claims": claims, "scopes": a.JWT.Scopes}
+		case a.Lambda != nil:
+			ev.RequestContext.Authorizer = a.Lambda
+		}
+	}
+	return ev
+}
+
+// v1Input is what a payload format 1.0 event is made of.
+type v1Input struct {
+	r                                  *http.Request
+	apiID, region, accountID           string
+	resource, resourceID, resourcePath string
+	operationName                      string
+	stage                              string
+	stageVariables                     map[string]string
+	path, contextPath                  string
+	params                             map[string]string
+	body                               []byte
+	base64                             bool
+	requestID, extendedID              string
+	now                                time.Time
+	// lowerHeaders sends header names in lower case, as HTTP APIs do.
+	lowerHeaders bool
+}
+
+// proxyEventV1 builds a payload format 1.0 event.
+func proxyEventV1(in *v1Input) *events.APIGatewayProxyRequest {
+	r := in.r
 	sourceIP := remoteIP(r.RemoteAddr)
 	host := r.Host
 	if host == "" {
-		host = s.api.ID + ".execute-api." + s.opts.Region + ".amazonaws.com"
+		host = in.apiID + ".execute-api." + in.region + ".amazonaws.com"
 	}
 	mv := map[string][]string{}
 	for k, vs := range r.Header {
@@ -40,11 +109,18 @@ func (s *RestServer) buildEvent(req *restRequest) *events.APIGatewayProxyRequest
 	mv["X-Forwarded-Port"] = []string{localPort(r)}
 	mv["X-Forwarded-Proto"] = []string{scheme(r)}
 	if len(mv["X-Amzn-Trace-Id"]) == 0 {
-		mv["X-Amzn-Trace-Id"] = []string{traceID(req.now)}
+		mv["X-Amzn-Trace-Id"] = []string{traceID(in.now)}
+	}
+	if in.lowerHeaders {
+		lower := make(map[string][]string, len(mv))
+		for k, vs := range mv {
+			lower[strings.ToLower(k)] = vs
+		}
+		mv = lower
 	}
 	headers := make(map[string]string, len(mv))
 	for k, vs := range mv {
-		headers[k] = vs[len(vs)-1] // REST APIs keep the last value
+		headers[k] = vs[len(vs)-1] // the single-value map keeps the last value
 	}
 
 	var query map[string]string
@@ -66,50 +142,44 @@ func (s *RestServer) buildEvent(req *restRequest) *events.APIGatewayProxyRequest
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	ctxPath := req.path
-	if req.prefixed {
-		ctxPath = "/" + req.stage.Name + req.path
-	}
 	ev := &events.APIGatewayProxyRequest{
-		Resource:                        req.route.rest.Path,
-		Path:                            req.path,
+		Resource:                        in.resource,
+		Path:                            in.path,
 		HTTPMethod:                      r.Method,
 		Headers:                         headers,
 		MultiValueHeaders:               mv,
 		QueryStringParameters:           query,
 		MultiValueQueryStringParameters: mvQuery,
-		PathParameters:                  req.params,
+		PathParameters:                  in.params,
+		StageVariables:                  in.stageVariables,
 		RequestContext: events.APIGatewayProxyRequestContext{
-			AccountID:         s.opts.AccountID,
-			ResourceID:        req.route.rest.ResourceID,
-			OperationName:     req.route.rest.OperationName,
-			Stage:             req.stage.Name,
+			AccountID:         in.accountID,
+			ResourceID:        in.resourceID,
+			OperationName:     in.operationName,
+			Stage:             in.stage,
 			DomainName:        host,
 			DomainPrefix:      domainPrefix(host),
-			RequestID:         req.requestID,
-			ExtendedRequestID: req.extendedID,
+			RequestID:         in.requestID,
+			ExtendedRequestID: in.extendedID,
 			Protocol:          proto,
 			Identity: events.APIGatewayRequestIdentity{
 				SourceIP:  sourceIP,
 				UserAgent: r.Header.Get("User-Agent"),
 			},
-			ResourcePath:     req.route.rest.Path,
-			Path:             ctxPath,
+			ResourcePath:     in.resourcePath,
+			Path:             in.contextPath,
 			HTTPMethod:       r.Method,
-			RequestTime:      req.now.UTC().Format(timeLayout),
-			RequestTimeEpoch: req.now.UnixMilli(),
-			APIID:            s.api.ID,
+			RequestTime:      in.now.UTC().Format(timeLayout),
+			RequestTimeEpoch: in.now.UnixMilli(),
+			APIID:            in.apiID,
 		},
 	}
-	if len(req.stage.Variables) > 0 {
-		ev.StageVariables = req.stage.Variables
-	}
-	if len(req.body) > 0 {
-		if isBinary(r.Header.Get("Content-Type"), s.api.BinaryMediaTypes) {
-			ev.Body = base64.StdEncoding.EncodeToString(req.body)
+	if len(in.body) > 0 {
+		if in.base64 {
+			ev.Body = base64.StdEncoding.EncodeToString(in.body)
 			ev.IsBase64Encoded = true
 		} else {
-			ev.Body = string(req.body)
+			ev.Body = string(in.body)
 		}
 	}
 	return ev

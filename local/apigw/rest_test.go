@@ -481,3 +481,43 @@ func TestRestCognitoAuthorizer(t *testing.T) {
 		t.Errorf("authorizer (-want +got):\n%s", diff)
 	}
 }
+
+// An HTTP API route with payload format 1.0 sends the REST API event shape (lower-case
+// header names, multi-value maps, the route as resource) and reads a 1.0 response, decoding
+// a base64 body whatever its type.
+func TestHTTPAPIPayloadV1(t *testing.T) {
+	api, fns := testAPI("GET /v1/{id}")
+	api.Routes[0].PayloadFormatVersion = "1.0"
+	inv := &fakeInvoker{reply: replyPayload(`{"statusCode":202,"multiValueHeaders":{"X-A":["1","2"]},"body":"aGk=","isBase64Encoded":true}`)}
+	srv := apigw.New(api, fns, inv, fixedOptions())
+	if err := srv.Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/v1/42?a=1&a=2", nil)
+	r.Header.Add("X-Tag", "x")
+	r.Header.Add("X-Tag", "y")
+	resp := do(t, srv, r)
+	if body := readAll(t, resp.Body); resp.StatusCode != 202 || body != "hi" || !cmp.Equal(resp.Header.Values("X-A"), []string{"1", "2"}) {
+		t.Errorf("response %d %q %q, want 202 hi [1 2]", resp.StatusCode, body, resp.Header.Values("X-A"))
+	}
+	ev := restEvent(t, inv.last(t).payload)
+	type got struct {
+		Resource, Path, Method, ResourceID, Stage, RequestID string
+		Params                                               map[string]string
+		MVQuery                                              map[string][]string
+		MVTag                                                []string
+		Time                                                 string
+	}
+	want := got{"/v1/{id}", "/v1/42", "GET", "GET /v1/{id}", "$default", "LV7fzho-PHcEJPw=",
+		map[string]string{"id": "42"}, map[string][]string{"a": {"1", "2"}}, []string{"x", "y"}, "21/Apr/2020:15:08:21 +0000"}
+	rc := ev.RequestContext
+	if diff := cmp.Diff(want, got{ev.Resource, ev.Path, ev.HTTPMethod, rc.ResourceID, rc.Stage, rc.RequestID,
+		ev.PathParameters, ev.MultiValueQueryStringParameters, ev.MultiValueHeaders["x-tag"], rc.RequestTime}); diff != "" {
+		t.Errorf("event (-want +got):\n%s", diff)
+	}
+	// An invalid 1.0 response is the HTTP API's 500, not the REST API's 502.
+	inv.reply = replyPayload(`{"body":"no status"}`)
+	if resp := do(t, srv, httptest.NewRequest("GET", "/v1/1", nil)); resp.StatusCode != 500 {
+		t.Errorf("malformed 1.0 response: %d, want 500", resp.StatusCode)
+	}
+}
