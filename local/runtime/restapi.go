@@ -3,7 +3,9 @@ package runtime
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 
 	"github.com/microshop/microshop/local/apigw"
 	"github.com/microshop/microshop/local/jwtauth"
@@ -29,7 +31,16 @@ func (rt *Runtime) startRestAPIs(addr string, first bool, iss *jwtauth.Issuer, l
 	for id, fn := range rt.model.Functions {
 		names[id] = fn.Name
 	}
+	for _, id := range slices.Sorted(maps.Keys(rt.model.Resources)) {
+		res := rt.model.Resources[id]
+		if _, ok := res.Properties["BodyS3Location"]; ok && (res.Type == "AWS::ApiGateway::RestApi" || res.Type == "AWS::ApiGatewayV2::Api") {
+			fmt.Fprintf(logw, "devcloud: warning: %s: BodyS3Location (an OpenAPI definition in S3, SAM's DefinitionUri) is not read locally: inline it as Body/DefinitionBody\n", id)
+		}
+	}
 	for i, api := range rt.model.RestAPIs {
+		if len(api.Methods) == 0 {
+			fmt.Fprintf(logw, "devcloud: warning: REST API %s has no methods: every request answers 403 Missing Authentication Token\n", api.LogicalID)
+		}
 		a := "127.0.0.1:0"
 		if i == 0 && first {
 			a = addr

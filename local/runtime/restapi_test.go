@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/microshop/microshop/local/internal/syncbuf"
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/sdk"
 )
@@ -250,5 +252,35 @@ func TestOpenAPIBodyApp(t *testing.T) {
 	// decodes in part: the path parameters and stage are there.
 	if e := echoOf(get("GET", rt.APIURL()+"/h/7", nil, nil)); e.PathParameters["id"] != "7" || e.Stage != "$default" {
 		t.Errorf("ServerlessHttpApi GET /h/7 = %+v", e)
+	}
+}
+
+// What the runtime cannot read is said at start, and the API still listens: an OpenAPI
+// definition in S3 and a REST API without methods (which answers 403 as on AWS).
+func TestRestAPIWarnings(t *testing.T) {
+	log := &syncbuf.Buffer{}
+	rt := startRuntime(t, runtime.Config{
+		Template: filepath.Join("testdata", "RestWarnings.template.json"),
+		APIAddr:  "127.0.0.1:0", KeyDir: t.TempDir(), Log: log,
+	})
+	for _, want := range []string{
+		"devcloud: warning: FromS3: BodyS3Location (an OpenAPI definition in S3, SAM's DefinitionUri) is not read locally",
+		"devcloud: warning: REST API FromS3 has no methods",
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
+		}
+	}
+	apis := rt.RestAPIURLs()
+	if len(apis) != 1 || apis[0].Stage != "v1" {
+		t.Fatalf("RestAPIURLs = %+v, want from-s3 with stage v1", apis)
+	}
+	resp, err := http.Get(apis[0].URL + "/v1/anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /v1/anything: %d, want 403", resp.StatusCode)
 	}
 }

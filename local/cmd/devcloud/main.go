@@ -154,8 +154,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout, stderr io.Writer) error {
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	restURL := ""
+	if r := rt.RestAPIURLs(); len(r) > 0 {
+		restURL = r[0].URL
+	}
 	cmd.Env = append(os.Environ(),
 		"API_URL="+rt.APIURL(),
+		"REST_API_URL="+restURL, // the first REST API, served without (or with) its stage prefix
 		"EDGE_URL="+rt.EdgeURL(),
 		"SITE_URL="+rt.SiteURL(),
 		"AWS_ENDPOINT_URL="+rt.EdgeURL(),
