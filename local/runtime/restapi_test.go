@@ -177,19 +177,24 @@ func TestRestAPIApp(t *testing.T) {
 
 // The same app as a SAM template, expanded by SAM's translator: its APIs exist only as
 // OpenAPI Bodies (ServerlessRestApi, MyApi with a default TOKEN authorizer and a NONE
-// method, ServerlessHttpApi), and each is served on its own listener.
+// method, ServerlessHttpApi, SecureHttpApi with a JWT authorizer for the user pool), and
+// each is served on its own listener.
 func TestOpenAPIBodyApp(t *testing.T) {
 	ctx := context.Background()
 	rt := startRuntime(t, runtime.Config{
 		Template: filepath.Join("..", "testdata", "ownstacks", "restapi", "OpenApiStack.template.json"),
-		APIAddr:  "127.0.0.1:0", KeyDir: t.TempDir(),
+		APIAddr:  "127.0.0.1:0", KeyDir: t.TempDir(), AutoConfirm: true,
 	})
 	rest := map[string]runtime.RestAPIURL{}
 	for _, a := range rt.RestAPIURLs() {
 		rest[a.Stage] = a
 	}
-	if len(rt.APIURLs()) != 1 || len(rest) != 2 || rest["Prod"].URL == "" || rest["dev"].URL == "" {
-		t.Fatalf("HTTP APIs %v, REST APIs %+v: want ServerlessHttpApi, ServerlessRestApi (Prod) and MyApi (dev)", rt.APIURLs(), rt.RestAPIURLs())
+	httpAPIs := map[string]string{}
+	for i, api := range rt.Model().APIs {
+		httpAPIs[api.LogicalID] = rt.APIURLs()[i]
+	}
+	if len(httpAPIs) != 2 || httpAPIs["ServerlessHttpApi"] == "" || httpAPIs["SecureHttpApi"] == "" || len(rest) != 2 || rest["Prod"].URL == "" || rest["dev"].URL == "" {
+		t.Fatalf("HTTP APIs %v, REST APIs %+v: want ServerlessHttpApi, SecureHttpApi, ServerlessRestApi (Prod) and MyApi (dev)", httpAPIs, rt.RestAPIURLs())
 	}
 	get := func(method, url string, header map[string]string, body []byte) (int, []byte) {
 		t.Helper()
@@ -250,8 +255,34 @@ func TestOpenAPIBodyApp(t *testing.T) {
 
 	// The HTTP API's route sends payload 2.0 (SAM's default), which the 1.0-typed echo
 	// decodes in part: the path parameters and stage are there.
-	if e := echoOf(get("GET", rt.APIURL()+"/h/7", nil, nil)); e.PathParameters["id"] != "7" || e.Stage != "$default" {
+	if e := echoOf(get("GET", httpAPIs["ServerlessHttpApi"]+"/h/7", nil, nil)); e.PathParameters["id"] != "7" || e.Stage != "$default" {
 		t.Errorf("ServerlessHttpApi GET /h/7 = %+v", e)
+	}
+
+	// SecureHttpApi's Body names a JWT authorizer for the user pool: the runtime's JWT
+	// authorizer enforces it with the pool's local tokens.
+	secure := httpAPIs["SecureHttpApi"]
+	if status, b := get("GET", secure+"/me", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("SecureHttpApi GET /me without a token: %d %s, want 401", status, b)
+	}
+	pool := rt.Model().UserPools[0]
+	client := aws.String(pool.Clients[0].ID)
+	cognito := sdk.Cognito(rt.EdgeURL())
+	const email, pw = "ana@example.com", "Correct-Horse-9"
+	if _, err := cognito.SignUp(ctx, &idp.SignUpInput{ClientId: client, Username: aws.String(email), Password: aws.String(pw),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}}}); err != nil {
+		t.Fatalf("SignUp: %v", err)
+	}
+	out, err := cognito.InitiateAuth(ctx, &idp.InitiateAuthInput{ClientId: client, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": pw}})
+	if err != nil {
+		t.Fatalf("InitiateAuth: %v", err)
+	}
+	e = echoOf(get("GET", secure+"/me", map[string]string{"Authorization": "Bearer " + *out.AuthenticationResult.AccessToken}, nil))
+	jwt, _ := e.Authorizer["jwt"].(map[string]any)
+	claims, _ := jwt["claims"].(map[string]any)
+	if claims["client_id"] != *client || claims["iss"] != pool.IssuerURL {
+		t.Errorf("SecureHttpApi GET /me: authorizer %v, want the access token's claims", e.Authorizer)
 	}
 }
 
