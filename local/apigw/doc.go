@@ -151,6 +151,10 @@
 //     and an ID token when the method has no AuthorizationScopes, else an access token with
 //     one of them: otherwise 401. The claims reach requestContext.authorizer.claims as
 //     strings.
+//   - MOCK integrations (how the CDK's defaultCorsPreflightOptions and SAM's Cors answer
+//     OPTIONS) return their default integration response: its status, the literal ('...')
+//     header values of its ResponseParameters and its application/json ResponseTemplate as
+//     the body, unevaluated (VTL is not run). Authorizers on the method apply first.
 //   - AWS_IAM methods are served without a signature check (as sam local does), with a
 //     warning at start; API keys and usage plans are not enforced.
 //

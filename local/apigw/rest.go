@@ -106,8 +106,9 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 			rt.timeout = 29 * time.Second
 		}
 		switch {
+		case m.IntegrationType == "MOCK" && m.Mock != nil:
 		case m.IntegrationType != "AWS_PROXY":
-			rt.broken = fmt.Errorf("method %q: integration type %q is not served locally (only AWS_PROXY to a Lambda function is)", rt.key, m.IntegrationType)
+			rt.broken = fmt.Errorf("method %q: integration type %q is not served locally (only AWS_PROXY to a Lambda function, and MOCK, are)", rt.key, m.IntegrationType)
 		case functions[m.Function] == "":
 			rt.broken = fmt.Errorf("method %q: integration function %q is not run locally", rt.key, m.Function)
 		default:
@@ -208,6 +209,17 @@ func (s *RestServer) serve(w http.ResponseWriter, req *restRequest) (out outcome
 		if req.authorizer, err = s.auths[rt.rest.AuthorizerID].cognito(s.opts.Tokens, rt.rest, r); err != nil {
 			return fail(err)
 		}
+	}
+	if mock := rt.rest.Mock; mock != nil {
+		h := w.Header()
+		for k, v := range mock.Headers {
+			h.Set(k, v)
+		}
+		h.Set("Content-Type", "application/json")
+		resp := &response{status: mock.StatusCode, header: h, body: []byte(mock.Body)}
+		resp.write(w)
+		out.status = mock.StatusCode
+		return out
 	}
 	ev.RequestContext.Authorizer = req.authorizer
 	payload, err := marshalNoEscape(ev)

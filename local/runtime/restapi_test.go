@@ -118,6 +118,14 @@ func TestRestAPIApp(t *testing.T) {
 		}
 	})
 
+	t.Run("CORS preflight", func(t *testing.T) {
+		resp, b := call("OPTIONS", "/prod/items", nil, map[string][]string{"Origin": {"https://shop.example"}, "Access-Control-Request-Method": {"POST"}})
+		if resp.StatusCode != http.StatusNoContent || len(b) != 0 || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+			resp.Header.Get("Access-Control-Allow-Methods") != "OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD" {
+			t.Errorf("OPTIONS /prod/items: %d %q %v, want the MOCK integration's 204 and CORS headers", resp.StatusCode, b, resp.Header)
+		}
+	})
+
 	t.Run("binary body", func(t *testing.T) {
 		png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0xff}
 		resp, b := call("POST", "/prod/upload", png, map[string][]string{"Content-Type": {"image/png"}, "Accept": {"image/png"}})
@@ -237,7 +245,29 @@ func TestOpenAPIBodyApp(t *testing.T) {
 		}
 	}
 
+	// SAM's Cors: OPTIONS methods with MOCK integrations. MyApi's also get its
+	// DefaultAuthorizer (SAM's AddDefaultAuthorizerToCorsPreflight), so preflight needs the
+	// token there, as on AWS.
+	req, err := http.NewRequestWithContext(ctx, "OPTIONS", rest["Prod"].URL+"/hello", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "{}\n" || resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" || resp.Header.Get("Access-Control-Allow-Methods") != "GET,OPTIONS" {
+			t.Errorf("OPTIONS /hello: %d %q %v, want SAM's CORS mock response", resp.StatusCode, b, resp.Header)
+		}
+	}
 	my := rest["dev"].URL
+	if status, b := get("OPTIONS", my+"/open", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("MyApi OPTIONS /open without a token: %d %s, want 401 (the default authorizer covers preflight)", status, b)
+	}
+	if status, _ := get("OPTIONS", my+"/open", map[string]string{"Authorization": "Bearer allow"}, nil); status != 200 {
+		t.Errorf("MyApi OPTIONS /open with a token: %d, want 200", status)
+	}
 	if status, b := get("GET", my+"/secure/x", nil, nil); status != http.StatusUnauthorized {
 		t.Errorf("MyApi /secure/x without a token: %d %s, want 401 (DefaultAuthorizer)", status, b)
 	}

@@ -274,6 +274,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 		if timeout > 0 {
 			m.IntegrationTimeout = timeout
 		}
+		if typ == "MOCK" {
+			m.Mock = mockResponse(o.integ["responses"])
+		}
 		api.Methods = append(api.Methods, m)
 	}
 	return nil

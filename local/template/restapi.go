@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -66,6 +67,64 @@ type RestMethod struct {
 	// OperationName is the method's OperationName (a Body operation's operationId), sent
 	// as requestContext.operationName; empty when unset.
 	OperationName string
+	// Mock is the default integration response of a MOCK integration (how the CDK and SAM
+	// answer CORS preflight requests); nil for other integration types.
+	Mock *MockResponse
+}
+
+// MockResponse is what a MOCK integration answers: its default integration response (the
+// one without a SelectionPattern), with the literal header values of its
+// ResponseParameters ('...' quoted in the template) and its application/json
+// ResponseTemplate as the body, served as written (VTL is not evaluated).
+type MockResponse struct {
+	StatusCode int
+	Headers    map[string]string
+	Body       string
+}
+
+// mockResponse reads a MOCK integration's responses: IntegrationResponses as CloudFormation
+// writes them (a list) or responses as OpenAPI does (an object by selection pattern).
+func mockResponse(v any) *MockResponse {
+	var def map[string]any
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			if m, ok := e.(map[string]any); ok && str(m, "SelectionPattern") == "" {
+				def = m
+				break
+			}
+		}
+	case map[string]any:
+		def, _ = v["default"].(map[string]any)
+	}
+	out := &MockResponse{StatusCode: 200, Headers: map[string]string{}}
+	if def == nil {
+		return out
+	}
+	get := func(cfn, oas string) any {
+		if x, ok := def[cfn]; ok {
+			return x
+		}
+		return def[oas]
+	}
+	if s, ok := scalar(get("StatusCode", "statusCode")); ok {
+		if n, err := strconv.Atoi(s); err == nil {
+			out.StatusCode = n
+		}
+	}
+	if params, ok := get("ResponseParameters", "responseParameters").(map[string]any); ok {
+		for k, v := range params {
+			name, ok := strings.CutPrefix(k, "method.response.header.")
+			val, _ := scalar(v)
+			if ok && len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'' {
+				out.Headers[name] = val[1 : len(val)-1]
+			}
+		}
+	}
+	if tpl, ok := get("ResponseTemplates", "responseTemplates").(map[string]any); ok {
+		out.Body, _ = scalar(tpl["application/json"])
+	}
+	return out
 }
 
 // RestAuthorizer is an AWS::ApiGateway::Authorizer (or a security scheme of the Body with
@@ -349,6 +408,13 @@ func (r *resolver) restMethod(id string, fns functionIndex, authByRef map[string
 		return nil, err
 	}
 	m.IntegrationTimeout = time.Duration(ms) * time.Millisecond
+	if m.IntegrationType == "MOCK" {
+		v, _, err := r.property(id, "Integration", "IntegrationResponses")
+		if err != nil {
+			return nil, err
+		}
+		m.Mock = mockResponse(v)
+	}
 	if m.IntegrationType != "AWS_PROXY" {
 		return m, nil
 	}

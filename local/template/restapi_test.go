@@ -30,6 +30,18 @@ func TestRestAPIFromResources(t *testing.T) {
 	var got []method
 	for _, mt := range api.Methods {
 		got = append(got, method{mt.HTTPMethod, mt.Path, mt.Function, mt.AuthorizationType, mt.AuthorizerID})
+		if mt.HTTPMethod == "OPTIONS" {
+			// The CDK's CORS preflight: a MOCK integration with literal headers.
+			want := &MockResponse{StatusCode: 204, Headers: map[string]string{
+				"Access-Control-Allow-Headers": "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent",
+				"Access-Control-Allow-Origin":  "*",
+				"Access-Control-Allow-Methods": "OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD",
+			}}
+			if mt.IntegrationType != "MOCK" || !cmp.Equal(want, mt.Mock) {
+				t.Errorf("OPTIONS %s: integration %q, mock %s", mt.Path, mt.IntegrationType, cmp.Diff(want, mt.Mock))
+			}
+			continue
+		}
 		if mt.IntegrationType != "AWS_PROXY" || mt.IntegrationTimeout != 29*time.Second || len(mt.ResourceID) != 6 {
 			t.Errorf("%s %s: integration %q timeout %v resource id %q", mt.HTTPMethod, mt.Path, mt.IntegrationType, mt.IntegrationTimeout, mt.ResourceID)
 		}
@@ -37,6 +49,7 @@ func TestRestAPIFromResources(t *testing.T) {
 	want := []method{
 		{"ANY", "/admin", "EchoFunction", "CUSTOM", "AdminAuthorizer"},
 		{"GET", "/items", "EchoFunction", "NONE", ""},
+		{"OPTIONS", "/items", "", "NONE", ""},
 		{"POST", "/items", "EchoFunction", "NONE", ""},
 		{"GET", "/items/{id}", "EchoFunction", "NONE", ""},
 		{"GET", "/me", "EchoFunction", "COGNITO_USER_POOLS", "ShoppersAuthorizer"},
