@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -226,7 +225,7 @@ func (s *RestServer) serve(w http.ResponseWriter, req *restRequest) (out outcome
 	if err != nil {
 		return fail(fmt.Errorf("encode event: %w", err))
 	}
-	res, err := invokeWithTimeout(r.Context(), s.inv, rt, payload)
+	res, err := invokeRoute(r.Context(), s.inv, rt, payload)
 	out.result = res
 	if err != nil {
 		return fail(err)
@@ -264,12 +263,6 @@ func (s *RestServer) selectRoute(req *restRequest) bool {
 	}
 	req.stage, req.path, req.route, req.params = s.defStage, path, rt, params
 	return true
-}
-
-// invokeWithTimeout calls the route's function and waits at most the integration timeout;
-// the same contract as Server.invoke.
-func invokeWithTimeout(ctx context.Context, inv lambdahost.Invoker, rt *route, payload []byte) (*lambdahost.Result, error) {
-	return (&Server{inv: inv}).invoke(ctx, rt, payload)
 }
 
 // restStatus is where a REST API failure becomes an HTTP status and API Gateway's body.

@@ -255,7 +255,7 @@ func (a *restAuthorizer) invoke(ctx context.Context, s *RestServer, payload any)
 		return nil, fmt.Errorf("%w: %v", errAuthorizer, err)
 	}
 	rt := &route{function: a.function, timeout: 30 * time.Second}
-	res, err := invokeWithTimeout(ctx, s.inv, rt, b)
+	res, err := invokeRoute(ctx, s.inv, rt, b)
 	if err != nil {
 		if res != nil && res.Error != nil && res.Error.Message == "Unauthorized" {
 			return nil, fmt.Errorf("%w: the authorizer %s answered Unauthorized", ErrUnauthorized, a.cfg.LogicalID)

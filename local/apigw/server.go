@@ -272,6 +272,12 @@ func readBody(r *http.Request) ([]byte, error) {
 // ends too, and what that does to a running function is the Invoker's business. A client
 // that goes away does not cancel the invocation, as on AWS.
 func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambdahost.Result, error) {
+	return invokeRoute(ctx, s.inv, rt, payload)
+}
+
+// invokeRoute is Server.invoke for any invoker: the REST API server and its authorizers
+// use it too.
+func invokeRoute(ctx context.Context, inv lambdahost.Invoker, rt *route, payload []byte) (*lambdahost.Result, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.timeout)
 	defer cancel()
 	type reply struct {
@@ -280,7 +286,7 @@ func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambda
 	}
 	done := make(chan reply, 1)
 	go func() {
-		res, err := s.inv.Invoke(ctx, rt.function, payload)
+		res, err := inv.Invoke(ctx, rt.function, payload)
 		done <- reply{res, err}
 	}()
 	select {

@@ -1,9 +1,10 @@
 // Package template reads a synthesized CloudFormation template (the artifact `cdk deploy`
 // ships) and builds the typed model the local runtime serves, with the intrinsics in their
 // properties resolved to local values: functions (with their dead-letter queues), HTTP APIs
-// with their routes and authorizers, DynamoDB tables, SQS queues, EventBridge buses and rules
-// with their targets, Lambda event source mappings (with FilterCriteria) and asynchronous
-// invocation configs. Consumers read these types, never raw properties; a template whose
+// with their routes and authorizers, REST APIs with their methods, stages and authorizers
+// (restapi.go; both kinds also from an OpenAPI Body, openapi.go), DynamoDB tables, SQS
+// queues, EventBridge buses and rules with their targets, Lambda event source mappings
+// (with FilterCriteria) and asynchronous invocation configs. Consumers read these types, never raw properties; a template whose
 // modelled properties have the wrong shape fails to load with ErrInvalid.
 //
 // Nothing here is specific to one application: any template of this shape loads, and
