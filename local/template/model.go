@@ -4,8 +4,9 @@
 // with their routes and authorizers, REST APIs with their methods, stages and authorizers
 // (restapi.go; both kinds also from an OpenAPI Body, openapi.go), DynamoDB tables, SQS
 // queues, EventBridge buses and rules with their targets, Lambda event source mappings
-// (with FilterCriteria) and asynchronous invocation configs. Consumers read these types, never raw properties; a template whose
-// modelled properties have the wrong shape fails to load with ErrInvalid.
+// (with FilterCriteria) and asynchronous invocation configs. Consumers read these types,
+// never raw properties; a template whose modelled properties have the wrong shape fails to
+// load with ErrInvalid.
 //
 // Nothing here is specific to one application: any template of this shape loads, and
 // resource types it does not model are ignored (but kept in Model.Resources).
