@@ -185,11 +185,15 @@ func (a *restAuthorizer) lambda(ctx context.Context, s *RestServer, req *restReq
 			parts = append(parts, v)
 		}
 		key = strings.Join(parts, "\x00")
+		params := ev.PathParameters
+		if params == nil {
+			params = map[string]string{} // {} rather than null, as in aws-lambda-go's capture
+		}
 		payload = events.APIGatewayCustomAuthorizerRequestTypeRequest{
 			Type: "REQUEST", MethodArn: arn, Resource: ev.Resource, Path: ev.Path, HTTPMethod: ev.HTTPMethod,
 			Headers: ev.Headers, MultiValueHeaders: ev.MultiValueHeaders,
 			QueryStringParameters: ev.QueryStringParameters, MultiValueQueryStringParameters: ev.MultiValueQueryStringParameters,
-			PathParameters: ev.PathParameters, StageVariables: ev.StageVariables,
+			PathParameters: params, StageVariables: ev.StageVariables,
 			RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
 				Path: ev.RequestContext.Path, AccountID: ev.RequestContext.AccountID, ResourceID: ev.RequestContext.ResourceID,
 				Stage: ev.RequestContext.Stage, RequestID: ev.RequestContext.RequestID, ResourcePath: ev.RequestContext.ResourcePath,

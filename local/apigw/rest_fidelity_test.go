@@ -114,3 +114,106 @@ func TestRestEventFidelity(t *testing.T) {
 		})
 	}
 }
+
+// TestRestAuthorizerEventFidelity replays aws-lambda-go's captured Lambda authorizer inputs
+// (apigw-custom-auth-request.json for TOKEN, apigw-custom-auth-request-type-request.json for
+// REQUEST) and checks that the authorizer function gets the same event, apart from the
+// request id, the identity (the fixture's is masked) and header name case. The TOKEN
+// fixture comes from the console's test invocation, whose methodArn has "*" for the stage.
+func TestRestAuthorizerEventFidelity(t *testing.T) {
+	dir := filepath.Join(moduleDir(t, "github.com/aws/aws-lambda-go"), "events", "testdata")
+	authorize := func(t *testing.T, api *template.RestAPI, region, account string, r *http.Request) []byte {
+		t.Helper()
+		api.Methods[0].AuthorizationType, api.Methods[0].AuthorizerID = "CUSTOM", "Auth"
+		auth := &authFn{}
+		srv := apigw.NewRest(api, map[string]string{"Fn": "fn", "AuthFn": "authorizer"}, &fakeInvoker{reply: auth.reply},
+			apigw.RestOptions{Region: region, AccountID: account})
+		if err := srv.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if resp := do(t, srv, r); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, readAll(t, resp.Body))
+		}
+		if auth.count() != 1 {
+			t.Fatalf("authorizer called %d times", auth.count())
+		}
+		return auth.calls[0]
+	}
+
+	t.Run("TOKEN", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(dir, "apigw-custom-auth-request.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want events.APIGatewayCustomAuthorizerRequest
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		api := &template.RestAPI{LogicalID: "Api", ID: "ymy8tbxw7b", Stages: []*template.RestStage{{Name: "prod"}},
+			Methods: []*template.RestMethod{{LogicalID: "M", HTTPMethod: "GET", Path: "/", IntegrationType: "AWS_PROXY", Function: "Fn"}},
+			Authorizers: []*template.RestAuthorizer{{LogicalID: "Auth", Type: "TOKEN", Function: "AuthFn", IdentitySource: "method.request.header.Authorization"}}}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", want.AuthorizationToken)
+		var got events.APIGatewayCustomAuthorizerRequest
+		if err := json.Unmarshal(authorize(t, api, "us-west-2", "123456789012", r), &got); err != nil {
+			t.Fatal(err)
+		}
+		got.MethodArn = strings.Replace(got.MethodArn, "/prod/", "/*/", 1)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("TOKEN authorizer event (-fixture +ours):\n%s", diff)
+		}
+	})
+
+	t.Run("REQUEST", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(dir, "apigw-custom-auth-request-type-request.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want events.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		rc := want.RequestContext
+		api := &template.RestAPI{LogicalID: "Api", ID: rc.APIID, Stages: []*template.RestStage{{Name: rc.Stage, Variables: want.StageVariables}},
+			Methods: []*template.RestMethod{{LogicalID: "M", HTTPMethod: want.HTTPMethod, Path: want.Resource, ResourceID: rc.ResourceID, IntegrationType: "AWS_PROXY", Function: "Fn"}},
+			Authorizers: []*template.RestAuthorizer{{LogicalID: "Auth", Type: "REQUEST", Function: "AuthFn", IdentitySource: "method.request.header.HeaderAuth1"}}}
+		q := url.Values{}
+		for k, vs := range want.MultiValueQueryStringParameters {
+			q[k] = vs
+		}
+		r := httptest.NewRequest(want.HTTPMethod, "https://"+want.Headers["Host"]+want.Path+"?"+q.Encode(), nil)
+		for k, vs := range want.MultiValueHeaders {
+			switch strings.ToLower(k) {
+			case "host", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto":
+				continue
+			}
+			r.Header[http.CanonicalHeaderKey(k)] = vs
+		}
+		var got events.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(authorize(t, api, "us-east-1", rc.AccountID, r), &got); err != nil {
+			t.Fatal(err)
+		}
+		normalize := func(e *events.APIGatewayCustomAuthorizerRequestTypeRequest) {
+			h, mv := map[string]string{}, map[string][]string{}
+			for k, v := range e.Headers {
+				h[strings.ToLower(k)] = v
+			}
+			for k, v := range e.MultiValueHeaders {
+				mv[strings.ToLower(k)] = v
+			}
+			// The fixture masks these ("..."); ours are the local address and a new id.
+			for _, k := range []string{"x-forwarded-for"} {
+				delete(h, k)
+				delete(mv, k)
+			}
+			e.Headers, e.MultiValueHeaders = h, mv
+			e.RequestContext.RequestID = ""
+			e.RequestContext.Identity = events.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{}
+		}
+		normalize(&want)
+		normalize(&got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("REQUEST authorizer event (-fixture +ours):\n%s", diff)
+		}
+	})
+}
