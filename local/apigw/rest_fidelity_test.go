@@ -150,7 +150,7 @@ func TestRestAuthorizerEventFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 		api := &template.RestAPI{LogicalID: "Api", ID: "ymy8tbxw7b", Stages: []*template.RestStage{{Name: "prod"}},
-			Methods: []*template.RestMethod{{LogicalID: "M", HTTPMethod: "GET", Path: "/", IntegrationType: "AWS_PROXY", Function: "Fn"}},
+			Methods:     []*template.RestMethod{{LogicalID: "M", HTTPMethod: "GET", Path: "/", IntegrationType: "AWS_PROXY", Function: "Fn"}},
 			Authorizers: []*template.RestAuthorizer{{LogicalID: "Auth", Type: "TOKEN", Function: "AuthFn", IdentitySource: "method.request.header.Authorization"}}}
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Authorization", want.AuthorizationToken)
@@ -175,7 +175,7 @@ func TestRestAuthorizerEventFidelity(t *testing.T) {
 		}
 		rc := want.RequestContext
 		api := &template.RestAPI{LogicalID: "Api", ID: rc.APIID, Stages: []*template.RestStage{{Name: rc.Stage, Variables: want.StageVariables}},
-			Methods: []*template.RestMethod{{LogicalID: "M", HTTPMethod: want.HTTPMethod, Path: want.Resource, ResourceID: rc.ResourceID, IntegrationType: "AWS_PROXY", Function: "Fn"}},
+			Methods:     []*template.RestMethod{{LogicalID: "M", HTTPMethod: want.HTTPMethod, Path: want.Resource, ResourceID: rc.ResourceID, IntegrationType: "AWS_PROXY", Function: "Fn"}},
 			Authorizers: []*template.RestAuthorizer{{LogicalID: "Auth", Type: "REQUEST", Function: "AuthFn", IdentitySource: "method.request.header.HeaderAuth1"}}}
 		q := url.Values{}
 		for k, vs := range want.MultiValueQueryStringParameters {
