@@ -179,6 +179,7 @@ type Runtime struct {
 	console  *console.Console
 	edgeURL  string
 	apiURLs  []string
+	restURLs []RestAPIURL // see restapi.go
 	siteURL  string
 	servers  []*http.Server
 	closers  []func() error
@@ -353,6 +354,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			h := apigw.New(localCORS(api, siteLn), names, rt.manager, opts)
 			rt.apiURLs = append(rt.apiURLs, u)
 			rt.serve(ln, h)
+		}
+		if err := rt.startRestAPIs(cfg.APIAddr, len(model.APIs) == 0, iss, logw); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
 	if siteLn != nil {

@@ -94,7 +94,10 @@ func (m *Model) build() error {
 	if err := m.buildSites(); err != nil {
 		return err
 	}
-	return m.buildEventsAndAuthorizers()
+	if err := m.buildEventsAndAuthorizers(); err != nil {
+		return err
+	}
+	return m.buildRestAPIs() // restapi.go, and the OpenAPI Bodies of HTTP APIs (openapi.go)
 }
 
 func (r *resolver) function(id string) (*Function, error) {

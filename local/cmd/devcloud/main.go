@@ -126,6 +126,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, u := range rt.APIURLs() {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
 	}
+	for _, a := range rt.RestAPIURLs() {
+		fmt.Fprintf(stdout, "  REST API %-20s %s  (stage %s: also %s/%s)\n", a.Name, a.URL, a.Stage, a.URL, a.Stage)
+	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
 	fmt.Fprintf(stdout, "  console                   %s\n", rt.ConsoleURL())
 	fmt.Fprintf(stdout, "  mailbox (SES)             %s%s\n", rt.EdgeURL(), sesmail.MailboxPath)
@@ -159,8 +162,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout, stderr io.Writer) error {
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	restURL := ""
+	if r := rt.RestAPIURLs(); len(r) > 0 {
+		restURL = r[0].URL
+	}
 	cmd.Env = append(os.Environ(),
 		"API_URL="+rt.APIURL(),
+		"REST_API_URL="+restURL, // the first REST API, served without (or with) its stage prefix
 		"EDGE_URL="+rt.EdgeURL(),
 		"SITE_URL="+rt.SiteURL(),
 		"AWS_ENDPOINT_URL="+rt.EdgeURL(),
