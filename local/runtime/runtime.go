@@ -272,7 +272,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.console = console.New()
-	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
+	gw.HandlePrefix(console.Prefix, rt.console)
 	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
