@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
+	record := fs.Bool("record", true, "record invocations, function figures and traces for the console (in rings of -record-size invocations per function); false turns it off")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,8 +101,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
-		Faults:     inj,
-		RecordSize: *recordSize,
+		Faults:      inj,
+		RecordSize:  *recordSize,
+		NoRecording: !*record,
 	})
 	if err != nil {
 		return err
