@@ -355,6 +355,20 @@ func (it *item) matches(r *Recorder, q string) bool {
 	return false
 }
 
+// Origin is the trace among found where an id was first seen: the earliest to start (the
+// request that created an order, say, not the later ones that read it); "" when found is
+// empty.
+func Origin(found []Summary) string {
+	origin := ""
+	var at time.Time
+	for _, s := range found {
+		if origin == "" || s.Start.Before(at) {
+			origin, at = s.Correlation, s.Start
+		}
+	}
+	return origin
+}
+
 // Recent returns the summaries of the last n correlation ids seen, most recent first.
 func (r *Recorder) Recent(n int) []Summary {
 	if r == nil {

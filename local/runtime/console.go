@@ -206,7 +206,8 @@ func (rt *Runtime) reinvoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // traces serves GET traces?q=: the correlation ids q leads to (a correlation id, an order
-// id, any id a hop carried), or the most recent ones without q.
+// id, any id a hop carried), newest first, and the origin (the one where q was first seen);
+// or the most recent ones without q.
 func (rt *Runtime) traces(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	var out []record.Summary
@@ -218,7 +219,7 @@ func (rt *Runtime) traces(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		out = []record.Summary{}
 	}
-	console.WriteJSON(w, http.StatusOK, map[string]any{"query": q, "recording": rt.rec != nil, "traces": out})
+	console.WriteJSON(w, http.StatusOK, map[string]any{"query": q, "recording": rt.rec != nil, "origin": record.Origin(out), "traces": out})
 }
 
 // trace serves GET traces/{id}: the causal tree of correlation id id.

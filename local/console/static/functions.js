@@ -48,8 +48,7 @@ async function reinvoke(editor) {
     const res = await api(`functions/${encodeURIComponent(selected)}/invoke`, { method: 'POST', body: editor.querySelector('textarea').value });
     out.className = 'invoke-result ' + (res.error ? 'bad' : 'ok');
     out.textContent = `${res.requestId} · ${ms(res.durationMs)}${res.error ? ' · ' + res.error : ''}\n${pretty(res.result)}`;
-    out.dataset.requestId = res.requestId;
-    await load();
+    out.dataset.requestId = res.requestId; // recorded like any other: search finds it
   } catch (e) {
     out.className = 'invoke-result error';
     out.textContent = e.message;

@@ -6,6 +6,7 @@ const results = document.getElementById('results');
 const traceBox = document.getElementById('trace');
 const form = document.getElementById('search');
 const q = document.getElementById('q');
+const id = traceBox.dataset.id ? decodeURIComponent(traceBox.dataset.id) : ''; // the trace shown
 
 function summaryTable(traces) {
   if (traces.length === 0) return el('p', { class: 'muted', id: 'no-traces' }, 'No recorded trace matches.');
@@ -20,13 +21,22 @@ function summaryTable(traces) {
       el('td', {}, ms(t.durationMs)))))));
 }
 
-async function search(query) {
+// search finds the traces query leads to and opens the one where it was first seen (the
+// request that created an order, not the later reads of it), listing the others there.
+async function search(query, open = true) {
   const body = await api('traces?q=' + encodeURIComponent(query));
-  if (query && body.traces.length === 1) {
-    location.href = '/_console/traces/' + encodeURIComponent(body.traces[0].correlationId);
+  if (open && query && body.origin && body.origin !== id) {
+    location.href = '/_console/traces/' + encodeURIComponent(body.origin) + '?q=' + encodeURIComponent(query);
     return;
   }
-  results.replaceChildren(el('h2', {}, query ? `Traces for “${query}”` : 'Recent traces'), summaryTable(body.traces));
+  const others = body.traces.filter((t) => t.correlationId !== id);
+  if (id && others.length === 0) {
+    results.replaceChildren();
+    return;
+  }
+  results.replaceChildren(
+    el('h2', {}, !query ? 'Recent traces' : id ? `Other traces that carried “${query}”` : `Traces for “${query}”`),
+    summaryTable(others));
 }
 
 function attrsText(n) {
@@ -69,10 +79,11 @@ form.addEventListener('submit', (ev) => {
   search(q.value.trim()).catch((e) => results.replaceChildren(el('p', { class: 'error' }, e.message)));
 });
 
-const id = traceBox.dataset.id ? decodeURIComponent(traceBox.dataset.id) : '';
 if (id) {
-  q.value = id;
+  const asked = new URLSearchParams(location.search).get('q');
+  q.value = asked || id;
   live('traces/' + encodeURIComponent(id) + '/live', renderTrace);
+  if (asked) search(asked, false).catch((e) => results.replaceChildren(el('p', { class: 'error' }, e.message)));
 } else {
   search('').catch((e) => results.replaceChildren(el('p', { class: 'error' }, e.message)));
 }
