@@ -42,6 +42,9 @@ const (
 	KindDynamoDB = "dynamodb"
 	// KindPutEvents is a PutEvents call through the edge port.
 	KindPutEvents = "putevents"
+	// KindSend is a SendMessage or SendMessageBatch through the edge port (a function
+	// sending to a queue itself).
+	KindSend = "send"
 	// KindTarget is one attempt of a rule delivering an event to its target.
 	KindTarget = "target"
 	// KindQueue is an event source mapping handing a batch of a queue's messages to a
@@ -126,6 +129,8 @@ type FunctionStats struct {
 	ColdStarts  int64   `json:"coldStarts"`
 	P50Ms       float64 `json:"p50Ms"`
 	P99Ms       float64 `json:"p99Ms"`
+	// LastMinute counts the recorded invocations that started in the last minute.
+	LastMinute int `json:"lastMinute"`
 	// LastInvoked is the start of the latest invocation (zero when none).
 	LastInvoked time.Time `json:"lastInvoked"`
 }
@@ -323,7 +328,11 @@ func (r *Recorder) Stats(function string) FunctionStats {
 	st.Invocations, st.Errors, st.Throttles, st.ColdStarts = f.invocations.Load(), f.errors.Load(), f.throttles.Load(), f.cold.Load()
 	invs := f.newestFirst()
 	ds := make([]time.Duration, 0, len(invs))
+	minuteAgo := time.Now().Add(-time.Minute)
 	for _, inv := range invs {
+		if inv.Start.After(minuteAgo) {
+			st.LastMinute++
+		}
 		if !inv.Throttled {
 			ds = append(ds, inv.Duration)
 		}

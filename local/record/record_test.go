@@ -53,7 +53,7 @@ func TestRingsAreBounded(t *testing.T) {
 		t.Errorf("spans kept = %d, want %d", n, 3*spansPerInvocation)
 	}
 	st := r.Stats("f")
-	want := FunctionStats{Function: "f", Invocations: 10, P50Ms: 9, P99Ms: 9, LastInvoked: st.LastInvoked}
+	want := FunctionStats{Function: "f", Invocations: 10, P50Ms: 9, P99Ms: 9, LastMinute: 3, LastInvoked: st.LastInvoked}
 	// The counters count every invocation; the percentiles those in the ring (8, 9, 10 ms).
 	want.P50Ms, want.P99Ms = 9, 9
 	if diff := cmp.Diff(want, st); diff != "" {
@@ -195,5 +195,28 @@ func TestNilRecorderRecordsNothing(t *testing.T) {
 	r.RecordLog("f", "s", time.Now(), []byte("START RequestId: x Version: $LATEST"))
 	if _, ok := r.Trace("x"); ok || len(r.Functions()) != 0 || r.Size() != 0 || len(r.Recent(5)) != 0 {
 		t.Error("a nil Recorder answered something")
+	}
+}
+
+// A message a function sends itself leads, through the queue, to its consumer.
+func TestTraceFollowsASentMessage(t *testing.T) {
+	r := New(10)
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	r.Invoked(&Invocation{Function: "producer", RequestID: "p", TraceID: "Root=1-p", Start: at(0), End: at(10), Duration: 9 * time.Millisecond,
+		Event: []byte(`{"correlationId":"c"}`)})
+	r.Span(&Span{Kind: KindSend, Name: "SendMessage", Start: at(5), Duration: time.Millisecond, TraceID: "Root=1-p",
+		Body: []byte(`{"QueueUrl":"http://127.0.0.1:4566/000000000000/work","MessageBody":"{\"correlationId\":\"c\"}"}`)})
+	r.Span(&Span{Kind: KindQueue, Name: "work → consumer", Start: at(12), Duration: time.Millisecond, RequestID: "q",
+		Body: []byte(`{"Records":[{"body":"{\"correlationId\":\"c\"}"}]}`), Attrs: map[string]string{"queue": "work"}})
+	r.Invoked(&Invocation{Function: "consumer", RequestID: "q", Start: at(12), Duration: time.Millisecond, Event: []byte(`{"Records":[{"body":"{\"correlationId\":\"c\"}"}]}`)})
+	tr, _ := r.Trace("c")
+	var got []string
+	for _, n := range tr.Nodes {
+		got = append(got, fmt.Sprintf("%d %s %s", n.Depth, n.Kind, n.Name))
+	}
+	want := []string{"0 invoke producer", "1 send SendMessage → work", "2 queue work → consumer", "3 invoke consumer"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
 	}
 }

@@ -119,7 +119,7 @@ func (r *Recorder) snapshot() []*item {
 	}
 	// Calls a function made (DynamoDB writes, PutEvents) belong to its invocation's chains.
 	for _, it := range items {
-		if it.span == nil || (it.span.Kind != KindDynamoDB && it.span.Kind != KindPutEvents) {
+		if it.span == nil || (it.span.Kind != KindDynamoDB && it.span.Kind != KindPutEvents && it.span.Kind != KindSend) {
 			continue
 		}
 		for _, c := range byTrace[traceRoot(it.span.TraceID)] {
@@ -199,7 +199,8 @@ func (r *Recorder) Trace(c string) (Trace, bool) {
 //   - an invocation's parent is the HTTP request or batch that made it (same request id);
 //   - a DynamoDB write or PutEvents, the invocation that made the call (same X-Ray root);
 //   - a rule target delivery, the latest PutEvents before it;
-//   - a queue batch, the latest delivery to that queue before it;
+//   - a SendMessage, the invocation that made the call;
+//   - a queue batch, the latest delivery or send to that queue before it;
 //   - a stream batch, the latest write to that table before it.
 func link(items []*item) []int {
 	parents := make([]int, len(items))
@@ -221,14 +222,15 @@ func link(items []*item) []int {
 					break
 				}
 			}
-		case it.span.Kind == KindDynamoDB || it.span.Kind == KindPutEvents:
+		case it.span.Kind == KindDynamoDB || it.span.Kind == KindPutEvents || it.span.Kind == KindSend:
 			parents[i] = caller(items, it.span)
 		case it.span.Kind == KindTarget:
 			parents[i] = latest(func(o *item) bool { return o.span != nil && o.span.Kind == KindPutEvents })
 		case it.span.Kind == KindQueue:
 			q := it.span.Attrs["queue"]
 			parents[i] = latest(func(o *item) bool {
-				return o.span != nil && o.span.Kind == KindTarget && o.span.Attrs["queue"] == q
+				return o.span != nil && (o.span.Kind == KindTarget && o.span.Attrs["queue"] == q ||
+					o.span.Kind == KindSend && sendQueue(o.span.Body) == q)
 			})
 		case it.span.Kind == KindStream:
 			t := it.span.Attrs["table"]
@@ -291,6 +293,11 @@ func node(it *item, t0 time.Time) Node {
 		if dt := detailTypes(s.Body); len(dt) > 0 {
 			n.Name += " " + strings.Join(dt, ", ")
 			n.Attrs["detailTypes"] = strings.Join(dt, ", ")
+		}
+	case KindSend:
+		if q := sendQueue(s.Body); q != "" {
+			n.Name += " → " + q
+			n.Attrs["queue"] = q
 		}
 	case KindTarget, KindQueue:
 		if dt := detailTypes(s.Body); len(dt) > 0 {
@@ -587,6 +594,15 @@ func writeKeys(body []byte) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// sendQueue is the name of the queue a SendMessage(Batch) request's QueueUrl names.
+func sendQueue(body []byte) string {
+	var req struct{ QueueUrl string }
+	if json.Unmarshal(body, &req) != nil {
+		return ""
+	}
+	return req.QueueUrl[strings.LastIndexByte(req.QueueUrl, '/')+1:]
 }
 
 // receiveCount is the highest ApproximateReceiveCount of an SQS batch's messages.

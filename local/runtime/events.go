@@ -57,7 +57,7 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt.log = log
 	rt.sqs = sqsqueue.New(sqsqueue.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
-	gw.Handle(edge.SQS, rt.sqs)
+	gw.Handle(edge.SQS, rt.recordEdge(record.KindSend, map[string]bool{"SendMessage": true, "SendMessageBatch": true}, rt.sqs))
 	if err := rt.createQueues(); err != nil {
 		return err
 	}

@@ -21,10 +21,10 @@ live('stack/live', (s) => {
     column('Rules', 'rules', (s.rules || []).map((r) => el('div', { class: 'node rule', title: r.pattern },
       el('div', { class: 'title' }, r.name), el('div', { class: 'to' }, `${r.bus} → ${(r.targets || []).join(', ')}`)))),
     column('Functions', 'stack-functions', (s.functions || []).map((f) => el('div', {
-      class: 'node function' + (f.busy ? ' active' : '') + (f.errors ? ' failing' : ''), 'data-function': f.function,
+      class: 'node function' + (f.busy || f.lastMinute ? ' active' : '') + (f.errors ? ' failing' : ''), 'data-function': f.function,
     },
     el('a', { class: 'title', href: '/_console/functions/' + encodeURIComponent(f.function) }, f.function),
-    figs(['invocations', f.invocations], ['errors', f.errors, f.errors ? 'bad' : ''], ['warm', f.warm], f.invocations ? ['p50', ms(f.p50Ms)] : null)))),
+    figs(['last minute', f.lastMinute], ['invocations', f.invocations], ['errors', f.errors, f.errors ? 'bad' : ''], ['warm', f.warm], f.invocations ? ['p50', ms(f.p50Ms)] : null)))),
     column('Queues', 'queues', (s.queues || []).map((q) => el('div', { class: 'node queue' + (q.isDlq && q.waiting ? ' failing' : ''), 'data-queue': q.name },
       el('div', { class: 'title' }, q.name),
       el('div', { class: 'to' }, byQueue[q.name] ? `→ ${byQueue[q.name]}` : (q.isDlq ? 'dead-letter queue' : ''), q.dlq ? ` · DLQ ${q.dlq}` : ''),

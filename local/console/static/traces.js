@@ -34,9 +34,14 @@ async function search(query, open = true) {
     results.replaceChildren();
     return;
   }
-  results.replaceChildren(
-    el('h2', {}, !query ? 'Recent traces' : id ? `Other traces that carried “${query}”` : `Traces for “${query}”`),
-    summaryTable(others));
+  if (id) { // below the trace, folded: the trace is what was asked for
+    traceBox.after(results);
+    results.replaceChildren(el('details', { id: 'others' },
+      el('summary', {}, `${others.length} other trace${others.length === 1 ? '' : 's'} carried “${query}”`),
+      summaryTable(others)));
+    return;
+  }
+  results.replaceChildren(el('h2', {}, query ? `Traces for “${query}”` : 'Recent traces'), summaryTable(others));
 }
 
 function attrsText(n) {
