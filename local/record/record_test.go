@@ -220,3 +220,37 @@ func TestTraceFollowsASentMessage(t *testing.T) {
 		t.Errorf("trace (-want +got):\n%s", diff)
 	}
 }
+
+// Pages read while the runtime records (run with -race).
+func TestReadWhileRecording(t *testing.T) {
+	r := New(20)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 500 {
+			id := fmt.Sprint(i)
+			r.RecordLog("f", "s", time.Now(), []byte("START RequestId: "+id+" Version: $LATEST"))
+			r.RecordLog("f", "s", time.Now(), []byte(`{"correlationId":"c"}`))
+			r.Span(&Span{Kind: KindHTTP, Name: "GET /", Start: time.Now(), RequestID: id, Correlation: "c"})
+			r.Invoked(&Invocation{Function: "f", RequestID: id, Start: time.Now(), Event: []byte(`{"correlationId":"c"}`)})
+			r.RecordLog("f", "s", time.Now(), []byte("REPORT RequestId: "+id))
+		}
+	}()
+	reads := 0
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		r.Trace("c")
+		r.Search("GET")
+		r.Stats("f")
+		for _, inv := range r.Invocations("f") {
+			r.Logs(inv)
+		}
+	}
+	if tr, ok := r.Trace("c"); !ok || len(tr.Nodes) == 0 || reads == 0 {
+		t.Errorf("after recording: trace found %v with %d hops, %d reads", ok, len(tr.Nodes), reads)
+	}
+}

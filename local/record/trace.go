@@ -19,13 +19,16 @@ type Node struct {
 	Kind   string `json:"kind"`
 	Name   string `json:"name"`
 	// Function is the function invoked (invocations, HTTP requests, batches).
-	Function   string            `json:"function,omitempty"`
-	Start      time.Time         `json:"start"`
-	OffsetMs   float64           `json:"offsetMs"` // from the trace's first hop
-	DurationMs float64           `json:"durationMs"`
-	Error      string            `json:"error,omitempty"`
-	RequestID  string            `json:"requestId,omitempty"`
-	Attrs      map[string]string `json:"attrs,omitempty"`
+	Function   string    `json:"function,omitempty"`
+	Start      time.Time `json:"start"`
+	OffsetMs   float64   `json:"offsetMs"` // from the trace's first hop
+	DurationMs float64   `json:"durationMs"`
+	// WallMs is, for an invocation, from the call to the answer: with the wait for a
+	// process and a cold start's init, which DurationMs (Lambda's) leaves out.
+	WallMs    float64           `json:"wallMs,omitempty"`
+	Error     string            `json:"error,omitempty"`
+	RequestID string            `json:"requestId,omitempty"`
+	Attrs     map[string]string `json:"attrs,omitempty"`
 }
 
 // Trace is every recorded hop of one correlation id, in causal (depth-first, time-ordered)
@@ -265,7 +268,7 @@ func caller(items []*item, s *Span) int {
 func node(it *item, t0 time.Time) Node {
 	if inv := it.inv; inv != nil {
 		n := Node{Kind: KindInvoke, Name: inv.Function, Function: inv.Function, Start: inv.Start,
-			DurationMs: msOf(inv.Duration), Error: inv.Error, RequestID: inv.RequestID, Attrs: map[string]string{}}
+			DurationMs: msOf(inv.Duration), WallMs: msOf(inv.end().Sub(inv.Start)), Error: inv.Error, RequestID: inv.RequestID, Attrs: map[string]string{}}
 		if inv.Init > 0 {
 			n.Attrs["coldStartMs"] = strings.TrimRight(strings.TrimRight(ftoa(msOf(inv.Init)), "0"), ".")
 		}

@@ -69,13 +69,13 @@ function renderTrace(t) {
       n.kind === 'invoke'
         ? el('a', { href: '/_console/functions/' + encodeURIComponent(n.function) + '#' + n.requestId, class: 'name' }, n.name)
         : el('span', { class: 'name' }, n.name),
-      n.function && n.kind !== 'invoke' ? el('span', { class: 'muted' }, ' → ' + n.function) : '',
+      n.kind === 'http' && n.function ? el('span', { class: 'muted' }, ' → ' + n.function) : '',
       el('div', { class: 'meta' }, attrsText(n)),
       n.error ? el('div', { class: 'bad' }, n.error) : ''),
     el('div', {},
       el('div', { class: 'bar', title: `+${ms(n.offsetMs)}` },
-        el('span', { style: `left:${(100 * n.offsetMs) / total}%;width:${Math.max((100 * n.durationMs) / total, 0.3)}%` })),
-      el('span', { class: 'dur' }, `+${ms(n.offsetMs)} · ${ms(n.durationMs)}`))))),
+        el('span', { style: `left:${(100 * n.offsetMs) / total}%;width:${Math.max((100 * (n.wallMs || n.durationMs)) / total, 0.3)}%` })),
+      el('span', { class: 'dur' }, `+${ms(n.offsetMs)} · ${ms(n.durationMs)}`, n.wallMs > n.durationMs + 1 ? ` (${ms(n.wallMs)} with wait and init)` : ''))))),
   );
 }
 
