@@ -78,8 +78,13 @@ type Span struct {
 	// Body is the hop's input as received: the request body, the event, the batch. Kept
 	// as is; never modified.
 	Body []byte
-	// Attrs are small facts shown beside the hop: "function", "table", "queue", "rule",
-	// "target", "status", "path" ...
+	// Function is the function the hop ran or reached, when there is one.
+	Function string
+	// Status is an HTTP request's status code.
+	Status int
+	// Attrs are small facts shown beside the hop: "table", "queue", "rule", "target" ...
+	// A hook builds them once and shares them between its spans (no map per call), so they
+	// must not be modified once recorded.
 	Attrs map[string]string
 
 	corrs *[]string // Correlations(Body), worked out once; guarded by Recorder.corrMu

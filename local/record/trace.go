@@ -279,10 +279,16 @@ func node(it *item, t0 time.Time) Node {
 		return n
 	}
 	s := it.span
-	n := Node{Kind: s.Kind, Name: s.Name, Function: s.Attrs["function"], Start: s.Start,
+	n := Node{Kind: s.Kind, Name: s.Name, Function: s.Function, Start: s.Start,
 		OffsetMs: msOf(s.Start.Sub(t0)), DurationMs: msOf(s.Duration), Error: s.Error, RequestID: s.RequestID, Attrs: map[string]string{}}
 	for k, v := range s.Attrs {
 		n.Attrs[k] = v
+	}
+	if n.Function == "" {
+		n.Function = s.Attrs["function"]
+	}
+	if s.Status != 0 {
+		n.Attrs["status"] = strconv.Itoa(s.Status)
 	}
 	switch s.Kind {
 	case KindDynamoDB:
@@ -354,7 +360,7 @@ func (it *item) matches(r *Recorder, q string) bool {
 		}
 		return false
 	}
-	if strings.Contains(it.span.Name, q) || bytes.Contains(it.span.Body, []byte(q)) || it.span.RequestID == q {
+	if strings.Contains(it.span.Name, q) || bytes.Contains(it.span.Body, []byte(q)) || it.span.RequestID == q || it.span.Function == q {
 		return true
 	}
 	for _, v := range it.span.Attrs {

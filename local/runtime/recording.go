@@ -59,7 +59,7 @@ type httpCallKey struct{}
 // recordHTTP records every request to an HTTP API as a KindHTTP span whose correlation id is
 // the response's X-Correlation-Id (what the shop's Correlate middleware chose), else the
 // request's, else the API Gateway request id.
-func (rt *Runtime) recordHTTP(api string, next http.Handler) http.Handler {
+func (rt *Runtime) recordHTTP(next http.Handler) http.Handler {
 	if rt.rec == nil {
 		return next
 	}
@@ -77,14 +77,18 @@ func (rt *Runtime) recordHTTP(api string, next http.Handler) http.Handler {
 			corr = h.Get("Apigw-Requestid")
 		}
 		span := &record.Span{Kind: record.KindHTTP, Name: r.Method + " " + r.URL.Path, Start: began, Duration: time.Since(began),
-			RequestID: call.requestID, Correlation: corr,
-			Attrs: map[string]string{"api": api, "status": http.StatusText(sw.status), "path": r.URL.Path, "function": call.function, "apigwRequestId": h.Get("Apigw-Requestid")}}
+			RequestID: call.requestID, Correlation: corr, Function: call.function, Status: sw.status}
 		if sw.status >= 500 {
 			span.Error = "HTTP " + strconv.Itoa(sw.status)
 		}
 		rt.rec.Span(span)
 	})
 }
+
+// errReader fails every read with its error.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // statusWriter remembers the status a handler answered.
 type statusWriter struct {
@@ -122,7 +126,7 @@ func (h httpInvoker) Invoke(ctx context.Context, name string, payload []byte) (*
 type batchInvoker struct {
 	rec          *record.Recorder
 	kind, source string
-	attr         string // "queue" or "table"
+	attrs        map[string]string // {"queue": source} or {"table": source}, shared by its spans
 	next         lambdahost.Invoker
 }
 
@@ -130,7 +134,7 @@ func (b batchInvoker) Invoke(ctx context.Context, name string, payload []byte) (
 	began := time.Now()
 	res, err := b.next.Invoke(ctx, name, payload)
 	span := &record.Span{Kind: b.kind, Name: b.source + " → " + name, Start: began, Duration: time.Since(began), Body: payload,
-		Attrs: map[string]string{b.attr: b.source, "function": name}}
+		Function: name, Attrs: b.attrs}
 	switch {
 	case err != nil:
 		span.Error = err.Error()
@@ -154,7 +158,7 @@ func (rt *Runtime) sourceInvoker(kind, source string) lambdahost.Invoker {
 	if kind == record.KindStream {
 		attr = "table"
 	}
-	return batchInvoker{rec: rt.rec, kind: kind, source: source, attr: attr, next: inv}
+	return batchInvoker{rec: rt.rec, kind: kind, source: source, attrs: map[string]string{attr: source}, next: inv}
 }
 
 // recordTarget records each attempt of a rule delivering an event to its target.
@@ -203,17 +207,20 @@ func (rt *Runtime) recordEdge(kind string, ops map[string]bool, next http.Handle
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
+		buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+1))
+		_, err := buf.ReadFrom(r.Body)
+		body := buf.Bytes()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err != nil { // the service answers the broken body as it would have
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		began := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		span := &record.Span{Kind: kind, Name: op, Start: began, Duration: time.Since(began), Body: body,
-			TraceID: r.Header.Get("X-Amzn-Trace-Id"), Attrs: map[string]string{"operation": op}}
+			TraceID: r.Header.Get("X-Amzn-Trace-Id")}
 		if sw.status >= 400 {
 			span.Error = "HTTP " + strconv.Itoa(sw.status)
 		}

@@ -342,7 +342,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			}
 			h := apigw.New(localCORS(api, siteLn), names, inv, opts)
 			rt.apiURLs = append(rt.apiURLs, u)
-			rt.serve(ln, rt.recordHTTP(api.Name, h))
+			rt.serve(ln, rt.recordHTTP(h))
 		}
 	}
 	if siteLn != nil {
