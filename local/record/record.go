@@ -14,6 +14,7 @@
 package record
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 	"sync"
@@ -80,6 +81,10 @@ type Span struct {
 	Body []byte
 	// Function is the function the hop ran or reached, when there is one.
 	Function string
+	// Caller is the function that made the call (a write, PutEvents, SendMessage), when
+	// known: the runtime gives each function its name as the AWS SDK's app id
+	// (AWS_SDK_UA_APP_ID), which the SDK sends in its User-Agent.
+	Caller string
 	// Status is an HTTP request's status code.
 	Status int
 	// Attrs are small facts shown beside the hop: "table", "queue", "rule", "target" ...
@@ -109,11 +114,27 @@ type Invocation struct {
 	// Event and Result are the payloads as sent and answered.
 	Event  []byte `json:"-"`
 	Result []byte `json:"-"`
-	// Trigger says what invoked it: "http", "queue", "stream", "console", or "".
-	Trigger string `json:"trigger,omitempty"`
 
 	logs  []string  // guarded by Recorder.logMu
 	corrs *[]string // Correlations(Event), worked out once; guarded by Recorder.corrMu
+}
+
+// Trigger says what kind of event inv had, from its shape: "http" (an HTTP API's), "queue"
+// (an SQS batch), "stream" (a DynamoDB stream batch), "event" (an EventBridge event) or
+// "direct" (anything else: `aws lambda invoke`, the console's re-invoke).
+func (inv *Invocation) Trigger() string {
+	e := inv.Event
+	switch {
+	case bytes.Contains(e, []byte(`"routeKey"`)):
+		return "http"
+	case bytes.Contains(e, []byte(`"eventSource":"aws:sqs"`)):
+		return "queue"
+	case bytes.Contains(e, []byte(`"eventSource":"aws:dynamodb"`)):
+		return "stream"
+	case bytes.Contains(e, []byte(`"detail-type"`)):
+		return "event"
+	}
+	return "direct"
 }
 
 // end is when inv's answer came back.

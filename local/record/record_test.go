@@ -254,3 +254,40 @@ func TestReadWhileRecording(t *testing.T) {
 		t.Errorf("after recording: trace found %v with %d hops, %d reads", ok, len(tr.Nodes), reads)
 	}
 }
+
+func TestTrigger(t *testing.T) {
+	tests := []struct{ event, want string }{
+		{`{"version":"2.0","routeKey":"GET /x"}`, "http"},
+		{`{"Records":[{"eventSource":"aws:sqs","body":"{}"}]}`, "queue"},
+		{`{"Records":[{"eventSource":"aws:dynamodb","dynamodb":{}}]}`, "stream"},
+		{`{"detail-type":"OrderPlaced","detail":{}}`, "event"},
+		{`{"edited":true}`, "direct"},
+	}
+	for _, tt := range tests {
+		if got := (&Invocation{Event: []byte(tt.event)}).Trigger(); got != tt.want {
+			t.Errorf("Trigger(%s) = %q, want %q", tt.event, got, tt.want)
+		}
+	}
+}
+
+// A write belongs to the function that made it (its SDK's app id), even when another
+// invocation of the same saga, carrying the same X-Ray root, still runs.
+func TestWriteParentIsItsCaller(t *testing.T) {
+	r := New(10)
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	ev := []byte(`{"correlationId":"c"}`)
+	r.Invoked(&Invocation{Function: "slow", RequestID: "a", TraceID: "Root=1-r", Start: at(0), End: at(100), Event: ev})
+	r.Invoked(&Invocation{Function: "consumer", RequestID: "b", TraceID: "Root=1-other", Start: at(50), End: at(60), Event: ev})
+	r.Span(&Span{Kind: KindDynamoDB, Name: "PutItem", Start: at(55), TraceID: "Root=1-r", Caller: "consumer", Body: ev})
+	r.Span(&Span{Kind: KindDynamoDB, Name: "UpdateItem", Start: at(56), TraceID: "Root=1-r", Body: ev}) // no app id: the root decides
+	tr, _ := r.Trace("c")
+	var got []string
+	for _, n := range tr.Nodes {
+		got = append(got, fmt.Sprintf("%d %s", n.Depth, n.Name))
+	}
+	want := []string{"0 slow", "1 UpdateItem", "0 consumer", "1 PutItem"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("trace (-want +got):\n%s", diff)
+	}
+}

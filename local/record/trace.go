@@ -245,15 +245,17 @@ func link(items []*item) []int {
 	return parents
 }
 
-// caller finds the invocation that made call s (a DynamoDB write, a PutEvents): one running
-// when the call started, preferring one whose X-Ray root the call carries, then the latest
-// started. The root alone does not do: the shop's functions pass the root of the request
-// that began the saga on to every call down the chain.
+// caller finds the invocation that made call s (a DynamoDB write, a PutEvents, a send): one
+// of s.Caller's (when known) running when the call started, preferring one whose X-Ray root
+// the call carries, then the latest started. Neither the root alone nor the time alone does:
+// the shop passes the root of the request that began a saga on to every call down the chain,
+// and a slow function may still run when the next hops of its saga do.
 func caller(items []*item, s *Span) int {
 	root, best, bestRoot := traceRoot(s.TraceID), -1, false
 	for j, o := range items {
 		inv := o.inv
-		if inv == nil || inv.Start.After(s.Start) || inv.end().Add(time.Millisecond).Before(s.Start) {
+		if inv == nil || (s.Caller != "" && inv.Function != s.Caller) ||
+			inv.Start.After(s.Start) || inv.end().Add(time.Millisecond).Before(s.Start) {
 			continue
 		}
 		sameRoot := root != "" && traceRoot(inv.TraceID) == root
@@ -272,9 +274,7 @@ func node(it *item, t0 time.Time) Node {
 		if inv.Init > 0 {
 			n.Attrs["coldStartMs"] = strings.TrimRight(strings.TrimRight(ftoa(msOf(inv.Init)), "0"), ".")
 		}
-		if inv.Trigger != "" {
-			n.Attrs["trigger"] = inv.Trigger
-		}
+		n.Attrs["trigger"] = inv.Trigger()
 		n.OffsetMs = msOf(inv.Start.Sub(t0))
 		return n
 	}
@@ -286,6 +286,9 @@ func node(it *item, t0 time.Time) Node {
 	}
 	if n.Function == "" {
 		n.Function = s.Attrs["function"]
+	}
+	if s.Caller != "" {
+		n.Attrs["caller"] = s.Caller
 	}
 	if s.Status != 0 {
 		n.Attrs["status"] = strconv.Itoa(s.Status)

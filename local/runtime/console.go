@@ -96,13 +96,14 @@ type invocationView struct {
 	*record.Invocation
 	DurationMs float64         `json:"durationMs"`
 	InitMs     float64         `json:"initMs,omitempty"`
+	Trigger    string          `json:"trigger"`
 	Event      json.RawMessage `json:"event"`
 	Result     json.RawMessage `json:"result,omitempty"`
 	Logs       []string        `json:"logs"`
 }
 
 func (rt *Runtime) view(inv *record.Invocation) invocationView {
-	return invocationView{Invocation: inv, DurationMs: ms(inv.Duration), InitMs: ms(inv.Init),
+	return invocationView{Invocation: inv, DurationMs: ms(inv.Duration), InitMs: ms(inv.Init), Trigger: inv.Trigger(),
 		Event: rawJSON(inv.Event), Result: rawJSON(inv.Result), Logs: rt.rec.Logs(inv)}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/microshop/microshop/local/eventbus"
 	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/record"
+	"github.com/microshop/microshop/local/template"
 )
 
 // What the console reads is recorded by small hooks at the seams the runtime already wires:
@@ -40,6 +42,33 @@ func (rt *Runtime) observe(o lambdahost.Observation) {
 		}
 	}
 	rt.rec.Invoked(inv)
+}
+
+// callerEnv is fn's environment with AWS_SDK_UA_APP_ID set to its name (unless the template
+// sets it), when recording: the SDK then sends "app/<name>" in its User-Agent, which tells
+// the recorder which function made a DynamoDB write, a PutEvents or a SendMessage.
+func (rt *Runtime) callerEnv(fn *template.Function) map[string]string {
+	if rt.rec == nil || fn.Environment[uaAppIDEnv] != "" {
+		return fn.Environment
+	}
+	env := maps.Clone(fn.Environment)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env[uaAppIDEnv] = fn.Name
+	return env
+}
+
+const uaAppIDEnv = "AWS_SDK_UA_APP_ID"
+
+// callerOf is the app id in an AWS SDK User-Agent ("... app/<id> ..."), or "".
+func callerOf(ua string) string {
+	i := strings.Index(ua, " app/")
+	if i < 0 {
+		return ""
+	}
+	id, _, _ := strings.Cut(ua[i+len(" app/"):], " ")
+	return id
 }
 
 // logTee hands every function log line to CloudWatch Logs and to the recorder.
@@ -220,7 +249,7 @@ func (rt *Runtime) recordEdge(kind string, ops map[string]bool, next http.Handle
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		span := &record.Span{Kind: kind, Name: op, Start: began, Duration: time.Since(began), Body: body,
-			TraceID: r.Header.Get("X-Amzn-Trace-Id")}
+			TraceID: r.Header.Get("X-Amzn-Trace-Id"), Caller: callerOf(r.Header.Get("User-Agent"))}
 		if sw.status >= 400 {
 			span.Error = "HTTP " + strconv.Itoa(sw.status)
 		}

@@ -278,7 +278,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			Name:                fn.Name,
 			ARN:                 fn.ARN,
 			Binary:              binaries[fn.GoPackage],
-			Environment:         fn.Environment,
+			Environment:         rt.callerEnv(fn),
 			Timeout:             fn.Timeout,
 			MemoryMB:            fn.MemoryMB,
 			ReservedConcurrency: max(fn.ReservedConcurrency, 0),

@@ -53,13 +53,14 @@ type hop struct {
 	Depth      int     `json:"depth"`
 	DurationMs float64 `json:"durationMs"`
 	Error      bool    `json:"error"`
+	Caller     string  `json:"caller"`
 }
 
 // hops reads the trace page's rows.
 func (p *page) hops() []hop {
 	p.t.Helper()
 	return eval[[]hop](p, `[...document.querySelectorAll('#hops .hop')].map((li) => ({
-		kind: li.dataset.kind, function: li.dataset.function, name: li.querySelector('.name').textContent,
+		kind: li.dataset.kind, function: li.dataset.function, caller: li.dataset.caller || '', name: li.querySelector('.name').textContent,
 		depth: Number(li.dataset.depth), durationMs: Number(li.dataset.durationMs), error: li.classList.contains('error')}))`)
 }
 
@@ -200,6 +201,10 @@ func TestConsoleTraceOfAnOrder(t *testing.T) {
 		}
 		if h.Error {
 			t.Errorf("step %s failed: %+v", orderSaga[i], h)
+		}
+		// A write is the function's before it (the SDK names its caller).
+		if h.Kind == "dynamodb" && h.Caller != hops[at[i-1]].Function {
+			t.Errorf("step %s was made by %q, want %q", orderSaga[i], h.Caller, hops[at[i-1]].Function)
 		}
 	}
 	// The trace is the order's alone: another customer's order is not in it.

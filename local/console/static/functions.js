@@ -32,6 +32,7 @@ function invocationItem(inv) {
       el('span', {}, new Date(inv.start).toLocaleTimeString()),
       el('span', { class: 'mono' }, inv.requestId),
       el('span', {}, ms(inv.durationMs)),
+      el('span', { class: 'badge' }, inv.trigger),
       inv.initMs ? el('span', { class: 'badge' }, `cold start ${ms(inv.initMs)}`) : '',
       inv.error ? el('span', { class: 'bad' }, inv.error) : el('span', { class: 'ok' }, 'ok')),
     el('h3', {}, 'Event'), el('pre', { class: 'event' }, pretty(inv.event)),

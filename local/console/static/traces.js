@@ -47,7 +47,7 @@ async function search(query, open = true) {
 function attrsText(n) {
   const a = n.attrs || {};
   const parts = [];
-  for (const k of ['trigger', 'status', 'rule', 'queue', 'table', 'tables', 'keys', 'detailTypes', 'coldStartMs', 'receiveCount']) {
+  for (const k of ['caller', 'trigger', 'status', 'rule', 'queue', 'table', 'tables', 'keys', 'detailTypes', 'coldStartMs', 'receiveCount']) {
     if (a[k]) parts.push(`${k}: ${a[k]}`);
   }
   if (n.requestId) parts.push(`request ${n.requestId}`);
@@ -62,7 +62,7 @@ function renderTrace(t) {
     el('p', { class: 'muted' }, `${t.nodes.length} hops · ${ms(t.durationMs)}`, t.errors ? el('span', { class: 'bad' }, ` · ${t.errors} failed`) : ''),
     el('ol', { class: 'trace', id: 'hops' }, t.nodes.map((n) => el('li', {
       class: 'hop' + (n.error ? ' error' : ''), 'data-kind': n.kind, 'data-function': n.function || '',
-      'data-duration-ms': n.durationMs, 'data-depth': n.depth, style: `--depth:${n.depth}`,
+      'data-duration-ms': n.durationMs, 'data-caller': (n.attrs || {}).caller, 'data-depth': n.depth, style: `--depth:${n.depth}`,
     },
     el('div', { class: 'what' },
       el('span', { class: 'badge ' + n.kind }, n.kind),
