@@ -255,6 +255,7 @@ func TestConsoleFunctionsInvocationsAndReinvoke(t *testing.T) {
 	if got := p.text("details.invocation .result"); !strings.Contains(got, first.Name) {
 		t.Errorf("the invocation's result lacks %q: %s", first.Name, got)
 	}
+	p.screenshot("console-invocation")
 
 	// Re-invoke with the event edited to ask for the second product.
 	p.click("details.invocation button.edit")

@@ -35,9 +35,9 @@ function invocationItem(inv) {
       el('span', { class: 'badge' }, inv.trigger),
       inv.initMs ? el('span', { class: 'badge' }, `cold start ${ms(inv.initMs)}`) : '',
       inv.error ? el('span', { class: 'bad' }, inv.error) : el('span', { class: 'ok' }, 'ok')),
-    el('h3', {}, 'Event'), el('pre', { class: 'event' }, pretty(inv.event)),
-    el('h3', {}, 'Result'), el('pre', { class: 'result' }, pretty(inv.result)),
     el('h3', {}, 'Log'), el('pre', { class: 'logs' }, (inv.logs || []).join('\n')),
+    el('h3', {}, 'Result'), el('pre', { class: 'result' }, pretty(inv.result)),
+    el('h3', {}, 'Event'), el('pre', { class: 'event' }, pretty(inv.event)),
     el('button', { type: 'button', class: 'secondary edit', onclick: () => { editor.hidden = !editor.hidden; } }, 'Re-invoke with an edited event…'),
     editor);
 }
@@ -66,6 +66,7 @@ async function load() {
 }
 
 if (selected) {
+  document.querySelector('#functions').closest('.scroll').before(detail); // the function first, then the others
   detail.replaceChildren(el('h2', {}, 'Invocations of ', el('span', { class: 'mono' }, selected)),
     el('form', { class: 'inline', role: 'search', onsubmit: (ev) => { ev.preventDefault(); load(); } },
       el('label', {}, 'Search', search), el('button', { type: 'submit' }, 'Search')),
