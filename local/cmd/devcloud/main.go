@@ -81,6 +81,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	schedules := fs.Bool("schedules", true, "fire scheduled rules and Scheduler schedules on time; false: only on demand (POST <edge>/_console/api/schedules/<name>/fire)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
+	record := fs.Bool("record", true, "record invocations, function figures and traces for the console (in rings of -record-size invocations per function); false turns it off")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -113,6 +114,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		NoScheduleTimer: !*schedules,
 		Region:          *region,
 		Sources:         sources, CacheDir: *src.cacheDir,
+		NoRecording: !*record,
 	})
 	if err != nil {
 		return err
