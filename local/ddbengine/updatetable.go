@@ -19,7 +19,8 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	updates := req.get("GlobalSecondaryIndexUpdates").arrOrNil()
 	// dynalite only counts UpdateStreamEnabled here, a parameter DynamoDB does not have;
 	// DynamoDB accepts StreamSpecification alone.
-	if pt == nil && billing == "" && ss == nil && len(updates) == 0 {
+	dp := req.get("DeletionProtectionEnabled")
+	if pt == nil && billing == "" && ss == nil && len(updates) == 0 && dp == nil {
 		return nil, validationErr("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	if billing == "PROVISIONED" && pt == nil {
@@ -72,6 +73,11 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if e.opts.StateDelay > 0 {
+		if st := e.status(t); st != "ACTIVE" {
+			return nil, inUse(name, st)
+		}
+	}
 	tableBilling := "PROVISIONED"
 	if t.desc.BillingModeSummary != nil {
 		tableBilling = t.desc.BillingModeSummary.BillingMode
@@ -157,6 +163,9 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 
 	// Apply.
+	if dp != nil {
+		t.desc.DeletionProtectionEnabled = dp.b
+	}
 	if billing == "PAY_PER_REQUEST" {
 		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing, LastUpdateToPayPerRequestDateTime: float64(e.opts.Now().UnixMilli()) / 1000}
 	} else if billing != "" {
@@ -206,7 +215,8 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.stream.disable()
 		t.desc.StreamSpecification = nil
 	}
-	return map[string]any{"TableDescription": t.snapshot("ACTIVE")}, nil
+	e.startState(t, "UPDATING")
+	return map[string]any{"TableDescription": t.snapshot(e.status(t))}, nil
 }
 
 // schemaUsing returns the table's or an index's key schema that uses attr.

@@ -625,6 +625,7 @@ var opSpecs = map[string][]field{
 		f("StreamSpecification", fstruct("StreamSpecification", nil,
 			f("StreamEnabled", boolean()),
 			f("StreamViewType", str(enum("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"))))),
+		f("DeletionProtectionEnabled", boolean()),
 	},
 	"TransactWriteItems": {
 		f("TransactItems", list(strct("TransactWriteItem",
