@@ -534,7 +534,9 @@ func TestStateDelayWaiters(t *testing.T) {
 	if err != nil || d.Table.TableStatus != types.TableStatusCreating {
 		t.Fatalf("DescribeTable right after CreateTable = %v, %v; want CREATING", d, err)
 	}
-	fast := func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond }
+	fast := func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond
+	}
 	if err := dynamodb.NewTableExistsWaiter(c, fast).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("waited")}, 10*time.Second); err != nil {
 		t.Fatalf("TableExistsWaiter: %v", err)
 	}
@@ -549,7 +551,9 @@ func TestStateDelayWaiters(t *testing.T) {
 	if err != nil || d.Table.TableStatus != types.TableStatusDeleting {
 		t.Fatalf("DescribeTable right after DeleteTable = %v, %v; want DELETING", d, err)
 	}
-	gone := func(o *dynamodb.TableNotExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond }
+	gone := func(o *dynamodb.TableNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 100*time.Millisecond
+	}
 	if err := dynamodb.NewTableNotExistsWaiter(c, gone).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("waited")}, 10*time.Second); err != nil {
 		t.Fatalf("TableNotExistsWaiter: %v", err)
 	}
