@@ -76,8 +76,9 @@ type Engine struct {
 	// wrapSnapshot, when set (tests), wraps the writer of the snapshot file.
 	wrapSnapshot func(io.Writer) io.Writer
 
-	backups  backups                 // on-demand backups (backup.go)
-	deleting map[string]deletedTable // tables DELETING under StateDelay; guarded by mu
+	stateDelay atomic.Int64            // nanoseconds; see Options.StateDelay and SetStateDelay
+	backups    backups                 // on-demand backups (backup.go)
+	deleting   map[string]deletedTable // tables DELETING under StateDelay; guarded by mu
 }
 
 // New is Open for callers that cannot handle its error: it panics when DataDir holds a
@@ -110,6 +111,7 @@ func Open(opts Options) (*Engine, error) {
 		opts.SnapshotInterval = time.Second
 	}
 	e := &Engine{opts: opts, tables: map[string]*table{}, txTokens: map[string]txToken{}, stop: make(chan struct{})}
+	e.stateDelay.Store(int64(opts.StateDelay))
 	if opts.DataDir != "" {
 		if err := e.load(); err != nil {
 			return nil, fmt.Errorf("open %s: %w", opts.DataDir, err)
@@ -324,7 +326,7 @@ func (e *Engine) getTable(name string) (*table, *apiError) {
 	e.mu.RLock()
 	t := e.tables[name]
 	e.mu.RUnlock()
-	if t == nil || (e.opts.StateDelay > 0 && e.creating(t)) {
+	if t == nil || (e.stateDelay.Load() > 0 && e.creating(t)) {
 		return nil, ddbErr("ResourceNotFoundException", "Requested resource not found")
 	}
 	return t, nil
@@ -718,7 +720,7 @@ func (e *Engine) deleteTable(req *jval) (any, *apiError) {
 	if t == nil {
 		return nil, notFound(name)
 	}
-	if e.opts.StateDelay > 0 {
+	if e.stateDelay.Load() > 0 {
 		if st := e.status(t); st != "ACTIVE" {
 			return nil, inUse(name, st)
 		}
@@ -744,12 +746,12 @@ func (e *Engine) deleteTable(req *jval) (any, *apiError) {
 		t.stream.disable()
 	}
 	t.mu.Unlock()
-	if e.opts.StateDelay > 0 {
+	if e.stateDelay.Load() > 0 {
 		e.mu.Lock()
 		if e.deleting == nil {
 			e.deleting = map[string]deletedTable{}
 		}
-		e.deleting[name] = deletedTable{desc: d, until: e.opts.Now().Add(e.opts.StateDelay)}
+		e.deleting[name] = deletedTable{desc: d, until: e.opts.Now().Add(time.Duration(e.stateDelay.Load()))}
 		e.mu.Unlock()
 	}
 	return map[string]any{"TableDescription": d}, nil

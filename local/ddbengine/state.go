@@ -25,10 +25,10 @@ type transient struct {
 
 // startState puts t in status for the configured delay (no-op without one).
 func (e *Engine) startState(t *table, status string) {
-	if e.opts.StateDelay <= 0 {
+	if e.stateDelay.Load() <= 0 {
 		return
 	}
-	t.state.p.Store(&transientState{status: status, until: e.opts.Now().Add(e.opts.StateDelay)})
+	t.state.p.Store(&transientState{status: status, until: e.opts.Now().Add(time.Duration(e.stateDelay.Load()))})
 }
 
 // status is t's status now.
@@ -41,7 +41,7 @@ func (e *Engine) status(t *table) string {
 
 // creating reports whether t is still being created (only with a StateDelay).
 func (e *Engine) creating(t *table) bool {
-	return e.opts.StateDelay > 0 && e.status(t) == "CREATING"
+	return e.stateDelay.Load() > 0 && e.status(t) == "CREATING"
 }
 
 // deletedTable is a deleted table still DELETING.
@@ -59,6 +59,11 @@ func (e *Engine) deletingTable(name string) bool {
 	}
 	return ok
 }
+
+// SetStateDelay changes Options.StateDelay from now on (changes already made keep theirs):
+// the local runtime creates a template's tables ACTIVE, as a deployment leaves them, and only
+// then turns the delay on for the tables code creates.
+func (e *Engine) SetStateDelay(d time.Duration) { e.stateDelay.Store(int64(d)) }
 
 // inUse is DynamoDB's answer to a change of a table that is not ACTIVE.
 func inUse(name, status string) *apiError {

@@ -73,7 +73,7 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if e.opts.StateDelay > 0 {
+	if e.stateDelay.Load() > 0 {
 		if st := e.status(t); st != "ACTIVE" {
 			return nil, inUse(name, st)
 		}

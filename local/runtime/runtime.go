@@ -127,6 +127,9 @@ type Config struct {
 	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
 	// sesmail.DefaultSize); recording never grows past it.
 	RecordSize int
+	// DynamoDBStateDelay keeps tables that code creates, updates or deletes CREATING,
+	// UPDATING or DELETING that long (embedded engine only; ddbengine.Options.StateDelay).
+	DynamoDBStateDelay time.Duration
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -223,6 +226,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	if err := CreateTables(ctx, ddbEndpoint, model.Tables, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	if rt.ddb != nil && cfg.DynamoDBStateDelay > 0 {
+		rt.ddb.SetStateDelay(cfg.DynamoDBStateDelay) // the template's tables are ACTIVE, as deployed
 	}
 	rt.timings.Engine = time.Since(engineStart)
 

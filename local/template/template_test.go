@@ -237,6 +237,8 @@ func TestLoadShop(t *testing.T) {
 				BillingMode:    "PAY_PER_REQUEST",
 				StreamViewType: "NEW_AND_OLD_IMAGES",
 				TTLAttribute:   "expiresAt",
+				// PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled
+				PointInTimeRecovery: true,
 			},
 		},
 	}

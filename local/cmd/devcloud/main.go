@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
+	stateDelay := fs.Duration("dynamodb-state-delay", 0, "keep tables your code creates, updates or deletes CREATING/UPDATING/DELETING this long, as DynamoDB does (tests of code that waits for ACTIVE); 0: ACTIVE at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
-		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DynamoDBStateDelay: *stateDelay, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
 		Faults:     inj,
 		RecordSize: *recordSize,
 	})
