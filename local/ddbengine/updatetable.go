@@ -89,6 +89,12 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	if effBilling == "" {
 		effBilling = tableBilling
 	}
+	if pt != nil && tableBilling == "PROVISIONED" {
+		cur := t.desc.ProvisionedThroughput
+		if err := sameThroughput(cur.ReadCapacityUnits, cur.WriteCapacityUnits, pt); err != nil {
+			return nil, err
+		}
+	}
 
 	// Validate every index action against the current table before changing anything.
 	reqDefs := map[string]string{}
@@ -137,11 +143,22 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		default:
 			up := u.get("Update")
 			in := jstr(up.get("IndexName"))
+			p := up.get("ProvisionedThroughput")
+			if p != nil && (p.get("ReadCapacityUnits").n > 1000000000000 || p.get("WriteCapacityUnits").n > 1000000000000) {
+				return nil, validationErr("This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate")
+			}
 			ix := t.findIndex(in)
 			if ix == nil || !ix.global {
 				return nil, ddbErr("ResourceNotFoundException", "Requested resource not found: Index: "+in+" not found")
 			}
-			p := up.get("ProvisionedThroughput")
+			if p == nil {
+				continue // nothing to change locally (OnDemandThroughput, WarmThroughput)
+			}
+			if cur := ix.desc.ProvisionedThroughput; cur != nil && tableBilling == "PROVISIONED" {
+				if err := sameThroughput(cur.ReadCapacityUnits, cur.WriteCapacityUnits, p); err != nil {
+					return nil, err
+				}
+			}
 			throughputs = append(throughputs, throughput{ix, int64(p.get("ReadCapacityUnits").n), int64(p.get("WriteCapacityUnits").n)})
 		}
 	}
@@ -217,6 +234,18 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 	e.startState(t, "UPDATING")
 	return map[string]any{"TableDescription": t.snapshot(e.status(t))}, nil
+}
+
+// sameThroughput is DynamoDB's refusal of a throughput update that changes nothing, or nil.
+func sameThroughput(rc, wc int64, pt *jval) *apiError {
+	nrc, nwc := int64(pt.get("ReadCapacityUnits").n), int64(pt.get("WriteCapacityUnits").n)
+	if nrc != rc || nwc != wc {
+		return nil
+	}
+	return validationErr("The provisioned throughput for the table will not change. The requested value equals the current value. " +
+		"Current ReadCapacityUnits provisioned for the table: " + itoa(int(rc)) + ". Requested ReadCapacityUnits: " + itoa(int(nrc)) + ". " +
+		"Current WriteCapacityUnits provisioned for the table: " + itoa(int(wc)) + ". Requested WriteCapacityUnits: " + itoa(int(nwc)) + ". " +
+		"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
 }
 
 // schemaUsing returns the table's or an index's key schema that uses attr.
