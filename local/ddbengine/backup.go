@@ -65,6 +65,10 @@ func (t *table) frozenCopy() *table {
 		for _, ix := range ixs {
 			cx := *ix
 			dx := *ix.desc
+			if p := ix.desc.ProvisionedThroughput; p != nil {
+				pc := *p
+				dx.ProvisionedThroughput = &pc
+			}
 			cx.desc, cx.store = &dx, ix.store.clone()
 			out = append(out, &cx)
 		}

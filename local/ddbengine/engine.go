@@ -349,6 +349,8 @@ type keySchemaElement struct {
 }
 
 type provisionedThroughput struct {
+	LastIncreaseDateTime   float64 `json:",omitempty"`
+	LastDecreaseDateTime   float64 `json:",omitempty"`
 	ReadCapacityUnits      int64
 	WriteCapacityUnits     int64
 	NumberOfDecreasesToday *int64 `json:",omitempty"`

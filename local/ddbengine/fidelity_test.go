@@ -731,3 +731,69 @@ func TestLimitsAndEndpoints(t *testing.T) {
 		t.Errorf("DescribeEndpoints = %+v, %v", ep, err)
 	}
 }
+
+// TestThroughputBookkeeping: UpdateTable records increases and decreases of provisioned
+// throughput as DynamoDB reports them (LastIncreaseDateTime, LastDecreaseDateTime,
+// NumberOfDecreasesToday), and a switch to on-demand reports zero throughput for the table and
+// its GSIs with LastUpdateToPayPerRequestDateTime.
+func TestThroughputBookkeeping(t *testing.T) {
+	clock := newFakeClock()
+	_, c, _ := newTestEngine(t, Options{Now: clock.Now})
+	ctx := context.Background()
+	pt := func(r, w int64) *types.ProvisionedThroughput {
+		return &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(r), WriteCapacityUnits: aws.Int64(w)}
+	}
+	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("tpt"), ProvisionedThroughput: pt(5, 5),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byg"), KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}, ProvisionedThroughput: pt(2, 2)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		R, W               int64
+		Increase, Decrease bool
+		Decreases          int64
+	}
+	read := func(p *types.ProvisionedThroughputDescription) got {
+		return got{aws.ToInt64(p.ReadCapacityUnits), aws.ToInt64(p.WriteCapacityUnits), p.LastIncreaseDateTime != nil, p.LastDecreaseDateTime != nil, aws.ToInt64(p.NumberOfDecreasesToday)}
+	}
+	update := func(in *dynamodb.UpdateTableInput) *types.TableDescription {
+		t.Helper()
+		clock.Advance(time.Minute)
+		in.TableName = aws.String("tpt")
+		if _, err := c.UpdateTable(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tpt")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Table
+	}
+	d := update(&dynamodb.UpdateTableInput{ProvisionedThroughput: pt(10, 5)})
+	if diff := cmp.Diff(got{10, 5, true, false, 0}, read(d.ProvisionedThroughput)); diff != "" {
+		t.Errorf("after an increase (-want +got):\n%s", diff)
+	}
+	d = update(&dynamodb.UpdateTableInput{ProvisionedThroughput: pt(3, 5)})
+	if diff := cmp.Diff(got{3, 5, true, true, 1}, read(d.ProvisionedThroughput)); diff != "" {
+		t.Errorf("after a decrease (-want +got):\n%s", diff)
+	}
+	d = update(&dynamodb.UpdateTableInput{GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Update: &types.UpdateGlobalSecondaryIndexAction{IndexName: aws.String("byg"), ProvisionedThroughput: pt(1, 2)}}}})
+	if diff := cmp.Diff(got{1, 2, false, true, 1}, read(d.GlobalSecondaryIndexes[0].ProvisionedThroughput)); diff != "" {
+		t.Errorf("GSI after a decrease (-want +got):\n%s", diff)
+	}
+	d = update(&dynamodb.UpdateTableInput{BillingMode: types.BillingModePayPerRequest})
+	if r := read(d.ProvisionedThroughput); r.R != 0 || r.W != 0 {
+		t.Errorf("table throughput on demand = %+v, want zeros", r)
+	}
+	if r := read(d.GlobalSecondaryIndexes[0].ProvisionedThroughput); r.R != 0 || r.W != 0 {
+		t.Errorf("GSI throughput on demand = %+v, want zeros", r)
+	}
+	if b := d.BillingModeSummary; b == nil || b.BillingMode != types.BillingModePayPerRequest || !aws.ToTime(b.LastUpdateToPayPerRequestDateTime).Equal(clock.Now().Truncate(time.Millisecond)) {
+		t.Errorf("BillingModeSummary = %+v", b)
+	}
+}

@@ -183,17 +183,25 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	if dp != nil {
 		t.desc.DeletionProtectionEnabled = dp.b
 	}
+	now := float64(e.opts.Now().UnixMilli()) / 1000
 	if billing == "PAY_PER_REQUEST" {
-		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing, LastUpdateToPayPerRequestDateTime: float64(e.opts.Now().UnixMilli()) / 1000}
+		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing, LastUpdateToPayPerRequestDateTime: now}
+		// An on-demand table and its GSIs report zero throughput, as created on demand.
+		t.desc.ProvisionedThroughput = provisionedThroughput{NumberOfDecreasesToday: t.desc.ProvisionedThroughput.NumberOfDecreasesToday}
+		for _, ix := range t.gsis {
+			if p := ix.desc.ProvisionedThroughput; p != nil {
+				ix.desc.ProvisionedThroughput = &provisionedThroughput{NumberOfDecreasesToday: p.NumberOfDecreasesToday}
+			}
+		}
 	} else if billing != "" {
 		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing}
 	}
 	if pt != nil {
-		t.desc.ProvisionedThroughput.ReadCapacityUnits = int64(pt.get("ReadCapacityUnits").n)
-		t.desc.ProvisionedThroughput.WriteCapacityUnits = int64(pt.get("WriteCapacityUnits").n)
+		t.desc.ProvisionedThroughput = changedThroughput(t.desc.ProvisionedThroughput, int64(pt.get("ReadCapacityUnits").n), int64(pt.get("WriteCapacityUnits").n), now, tableBilling == "PROVISIONED")
 	}
 	for _, tp := range throughputs {
-		tp.ix.desc.ProvisionedThroughput.ReadCapacityUnits, tp.ix.desc.ProvisionedThroughput.WriteCapacityUnits = tp.rc, tp.wc
+		p := changedThroughput(*tp.ix.desc.ProvisionedThroughput, tp.rc, tp.wc, now, tableBilling == "PROVISIONED")
+		tp.ix.desc.ProvisionedThroughput = &p
 	}
 	if create != nil {
 		for _, k := range create.keys {
@@ -234,6 +242,28 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 	e.startState(t, "UPDATING")
 	return map[string]any{"TableDescription": t.snapshot(e.status(t))}, nil
+}
+
+// changedThroughput returns p set to rc and wc with DynamoDB's bookkeeping: an increase sets
+// LastIncreaseDateTime, a decrease LastDecreaseDateTime and one more NumberOfDecreasesToday
+// (a switch from on-demand, wasProvisioned false, is neither). p is copied, never changed: a
+// backup may share it.
+func changedThroughput(p provisionedThroughput, rc, wc int64, now float64, wasProvisioned bool) provisionedThroughput {
+	if wasProvisioned {
+		if rc > p.ReadCapacityUnits || wc > p.WriteCapacityUnits {
+			p.LastIncreaseDateTime = now
+		}
+		if rc < p.ReadCapacityUnits || wc < p.WriteCapacityUnits {
+			p.LastDecreaseDateTime = now
+			n := int64(1)
+			if p.NumberOfDecreasesToday != nil {
+				n += *p.NumberOfDecreasesToday
+			}
+			p.NumberOfDecreasesToday = &n
+		}
+	}
+	p.ReadCapacityUnits, p.WriteCapacityUnits = rc, wc
+	return p
 }
 
 // sameThroughput is DynamoDB's refusal of a throughput update that changes nothing, or nil.
