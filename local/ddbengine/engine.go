@@ -772,6 +772,12 @@ func (e *Engine) listTables(req *jval) (any, *apiError) {
 			names = append(names, n)
 		}
 	}
+	now := e.opts.Now()
+	for n, d := range e.deleting { // DELETING tables are still listed (Options.StateDelay)
+		if (start == "" || n > start) && now.Before(d.until) && e.tables[n] == nil {
+			names = append(names, n)
+		}
+	}
 	e.mu.RUnlock()
 	sort.Strings(names)
 	res := map[string]any{}

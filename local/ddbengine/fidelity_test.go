@@ -511,6 +511,12 @@ func TestStateDelay(t *testing.T) {
 	if got := status(); got != "DELETING" {
 		t.Errorf("status after DeleteTable = %s, want DELETING", got)
 	}
+	if l, err := c.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil || !slices.Contains(l.TableNames, "slow") {
+		t.Errorf("ListTables while DELETING = %v, %v; want the table listed", l, err)
+	}
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("slow")}); err != nil {
+		t.Errorf("DeleteTable of a DELETING table: %v, want no error", err)
+	}
 	if _, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String("slow"), BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
@@ -521,6 +527,9 @@ func TestStateDelay(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	if got := status(); got != "ResourceNotFoundException" {
 		t.Errorf("status after the delete delay = %s, want ResourceNotFoundException", got)
+	}
+	if l, err := c.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil || slices.Contains(l.TableNames, "slow") {
+		t.Errorf("ListTables after the delete delay = %v, %v; want the table gone", l, err)
 	}
 }
 
