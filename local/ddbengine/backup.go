@@ -215,6 +215,7 @@ func (e *Engine) restoreTableFromBackup(req *jval) (any, *apiError) {
 	t.desc.TableName, t.desc.TableArn, t.desc.TableId, t.desc.CreationDateTime = name, e.arn(name), newUUID(), now
 	t.desc.StreamSpecification, t.desc.LatestStreamArn, t.desc.LatestStreamLabel = nil, "", ""
 	t.ttlOn, t.ttlAttr = false, "" // DynamoDB restores neither TTL settings nor streams
+	t.desc.DeletionProtectionEnabled = false
 	switch jstr(req.get("BillingModeOverride")) {
 	case "PAY_PER_REQUEST":
 		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
