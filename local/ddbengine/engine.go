@@ -692,15 +692,17 @@ func newUUID() string {
 
 func (e *Engine) describeTable(req *jval) (any, *apiError) {
 	name := jstr(req.get("TableName"))
-	e.mu.Lock()
+	e.mu.RLock()
 	t := e.tables[name]
-	if t == nil && e.deletingTable(name) {
-		d := *e.deleting[name].desc
-		e.mu.Unlock()
-		return map[string]any{"Table": &d}, nil
-	}
-	e.mu.Unlock()
+	e.mu.RUnlock()
 	if t == nil {
+		// Only a miss takes the write lock (deletingTable forgets expired entries).
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.deletingTable(name) {
+			d := *e.deleting[name].desc
+			return map[string]any{"Table": &d}, nil
+		}
 		return nil, notFound(name)
 	}
 	t.mu.RLock()
