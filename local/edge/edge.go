@@ -174,6 +174,9 @@ func cors(w http.ResponseWriter, r *http.Request) (answered bool) {
 
 // ServeHTTP dispatches to the request's service.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if checkRequest(w, r) { // checks.go: DynamoDB's front-end checks and CORS preflights
+		return
+	}
 	if cors(w, r) {
 		return
 	}

@@ -155,6 +155,9 @@ type Config struct {
 	// off: its hooks are not installed and its pages show nothing. CloudWatch Logs and the
 	// mailbox are still kept.
 	NoRecording bool
+	// DynamoDBStateDelay keeps tables that code creates, updates or deletes CREATING,
+	// UPDATING or DELETING that long (embedded engine only; ddbengine.Options.StateDelay).
+	DynamoDBStateDelay time.Duration
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -259,6 +262,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	if err := CreateTables(ctx, ddbEndpoint, model.Tables, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	if rt.ddb != nil && cfg.DynamoDBStateDelay > 0 {
+		rt.ddb.SetStateDelay(cfg.DynamoDBStateDelay) // the template's tables are ACTIVE, as deployed
 	}
 	rt.timings.Engine = time.Since(engineStart)
 
