@@ -58,6 +58,7 @@ type Engine struct {
 
 	txMu     sync.Mutex
 	txTokens map[string]txToken
+	txExpiry []txExpiry // txTokens' times in the order they were set, for sweepTokensLocked
 
 	streamSeq uint64
 	subsMu    sync.Mutex

@@ -19,6 +19,39 @@ type txToken struct {
 	pending bool
 }
 
+// txTokenTTL is how long a ClientRequestToken makes TransactWriteItems idempotent.
+const txTokenTTL = 10 * time.Minute
+
+// txExpiry is when a token's entry in Engine.txTokens was set.
+type txExpiry struct {
+	token string
+	at    time.Time
+}
+
+// setTokenLocked records tok under token and queues it for sweepTokensLocked.
+func (e *Engine) setTokenLocked(token string, tok txToken) {
+	e.txTokens[token] = tok
+	e.txExpiry = append(e.txExpiry, txExpiry{token: token, at: tok.at})
+}
+
+// sweepTokensLocked forgets the tokens older than txTokenTTL at now. It looks at the expired
+// ones only (the queue is in the order their times were set), not at every token each
+// transaction. An entry replaced since it was queued stays for its own queue entry; lookups
+// also check the age, so an entry the sweep has not reached yet is expired all the same.
+func (e *Engine) sweepTokensLocked(now time.Time) {
+	n := 0
+	for _, x := range e.txExpiry {
+		if now.Sub(x.at) <= txTokenTTL {
+			break
+		}
+		if v, ok := e.txTokens[x.token]; ok && v.at.Equal(x.at) {
+			delete(e.txTokens, x.token)
+		}
+		n++
+	}
+	e.txExpiry = e.txExpiry[n:]
+}
+
 type txAction struct {
 	kind      string // ConditionCheck Put Delete Update
 	t         *table
@@ -123,13 +156,10 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 	var hash [32]byte
 	if token != "" {
 		hash = sha256.Sum256(canonicalJSON(nil, req))
+		now := e.opts.Now()
 		e.txMu.Lock()
-		for k, v := range e.txTokens {
-			if e.opts.Now().Sub(v.at) > 10*time.Minute {
-				delete(e.txTokens, k)
-			}
-		}
-		if prev, ok := e.txTokens[token]; ok {
+		e.sweepTokensLocked(now)
+		if prev, ok := e.txTokens[token]; ok && now.Sub(prev.at) <= txTokenTTL {
 			e.txMu.Unlock()
 			if prev.hash != hash {
 				return nil, ddbErr("IdempotentParameterMismatchException", "The request uses the same client request token as a previous, but non-identical request.")
@@ -139,7 +169,7 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 			}
 			return prev.result, nil
 		}
-		e.txTokens[token] = txToken{hash: hash, at: e.opts.Now(), pending: true}
+		e.setTokenLocked(token, txToken{hash: hash, at: now, pending: true})
 		e.txMu.Unlock()
 	}
 
@@ -149,7 +179,7 @@ func (e *Engine) transactWriteItems(req *jval) (any, *apiError) {
 		if aerr != nil {
 			delete(e.txTokens, token)
 		} else {
-			e.txTokens[token] = txToken{hash: hash, at: e.opts.Now(), result: res}
+			e.setTokenLocked(token, txToken{hash: hash, at: e.opts.Now(), result: res})
 		}
 		e.txMu.Unlock()
 	}

@@ -58,6 +58,7 @@ type process struct {
 	tail     atomic.Pointer[logTail] // the running invocation's log tail, nil when idle
 	logsDone chan struct{}           // closed when stdout and stderr are drained
 	logFiles []*os.File              // their read ends
+	memory   memoryGauge             // peak memory for REPORT
 
 	// Guarded by function.mu.
 	state        procState

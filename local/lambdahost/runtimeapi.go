@@ -221,7 +221,7 @@ func (p *process) respond(w http.ResponseWriter, r *http.Request, id string, isE
 	now := time.Now()
 	var maxMemoryMB int
 	if p.f.m.opts.Reports {
-		maxMemoryMB = peakMemoryMB(p.pidSnapshot())
+		maxMemoryMB = p.memory.peakMB(p.pidSnapshot(), now)
 	}
 
 	var res *Result
