@@ -222,3 +222,26 @@ func TestHandleRegions(t *testing.T) {
 		t.Errorf("service sets made (-want +got):\n%s", diff)
 	}
 }
+
+// The longest matching prefix serves a request, whichever was registered first: the
+// console's prefix does not hide a more specific one registered after it.
+func TestLongestPrefixWins(t *testing.T) {
+	e := edge.New()
+	named := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, name) })
+	}
+	e.HandlePrefix("/_console/", named("console"))
+	e.HandlePrefix("/_console/api/schedules/", named("schedules"))
+	e.HandlePrefix("/_console/api/", named("api"))
+	for _, tc := range []struct{ path, want string }{
+		{"/_console/api/schedules/x/fire", "schedules"},
+		{"/_console/api/tables", "api"},
+		{"/_console/index.html", "console"},
+	} {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if got := w.Body.String(); got != tc.want {
+			t.Errorf("GET %s served by %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
