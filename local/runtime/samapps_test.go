@@ -197,3 +197,39 @@ func TestSAMEventsApp(t *testing.T) {
 	logged(t, rt, "StreamConsumer", "dynamodb event:", `"eventName":"INSERT"`, `"o-42"`)
 	logged(t, rt, "BusConsumer", "eventbridge event:", `"detail-type":"OrderPlaced"`, `"order":"o-99"`)
 }
+
+// BenchmarkSAMHelloRequest measures what `sam local start-api` users wait for per request,
+// on sam init's Go hello world served by devcloud: a warm GET /hello through the REST API
+// (payload 1.0 event, the function's process, its answer), sequential, p50 and p99.
+func BenchmarkSAMHelloRequest(b *testing.B) {
+	app := copyApp(b, "sam-hello")
+	rt, err := runtime.Start(context.Background(), runtime.Config{
+		Template: filepath.Join(app, "template.yaml"), APIAddr: "127.0.0.1:0", KeyDir: b.TempDir(), CacheDir: b.TempDir(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	url := rt.RestAPIURLs()[0].URL + "/hello"
+	get := func() {
+		resp, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET /hello: %d %v", resp.StatusCode, err)
+		}
+	}
+	get() // warm: the function's process is started
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		start := time.Now()
+		get()
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
