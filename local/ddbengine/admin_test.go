@@ -126,7 +126,7 @@ func TestTags(t *testing.T) {
 		{"other account", func() error {
 			_, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/orders")})
 			return err
-		}, apiErr{"ResourceNotFoundException", "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:111111111111:table/orders not found"}},
+		}, apiErr{"AccessDeniedException", "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:dynamodb:us-east-1:111111111111:table/orders because no resource-based policy allows the dynamodb:ListTagsOfResource action"}},
 		{"not a table ARN", func() error {
 			_, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String("arn:aws:sqs:us-east-1:000000000000:queue/orders")})
 			return err

@@ -349,6 +349,12 @@ func compareBoth(d *dyn, e *Engine, o op) (int, []byte, error) {
 		return 0, nil, err
 	}
 	c1, c2 := canonical(o.target, b1), canonical(o.target, b2)
+	if localFetchRead(o) && st1 == 200 && st2 == 200 {
+		// We read the table for attributes lsi1 (KEYS_ONLY) does not project, as DynamoDB
+		// does; dynalite filters and projects the index entry alone (README.md). Everything
+		// but the items is still compared: ScannedCount, LastEvaluatedKey, capacity.
+		c1, c2 = canonical(o.target, withoutItems(b1)), canonical(o.target, withoutItems(b2))
+	}
 	if st1 != st2 || !bytes.Equal(c1, c2) {
 		return 0, nil, fmt.Errorf("request %s\nours     %d %s\ndynalite %d %s\ncanonical ours     %s\ncanonical dynalite %s", body, st1, b1, st2, b2, c1, c2)
 	}
@@ -390,9 +396,14 @@ func normalize(target string, b []byte) any {
 			m["message"] = msg[:i] + "Syntax error;"
 		}
 	}
+	// dynalite answers "Attributes": {} when there is nothing to return; DynamoDB (and we)
+	// leave Attributes out.
+	if a, ok := m["Attributes"].(map[string]any); ok && len(a) == 0 && target == "UpdateItem" {
+		delete(m, "Attributes")
+	}
 	for _, k := range []string{"TableDescription", "Table"} {
 		if td, ok := m[k].(map[string]any); ok {
-			for _, f := range []string{"CreationDateTime", "TableId", "ItemCount", "TableSizeBytes", "TableThroughputModeSummary", "BillingModeSummary", "TableStatus"} {
+			for _, f := range []string{"CreationDateTime", "TableId", "ItemCount", "TableSizeBytes", "TableThroughputModeSummary", "BillingModeSummary", "TableStatus", "DeletionProtectionEnabled"} {
 				delete(td, f)
 			}
 			for _, ix := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
@@ -421,4 +432,30 @@ func normalize(target string, b []byte) any {
 		}
 	}
 	return m
+}
+
+// localFetchRead reports whether o reads lsi1 with a filter or a projection, which DynamoDB
+// (and we) apply to the table's whole item.
+func localFetchRead(o op) bool {
+	if o.target != "Query" && o.target != "Scan" || o.body["IndexName"] != "lsi1" {
+		return false
+	}
+	for _, k := range []string{"FilterExpression", "ProjectionExpression", "QueryFilter", "ScanFilter", "AttributesToGet"} {
+		if _, ok := o.body[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutItems drops Items and Count from a Query or Scan response.
+func withoutItems(b []byte) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return b
+	}
+	delete(m, "Items")
+	delete(m, "Count")
+	out, _ := json.Marshal(m)
+	return out
 }

@@ -43,6 +43,10 @@ type Options struct {
 	TTLInterval time.Duration
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// StateDelay, when positive, keeps a created or restored table CREATING, an updated one
+	// UPDATING and a deleted one DELETING for this long, as DynamoDB does for a while (see
+	// state.go); zero makes every change ACTIVE at once.
+	StateDelay time.Duration
 }
 
 // Engine is an in-memory DynamoDB. It is safe for concurrent use.
@@ -71,6 +75,10 @@ type Engine struct {
 	lastCutWait, lastCutHold atomic.Int64
 	// wrapSnapshot, when set (tests), wraps the writer of the snapshot file.
 	wrapSnapshot func(io.Writer) io.Writer
+
+	stateDelay atomic.Int64            // nanoseconds; see Options.StateDelay and SetStateDelay
+	backups    backups                 // on-demand backups (backup.go)
+	deleting   map[string]deletedTable // tables DELETING under StateDelay; guarded by mu
 }
 
 // New is Open for callers that cannot handle its error: it panics when DataDir holds a
@@ -103,6 +111,7 @@ func Open(opts Options) (*Engine, error) {
 		opts.SnapshotInterval = time.Second
 	}
 	e := &Engine{opts: opts, tables: map[string]*table{}, txTokens: map[string]txToken{}, stop: make(chan struct{})}
+	e.stateDelay.Store(int64(opts.StateDelay))
 	if opts.DataDir != "" {
 		if err := e.load(); err != nil {
 			return nil, fmt.Errorf("open %s: %w", opts.DataDir, err)
@@ -198,6 +207,16 @@ func init() {
 		"TagResource":        (*Engine).tagResource,
 		"UntagResource":      (*Engine).untagResource,
 		"ListTagsOfResource": (*Engine).listTagsOfResource,
+		// backup.go
+		"CreateBackup":              (*Engine).createBackup,
+		"DescribeBackup":            (*Engine).describeBackup,
+		"DeleteBackup":              (*Engine).deleteBackup,
+		"ListBackups":               (*Engine).listBackups,
+		"RestoreTableFromBackup":    (*Engine).restoreTableFromBackup,
+		"DescribeContinuousBackups": (*Engine).describeContinuousBackups,
+		"UpdateContinuousBackups":   (*Engine).updateContinuousBackups,
+		"DescribeLimits":            (*Engine).describeLimits,
+		"DescribeEndpoints":         (*Engine).describeEndpoints,
 	}
 }
 
@@ -266,6 +285,9 @@ func (e *Engine) Do(target string, body []byte) (int, []byte) {
 		req = &jval{k: jObj}
 	}
 	data, aerr := checkTypes(req, fields)
+	if aerr == nil && api == "DynamoDB_20120810" {
+		aerr = e.resolveARNs(op, data)
+	}
 	if aerr == nil {
 		aerr = checkValidations(data, fields)
 	}
@@ -304,7 +326,7 @@ func (e *Engine) getTable(name string) (*table, *apiError) {
 	e.mu.RLock()
 	t := e.tables[name]
 	e.mu.RUnlock()
-	if t == nil {
+	if t == nil || (e.stateDelay.Load() > 0 && e.creating(t)) {
 		return nil, ddbErr("ResourceNotFoundException", "Requested resource not found")
 	}
 	return t, nil
@@ -327,6 +349,8 @@ type keySchemaElement struct {
 }
 
 type provisionedThroughput struct {
+	LastIncreaseDateTime   float64 `json:",omitempty"`
+	LastDecreaseDateTime   float64 `json:",omitempty"`
 	ReadCapacityUnits      int64
 	WriteCapacityUnits     int64
 	NumberOfDecreasesToday *int64 `json:",omitempty"`
@@ -370,7 +394,17 @@ type tableDescription struct {
 	StreamSpecification    *streamSpecification `json:",omitempty"`
 	LatestStreamLabel      string               `json:",omitempty"`
 	LatestStreamArn        string               `json:",omitempty"`
-	DeletionProtection     bool                 `json:"-"`
+	// DeletionProtectionEnabled is always reported, as DynamoDB does.
+	DeletionProtectionEnabled bool
+	RestoreSummary            *restoreSummary `json:",omitempty"`
+}
+
+// restoreSummary is reported by tables restored from a backup.
+type restoreSummary struct {
+	SourceBackupArn   string
+	SourceTableArn    string
+	RestoreDateTime   float64
+	RestoreInProgress bool
 }
 
 type billingModeSummary struct {
@@ -388,6 +422,9 @@ func (t *table) snapshot(status string) *tableDescription {
 	for _, ix := range t.gsis {
 		c := *ix.desc
 		c.ItemCount = int64(ix.store.len())
+		if status == "CREATING" {
+			c.IndexStatus = "CREATING" // a new table's indexes are created with it
+		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, &c)
 	}
 	d.LocalSecondaryIndexes = nil
@@ -514,7 +551,7 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 	name := jstr(req.get("TableName"))
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.tables[name] != nil {
+	if e.tables[name] != nil || e.deletingTable(name) {
 		return nil, ddbErr("ResourceInUseException", "Table already exists: "+name)
 	}
 	now := float64(e.opts.Now().UnixMilli()) / 1000
@@ -530,6 +567,9 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 		CreationDateTime:     now,
 		TableArn:             e.arn(name),
 		TableId:              newUUID(),
+	}
+	if dp := req.get("DeletionProtectionEnabled"); dp != nil {
+		d.DeletionProtectionEnabled = dp.b
 	}
 	if pt != nil {
 		d.ProvisionedThroughput = provisionedThroughput{ReadCapacityUnits: int64(pt.get("ReadCapacityUnits").n), WriteCapacityUnits: int64(pt.get("WriteCapacityUnits").n)}
@@ -558,6 +598,7 @@ func (e *Engine) createTable(req *jval) (any, *apiError) {
 	e.seq++
 	t.order = e.seq
 	e.tables[name] = t
+	e.startState(t, "CREATING")
 	return map[string]any{"TableDescription": t.snapshot("CREATING")}, nil
 }
 
@@ -655,30 +696,67 @@ func (e *Engine) describeTable(req *jval) (any, *apiError) {
 	t := e.tables[name]
 	e.mu.RUnlock()
 	if t == nil {
+		// Only a miss takes the write lock (deletingTable forgets expired entries).
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.deletingTable(name) {
+			d := *e.deleting[name].desc
+			return map[string]any{"Table": &d}, nil
+		}
 		return nil, notFound(name)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return map[string]any{"Table": t.snapshot("ACTIVE")}, nil
+	return map[string]any{"Table": t.snapshot(e.status(t))}, nil
 }
 
 func (e *Engine) deleteTable(req *jval) (any, *apiError) {
 	name := jstr(req.get("TableName"))
 	e.mu.Lock()
 	t := e.tables[name]
+	if t == nil && e.deletingTable(name) {
+		// Deleting a table already DELETING is not an error (DeleteTable's documentation).
+		d := *e.deleting[name].desc
+		e.mu.Unlock()
+		return map[string]any{"TableDescription": &d}, nil
+	}
+	e.mu.Unlock()
 	if t == nil {
+		return nil, notFound(name)
+	}
+	if e.stateDelay.Load() > 0 {
+		if st := e.status(t); st != "ACTIVE" {
+			return nil, inUse(name, st)
+		}
+	}
+	t.mu.RLock()
+	protected := t.desc.DeletionProtectionEnabled
+	t.mu.RUnlock()
+	if protected {
+		return nil, validationErr("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+	}
+	e.mu.Lock()
+	if e.tables[name] != t {
 		e.mu.Unlock()
 		return nil, notFound(name)
 	}
 	delete(e.tables, name)
 	e.mu.Unlock()
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.deleted = true
 	d := t.snapshot("DELETING")
 	d.GlobalSecondaryIndexes = nil
 	if t.stream != nil {
 		t.stream.disable()
+	}
+	t.mu.Unlock()
+	if e.stateDelay.Load() > 0 {
+		e.mu.Lock()
+		if e.deleting == nil {
+			e.deleting = map[string]deletedTable{}
+		}
+		e.deleting[name] = deletedTable{desc: d, until: e.opts.Now().Add(time.Duration(e.stateDelay.Load()))}
+		e.mu.Unlock()
 	}
 	return map[string]any{"TableDescription": d}, nil
 }
@@ -693,6 +771,12 @@ func (e *Engine) listTables(req *jval) (any, *apiError) {
 	names := make([]string, 0, len(e.tables))
 	for n := range e.tables {
 		if start == "" || n > start {
+			names = append(names, n)
+		}
+	}
+	now := e.opts.Now()
+	for n, d := range e.deleting { // DELETING tables are still listed (Options.StateDelay)
+		if (start == "" || n > start) && now.Before(d.until) && e.tables[n] == nil {
 			names = append(names, n)
 		}
 	}

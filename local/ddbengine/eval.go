@@ -183,28 +183,35 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 			vals[i] = v.clone()
 		}
 	}
-	root := &AV{T: "M", M: item}
-	var squash []*AV
+	// List elements keep their original indexes for the whole expression: a removed element
+	// is left as a nil hole until the end, and elements set past the end are appended at the
+	// end in index order, as DynamoDB does (REMOVE a[0], a[1] removes the first two).
+	var lists listEdits
 	for i, s := range u.sections {
-		parent := root
+		// parent is nil for a top-level attribute (the item itself): not an AV, so that no
+		// per-update root value has to be allocated.
+		var parent *AV
+		last := s.path[len(s.path)-1]
 		if len(s.path) > 1 {
 			parent = mapPath(s.path[:len(s.path)-1], item)
-		}
-		last := s.path[len(s.path)-1]
-		if parent == nil || (last.isIdx && parent.T != "L") || (!last.isIdx && parent.T != "M") {
-			return "The document path provided in the update expression is invalid for update"
+			if parent == nil || (last.isIdx && parent.T != "L") || (!last.isIdx && parent.T != "M") {
+				return "The document path provided in the update expression is invalid for update"
+			}
 		}
 		var existing *AV
-		if last.isIdx {
+		switch {
+		case parent == nil:
+			existing = item[last.name]
+		case last.isIdx:
 			if last.idx < len(parent.L) {
 				existing = parent.L[last.idx]
 			}
-		} else {
+		default:
 			existing = parent.M[last.name]
 		}
 		switch s.typ {
 		case "remove":
-			deleteFromParent(parent, last)
+			lists.remove(item, parent, last)
 		case "delete":
 			if existing != nil && existing.T != s.attrType {
 				return "An operand in the update expression has an incorrect data type"
@@ -212,7 +219,7 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 			if existing != nil {
 				existing.Set = setRemove(existing.Set, s.av.Set)
 				if len(existing.Set) == 0 {
-					deleteFromParent(parent, last)
+					lists.remove(item, parent, last)
 				}
 			}
 		case "add":
@@ -236,7 +243,7 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 				existing.Set = setAdd(existing.Set, s.av.Set)
 			}
 			if !had {
-				squash = addToParent(parent, last, existing, squash)
+				lists.add(item, parent, last, existing)
 			}
 		case "set":
 			if len(s.path) == 1 {
@@ -246,18 +253,10 @@ func applyUpdate(u *updateExpr, t *table, item Item) string {
 					}
 				}
 			}
-			squash = addToParent(parent, last, vals[i], squash)
+			lists.add(item, parent, last, vals[i])
 		}
 	}
-	for _, l := range squash {
-		kept := l.L[:0]
-		for _, v := range l.L {
-			if v != nil {
-				kept = append(kept, v)
-			}
-		}
-		l.L = kept
-	}
+	lists.apply()
 	return ""
 }
 
@@ -270,28 +269,75 @@ func containsStr(s []string, v string) bool {
 	return false
 }
 
-func deleteFromParent(parent *AV, e pathElem) {
+// listEdits defers the list changes of one update expression so that every path in it names
+// the elements by their original indexes.
+type listEdits struct {
+	holes   []*AV // lists with removed elements (nil) to close up
+	appends []pendingAppend
+}
+
+type pendingAppend struct {
+	list *AV
+	idx  int
+	v    *AV
+}
+
+// remove deletes e from parent (nil: the item): a map key at once, a list element as a hole
+// closed by apply.
+func (l *listEdits) remove(item Item, parent *AV, e pathElem) {
+	if parent == nil {
+		delete(item, e.name)
+		return
+	}
 	if parent.T == "M" {
 		delete(parent.M, e.name)
 		return
 	}
-	if e.idx < len(parent.L) {
-		parent.L = append(parent.L[:e.idx], parent.L[e.idx+1:]...)
+	if e.idx < len(parent.L) && parent.L[e.idx] != nil {
+		parent.L[e.idx] = nil
+		l.holes = append(l.holes, parent)
 	}
 }
 
-func addToParent(parent *AV, e pathElem, v *AV, squash []*AV) []*AV {
+// add stores v at e in parent (nil: the item); an element past the end of a list is appended
+// by apply.
+func (l *listEdits) add(item Item, parent *AV, e pathElem, v *AV) {
+	if parent == nil {
+		item[e.name] = v
+		return
+	}
 	if parent.T == "M" {
 		parent.M[e.name] = v
-		return squash
+		return
 	}
 	if e.idx < len(parent.L) {
 		parent.L[e.idx] = v
-		return squash
+		return
 	}
-	// Past the end: DynamoDB appends.
-	parent.L = append(parent.L, v)
-	return squash
+	l.appends = append(l.appends, pendingAppend{parent, e.idx, v})
+}
+
+// apply appends the elements set past the end of their lists, in index order, and closes
+// the holes of removed elements.
+func (l *listEdits) apply() {
+	if len(l.appends) > 1 {
+		// A local copy for the closure: capturing l would move every update's listEdits to the heap.
+		pa := l.appends
+		sort.SliceStable(pa, func(i, j int) bool { return pa[i].idx < pa[j].idx })
+	}
+	for _, a := range l.appends {
+		a.list.L = append(a.list.L, a.v)
+	}
+	for _, list := range l.holes {
+		kept := list.L[:0]
+		for _, v := range list.L {
+			if v != nil {
+				kept = append(kept, v)
+			}
+		}
+		clear(list.L[len(kept):])
+		list.L = kept
+	}
 }
 
 // addNumbers adds (or subtracts) two N values, which validation has already parsed once. The

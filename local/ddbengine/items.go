@@ -617,7 +617,8 @@ func (e *Engine) conditionalWrite(req *jval, name string, t *table, key Item, ex
 		return nil, err
 	}
 	res := map[string]any{}
-	if attrs != nil {
+	// DynamoDB leaves Attributes out when there is nothing to return (UPDATED_NEW of a REMOVE).
+	if len(attrs) > 0 {
 		res["Attributes"] = attrs
 	}
 	if c := writeCapacity(req, name, old, nw); c != nil {
@@ -764,6 +765,10 @@ func (e *Engine) deleteItem(req *jval) (any, *apiError) {
 	key, msg := validateItemMap(req.get("Key"))
 	if msg != "" {
 		return nil, validationErr(msg)
+	}
+	// DynamoDB's own wording (PutItem says the same); dynalite accepts any value here.
+	if rv := jstr(req.get("ReturnValues")); rv != "" && rv != "ALL_OLD" && rv != "NONE" {
+		return nil, validationErr("ReturnValues can only be ALL_OLD or NONE")
 	}
 	expected, ex, err := writeConditions(req)
 	if err != nil {

@@ -151,7 +151,12 @@ func checkTableArn(req *jval, list, listName, emptyMsg string) *apiError {
 }
 
 // tableByArn finds the table an ARN names; notFoundMsg is the message when there is none.
-func (e *Engine) tableByArn(arn, notFoundMsg string) (*table, *apiError) {
+// An ARN of another account or Region is AccessDeniedException naming op, as DynamoDB
+// answers a caller without rights there.
+func (e *Engine) tableByArn(op, arn, notFoundMsg string) (*table, *apiError) {
+	if err := e.ownARN(op, arn); err != nil {
+		return nil, err
+	}
 	name := tableArnRe.FindStringSubmatch(arn)[1]
 	e.mu.RLock()
 	t := e.tables[name]
@@ -167,7 +172,7 @@ func (e *Engine) tagResource(req *jval) (any, *apiError) {
 		return nil, err
 	}
 	arn := jstr(req.get("ResourceArn"))
-	t, err := e.tableByArn(arn, "Requested resource not found: ResourcArn: "+arn+" not found")
+	t, err := e.tableByArn("TagResource", arn, "Requested resource not found: ResourcArn: "+arn+" not found")
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +197,7 @@ func (e *Engine) untagResource(req *jval) (any, *apiError) {
 	if err := checkTableArn(req, "TagKeys", "tagKeys", "Atleast one Tag Key needs to be provided as Input."); err != nil {
 		return nil, err
 	}
-	t, err := e.tableByArn(jstr(req.get("ResourceArn")), "Requested resource not found")
+	t, err := e.tableByArn("UntagResource", jstr(req.get("ResourceArn")), "Requested resource not found")
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +222,7 @@ func (e *Engine) listTagsOfResource(req *jval) (any, *apiError) {
 		return nil, err
 	}
 	arn := jstr(req.get("ResourceArn"))
-	t, err := e.tableByArn(arn, "Requested resource not found: ResourcArn: "+arn+" not found")
+	t, err := e.tableByArn("ListTagsOfResource", arn, "Requested resource not found: ResourcArn: "+arn+" not found")
 	if err != nil {
 		return nil, err
 	}

@@ -40,11 +40,13 @@ type snapshotFile struct {
 
 type snapshotTable struct {
 	Desc    *tableDescription
-	Stream  *snapshotStream   `json:",omitempty"`
-	TTLAttr string            `json:",omitempty"`
-	TTLOn   bool              `json:",omitempty"`
-	Tags    []tag             `json:",omitempty"`
-	Items   []json.RawMessage `json:",omitempty"`
+	Stream  *snapshotStream `json:",omitempty"`
+	TTLAttr string          `json:",omitempty"`
+	TTLOn   bool            `json:",omitempty"`
+	Tags    []tag           `json:",omitempty"`
+	// PITRSince is when point-in-time recovery was enabled (0: off).
+	PITRSince float64           `json:",omitempty"`
+	Items     []json.RawMessage `json:",omitempty"`
 	// ItemCount is the length of Items (format 3), written first so a reader can stream them.
 	ItemCount int `json:",omitempty"`
 }
@@ -124,7 +126,7 @@ type tableCut struct {
 
 // cut captures the table; the caller holds its write lock.
 func (t *table) cut() tableCut {
-	c := tableCut{meta: snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: slices.Clone(t.tags)}, items: t.items.clone()}
+	c := tableCut{meta: snapshotTable{Desc: t.snapshot("ACTIVE"), TTLAttr: t.ttlAttr, TTLOn: t.ttlOn, Tags: slices.Clone(t.tags), PITRSince: t.pitrSince}, items: t.items.clone()}
 	if s := t.stream; s != nil {
 		s.mu.Lock()
 		c.meta.Stream = &snapshotStream{Arn: s.arn, Label: s.label, View: s.view, Enabled: s.enabled, Created: s.created}
@@ -482,7 +484,7 @@ func (e *Engine) restoreTable(st snapshotTable) (*table, error) {
 		return nil, errors.New("no table description")
 	}
 	d := *st.Desc
-	t := &table{name: d.TableName, defs: map[string]string{}, items: newItemStore(), ttlAttr: st.TTLAttr, ttlOn: st.TTLOn, tags: st.Tags}
+	t := &table{name: d.TableName, defs: map[string]string{}, items: newItemStore(), ttlAttr: st.TTLAttr, ttlOn: st.TTLOn, tags: st.Tags, pitrSince: st.PITRSince}
 	for _, ad := range d.AttributeDefinitions {
 		t.defs[ad.AttributeName] = ad.AttributeType
 	}

@@ -101,6 +101,11 @@ func (r *readReq) run(rng keyRange) map[string]any {
 		store = r.ix.store
 	}
 	var items []Item
+	// A local secondary index reads the table for attributes it does not project: filters
+	// and projections see the whole item (DynamoDB fetches it, at extra cost).
+	var fulls []Item
+	localFetch := r.isLocal && !r.fetchTable && r.ix.projType != "ALL" &&
+		(r.ex.filter != nil || r.filter != nil || r.ex.projection != nil || r.req.get("AttributesToGet") != nil)
 	size, count := 0, 0
 	var last Item
 	capSize := 0
@@ -111,6 +116,9 @@ func (r *readReq) run(rng keyRange) map[string]any {
 		// An index entry holds the whole stored item: fetching the table's copy is projecting
 		// nothing away.
 		it := decodeItem(e.item())
+		if localFetch {
+			fulls = append(fulls, it)
+		}
 		if r.ix != nil && !r.fetchTable {
 			it = r.t.indexItem(r.ix, it)
 		}
@@ -132,7 +140,10 @@ func (r *readReq) run(rng keyRange) map[string]any {
 		}
 	}
 	filtered := items[:0:0]
-	for _, it := range items {
+	for i, it := range items {
+		if localFetch {
+			it = fulls[i]
+		}
 		switch {
 		case r.ex.filter != nil:
 			if !evalCond(r.ex.filter.root, it) {
@@ -142,6 +153,9 @@ func (r *readReq) run(rng keyRange) map[string]any {
 			if !matchesLegacy(it, r.filter, jstr(r.req.get("ConditionalOperator"))) {
 				continue
 			}
+		}
+		if localFetch && r.ex.projection == nil && r.req.get("AttributesToGet") == nil {
+			it = items[i] // filtered on the whole item, answered with the projected one
 		}
 		filtered = append(filtered, it)
 	}

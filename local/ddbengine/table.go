@@ -53,6 +53,9 @@ type table struct {
 	tags     []tag
 	order    int  // position in the global lock order
 	deleted  bool // removed from the catalog (a snapshot in progress skips it)
+	// pitrSince is when point-in-time recovery was enabled (epoch seconds); 0: disabled.
+	pitrSince float64
+	state     transient // CREATING/UPDATING under Options.StateDelay (state.go)
 }
 
 type tag struct{ Key, Value string }

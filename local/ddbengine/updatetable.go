@@ -19,7 +19,8 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	updates := req.get("GlobalSecondaryIndexUpdates").arrOrNil()
 	// dynalite only counts UpdateStreamEnabled here, a parameter DynamoDB does not have;
 	// DynamoDB accepts StreamSpecification alone.
-	if pt == nil && billing == "" && ss == nil && len(updates) == 0 {
+	dp := req.get("DeletionProtectionEnabled")
+	if pt == nil && billing == "" && ss == nil && len(updates) == 0 && dp == nil {
 		return nil, validationErr("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	if billing == "PROVISIONED" && pt == nil {
@@ -72,6 +73,11 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if e.stateDelay.Load() > 0 {
+		if st := e.status(t); st != "ACTIVE" {
+			return nil, inUse(name, st)
+		}
+	}
 	tableBilling := "PROVISIONED"
 	if t.desc.BillingModeSummary != nil {
 		tableBilling = t.desc.BillingModeSummary.BillingMode
@@ -82,6 +88,12 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	effBilling := billing
 	if effBilling == "" {
 		effBilling = tableBilling
+	}
+	if pt != nil && tableBilling == "PROVISIONED" {
+		cur := t.desc.ProvisionedThroughput
+		if err := sameThroughput(cur.ReadCapacityUnits, cur.WriteCapacityUnits, pt); err != nil {
+			return nil, err
+		}
 	}
 
 	// Validate every index action against the current table before changing anything.
@@ -131,11 +143,22 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		default:
 			up := u.get("Update")
 			in := jstr(up.get("IndexName"))
+			p := up.get("ProvisionedThroughput")
+			if p != nil && (p.get("ReadCapacityUnits").n > 1000000000000 || p.get("WriteCapacityUnits").n > 1000000000000) {
+				return nil, validationErr("This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate")
+			}
 			ix := t.findIndex(in)
 			if ix == nil || !ix.global {
 				return nil, ddbErr("ResourceNotFoundException", "Requested resource not found: Index: "+in+" not found")
 			}
-			p := up.get("ProvisionedThroughput")
+			if p == nil {
+				continue // nothing to change locally (OnDemandThroughput, WarmThroughput)
+			}
+			if cur := ix.desc.ProvisionedThroughput; cur != nil && tableBilling == "PROVISIONED" {
+				if err := sameThroughput(cur.ReadCapacityUnits, cur.WriteCapacityUnits, p); err != nil {
+					return nil, err
+				}
+			}
 			throughputs = append(throughputs, throughput{ix, int64(p.get("ReadCapacityUnits").n), int64(p.get("WriteCapacityUnits").n)})
 		}
 	}
@@ -157,17 +180,28 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 	}
 
 	// Apply.
+	if dp != nil {
+		t.desc.DeletionProtectionEnabled = dp.b
+	}
+	now := float64(e.opts.Now().UnixMilli()) / 1000
 	if billing == "PAY_PER_REQUEST" {
-		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing, LastUpdateToPayPerRequestDateTime: float64(e.opts.Now().UnixMilli()) / 1000}
+		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing, LastUpdateToPayPerRequestDateTime: now}
+		// An on-demand table and its GSIs report zero throughput, as created on demand.
+		t.desc.ProvisionedThroughput = provisionedThroughput{NumberOfDecreasesToday: t.desc.ProvisionedThroughput.NumberOfDecreasesToday}
+		for _, ix := range t.gsis {
+			if p := ix.desc.ProvisionedThroughput; p != nil {
+				ix.desc.ProvisionedThroughput = &provisionedThroughput{NumberOfDecreasesToday: p.NumberOfDecreasesToday}
+			}
+		}
 	} else if billing != "" {
 		t.desc.BillingModeSummary = &billingModeSummary{BillingMode: billing}
 	}
 	if pt != nil {
-		t.desc.ProvisionedThroughput.ReadCapacityUnits = int64(pt.get("ReadCapacityUnits").n)
-		t.desc.ProvisionedThroughput.WriteCapacityUnits = int64(pt.get("WriteCapacityUnits").n)
+		t.desc.ProvisionedThroughput = changedThroughput(t.desc.ProvisionedThroughput, int64(pt.get("ReadCapacityUnits").n), int64(pt.get("WriteCapacityUnits").n), now, tableBilling == "PROVISIONED")
 	}
 	for _, tp := range throughputs {
-		tp.ix.desc.ProvisionedThroughput.ReadCapacityUnits, tp.ix.desc.ProvisionedThroughput.WriteCapacityUnits = tp.rc, tp.wc
+		p := changedThroughput(*tp.ix.desc.ProvisionedThroughput, tp.rc, tp.wc, now, tableBilling == "PROVISIONED")
+		tp.ix.desc.ProvisionedThroughput = &p
 	}
 	if create != nil {
 		for _, k := range create.keys {
@@ -206,7 +240,42 @@ func (e *Engine) updateTable(req *jval) (any, *apiError) {
 		t.stream.disable()
 		t.desc.StreamSpecification = nil
 	}
-	return map[string]any{"TableDescription": t.snapshot("ACTIVE")}, nil
+	e.startState(t, "UPDATING")
+	return map[string]any{"TableDescription": t.snapshot(e.status(t))}, nil
+}
+
+// changedThroughput returns p set to rc and wc with DynamoDB's bookkeeping: an increase sets
+// LastIncreaseDateTime, a decrease LastDecreaseDateTime and one more NumberOfDecreasesToday
+// (a switch from on-demand, wasProvisioned false, is neither). p is copied, never changed: a
+// backup may share it.
+func changedThroughput(p provisionedThroughput, rc, wc int64, now float64, wasProvisioned bool) provisionedThroughput {
+	if wasProvisioned {
+		if rc > p.ReadCapacityUnits || wc > p.WriteCapacityUnits {
+			p.LastIncreaseDateTime = now
+		}
+		if rc < p.ReadCapacityUnits || wc < p.WriteCapacityUnits {
+			p.LastDecreaseDateTime = now
+			n := int64(1)
+			if p.NumberOfDecreasesToday != nil {
+				n += *p.NumberOfDecreasesToday
+			}
+			p.NumberOfDecreasesToday = &n
+		}
+	}
+	p.ReadCapacityUnits, p.WriteCapacityUnits = rc, wc
+	return p
+}
+
+// sameThroughput is DynamoDB's refusal of a throughput update that changes nothing, or nil.
+func sameThroughput(rc, wc int64, pt *jval) *apiError {
+	nrc, nwc := int64(pt.get("ReadCapacityUnits").n), int64(pt.get("WriteCapacityUnits").n)
+	if nrc != rc || nwc != wc {
+		return nil
+	}
+	return validationErr("The provisioned throughput for the table will not change. The requested value equals the current value. " +
+		"Current ReadCapacityUnits provisioned for the table: " + itoa(int(rc)) + ". Requested ReadCapacityUnits: " + itoa(int(nrc)) + ". " +
+		"Current WriteCapacityUnits provisioned for the table: " + itoa(int(wc)) + ". Requested WriteCapacityUnits: " + itoa(int(nwc)) + ". " +
+		"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
 }
 
 // schemaUsing returns the table's or an index's key schema that uses attr.

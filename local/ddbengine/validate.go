@@ -43,6 +43,12 @@ func gte(n float64) constraint    { return constraint{kind: "gte", n: n} }
 func lte(n float64) constraint    { return constraint{kind: "lte", n: n} }
 func enum(v ...string) constraint { return constraint{kind: "enum", enum: v} }
 
+// tableKeys requires every key of a map to be a table name (the batch operations' RequestItems):
+// DynamoDB reports each offending key as one "Map keys must satisfy constraint" error.
+func tableKeys() constraint {
+	return constraint{kind: "mapKeys", s: tableRegex, re: regexp.MustCompile("^(?:" + tableRegex + ")$")}
+}
+
 // valuesLen bounds the length of every value of a map (BatchWriteItem's per-table lists).
 func valuesLen(lo, hi int) constraint {
 	return constraint{kind: "valuesLen", n: float64(lo), hi: float64(hi)}
@@ -333,6 +339,18 @@ func checkConstraints(attr string, v *jval, s *spec, parent string, errs *[]stri
 		if c.kind != "notNull" && v.isNull() {
 			continue
 		}
+		if c.kind == "mapKeys" {
+			for _, fl := range v.obj {
+				if len(fl.key) >= 3 && len(fl.key) <= 255 && c.re.MatchString(fl.key) {
+					continue
+				}
+				if len(*errs) >= 10 {
+					return
+				}
+				*errs = append(*errs, "Value '"+valueStr(v)+"' at '"+prefix+lowerFirst(attr)+"' failed to satisfy constraint: "+c.message())
+			}
+			continue
+		}
 		if c.kind == "valuesLen" {
 			// One error per offending entry, each quoting the whole map, as DynamoDB (and
 			// dynalite) report it; the bounds are listed upper first.
@@ -435,6 +453,8 @@ func (c constraint) message() string {
 		return "Member must have length greater than or equal to " + fmtNum(c.n)
 	case "lenLte":
 		return "Member must have length less than or equal to " + fmtNum(c.n)
+	case "mapKeys":
+		return "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: " + c.s + "]"
 	case "valuesLen":
 		return "Map value must satisfy constraint: [Member must have length less than or equal to " + fmtNum(c.hi) + ", Member must have length greater than or equal to " + fmtNum(c.n) + "]"
 	case "enum":
@@ -558,12 +578,12 @@ var opSpecs = map[string][]field{
 	"BatchGetItem": {
 		f("ReturnConsumedCapacity", returnConsumed),
 		f("RequestItems", mapOf("KeysAndAttributes", strct("KeysAndAttributes",
-			f("Keys", list(&spec{typ: "PMap", elem: attrValue}, notNull(), lenGte(1), lenLte(100))),
+			f("Keys", list(&spec{typ: "PMap", sub: "AttributeValue", elem: attrValue}, notNull(), lenGte(1), lenLte(100))),
 			f("AttributesToGet", list(str(), lenGte(1), lenLte(255))),
 			f("ConsistentRead", boolean()),
 			f("ProjectionExpression", str()),
 			f("ExpressionAttributeNames", exprNames),
-		), notNull(), lenGte(1))),
+		), notNull(), lenGte(1), tableKeys())),
 	},
 	"BatchWriteItem": {
 		f("ReturnConsumedCapacity", returnConsumed),
@@ -572,7 +592,7 @@ var opSpecs = map[string][]field{
 			&spec{typ: "PList", elem: strct("WriteRequest",
 				f("DeleteRequest", fstruct("DeleteRequest", nil, f("Key", attrMap(notNull())))),
 				f("PutRequest", fstruct("PutRequest", nil, f("Item", attrMap(notNull())))),
-			)}, notNull(), lenGte(1), valuesLen(1, 25))),
+			)}, notNull(), lenGte(1), tableKeys(), valuesLen(1, 25))),
 	},
 	"CreateTable": {
 		f("AttributeDefinitions", list(strct("AttributeDefinition",
@@ -625,6 +645,7 @@ var opSpecs = map[string][]field{
 		f("StreamSpecification", fstruct("StreamSpecification", nil,
 			f("StreamEnabled", boolean()),
 			f("StreamViewType", str(enum("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"))))),
+		f("DeletionProtectionEnabled", boolean()),
 	},
 	"TransactWriteItems": {
 		f("TransactItems", list(strct("TransactWriteItem",

@@ -54,6 +54,7 @@ import (
 	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
+	"github.com/microshop/microshop/local/record"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/stsapi"
@@ -146,8 +147,17 @@ type Config struct {
 
 	// RecordSize is how many records each in-memory ring keeps: log events per log group
 	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
-	// sesmail.DefaultSize); recording never grows past it.
+	// sesmail.DefaultSize); recording never grows past it. The console's recorder
+	// (local/record) keeps RecordSize invocations per function (record.DefaultSize when 0)
+	// and 16 × RecordSize trace spans.
 	RecordSize int
+	// NoRecording turns the console's recording (invocations, function counters, traces)
+	// off: its hooks are not installed and its pages show nothing. CloudWatch Logs and the
+	// mailbox are still kept.
+	NoRecording bool
+	// DynamoDBStateDelay keeps tables that code creates, updates or deletes CREATING,
+	// UPDATING or DELETING that long (embedded engine only; ddbengine.Options.StateDelay).
+	DynamoDBStateDelay time.Duration
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -174,6 +184,7 @@ type Runtime struct {
 	clock           func() time.Time
 	noScheduleTimer bool
 
+	rec      *record.Recorder // nil with Config.NoRecording
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
 	console  *console.Console
@@ -200,6 +211,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt := &Runtime{faults: cfg.Faults, clock: cfg.Clock, noScheduleTimer: cfg.NoScheduleTimer}
+	if !cfg.NoRecording {
+		rt.rec = record.New(cfg.RecordSize)
+	}
 	defer func() {
 		if err != nil {
 			_ = rt.Close()
@@ -249,6 +263,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := CreateTables(ctx, ddbEndpoint, model.Tables, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	if rt.ddb != nil && cfg.DynamoDBStateDelay > 0 {
+		rt.ddb.SetStateDelay(cfg.DynamoDBStateDelay) // the template's tables are ACTIVE, as deployed
+	}
 	rt.timings.Engine = time.Since(engineStart)
 
 	fns, skipped, err := rt.selectFunctions(cfg.Functions, cfg.Sources)
@@ -272,7 +289,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.console = console.New()
-	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
+	gw.HandlePrefix(console.Prefix, rt.console)
 	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
@@ -280,6 +297,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
 		Record:  rt.logs,
+	}
+	if rt.rec != nil {
+		managerOpts.Record = logTee{rt.logs, rt.rec}
+		managerOpts.Observe = rt.observe
 	}
 	if cfg.Faults != nil {
 		managerOpts.Faults = cfg.Faults.InvocationFault
@@ -292,7 +313,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			Name:                fn.Name,
 			ARN:                 fn.ARN,
 			Binary:              binaries[fn.Name],
-			Environment:         fn.Environment,
+			Environment:         rt.callerEnv(fn),
 			Timeout:             fn.Timeout,
 			MemoryMB:            fn.MemoryMB,
 			ReservedConcurrency: max(fn.ReservedConcurrency, 0),
@@ -351,9 +372,13 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			u := "http://" + ln.Addr().String()
 			apiEndpoints[api.ID] = u
 			api.Endpoint = u
-			h := apigw.New(localCORS(api, siteLn), names, rt.manager, opts)
+			var inv lambdahost.Invoker = rt.manager
+			if rt.rec != nil {
+				inv = httpInvoker{rt.manager}
+			}
+			h := apigw.New(localCORS(api, siteLn), names, inv, opts)
 			rt.apiURLs = append(rt.apiURLs, u)
-			rt.serve(ln, h)
+			rt.serve(ln, rt.recordHTTP(h))
 		}
 		if err := rt.startRestAPIs(cfg.APIAddr, len(model.APIs) == 0, iss, logw); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)
@@ -364,6 +389,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
+	rt.registerConsole()
 	rt.timings.Total = time.Since(began)
 	return rt, nil
 }
@@ -388,7 +414,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 		}
 		rt.ddb = e
 		rt.closers = append(rt.closers, rt.ddb.Close)
-		gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(rt.ddb))
+		gw.Handle(edge.DynamoDB, rt.recordEdge(record.KindDynamoDB, dynamoDBWrites, rt.faults.DynamoDB(rt.ddb)))
 		gw.Handle(edge.DynamoDBStreams, rt.ddb)
 		return rt.edgeURL, nil
 	default:
@@ -398,7 +424,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 	if err != nil {
 		return "", fmt.Errorf("dynamodb endpoint %q: %w", endpoint, err)
 	}
-	gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(edge.Proxy(u)))
+	gw.Handle(edge.DynamoDB, rt.recordEdge(record.KindDynamoDB, dynamoDBWrites, rt.faults.DynamoDB(edge.Proxy(u))))
 	return endpoint, nil
 }
 

@@ -40,6 +40,16 @@ func CreateTables(ctx context.Context, endpoint string, tables []*template.Table
 				fmt.Fprintf(logw, "table %s: TTL on %q not enabled: %v\n", t.Name, t.TTLAttribute, err)
 			}
 		}
+		if t.PointInTimeRecovery {
+			_, err := client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
+				TableName:                        aws.String(t.Name),
+				PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
+			})
+			if err != nil {
+				// dynalite has no backup API; only DescribeContinuousBackups is affected.
+				fmt.Fprintf(logw, "table %s: point-in-time recovery not enabled: %v\n", t.Name, err)
+			}
+		}
 	}
 	return nil
 }

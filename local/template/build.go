@@ -404,5 +404,10 @@ func (r *resolver) table(id string) (*Table, error) {
 			return nil, err
 		}
 	}
+	pitr, err := r.propString(id, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled")
+	if err != nil {
+		return nil, err
+	}
+	t.PointInTimeRecovery = pitr == "true"
 	return t, nil
 }

@@ -160,6 +160,8 @@ type Table struct {
 	StreamViewType string
 	// TTLAttribute is empty when TTL is off.
 	TTLAttribute string
+	// PointInTimeRecovery is PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled.
+	PointInTimeRecovery bool
 }
 
 // KeyElement is one part of a key schema.

@@ -245,6 +245,8 @@ func TestLoadShop(t *testing.T) {
 				BillingMode:    "PAY_PER_REQUEST",
 				StreamViewType: "NEW_AND_OLD_IMAGES",
 				TTLAttribute:   "expiresAt",
+				// PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled
+				PointInTimeRecovery: true,
 			},
 		},
 		// The fixture's one type the runtime does not emulate is named, once.

@@ -81,8 +81,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	schedules := fs.Bool("schedules", true, "fire scheduled rules and Scheduler schedules on time; false: only on demand (POST <edge>/_console/api/schedules/<name>/fire)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
+	record := fs.Bool("record", true, "record invocations, function figures and traces for the console (in rings of -record-size invocations per function); false turns it off")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	src := addSourceFlags(fs)
+	stateDelay := fs.Duration("dynamodb-state-delay", 0, "keep tables your code creates, updates or deletes CREATING/UPDATING/DELETING this long, as DynamoDB does (tests of code that waits for ACTIVE); 0: ACTIVE at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,12 +109,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "devcloud: starting %s (building functions for this machine)...\n", path)
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
-		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
+		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DynamoDBStateDelay: *stateDelay, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
 		Faults:          inj,
 		RecordSize:      *recordSize,
 		NoScheduleTimer: !*schedules,
 		Region:          *region,
 		Sources:         sources, CacheDir: *src.cacheDir,
+		NoRecording: !*record,
 	})
 	if err != nil {
 		return err
