@@ -129,6 +129,8 @@ bench: synth ## print the performance figures the issues ask for
 	@echo "== the shop: POST /orders -> CONFIRMED end to end (sequential p50/p99; 16 concurrent buyers: orders/s, errors) =="
 	go test -run '^$$' -bench 'OrderToConfirmed' -benchtime 300x -count 1 ./e2e/shoplocal/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
 	go test -run '^$$' -bench 'Orders16' -benchtime 1000x -count 1 ./e2e/shoplocal/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test)'
+	@echo "== a SAM app (sam init's Go hello world): warm GET /hello through its REST API, sequential p50/p99 (sam local start-api: a container per request) =="
+	go test -run '^$$' -bench 'SAMHelloRequest' -benchtime 2000x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== local runtime: cold start =="
 	go test -run '^$$' -bench 'ColdStart' -benchtime 5x -count 1 ./functions/catalog/e2e/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== hot rebuild: edit -> first response with the new code =="
