@@ -107,6 +107,9 @@ var operations = map[string]operation{
 	"UntagQueue":                   untagQueue,
 	"ListQueueTags":                listQueueTags,
 	"ListDeadLetterSourceQueues":   listDeadLetterSourceQueues,
+	"StartMessageMoveTask":         startMessageMoveTask,
+	"ListMessageMoveTasks":         listMessageMoveTasks,
+	"CancelMessageMoveTask":        cancelMessageMoveTask,
 }
 
 // queueRef is the QueueUrl every queue operation carries; request types embed it.
