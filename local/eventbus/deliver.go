@@ -101,16 +101,27 @@ func (s *Service) put(e Event, received time.Time) (string, error) {
 
 	s.mu.RLock()
 	var jobs []job
+	var matched []*rule // for Options.Record
 	for _, r := range b.rules {
 		if r.State == Disabled || !r.pattern.MatchValue(decoded) {
 			continue
 		}
 		s.m.matched.Add(1)
+		if s.opts.Record != nil {
+			matched = append(matched, r)
+		}
 		for _, t := range r.targets {
 			jobs = append(jobs, job{ev: ev, rule: r, target: t})
 		}
 	}
+	var rec Put
+	if s.opts.Record != nil {
+		rec = s.record(ev, b, e, matched)
+	}
 	s.mu.RUnlock()
+	if s.opts.Record != nil {
+		s.opts.Record(rec)
+	}
 	for _, j := range jobs {
 		s.wg.Add(1)
 		s.m.inFlight.Add(1)

@@ -85,6 +85,9 @@ type Options struct {
 	// runtime resolves its ARN to a Lambda function or an SQS queue it serves. Nil, or a nil
 	// result, means events to that target fail and go to its dead-letter queue.
 	Connect func(t Target) func(ctx context.Context, payload []byte) error
+	// Record, when set, is called with every accepted event and the rules it matched (the
+	// local console's event log), before its deliveries start.
+	Record func(Put)
 	// RetryBase is the first retry's delay, doubled for each further retry up to RetryMax
 	// (defaults 10ms and 1s: AWS waits far longer, which is useless on a laptop).
 	RetryBase, RetryMax time.Duration
