@@ -8,24 +8,32 @@ import (
 )
 
 // Put is an accepted event as Options.Record sees it: for the local console's event log.
+// The JSON names are those of the console's API.
 type Put struct {
-	EventID, Bus, Source, DetailType string
+	EventID    string `json:"eventId"`
+	Bus        string `json:"bus"`
+	Source     string `json:"source"`
+	DetailType string `json:"detailType"`
 	// Received is when PutEvents took the event.
-	Received time.Time
+	Received time.Time `json:"received"`
 	// Event is the event as targets receive it (the envelope with its detail).
-	Event json.RawMessage
+	Event json.RawMessage `json:"event"`
 	// Matches are the enabled rules whose pattern matched, in rule-name order.
-	Matches []Match
+	Matches []Match `json:"matches"`
 }
 
 // Match is a rule an event matched and the targets it is delivered to.
 type Match struct {
-	Rule, RuleARN string
-	Targets       []MatchedTarget
+	Rule    string          `json:"rule"`
+	RuleARN string          `json:"ruleArn"`
+	Targets []MatchedTarget `json:"targets"`
 }
 
 // MatchedTarget is one target of a matched rule.
-type MatchedTarget struct{ ID, ARN string }
+type MatchedTarget struct {
+	ID  string `json:"id"`
+	ARN string `json:"arn"`
+}
 
 // record hands the accepted event and what it matched to Options.Record.
 // matched is read under s.mu (targets change with PutTargets).

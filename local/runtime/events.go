@@ -64,6 +64,7 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		DeadLetter: rt.deadLetter(log),
+		Record:     rt.eventLog.add,
 		// Targets added with PutTargets reach the same functions and queues as the template's.
 		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
 			return rt.deliverTo(t.ARN, t.MessageGroupID)

@@ -26,6 +26,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -153,6 +154,7 @@ type Runtime struct {
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
 	console  *console.Console
+	eventLog *eventLog // the console's EventBridge event log
 	edgeURL  string
 	apiURLs  []string
 	siteURL  string
@@ -285,6 +287,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt.startLambdaAPI(gw, logw)
+	rt.eventLog = newRing[eventbus.Put](cmp.Or(cfg.RecordSize, DefaultEventLogSize))
 	if err := rt.startEvents(gw, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -299,6 +302,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.startCognito(gw, iss, cfg, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	rt.registerOpsPages()
 
 	if cfg.APIAddr != "" {
 		names := map[string]string{}
