@@ -113,4 +113,3 @@ func TestAWSV2SendEmail(t *testing.T) {
 		t.Errorf("mailbox after sesv2 send-email: %+v, want the message %s", box, sent.MessageId)
 	}
 }
-
