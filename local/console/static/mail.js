@@ -8,6 +8,7 @@ const count = document.getElementById('count');
 const form = document.getElementById('filter');
 let openID = null;
 let shown = '';
+let asked = 0; // the latest request: answers to earlier ones (a filter being typed) are dropped
 
 function show(m) {
   openID = m.messageId;
@@ -24,9 +25,10 @@ function show(m) {
 
 async function refresh() {
   const to = new FormData(form).get('to');
+  const mine = ++asked;
   const res = await fetch('/_console/api/mail' + (to ? '?to=' + encodeURIComponent(to) : ''));
   const text = await res.text();
-  if (text === shown) return;
+  if (mine !== asked || text === shown) return;
   shown = text;
   const msgs = JSON.parse(text).messages.reverse();
   count.textContent = `${msgs.length} message${msgs.length === 1 ? '' : 's'} (newest first)`;

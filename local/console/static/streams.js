@@ -9,10 +9,14 @@ const tbody = document.querySelector('#records tbody');
 
 const show = (img) => (img ? el('pre', {}, JSON.stringify(plainItem(img), null, 1)) : '');
 
+let asked = 0; // the latest request: answers to earlier ones are dropped
+
 async function refresh() {
   if (!sel.value) return;
+  const mine = ++asked;
   try {
     const { records } = await api('streams/' + encodeURIComponent(sel.value));
+    if (mine !== asked) return;
     const q = new FormData(form).get('q');
     const kept = q ? records.filter((r) => JSON.stringify(r).includes(q)) : records;
     count.textContent = `${kept.length} record${kept.length === 1 ? '' : 's'} (newest first)`;
