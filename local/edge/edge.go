@@ -2,7 +2,8 @@
 // LocalStack's edge port it dispatches each request to a local service by its protocol:
 // the X-Amz-Target header for AWS JSON services, the REST path for Lambda, and the SigV4
 // credential scope for anything else, so `AWS_ENDPOINT_URL` can point the AWS CLI or any SDK
-// at the whole local stack.
+// at the whole local stack. With HandleRegions, a request signed for another region than
+// the home one is served by that region's own services (regions.go).
 package edge
 
 import (
@@ -31,6 +32,8 @@ const (
 	SES = "ses"
 	// CognitoIdentityProvider is Cognito user pools; also its SigV4 scope.
 	CognitoIdentityProvider = "cognito-idp"
+	// STS is the Security Token Service; its SigV4 scope.
+	STS = "sts"
 )
 
 // targetPrefixes maps an X-Amz-Target prefix (before the dot) to its service.
@@ -49,6 +52,8 @@ var targetPrefixes = map[string]string{
 type Edge struct {
 	mu     sync.Mutex // serializes Handle and HandlePrefix
 	routes atomic.Pointer[routes]
+	// regions, when set (HandleRegions), serve requests signed for other regions.
+	regions atomic.Pointer[regions]
 }
 
 // routes is an immutable routing table: registration replaces it, so ServeHTTP, which runs
@@ -180,7 +185,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	svc := ServiceOf(r)
-	h := rt.services[svc]
+	h := e.handler(rt, svc, r) // the service's handler for the request's region (regions.go)
 	if h == nil {
 		msg := "the local runtime does not serve this request"
 		if svc != "" {

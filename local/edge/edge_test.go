@@ -35,6 +35,7 @@ func TestServiceOf(t *testing.T) {
 		{"lambda invoke path", "", "/2015-03-31/functions/fn/invocations", "", edge.Lambda},
 		{"sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=abc", edge.SQS},
 		{"sigv4 streams scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/streams.dynamodb/aws4_request, SignedHeaders=host", edge.DynamoDBStreams},
+		{"sts sigv4 scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sts/aws4_request, SignedHeaders=host", edge.STS},
 		{"malformed scope", "", "/", "AWS4-HMAC-SHA256 Credential=AKID/us-east-1", ""},
 		{"nothing", "", "/", "", ""},
 	}
@@ -150,5 +151,74 @@ func TestBrowserCORS(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Errorf("the service got %d requests, want 2", calls)
+	}
+}
+
+func TestRegionOf(t *testing.T) {
+	tests := []struct {
+		name, auth, query, want string
+	}{
+		{"authorization header", "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc", "", "eu-west-1"},
+		{"presigned url", "", "X-Amz-Credential=AKID%2F20240101%2Fap-south-1%2Fdynamodb%2Faws4_request", "ap-south-1"},
+		{"unsigned", "", "", ""},
+		{"malformed scope", "AWS4-HMAC-SHA256 Credential=AKID/eu-west-1", "", ""},
+		{"not a region", "AWS4-HMAC-SHA256 Credential=AKID/20240101/EU WEST/sqs/aws4_request", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/?"+tt.query, nil)
+			if tt.auth != "" {
+				r.Header.Set("Authorization", tt.auth)
+			}
+			if got := edge.RegionOf(r); got != tt.want {
+				t.Errorf("RegionOf = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A request signed for another region reaches that region's own handler, made once; the home
+// region, unsigned requests and services the set leaves out keep the shared handlers.
+func TestHandleRegions(t *testing.T) {
+	e := edge.New()
+	named := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, name) })
+	}
+	e.Handle(edge.SQS, named("home sqs"))
+	e.Handle(edge.Lambda, named("lambda"))
+	made := map[string]int{}
+	e.HandleRegions("eu-west-1", func(region string) (map[string]http.Handler, error) {
+		made[region]++
+		return map[string]http.Handler{edge.SQS: named(region + " sqs")}, nil
+	})
+	sqsIn := func(region string) string {
+		return "AWS4-HMAC-SHA256 Credential=AKID/20240101/" + region + "/sqs/aws4_request, SignedHeaders=host, Signature=abc"
+	}
+	tests := []struct {
+		name, path, target, auth, want string
+	}{
+		{"home region", "/", "AmazonSQS.SendMessage", sqsIn("eu-west-1"), "home sqs"},
+		{"unsigned", "/", "AmazonSQS.SendMessage", "", "home sqs"},
+		{"other region", "/", "AmazonSQS.SendMessage", sqsIn("us-west-2"), "us-west-2 sqs"},
+		{"other region again", "/", "AmazonSQS.SendMessage", sqsIn("us-west-2"), "us-west-2 sqs"},
+		{"third region", "/", "AmazonSQS.SendMessage", sqsIn("ap-south-1"), "ap-south-1 sqs"},
+		{"a service every region shares", "/2015-03-31/functions/f/invocations", "", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-west-2/lambda/aws4_request, SignedHeaders=host", "lambda"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader("{}"))
+		if tt.target != "" {
+			r.Header.Set("X-Amz-Target", tt.target)
+		}
+		if tt.auth != "" {
+			r.Header.Set("Authorization", tt.auth)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		if got := w.Body.String(); got != tt.want {
+			t.Errorf("%s: served by %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"us-west-2": 1, "ap-south-1": 1}, made); diff != "" {
+		t.Errorf("service sets made (-want +got):\n%s", diff)
 	}
 }

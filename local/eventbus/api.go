@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +83,38 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, err = s.putTargets(body)
 	case "RemoveTargets":
 		out, err = s.removeTargets(body)
+	case "CreateEventBus":
+		out, err = s.createEventBus(body)
+	case "DeleteEventBus":
+		out, err = s.deleteEventBus(body)
+	case "PutPermission":
+		out, err = s.putPermission(body)
+	case "RemovePermission":
+		out, err = s.removePermission(body)
+	case "TagResource":
+		out, err = s.tagResource(body)
+	case "UntagResource":
+		out, err = s.untagResource(body)
+	case "ListTagsForResource":
+		out, err = s.listTagsForResource(body)
+	case "CreateArchive":
+		out, err = s.createArchive(body)
+	case "DescribeArchive":
+		out, err = s.describeArchive(body)
+	case "ListArchives":
+		out, err = s.listArchives(body)
+	case "UpdateArchive":
+		out, err = s.updateArchive(body)
+	case "DeleteArchive":
+		out, err = s.deleteArchive(body)
+	case "StartReplay":
+		out, err = s.startReplay(body)
+	case "DescribeReplay":
+		out, err = s.describeReplay(body)
+	case "ListReplays":
+		out, err = s.listReplays(body)
+	case "CancelReplay":
+		out, err = s.cancelReplay(body)
 	default:
 		err = &apiError{http.StatusBadRequest, "UnknownOperationException", "the local EventBridge does not support " + op}
 	}
@@ -243,18 +274,19 @@ func (s *Service) testEventPattern(body []byte) (any, error) {
 }
 
 type ruleOut struct {
-	Name         string
-	Arn          string
-	EventPattern string
-	State        string
-	Description  string `json:",omitempty"`
-	EventBusName string
-	CreatedBy    string `json:",omitempty"`
+	Name               string
+	Arn                string
+	EventPattern       string `json:",omitempty"`
+	ScheduleExpression string `json:",omitempty"`
+	State              string
+	Description        string `json:",omitempty"`
+	EventBusName       string
+	CreatedBy          string `json:",omitempty"`
 }
 
 func (s *Service) ruleOut(r *rule) ruleOut {
-	return ruleOut{Name: r.Name, Arn: r.arn, EventPattern: string(r.Pattern), State: r.State,
-		Description: r.Description, EventBusName: r.bus.name}
+	return ruleOut{Name: r.Name, Arn: r.arn, EventPattern: string(r.Pattern), ScheduleExpression: r.ScheduleExpression,
+		State: r.State, Description: r.Description, EventBusName: r.bus.name}
 }
 
 // lookupBus returns the bus named by a name or ARN; callers hold s.mu.
@@ -354,50 +386,6 @@ func (s *Service) describeRule(body []byte) (any, error) {
 	out := s.ruleOut(r)
 	out.CreatedBy = s.opts.AccountID
 	return out, nil
-}
-
-type busOut struct{ Name, Arn string }
-
-func (s *Service) listEventBuses(body []byte) (any, error) {
-	var in struct {
-		NamePrefix string
-		page
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	var buses []busOut
-	for _, b := range s.buses {
-		if strings.HasPrefix(b.name, in.NamePrefix) {
-			buses = append(buses, busOut{b.name, b.arn})
-		}
-	}
-	s.mu.RUnlock()
-	sort.Slice(buses, func(i, j int) bool { return buses[i].Name < buses[j].Name })
-	start, end, next, err := in.window(len(buses))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"EventBuses": append([]busOut{}, buses[start:end]...)}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
-}
-
-func (s *Service) describeEventBus(body []byte) (any, error) {
-	var in struct{ Name string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	b, err := s.lookupBus(in.Name)
-	if err != nil {
-		return nil, err
-	}
-	return busOut{b.name, b.arn}, nil
 }
 
 type targetOut struct {

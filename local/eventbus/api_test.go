@@ -216,6 +216,7 @@ func TestReadAPIs(t *testing.T) {
 	s := catalog(t)
 	srv := serve(t, s)
 	shopARN := "arn:aws:events:us-east-1:123456789012:event-bus/shop"
+	created := float64(fixedTime.Unix()) // buses are created at the service clock
 	inventoryRule := map[string]any{
 		"Name": "orders-to-inventory", "Arn": "arn:aws:events:us-east-1:123456789012:rule/shop/orders-to-inventory",
 		"EventPattern": `{"detail-type":["OrderPlaced"]}`, "State": "ENABLED", "Description": "reserve stock",
@@ -249,11 +250,11 @@ func TestReadAPIs(t *testing.T) {
 		{"DescribeRule", `{}`, 400, map[string]any{"__type": "ValidationException",
 			"message": "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null"}},
 		{"ListEventBuses", `{}`, 200, map[string]any{"EventBuses": []any{
-			map[string]any{"Name": "default", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"},
-			map[string]any{"Name": "shop", "Arn": shopARN}}}},
+			map[string]any{"Name": "default", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/default", "CreationTime": created, "LastModifiedTime": created},
+			map[string]any{"Name": "shop", "Arn": shopARN, "CreationTime": created, "LastModifiedTime": created}}}},
 		{"ListEventBuses", `{"NamePrefix":"sh"}`, 200, map[string]any{"EventBuses": []any{
-			map[string]any{"Name": "shop", "Arn": shopARN}}}},
-		{"DescribeEventBus", `{"Name":"shop"}`, 200, map[string]any{"Name": "shop", "Arn": shopARN}},
+			map[string]any{"Name": "shop", "Arn": shopARN, "CreationTime": created, "LastModifiedTime": created}}}},
+		{"DescribeEventBus", `{"Name":"shop"}`, 200, map[string]any{"Name": "shop", "Arn": shopARN, "CreationTime": created, "LastModifiedTime": created}},
 		{"ListTargetsByRule", `{"Rule":"orders-to-inventory","EventBusName":"shop"}`, 200, map[string]any{"Targets": []any{
 			map[string]any{"Id": "inventory", "Arn": "arn:aws:sqs:us-east-1:123456789012:inventory", "InputPath": "$.detail",
 				"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 3.0, "MaximumEventAgeInSeconds": 60.0},
@@ -263,8 +264,8 @@ func TestReadAPIs(t *testing.T) {
 		}}},
 		{"ListTargetsByRule", `{"Rule":"missing","EventBusName":"shop"}`, 400, map[string]any{
 			"__type": "ResourceNotFoundException", "message": "Rule missing does not exist on EventBus shop."}},
-		{"CreateEventBus", `{"Name":"x"}`, 400, map[string]any{
-			"__type": "UnknownOperationException", "message": "the local EventBridge does not support CreateEventBus"}},
+		{"CreateApiDestination", `{"Name":"x"}`, 400, map[string]any{
+			"__type": "UnknownOperationException", "message": "the local EventBridge does not support CreateApiDestination"}},
 		{"ListRules", `not json`, 400, map[string]any{"__type": "SerializationException",
 			"message": "the request body is not valid: invalid character 'o' in literal null (expecting 'u')"}},
 	}

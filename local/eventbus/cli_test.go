@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -191,4 +192,56 @@ func TestAWSCLI(t *testing.T) {
 			t.Errorf("describe-rule after delete-rule: ok=%v stderr=%s", ok, stderr)
 		}
 	})
+}
+
+// The AWS CLI creates a bus, archives it and replays it, as a developer would by hand.
+func TestAWSCLIArchiveAndReplay(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the AWS CLI is not installed: these tests drive the API as a user would, with `aws`")
+	}
+	s, _ := newService(t, eventbus.Options{})
+	url := serve(t, s).URL
+	run := func(args ...string) string {
+		t.Helper()
+		stdout, stderr, ok := aws(t, url, args...)
+		if !ok {
+			t.Fatalf("aws %v: %s", args, stderr)
+		}
+		return stdout
+	}
+	if out := run("events", "create-event-bus", "--name", "saga"); !strings.Contains(out, `"EventBusArn": "`+s.BusARN("saga")+`"`) {
+		t.Fatalf("create-event-bus = %s", out)
+	}
+	rec := newRecorder()
+	addRule(t, s, eventbus.Rule{Name: "failed", Bus: "saga", Pattern: json.RawMessage(`{"detail-type":["PaymentFailed"]}`),
+		Targets: []eventbus.Target{{ID: "t", Deliver: rec.deliver}}})
+	run("events", "create-archive", "--archive-name", "saga", "--event-source-arn", s.BusARN("saga"))
+	run("events", "put-events", "--entries",
+		`[{"Source":"s","DetailType":"PaymentFailed","Detail":"{}","EventBusName":"saga","Time":"2024-05-06T06:00:00Z"}]`)
+	rec.next(t)
+	out := run("events", "start-replay", "--replay-name", "again", "--event-source-arn", "arn:aws:events:us-east-1:123456789012:archive/saga",
+		"--event-start-time", "2024-05-06T05:00:00Z", "--event-end-time", "2024-05-06T07:00:00Z",
+		"--destination", "Arn="+s.BusARN("saga"))
+	if !strings.Contains(out, `"State": "STARTING"`) {
+		t.Errorf("start-replay = %s", out)
+	}
+	var replayed struct {
+		ReplayName string `json:"replay-name"`
+	}
+	if err := json.Unmarshal(rec.next(t), &replayed); err != nil || replayed.ReplayName != "again" {
+		t.Errorf("replayed event replay-name %q (%v), want again", replayed.ReplayName, err)
+	}
+	flush(t, s)
+	var d struct {
+		State                 string
+		EventLastReplayedTime float64 // the CLI prints timestamps as it gets them: epoch seconds
+	}
+	if err := json.Unmarshal([]byte(run("events", "describe-replay", "--replay-name", "again")), &d); err != nil ||
+		d.State != "COMPLETED" || d.EventLastReplayedTime != float64(time.Date(2024, 5, 6, 6, 0, 0, 0, time.UTC).Unix()) {
+		t.Errorf("describe-replay = %+v (%v)", d, err)
+	}
+	_, stderr, ok := aws(t, url, "events", "delete-event-bus", "--name", "default")
+	if ok || !strings.Contains(stderr, "(ValidationException)") {
+		t.Errorf("delete-event-bus default: ok=%v %s", ok, stderr)
+	}
 }

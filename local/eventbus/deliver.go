@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	smithyrand "github.com/aws/smithy-go/rand"
@@ -46,6 +47,8 @@ type envelope struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
+	// ReplayName is set on the events a replay sends again, as on AWS.
+	ReplayName string `json:"replay-name,omitempty"`
 }
 
 // ingested is one accepted event with everything delivery needs.
@@ -88,46 +91,61 @@ func (s *Service) put(e Event, received time.Time) (string, error) {
 		Account: s.opts.AccountID, Time: t.UTC().Format(time.RFC3339), Region: s.opts.Region,
 		Resources: resources, Detail: e.Detail,
 	}
+	ev, err := s.ingest(env, received, now, e.TraceHeader)
+	if err != nil {
+		return "", err
+	}
+	s.m.entries.Add(1)
+	s.archive(b, ev, t)
+	jobs := s.matching(b, ev, nil)
+	if s.opts.Record != nil {
+		s.opts.Record(s.record(ev, b, e, jobs))
+	}
+	s.dispatch(jobs)
+	return env.ID, nil
+}
+
+// ingest encodes and decodes an envelope once for matching and delivery.
+func (s *Service) ingest(env envelope, received, now time.Time, trace string) (*ingested, error) {
 	raw, err := marshal(env)
 	if err != nil {
-		return "", fmt.Errorf("event detail: %w", ErrInvalid)
+		return nil, fmt.Errorf("event detail: %w", ErrInvalid)
 	}
 	decoded, err := pattern.Decode(raw)
 	if err != nil {
-		return "", fmt.Errorf("event detail: %w", ErrInvalid)
+		return nil, fmt.Errorf("event detail: %w", ErrInvalid)
 	}
-	ev := &ingested{id: env.ID, raw: raw, detail: e.Detail, decoded: decoded, received: received, ingest: now, trace: e.TraceHeader}
-	s.m.entries.Add(1)
+	return &ingested{id: env.ID, raw: raw, detail: env.Detail, decoded: decoded, received: received, ingest: now, trace: trace}, nil
+}
 
+// matching returns the delivery jobs of the enabled rules of b whose pattern matches ev
+// (rules with only a schedule match nothing); a non-nil only limits them to those rule ARNs.
+func (s *Service) matching(b *bus, ev *ingested, only []string) []job {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var jobs []job
-	var matched []*rule // for Options.Record
 	for _, r := range b.rules {
-		if r.State == Disabled || !r.pattern.MatchValue(decoded) {
+		if r.State == Disabled || r.pattern == nil || !r.pattern.MatchValue(ev.decoded) {
+			continue
+		}
+		if only != nil && !slices.Contains(only, r.arn) {
 			continue
 		}
 		s.m.matched.Add(1)
-		if s.opts.Record != nil {
-			matched = append(matched, r)
-		}
 		for _, t := range r.targets {
 			jobs = append(jobs, job{ev: ev, rule: r, target: t})
 		}
 	}
-	var rec Put
-	if s.opts.Record != nil {
-		rec = s.record(ev, b, e, matched)
-	}
-	s.mu.RUnlock()
-	if s.opts.Record != nil {
-		s.opts.Record(rec)
-	}
+	return jobs
+}
+
+// dispatch starts a delivery goroutine per job.
+func (s *Service) dispatch(jobs []job) {
 	for _, j := range jobs {
 		s.wg.Add(1)
 		s.m.inFlight.Add(1)
 		go s.deliver(j)
 	}
-	return env.ID, nil
 }
 
 type job struct {

@@ -1,9 +1,15 @@
 // Package eventbus is the local runtime's Amazon EventBridge: event buses, rules with
 // event patterns, and targets delivered asynchronously with EventBridge's retry policy and
 // dead-letter queues. *Service serves the AWS JSON 1.1 API (X-Amz-Target: AWSEvents.*)
-// behind the edge port: PutEvents, TestEventPattern, ListEventBuses, DescribeEventBus,
-// ListRules, DescribeRule, ListTargetsByRule, and the operations that change rules and
-// targets: PutRule, DeleteRule, EnableRule, DisableRule, PutTargets and RemoveTargets.
+// behind the edge port: PutEvents, TestEventPattern; buses (CreateEventBus, DescribeEventBus,
+// DeleteEventBus, ListEventBuses, PutPermission, RemovePermission); rules and targets
+// (ListRules, DescribeRule, ListTargetsByRule, PutRule, DeleteRule, EnableRule, DisableRule,
+// PutTargets, RemoveTargets); tags (TagResource, UntagResource, ListTagsForResource); archives
+// and replays (CreateArchive, DescribeArchive, ListArchives, UpdateArchive, DeleteArchive,
+// StartReplay, DescribeReplay, ListReplays, CancelReplay).
+//
+// Rules with a ScheduleExpression (rate or cron) and EventBridge Scheduler schedules
+// (AddSchedule) fire from a timer driven by Options.Clock (Tick), or on demand (Fire).
 //
 // Buses and the template's rules are configured in Go (AddBus, AddRule); each target carries
 // the Deliver function the runtime wires to a Lambda function or an SQS queue. Rules and
@@ -23,9 +29,11 @@
 //   - an InputPath or InputTransformer path missing from the event yields null (an empty
 //     string inside a quoted template string); values inserted by InputPath and templates
 //     are re-encoded, so object keys come out sorted ($ and $.detail are sent verbatim);
-//   - buses cannot be created or deleted through the API (CreateEventBus answers
-//     UnknownOperationException): the template defines them;
-//   - PutRule refuses ScheduleExpression rules (ValidationException): schedules are not run;
+//   - partner event buses (CreateEventBus with EventSourceName) are refused;
+//   - an archive's EventCount and SizeBytes are exact at once (AWS updates them lazily);
+//   - a replay sends the archived events as they were (same id) with "replay-name" added,
+//     at once rather than minute by minute;
+//   - a schedule that missed several times (the clock jumped) fires once (see Tick);
 //   - ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS behaves as ENABLED;
 //   - RemoveTargets reports no failed entries for Ids the rule does not have, and DeleteRule
 //     of a rule that does not exist succeeds.
@@ -88,6 +96,9 @@ type Options struct {
 	// Record, when set, is called with every accepted event and the rules it matched (the
 	// local console's event log), before its deliveries start.
 	Record func(Put)
+	// ScheduleInterval is how often the schedule timer calls Tick (default 1s); negative
+	// turns the timer off, so schedules fire only through Tick and Fire.
+	ScheduleInterval time.Duration
 	// RetryBase is the first retry's delay, doubled for each further retry up to RetryMax
 	// (defaults 10ms and 1s: AWS waits far longer, which is useless on a laptop).
 	RetryBase, RetryMax time.Duration
@@ -99,8 +110,11 @@ type Rule struct {
 	// Bus is the event bus name or ARN; empty means DefaultBus.
 	Bus         string
 	Description string
-	// Pattern is the event pattern JSON.
+	// Pattern is the event pattern JSON; it may be empty when ScheduleExpression is set.
 	Pattern json.RawMessage
+	// ScheduleExpression, "rate(...)" or "cron(...)", makes the rule fire on a schedule
+	// (only on the default bus): its targets receive a "Scheduled Event" (see Tick).
+	ScheduleExpression string
 	// State is Enabled (the default when empty), Disabled or EnabledWithCloudTrail.
 	State   string
 	Targets []Target
@@ -187,8 +201,13 @@ type Metrics struct {
 type Service struct {
 	opts Options
 
-	mu    sync.RWMutex
-	buses map[string]*bus
+	mu       sync.RWMutex
+	buses    map[string]*bus
+	tags     map[string]map[string]string // resource ARN → tags
+	archives map[string]*archive
+	replays  map[string]*replay
+	// schedules are the Scheduler schedules (AddSchedule), by "group/name".
+	schedules map[string]*rule
 
 	subMu  sync.RWMutex
 	subs   map[int]func(Delivery)
@@ -196,7 +215,8 @@ type Service struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // deliveries and replays
+	tickWG sync.WaitGroup // the schedule timer
 
 	m struct {
 		entries, failedEntries, matched, invocations, failed, delivered, deadLettered, dropped, inFlight atomic.Int64
@@ -204,16 +224,27 @@ type Service struct {
 }
 
 type bus struct {
-	name, arn string
-	rules     map[string]*rule
+	name, arn, description string
+	rules                  map[string]*rule
+	created, modified      time.Time
+	// The resource policy is either a whole document (PutPermission's Policy) or the
+	// statements added one by one.
+	policy     string
+	statements []statement
 }
 
 type rule struct {
 	Rule
 	arn     string
 	bus     *bus
-	pattern *pattern.Pattern
+	pattern *pattern.Pattern // nil for a rule with only a schedule
 	targets []*target
+	// schedule is the parsed ScheduleExpression (nil without one); next is when it fires,
+	// anchor when a rate counts from, window (zero: unbounded) when a Scheduler schedule
+	// may fire.
+	schedule     *Schedule
+	next, anchor time.Time
+	window       struct{ start, end time.Time }
 }
 
 type target struct {
@@ -241,10 +272,19 @@ func New(opts Options) *Service {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = time.Second
 	}
-	s := &Service{opts: opts, buses: map[string]*bus{}, subs: map[int]func(Delivery){}}
+	s := &Service{opts: opts, buses: map[string]*bus{}, subs: map[int]func(Delivery){},
+		tags: map[string]map[string]string{}, archives: map[string]*archive{}, replays: map[string]*replay{},
+		schedules: map[string]*rule{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.AddBus(DefaultBus); err != nil {
 		panic(err) // the default name is valid
+	}
+	if opts.ScheduleInterval == 0 {
+		opts.ScheduleInterval = time.Second
+	}
+	if opts.ScheduleInterval > 0 {
+		s.tickWG.Add(1)
+		go s.runSchedules(opts.ScheduleInterval)
 	}
 	return s
 }
@@ -270,7 +310,7 @@ func (s *Service) AddBus(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.buses[name]; !ok {
-		s.buses[name] = &bus{name: name, arn: s.BusARN(name), rules: map[string]*rule{}}
+		s.buses[name] = s.newBus(name)
 	}
 	return nil
 }
@@ -301,12 +341,25 @@ func (s *Service) AddRule(r Rule) error {
 	default:
 		return fmt.Errorf("rule %s: state %q: %w", r.Name, r.State, ErrInvalid)
 	}
-	p, err := pattern.Compile(r.Pattern)
-	if err != nil {
-		return fmt.Errorf("rule %s: %w", r.Name, err)
-	}
-	r.Pattern = json.RawMessage(p.String())
 	r.Bus = busName(r.Bus)
+	var p *pattern.Pattern
+	if len(r.Pattern) > 0 || r.ScheduleExpression == "" {
+		var err error
+		if p, err = pattern.Compile(r.Pattern); err != nil {
+			return fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+		r.Pattern = json.RawMessage(p.String())
+	}
+	var sched *Schedule
+	if r.ScheduleExpression != "" {
+		if r.Bus != DefaultBus {
+			return fmt.Errorf("rule %s: a schedule expression is supported only on the default event bus: %w", r.Name, ErrInvalid)
+		}
+		var err error
+		if sched, err = ParseSchedule(r.ScheduleExpression); err != nil {
+			return fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+	}
 	ids := map[string]bool{}
 	var targets []*target
 	for _, t := range r.Targets {
@@ -328,7 +381,12 @@ func (s *Service) AddRule(r Rule) error {
 	if !ok {
 		return fmt.Errorf("rule %s: event bus %s: %w", r.Name, r.Bus, ErrNotFound)
 	}
-	b.rules[r.Name] = &rule{Rule: r, arn: s.RuleARN(b.name, r.Name), bus: b, pattern: p, targets: targets}
+	nr := &rule{Rule: r, arn: s.RuleARN(b.name, r.Name), bus: b, pattern: p, targets: targets, schedule: sched}
+	if sched != nil {
+		nr.anchor = s.opts.Clock()
+		nr.next = nr.nextAfter(nr.anchor)
+	}
+	b.rules[r.Name] = nr
 	return nil
 }
 
@@ -397,6 +455,7 @@ func (s *Service) Flush(ctx context.Context) error {
 // Deliver calls see their context cancelled. It waits for the delivery goroutines to end.
 func (s *Service) Close() error {
 	s.cancel()
+	s.tickWG.Wait()
 	s.wg.Wait()
 	return nil
 }

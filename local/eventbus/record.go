@@ -18,7 +18,8 @@ type Put struct {
 	Received time.Time `json:"received"`
 	// Event is the event as targets receive it (the envelope with its detail).
 	Event json.RawMessage `json:"event"`
-	// Matches are the enabled rules whose pattern matched, in rule-name order.
+	// Matches are the enabled rules whose pattern matched and that have targets, in
+	// rule-name order.
 	Matches []Match `json:"matches"`
 }
 
@@ -35,17 +36,17 @@ type MatchedTarget struct {
 	ARN string `json:"arn"`
 }
 
-// record hands the accepted event and what it matched to Options.Record.
-// matched is read under s.mu (targets change with PutTargets).
-func (s *Service) record(ev *ingested, b *bus, e Event, matched []*rule) Put {
+// record describes the accepted event and the rules it matched, from its delivery jobs
+// (one per target of each matched rule, a rule's jobs next to each other).
+func (s *Service) record(ev *ingested, b *bus, e Event, jobs []job) Put {
 	p := Put{EventID: ev.id, Bus: b.name, Source: e.Source, DetailType: e.DetailType, Received: ev.received, Event: ev.raw, Matches: []Match{}}
-	slices.SortFunc(matched, func(a, b *rule) int { return strings.Compare(a.Name, b.Name) })
-	for _, r := range matched {
-		m := Match{Rule: r.Name, RuleARN: r.arn, Targets: []MatchedTarget{}}
-		for _, t := range r.targets {
-			m.Targets = append(m.Targets, MatchedTarget{ID: t.ID, ARN: t.ARN})
+	for _, j := range jobs {
+		if n := len(p.Matches); n == 0 || p.Matches[n-1].RuleARN != j.rule.arn {
+			p.Matches = append(p.Matches, Match{Rule: j.rule.Name, RuleARN: j.rule.arn, Targets: []MatchedTarget{}})
 		}
-		p.Matches = append(p.Matches, m)
+		m := &p.Matches[len(p.Matches)-1]
+		m.Targets = append(m.Targets, MatchedTarget{ID: j.target.ID, ARN: j.target.ARN})
 	}
+	slices.SortFunc(p.Matches, func(a, b Match) int { return strings.Compare(a.Rule, b.Rule) })
 	return p
 }

@@ -53,6 +53,7 @@ func checkRuleName(name string) error {
 func (s *Service) putRule(body []byte) (any, error) {
 	var in struct {
 		Name, EventPattern, ScheduleExpression, State, Description, RoleArn, EventBusName string
+		Tags                                                                              []tag
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -71,15 +72,26 @@ func (s *Service) putRule(body []byte) (any, error) {
 	if in.EventPattern == "" && in.ScheduleExpression == "" {
 		return nil, validationError("Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}
+	var sched *Schedule
 	if in.ScheduleExpression != "" {
 		if busName(in.EventBusName) != DefaultBus {
 			return nil, validationError("ScheduleExpression is supported only on the default event bus.")
 		}
-		return nil, validationError("ScheduleExpression rules are not run by the local EventBridge; use an EventPattern.")
+		var err error
+		if sched, err = ParseSchedule(in.ScheduleExpression); err != nil {
+			return nil, validationError("Parameter ScheduleExpression is not valid.")
+		}
 	}
-	p, err := pattern.Compile([]byte(in.EventPattern))
+	var p *pattern.Pattern
+	if in.EventPattern != "" {
+		var err error
+		if p, err = pattern.Compile([]byte(in.EventPattern)); err != nil {
+			return nil, invalidPattern(err)
+		}
+	}
+	tags, err := checkTags(in.Tags)
 	if err != nil {
-		return nil, invalidPattern(err)
+		return nil, err
 	}
 
 	s.mu.Lock()
@@ -89,14 +101,24 @@ func (s *Service) putRule(body []byte) (any, error) {
 		return nil, err
 	}
 	r := &rule{
-		Rule: Rule{Name: in.Name, Bus: b.name, Description: in.Description, Pattern: json.RawMessage(p.String()), State: in.State},
-		arn:  s.RuleARN(b.name, in.Name), bus: b, pattern: p,
+		Rule: Rule{Name: in.Name, Bus: b.name, Description: in.Description, State: in.State, ScheduleExpression: in.ScheduleExpression},
+		arn:  s.RuleARN(b.name, in.Name), bus: b, pattern: p, schedule: sched,
+	}
+	if p != nil {
+		r.Pattern = json.RawMessage(p.String())
+	}
+	if sched != nil {
+		r.anchor = s.opts.Clock()
+		r.next = r.nextAfter(r.anchor)
 	}
 	// PutRule on an existing rule replaces its definition and keeps its targets.
 	if old, ok := b.rules[in.Name]; ok {
 		r.Targets, r.targets = old.Targets, old.targets
 	}
 	b.rules[in.Name] = r
+	if len(tags) > 0 {
+		s.tags[r.arn] = tags
+	}
 	return map[string]string{"RuleArn": r.arn}, nil
 }
 
@@ -157,6 +179,7 @@ func (s *Service) deleteRule(body []byte) (any, error) {
 		return nil, validationError("Rule can't be deleted since it has targets.")
 	}
 	delete(b.rules, in.Name)
+	delete(s.tags, r.arn)
 	return struct{}{}, nil
 }
 

@@ -1,14 +1,13 @@
 package runtime
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbus"
@@ -61,8 +60,13 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 		return err
 	}
 
+	interval := time.Duration(0) // eventbus's default
+	if rt.noScheduleTimer {
+		interval = -1
+	}
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
+		Clock: rt.clock, ScheduleInterval: interval,
 		DeadLetter: rt.deadLetter(log),
 		Record:     rt.eventLog.add,
 		// Targets added with PutTargets reach the same functions and queues as the template's.
@@ -75,28 +79,62 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	if err := rt.addRules(); err != nil {
 		return err
 	}
+	if err := rt.addSchedules(); err != nil {
+		return err
+	}
+	gw.HandlePrefix(SchedulesPath, rt.schedulesHandler())
 	return rt.startMappings(log)
 }
 
-// createQueues creates dead-letter queues first, so a source queue's redrive target exists.
+// createQueues creates each queue after its dead-letter queue, so the redrive target exists
+// (SQS refuses a RedrivePolicy naming a missing queue): DLQs of DLQs work too.
 func (rt *Runtime) createQueues() error {
-	queues := slices.Clone(rt.model.Queues)
-	slices.SortStableFunc(queues, func(a, b *template.Queue) int {
-		return cmp.Compare(boolInt(a.RedrivePolicy != nil), boolInt(b.RedrivePolicy != nil))
-	})
-	for _, q := range queues {
-		if _, err := rt.sqs.CreateQueue(q.Name, sqsqueue.TemplateAttributes(q)); err != nil {
-			return fmt.Errorf("queue %s: %w", q.LogicalID, err)
+	inTemplate := map[string]bool{}
+	for _, q := range rt.model.Queues {
+		inTemplate[q.ARN] = true
+	}
+	created := map[string]bool{}
+	pending := rt.model.Queues // logical-ID order
+	for len(pending) > 0 {
+		var later []*template.Queue
+		for _, q := range pending {
+			if r := q.RedrivePolicy; r != nil && inTemplate[r.DeadLetterTargetARN] && !created[r.DeadLetterTargetARN] {
+				later = append(later, q)
+				continue
+			}
+			if err := rt.createQueue(q); err != nil {
+				return err
+			}
+			created[q.ARN] = true
 		}
+		if len(later) == len(pending) { // a redrive cycle: no order works
+			for _, q := range later {
+				if err := rt.createQueue(q); err != nil {
+					return err
+				}
+			}
+			break
+		}
+		pending = later
 	}
 	return nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// createQueue creates a template queue. SQS refuses a dead-letter queue that does not exist;
+// one outside the template (another stack's) exists on AWS but not here, so such a queue is
+// served without redrive rather than not at all: its messages stay in it, nothing is dropped.
+func (rt *Runtime) createQueue(q *template.Queue) error {
+	attrs := sqsqueue.TemplateAttributes(q)
+	_, err := rt.sqs.CreateQueue(q.Name, attrs)
+	if err != nil && attrs["RedrivePolicy"] != "" && errors.Is(err, sqsqueue.ErrInvalidParameterValue) {
+		rt.log.Warn("queue served without its redrive policy", slog.String("queue", q.Name), slog.Any("error", err))
+		delete(attrs, "RedrivePolicy")
+		_, err = rt.sqs.CreateQueue(q.Name, attrs)
 	}
-	return 0
+	if err != nil {
+		return fmt.Errorf("queue %s: %w", q.LogicalID, err)
+	}
+	return nil
 }
 
 func (rt *Runtime) addRules() error {
@@ -106,10 +144,8 @@ func (rt *Runtime) addRules() error {
 		}
 	}
 	for _, r := range rt.model.Rules {
-		if len(r.EventPattern) == 0 {
-			continue // scheduled rules are not served locally
-		}
-		rule := eventbus.Rule{Name: r.Name, Bus: r.EventBusName, Pattern: r.EventPattern, State: r.State, Description: r.Description}
+		rule := eventbus.Rule{Name: r.Name, Bus: r.EventBusName, Pattern: r.EventPattern, ScheduleExpression: r.ScheduleExpression,
+			State: r.State, Description: r.Description}
 		for _, t := range r.Targets {
 			target := eventbus.Target{
 				ID: t.ID, ARN: t.ARN, Input: t.Input, InputPath: t.InputPath,
@@ -188,8 +224,17 @@ func (rt *Runtime) deliverTo(arn, groupID string) func(context.Context, []byte) 
 // message attributes EventBridge sets; an event without a usable DLQ is logged, never dropped
 // silently.
 func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []byte, error) {
-	return func(_ context.Context, arn string, payload []byte, cause error) {
+	return rt.deadLetterTo(log, func(arn string) (*sqsqueue.Service, string, bool) {
 		name, ok := rt.queueName(arn)
+		return rt.sqs, name, ok
+	})
+}
+
+// deadLetterTo is deadLetter with the DLQ found by queue: the service and name of the queue an
+// ARN names (another region's buses have their own, see regions.go).
+func (rt *Runtime) deadLetterTo(log *slog.Logger, queue func(arn string) (*sqsqueue.Service, string, bool)) func(context.Context, string, []byte, error) {
+	return func(_ context.Context, arn string, payload []byte, cause error) {
+		svc, name, ok := queue(arn)
 		if !ok {
 			log.Error("event delivery given up and its dead-letter queue is not a local queue",
 				slog.String("dlq", arn), slog.Any("error", cause), slog.String("event", string(payload)))
@@ -202,7 +247,7 @@ func (rt *Runtime) deadLetter(log *slog.Logger) func(context.Context, string, []
 			attrs["TARGET_ARN"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.TargetARN}
 			attrs["ERROR_CODE"] = sqsqueue.MessageAttribute{DataType: "String", StringValue: de.Reason}
 		}
-		if _, err := rt.sqs.Send(name, sqsqueue.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
+		if _, err := svc.Send(name, sqsqueue.SendInput{Body: string(payload), Attributes: attrs}); err != nil {
 			log.Error("event could not be sent to its dead-letter queue",
 				slog.String("dlq", arn), slog.Any("error", err), slog.String("event", string(payload)))
 		}

@@ -20,7 +20,10 @@
 //     partial batch responses, bisecting, retries, on-failure destinations and FilterCriteria;
 //   - the functions' output as CloudWatch Logs (local/cwlogs: a log group per function from
 //     its LoggingConfig, a stream per process) and SES v2 SendEmail into a local mailbox
-//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize).
+//     (local/sesmail), both behind the edge port and kept in bounded rings (RecordSize);
+//   - STS GetCallerIdentity (local/stsapi) answering with the template's account;
+//   - regions: the template's resources live in Config.Region; a request signed for another
+//     region sees that region's own DynamoDB, SQS, EventBridge and Logs (regions.go).
 //
 // The devcloud command and the end-to-end tests both start it here, with Start.
 package runtime
@@ -55,6 +58,7 @@ import (
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
+	"github.com/microshop/microshop/local/stsapi"
 	"github.com/microshop/microshop/local/template"
 	"github.com/microshop/microshop/local/watch"
 )
@@ -84,6 +88,10 @@ var (
 type Config struct {
 	// Template is the path of the synthesized template.
 	Template string
+	// Region is the template's region (AWS::Region, its ARNs): its resources live there, and
+	// requests signed for another region see that region's own, initially empty, resources
+	// (regions.go). Default template.DefaultRegion.
+	Region string
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
 	// module holding the template.
 	Root string
@@ -125,6 +133,13 @@ type Config struct {
 	// deliveries, PutEvents and DynamoDB calls (`devcloud serve --faults FILE`).
 	Faults *faults.Injector
 
+	// Clock, when set, is EventBridge's clock: event times, archives' retention and when
+	// schedules fire (tests pass a fake clock). Nil means the system clock.
+	Clock func() time.Time
+	// NoScheduleTimer turns the schedule timer off: scheduled rules and Scheduler schedules
+	// then fire only on demand (FireSchedule, POST <edge>/_console/api/schedules/<name>/fire).
+	NoScheduleTimer bool
+
 	// RecordSize is how many records each in-memory ring keeps: log events per log group
 	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
 	// sesmail.DefaultSize); recording never grows past it.
@@ -150,6 +165,9 @@ type Runtime struct {
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
 	faults    *faults.Injector
+	// clock and noScheduleTimer are Config.Clock and Config.NoScheduleTimer (schedules.go).
+	clock           func() time.Time
+	noScheduleTimer bool
 
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
@@ -178,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
-	rt := &Runtime{faults: cfg.Faults}
+	rt := &Runtime{faults: cfg.Faults, clock: cfg.Clock, noScheduleTimer: cfg.NoScheduleTimer}
 	defer func() {
 		if err != nil {
 			_ = rt.Close()
@@ -198,7 +216,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.serve(edgeLn, gw)
 
 	var siteLn net.Listener
-	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters}
+	opts := template.Options{QueueBaseURL: rt.edgeURL, Parameters: cfg.Parameters, Region: cfg.Region}
 	if cfg.SiteAddr != "" {
 		// Listen first: the distribution's domain name is the site's address.
 		if siteLn, err = net.Listen("tcp", cfg.SiteAddr); err != nil {
@@ -247,6 +265,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.console = console.New()
 	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
+	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
 		Region:  model.Region,
@@ -291,6 +310,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.startEvents(gw, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	rt.startRegions(gw, cfg)
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
 		keyDir = DefaultKeyDir(root)
@@ -442,7 +462,7 @@ func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Funct
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
 	env := map[string]string{"AWS_ENDPOINT_URL": edgeURL}
-	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2"} {
+	for _, svc := range []string{"DYNAMODB", "DYNAMODB_STREAMS", "EVENTBRIDGE", "SQS", "LAMBDA", "COGNITO_IDENTITY_PROVIDER", "CLOUDWATCH_LOGS", "SESV2", "STS"} {
 		env["AWS_ENDPOINT_URL_"+svc] = edgeURL
 	}
 	return env

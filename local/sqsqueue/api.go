@@ -110,6 +110,8 @@ var operations = map[string]operation{
 	"StartMessageMoveTask":         startMessageMoveTask,
 	"ListMessageMoveTasks":         listMessageMoveTasks,
 	"CancelMessageMoveTask":        cancelMessageMoveTask,
+	"AddPermission":                addPermission,
+	"RemovePermission":             removePermission,
 }
 
 // queueRef is the QueueUrl every queue operation carries; request types embed it.
@@ -136,6 +138,9 @@ func createQueue(c *call) (any, error) {
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if len(in.Tags) > maxTags { // checked first: a failed CreateQueue creates nothing
+		return nil, errorf(ErrInvalidParameterValue, "Too many tags added for queue %s.", in.QueueName)
 	}
 	u, err := c.svc.CreateQueue(in.QueueName, in.Attributes)
 	if err != nil {
@@ -372,10 +377,11 @@ func toBatchError(id string, err error) batchError {
 
 var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-// checkBatch validates the entry IDs of a batch request as SQS does.
-func checkBatch(ids []string) error {
+// checkBatch validates the entry IDs of a batch request as SQS does; entryType names the
+// request's entries in errors as SQS does (SendMessageBatchRequestEntry, ...).
+func checkBatch(entryType string, ids []string) error {
 	if len(ids) == 0 {
-		return errorf(ErrEmptyBatchRequest, "There should be at least one entry in the request.")
+		return errorf(ErrEmptyBatchRequest, "There should be at least one %s in the request.", entryType)
 	}
 	if len(ids) > maxBatchEntries {
 		return errorf(ErrTooManyEntries, "Maximum number of entries per request are 10. You have sent %d.", len(ids))
@@ -410,8 +416,8 @@ func (b batchID) entryID() string { return b.ID }
 type batchEntry interface{ entryID() string }
 
 // decodeBatch decodes a *Batch request ({QueueUrl, Entries}), resolves the queue name and
-// validates the entry IDs as SQS does.
-func decodeBatch[E batchEntry](c *call) (string, []E, error) {
+// validates the entry IDs as SQS does; entryType is the entries' type in the SQS model.
+func decodeBatch[E batchEntry](c *call, entryType string) (string, []E, error) {
 	var in struct {
 		queueRef
 		Entries []E
@@ -424,7 +430,7 @@ func decodeBatch[E batchEntry](c *call) (string, []E, error) {
 	for i, e := range in.Entries {
 		ids[i] = e.entryID()
 	}
-	if err := checkBatch(ids); err != nil {
+	if err := checkBatch(entryType, ids); err != nil {
 		return "", nil, err
 	}
 	return name, in.Entries, nil
@@ -449,7 +455,7 @@ func runBatch[E batchEntry, R any](entries []E, run func(E) (R, error)) (any, er
 }
 
 func sendMessageBatch(c *call) (any, error) {
-	name, entries, err := decodeBatch[sendEntry](c)
+	name, entries, err := decodeBatch[sendEntry](c, "SendMessageBatchRequestEntry")
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +502,7 @@ func receiveMessage(c *call) (any, error) {
 		AttributeNames              []string
 		MessageSystemAttributeNames []string
 		MessageAttributeNames       []string
-		MaxNumberOfMessages         int
+		MaxNumberOfMessages         *int
 		VisibilityTimeout           *int
 		WaitTimeSeconds             *int
 	}
@@ -504,11 +510,15 @@ func receiveMessage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.MaxNumberOfMessages == 0 {
-		in.MaxNumberOfMessages = 1
+	maxN := 1 // SQS's default; an explicit value must be 1 to 10, 0 included
+	if in.MaxNumberOfMessages != nil {
+		maxN = *in.MaxNumberOfMessages
+		if maxN < 1 || maxN > maxBatchEntries {
+			return nil, errorf(ErrInvalidParameterValue, "Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", maxN)
+		}
 	}
 	msgs, err := c.svc.Receive(c.ctx, name, ReceiveInput{
-		MaxNumberOfMessages: in.MaxNumberOfMessages, VisibilityTimeout: in.VisibilityTimeout,
+		MaxNumberOfMessages: maxN, VisibilityTimeout: in.VisibilityTimeout,
 		WaitTimeSeconds: in.WaitTimeSeconds,
 	})
 	if err != nil {
@@ -574,7 +584,7 @@ func deleteMessageBatch(c *call) (any, error) {
 		batchID
 		ReceiptHandle string
 	}
-	name, entries, err := decodeBatch[entry](c)
+	name, entries, err := decodeBatch[entry](c, "DeleteMessageBatchRequestEntry")
 	if err != nil {
 		return nil, err
 	}
@@ -602,7 +612,7 @@ func changeMessageVisibilityBatch(c *call) (any, error) {
 		ReceiptHandle     string
 		VisibilityTimeout int
 	}
-	name, entries, err := decodeBatch[entry](c)
+	name, entries, err := decodeBatch[entry](c, "ChangeMessageVisibilityBatchRequestEntry")
 	if err != nil {
 		return nil, err
 	}
@@ -657,4 +667,30 @@ func listDeadLetterSourceQueues(c *call) (any, error) {
 			QueueURLs []string `json:"queueUrls"`
 		}{urls}, nil
 	})
+}
+
+func addPermission(c *call) (any, error) {
+	var in struct {
+		queueRef
+		Label         string
+		AWSAccountIDs []string `json:"AWSAccountIds"`
+		Actions       []string
+	}
+	name, err := c.decodeQueue(&in)
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, c.svc.AddPermission(name, in.Label, in.AWSAccountIDs, in.Actions)
+}
+
+func removePermission(c *call) (any, error) {
+	var in struct {
+		queueRef
+		Label string
+	}
+	name, err := c.decodeQueue(&in)
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, c.svc.RemovePermission(name, in.Label)
 }

@@ -18,9 +18,15 @@
 //     maxReceiveCount; it keeps its ID, sent time and receive count and gains
 //     DeadLetterQueueSourceArn. If the dead-letter queue is missing (or of the other queue
 //     type) the message stays and is delivered, with a warning logged: nothing is dropped.
-//   - Deleting with a stale receipt handle deletes the message on a standard queue (what SQS
-//     does in practice) and is a no-op on a FIFO queue, where the message is with another
-//     receiver. Deleting a message that is gone succeeds.
+//   - A receipt handle from an earlier receive of a message received again still deletes it,
+//     and changes its current visibility timeout, on a standard queue (what SQS does: the
+//     handle names the message). On a FIFO queue only the current receive's handle works,
+//     until its visibility timeout ends; an older one fails with InvalidParameterValue "The
+//     receipt handle has expired.", as on SQS. Deleting a message that is gone succeeds.
+//   - A RedrivePolicy's dead-letter queue must exist (same region and account) and be of the
+//     queue's type when the policy is set; if it is deleted later, see the redrive bullet.
+//   - AddPermission/RemovePermission edit the Policy attribute (statement Sid = label);
+//     policies are kept, not enforced.
 //   - MD5OfMessageAttributes on receive covers the attributes returned, so SDKs that verify it
 //     agree when MessageAttributeNames selects a subset.
 //   - The SenderId of a message sent over HTTP is the caller's SigV4 access key ID.

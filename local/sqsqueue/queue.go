@@ -2,6 +2,7 @@ package sqsqueue
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ const (
 	maxDelaySeconds          = 900
 	maxWaitTimeSeconds       = 20
 	maxBatchEntries          = 10
+	maxTags                  = 50
 	dedupWindow              = 5 * time.Minute
 	purgeCooldown            = 60 * time.Second
 )
@@ -122,6 +124,15 @@ func (c *config) set(name, value string) error {
 		if name == "DeduplicationScope" {
 			c.dedupPerGroup = value == "messageGroup"
 		}
+	case "Policy":
+		if value == "" { // an empty policy removes the queue's policy, as in SQS
+			delete(c.opaque, name)
+			return nil
+		}
+		if !json.Valid([]byte(value)) {
+			return errorf(ErrInvalidAttributeValue, "Invalid value for the parameter Policy.")
+		}
+		c.opaque[name] = value
 	default:
 		if !opaqueAttributes[name] {
 			return errorf(ErrInvalidAttributeName, "Unknown Attribute %s.", name)
@@ -133,23 +144,35 @@ func (c *config) set(name, value string) error {
 
 // parseRedrivePolicy accepts maxReceiveCount as a JSON number or string: the console and
 // CloudFormation send either.
+// The errors are SQS's (InvalidParameterValue, "Value <policy> for parameter RedrivePolicy is
+// invalid. Reason: ..."); whether the dead-letter queue exists is checked by the Service
+// (checkRedrive), which knows the queues.
 func parseRedrivePolicy(value string) (*redrivePolicy, error) {
 	var raw struct {
-		DeadLetterTargetARN string          `json:"deadLetterTargetArn"`
+		DeadLetterTargetARN *string         `json:"deadLetterTargetArn"`
 		MaxReceiveCount     json.RawMessage `json:"maxReceiveCount"`
 	}
-	bad := errorf(ErrInvalidAttributeValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount (1 to 1000).", value)
+	invalid := func(reason string, args ...any) error {
+		return errorf(ErrInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: %s", value, fmt.Sprintf(reason, args...))
+	}
 	if err := json.Unmarshal([]byte(value), &raw); err != nil {
-		return nil, bad
+		return nil, invalid("Invalid value for parameter RedrivePolicy: Redrive policy is not a valid JSON map.")
 	}
-	n, err := strconv.Atoi(strings.Trim(string(raw.MaxReceiveCount), `"`))
+	if raw.DeadLetterTargetARN == nil {
+		return nil, invalid("Redrive policy does not contain mandatory attribute: deadLetterTargetArn.")
+	}
+	if raw.MaxReceiveCount == nil {
+		return nil, invalid("Redrive policy does not contain mandatory attribute: maxReceiveCount.")
+	}
+	count := strings.Trim(string(raw.MaxReceiveCount), `"`)
+	n, err := strconv.Atoi(count)
 	if err != nil || n < 1 || n > 1000 {
-		return nil, bad
+		return nil, invalid("Invalid value for maxReceiveCount: %s, valid values are from 1 to 1000 both inclusive.", count)
 	}
-	if _, err := queueNameFromARN(raw.DeadLetterTargetARN); err != nil {
-		return nil, bad
+	if _, err := queueNameFromARN(*raw.DeadLetterTargetARN); err != nil {
+		return nil, invalid("Dead letter target does not exist.")
 	}
-	return &redrivePolicy{DeadLetterTargetARN: raw.DeadLetterTargetARN, MaxReceiveCount: n}, nil
+	return &redrivePolicy{DeadLetterTargetARN: *raw.DeadLetterTargetARN, MaxReceiveCount: n}, nil
 }
 
 func queueNameFromARN(arn string) (string, error) {

@@ -146,6 +146,9 @@ func (s *Service) CreateQueue(name string, attrs map[string]string) (string, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkRedrive(attrs, cfg); err != nil {
+		return "", err
+	}
 	if q := s.queues[name]; q != nil {
 		have := q.cfg.attributes()
 		for _, k := range slices.Sorted(maps.Keys(attrs)) {
@@ -215,6 +218,9 @@ func (s *Service) SetQueueAttributes(name string, attrs map[string]string) error
 			if err := cfg.set(k, attrs[k]); err != nil {
 				return err
 			}
+		}
+		if err := s.checkRedrive(attrs, cfg); err != nil {
+			return err
 		}
 		q.cfg = cfg
 		q.modified = s.now()
@@ -346,7 +352,8 @@ func (q *queue) push(m *message) {
 // SendInput is one message to send.
 type SendInput struct {
 	Body string
-	// DelaySeconds overrides the queue's delay (standard queues only) when non-nil.
+	// DelaySeconds overrides the queue's delay when non-nil; a FIFO queue accepts only 0,
+	// which leaves the queue's delay.
 	DelaySeconds *int
 	// Attributes are message (user) attributes; SystemAttributes may hold AWSTraceHeader.
 	Attributes       map[string]MessageAttribute
@@ -385,10 +392,13 @@ func (s *Service) Send(name string, in SendInput) (SendOutput, error) {
 		}
 		now := s.now()
 		delay := q.cfg.delaySeconds
-		if in.DelaySeconds != nil {
-			if q.cfg.fifo {
-				return errorf(ErrInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *in.DelaySeconds)
-			}
+		switch {
+		case in.DelaySeconds == nil:
+		case q.cfg.fifo && *in.DelaySeconds != 0:
+			// A FIFO queue has no per-message delay; an explicit 0 (what SDKs that always
+			// send the field send) is accepted as SQS does, and the queue's delay applies.
+			return errorf(ErrInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *in.DelaySeconds)
+		case !q.cfg.fifo:
 			delay = *in.DelaySeconds
 		}
 		m := &message{
@@ -780,17 +790,19 @@ func (q *queue) lookup(handle string) (*message, receipt, error) {
 }
 
 // DeleteMessage deletes the message a receipt handle names. Like SQS it succeeds for a
-// message that is already gone. On a FIFO queue a handle from an earlier receive deletes
-// nothing (the message is with another receiver). Errors: ErrQueueDoesNotExist,
-// ErrReceiptHandleIsInvalid.
+// message that is already gone, and on a standard queue a handle from an earlier receive
+// still deletes the message. On a FIFO queue only the handle of the current receive works,
+// until its visibility timeout ends; an older one fails as SQS's does ("The receipt handle
+// has expired."). Errors: ErrQueueDoesNotExist, ErrReceiptHandleIsInvalid,
+// ErrInvalidParameterValue.
 func (s *Service) DeleteMessage(name, receiptHandle string) error {
 	return s.withQueue(name, func(q *queue) error {
 		m, r, err := q.lookup(receiptHandle)
 		if err != nil || m == nil {
 			return err
 		}
-		if q.cfg.fifo && r.seq != m.receiveSeq {
-			return nil
+		if err := q.checkCurrent(m, r, receiptHandle, s.now()); err != nil {
+			return err
 		}
 		q.remove(m)
 		if q.cfg.fifo {
@@ -801,8 +813,10 @@ func (s *Service) DeleteMessage(name, receiptHandle string) error {
 }
 
 // ChangeMessageVisibility makes an in-flight message visible again after timeout seconds
-// from now. Errors: ErrQueueDoesNotExist, ErrReceiptHandleIsInvalid, ErrMessageNotInflight,
-// ErrInvalidParameterValue.
+// from now. On a standard queue a handle from an earlier receive of a message received again
+// changes the current receive's timeout, as on SQS; on a FIFO queue it has expired (see
+// DeleteMessage). Errors: ErrQueueDoesNotExist, ErrReceiptHandleIsInvalid,
+// ErrMessageNotInflight, ErrInvalidParameterValue.
 func (s *Service) ChangeMessageVisibility(name, receiptHandle string, timeout int) error {
 	if timeout < 0 || timeout > maxVisibilityTimeout {
 		return errorf(ErrInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200.", timeout)
@@ -813,7 +827,12 @@ func (s *Service) ChangeMessageVisibility(name, receiptHandle string, timeout in
 			return err
 		}
 		now := s.now()
-		if m == nil || r.seq != m.receiveSeq || !now.Before(m.availableAt) {
+		if m != nil && m.receiveSeq > 0 {
+			if err := q.checkCurrent(m, r, receiptHandle, now); err != nil {
+				return err
+			}
+		}
+		if m == nil || m.receiveSeq == 0 || !now.Before(m.availableAt) {
 			return errorf(ErrMessageNotInflight, "Message does not exist or is not available for visibility timeout change.")
 		}
 		m.availableAt = now.Add(time.Duration(timeout) * time.Second)
@@ -837,9 +856,23 @@ func (s *Service) maxMessageSize(name string) (size int, err error) {
 	return size, err
 }
 
-// TagQueue adds or replaces the queue's tags.
+// TagQueue adds or replaces the queue's tags. Like SQS it wants at least one tag and keeps
+// at most 50 per queue. Errors: ErrQueueDoesNotExist, ErrMissingParameter,
+// ErrInvalidParameterValue.
 func (s *Service) TagQueue(name string, tags map[string]string) error {
 	return s.withQueue(name, func(q *queue) error {
+		if len(tags) == 0 {
+			return errorf(ErrMissingParameter, "The request must contain the parameter Tags.")
+		}
+		n := len(q.tags)
+		for k := range tags {
+			if _, ok := q.tags[k]; !ok {
+				n++
+			}
+		}
+		if n > maxTags {
+			return errorf(ErrInvalidParameterValue, "Too many tags added for queue %s.", name)
+		}
 		maps.Copy(q.tags, tags)
 		return nil
 	})
@@ -876,4 +909,34 @@ func (s *Service) DeadLetterSourceQueues(name string) (urls []string, err error)
 		return nil
 	})
 	return urls, err
+}
+
+// checkCurrent fails a FIFO queue's receipt handle that is not the current receive's, or
+// whose visibility timeout has ended, as SQS does. A standard queue's handle names the
+// message whichever receive issued it.
+func (q *queue) checkCurrent(m *message, r receipt, handle string, now time.Time) error {
+	if q.cfg.fifo && (r.seq != m.receiveSeq || !now.Before(m.availableAt)) {
+		return errorf(ErrInvalidParameterValue, "Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", handle)
+	}
+	return nil
+}
+
+// checkRedrive checks the dead-letter queue of a RedrivePolicy being set (in attrs, parsed
+// into cfg) as SQS does: it must exist, in this region and account, and be of the queue's
+// type; s.mu must be held. Errors: ErrInvalidParameterValue.
+func (s *Service) checkRedrive(attrs map[string]string, cfg config) error {
+	raw, ok := attrs["RedrivePolicy"]
+	if !ok || cfg.redrive == nil {
+		return nil
+	}
+	dlqName, _ := queueNameFromARN(cfg.redrive.DeadLetterTargetARN)
+	dlq := s.queues[dlqName]
+	if dlq == nil || dlq.arn != cfg.redrive.DeadLetterTargetARN {
+		return errorf(ErrInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", raw)
+	}
+	if dlq.cfg.fifo != cfg.fifo {
+		// Two full stops, as SQS writes it.
+		return errorf(ErrInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source..", raw)
+	}
+	return nil
 }

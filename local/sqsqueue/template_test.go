@@ -35,7 +35,7 @@ func TestTemplateAttributes(t *testing.T) {
 		t.Errorf("attributes (-want +got):\n%s", diff)
 	}
 	// The local service takes them: the attributes are valid SQS attributes.
-	s := newService(t, nil)
+	s := sqsqueue.New(sqsqueue.Options{}) // the template's account and region
 	mustCreate(t, s, "orders-dlq.fifo", sqsqueue.TemplateAttributes(m.Queues[0]))
 	mustCreate(t, s, "orders.fifo", got)
 }

@@ -188,12 +188,26 @@ func (r *resolver) goPackage(id string) (string, error) {
 // httpAPI returns nil for APIs that are not HTTP APIs (WebSocket).
 func (r *resolver) httpAPI(id string) (*HTTPAPI, error) {
 	protocol, err := r.propString(id, "ProtocolType")
-	if err != nil || protocol != "HTTP" {
+	if err != nil {
 		return nil, err
+	}
+	props := r.resources[id].Properties
+	_, body := props["Body"]
+	_, s3 := props["BodyS3Location"]
+	// An API imported from an OpenAPI document (SAM's HttpApi) has no ProtocolType: only
+	// HTTP APIs can be imported.
+	if protocol != "HTTP" && (protocol != "" || !(body || s3)) {
+		return nil, nil
 	}
 	name, err := r.propString(id, "Name")
 	if err != nil {
 		return nil, err
+	}
+	if name == "" && body {
+		// API Gateway names an imported API after the document's info.title.
+		if name, err = r.propString(id, "Body", "info", "title"); err != nil {
+			return nil, err
+		}
 	}
 	apiID := apiID(id)
 	cors, err := r.cors(id)

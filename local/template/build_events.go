@@ -37,6 +37,12 @@ func (m *Model) buildEventsAndAuthorizers() error {
 				return err
 			}
 			m.Rules = append(m.Rules, rule)
+		case "AWS::Scheduler::Schedule":
+			sc, err := r.schedule(id)
+			if err != nil {
+				return err
+			}
+			m.Schedules = append(m.Schedules, sc)
 		case "AWS::SQS::Queue":
 			q, err := r.queue(id)
 			if err != nil {

@@ -14,6 +14,10 @@ func FuzzParse(f *testing.F) {
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no seed templates (%v)", err)
 	}
+	// YAML and SAM templates: the user-style apps and the SAM transform's test templates.
+	yamls, _ := filepath.Glob("../testdata/ownstacks/*/template.yaml")
+	samTemplates, _ := filepath.Glob("sam/testdata/templates/*.yaml")
+	files = append(append(files, yamls...), samTemplates...)
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {

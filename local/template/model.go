@@ -1,5 +1,6 @@
-// Package template reads a synthesized CloudFormation template (the artifact `cdk deploy`
-// ships) and builds the typed model the local runtime serves, with the intrinsics in their
+// Package template reads a CloudFormation template — the artifact `cdk deploy` ships, or a
+// template written by hand in JSON or YAML, AWS SAM templates included (expanded by package
+// sam) — and builds the typed model the local runtime serves, with the intrinsics in their
 // properties resolved to local values: functions (with their dead-letter queues), HTTP APIs
 // with their routes and authorizers, DynamoDB tables, SQS queues, EventBridge buses and rules
 // with their targets, Lambda event source mappings (with FilterCriteria) and asynchronous
@@ -7,7 +8,7 @@
 // modelled properties have the wrong shape fails to load with ErrInvalid.
 //
 // Nothing here is specific to one application: any template of this shape loads, and
-// resource types it does not model are ignored (but kept in Model.Resources).
+// resource types it does not model are kept in Model.Resources and named in Model.Warnings.
 //
 // Local identifiers are deterministic: a resource's name is its name property (FunctionName,
 // TableName, QueueName, ...) or else its logical ID; an HTTP API's ID is derived from a hash
@@ -38,6 +39,8 @@ type Model struct {
 	Queues              []*Queue
 	EventSourceMappings []*EventSourceMapping
 	EventInvokeConfigs  []*EventInvokeConfig
+	// Schedules are the EventBridge Scheduler schedules, in logical-ID order (scheduler.go).
+	Schedules []*Schedule
 	// Authorizers are the HTTP APIs' authorizers.
 	Authorizers []*Authorizer
 	// UserPools are the Cognito user pools with their clients and groups, in logical-ID
@@ -50,6 +53,10 @@ type Model struct {
 	// including those whose condition is false and types not modelled above. Resolve their
 	// properties with Property, Ref and GetAtt. Read-only: the Model resolves from it.
 	Resources map[string]*Resource
+	// Warnings name what the template asks for that the local runtime leaves out: resource
+	// types it does not emulate (one line per type), and SAM features and event types the
+	// local SAM transform does not expand. The runtime prints them once at start-up.
+	Warnings []string
 
 	res *resolver
 }

@@ -55,6 +55,9 @@ func init() {
 				"ApiEndpoint": constAttr(func(r *resolver, id, _ string) string { return r.apiEndpoint(apiID(id)) }),
 			},
 		},
+		// Ref of a stage is its name (SAM's generated stages among them).
+		"AWS::ApiGatewayV2::Stage": {ref: stageRef},
+		"AWS::ApiGateway::Stage":   {ref: stageRef},
 		"AWS::SQS::Queue": {
 			nameProp:    "QueueName",
 			defaultName: fifoName("FifoQueue"),
@@ -89,6 +92,15 @@ func init() {
 						return r.arn("events", "rule/"+name), nil
 					}
 					return r.arn("events", "rule/"+bus+"/"+name), nil
+				},
+			},
+		},
+		"AWS::Scheduler::Schedule": {
+			nameProp: "Name",
+			attrs: map[string]attrFunc{
+				"Arn": func(r *resolver, id, name string, _ loc) (string, error) {
+					group, err := r.propString(id, "GroupName")
+					return r.schedulerARN(group, name), err
 				},
 			},
 		},
@@ -144,6 +156,14 @@ func init() {
 			},
 		},
 	}
+}
+
+// stageRef is what Ref returns for an API Gateway stage: its StageName, else the logical ID.
+func stageRef(r *resolver, id, name string) string {
+	if s, err := r.propString(id, "StageName"); err == nil && s != "" {
+		return s
+	}
+	return name
 }
 
 var tableKind = kind{

@@ -124,6 +124,8 @@ func (r *resolver) call(name string, arg any, at loc) (any, error) {
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not":
 		return r.condCall(name, arg, at)
+	case "Fn::Cidr":
+		return r.cidr(arg, at)
 	case "Fn::ImportValue":
 		export := "(computed)"
 		if s, err := r.str(arg, at); err == nil {

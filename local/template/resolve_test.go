@@ -247,7 +247,7 @@ func TestResolveErrors(t *testing.T) {
 		{"FindInMap unknown key", `{"Fn::FindInMap": ["StageConfig", "qa", "LogLevel"]}`, ErrUnknownReference, "Outputs.Case.Value.Fn::FindInMap"},
 		{"ImportValue", `{"Fn::ImportValue": "Shared-BusArn"}`, ErrUnsupported, "Outputs.Case.Value.Fn::ImportValue"},
 		{"ImportValue computed name", `{"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-Bus"}}`, ErrUnsupported, "Outputs.Case.Value.Fn::ImportValue"},
-		{"unknown intrinsic", `{"Fn::Cidr": ["10.0.0.0/16", 6, 5]}`, ErrUnsupported, "Outputs.Case.Value.Fn::Cidr"},
+		{"unknown intrinsic", `{"Fn::Length": [1, 2]}`, ErrUnsupported, "Outputs.Case.Value.Fn::Length"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,9 @@ type Options struct {
 	// returns: the local site's host:port, so "https://" + DomainName names the local site
 	// (see site.go). Default: a *.cloudfront.net name derived from the logical ID.
 	DistributionDomain string
+	// Dir is the template's folder; Load sets it. A SAM function's CodeUri is relative to it
+	// (see package sam).
+	Dir string
 	// AssetDir is the cloud assembly directory holding the template's asset manifest
 	// (<stack>.assets.json) and staged assets. Load defaults it to the template's directory;
 	// with none, bucket deployments have no local sources.
@@ -98,6 +101,7 @@ type resolver struct {
 	conditions map[string]any
 	resources  map[string]*Resource
 	outputs    map[string]*output
+	warnings   []string
 
 	condValues map[string]bool
 	condBusy   map[string]bool
@@ -114,20 +118,40 @@ func Load(path string, opts Options) (*Model, error) {
 	if opts.AssetDir == "" {
 		opts.AssetDir = filepath.Dir(path)
 	}
+	if opts.Dir == "" {
+		opts.Dir = filepath.Dir(path)
+	}
 	if opts.StackName == "" {
-		base := filepath.Base(path)
-		if s, ok := strings.CutSuffix(base, ".template.json"); ok {
-			opts.StackName = s
-		} else {
-			opts.StackName = strings.TrimSuffix(base, filepath.Ext(base))
-		}
+		opts.StackName = stackNameOf(path)
 	}
 	return Parse(data, opts)
 }
 
-// Parse builds the Model of a JSON CloudFormation template. Resource types it does not model
-// are kept in Model.Resources and otherwise ignored. Errors about the template's content are
-// *Error values wrapping one of the package's sentinel errors.
+// stackNameOf is the default stack name of the template at path: "<stack>" for CDK's
+// "<stack>.template.json"; the folder's name for SAM's template.yaml, template.yml and
+// template.json; else the file name without its extension.
+func stackNameOf(path string) string {
+	base := filepath.Base(path)
+	if s, ok := strings.CutSuffix(base, ".template.json"); ok {
+		return s
+	}
+	s := strings.TrimSuffix(base, filepath.Ext(base))
+	if s == "template" {
+		if abs, err := filepath.Abs(path); err == nil {
+			if dir := filepath.Base(filepath.Dir(abs)); dir != "" && dir != "." && dir != string(filepath.Separator) {
+				return dir
+			}
+		}
+	}
+	return s
+}
+
+// Parse builds the Model of a CloudFormation template written in JSON or YAML (short-form
+// intrinsics such as !Ref and !GetAtt included). A template whose Transform is
+// AWS::Serverless-2016-10-31 is first expanded by package sam, as CloudFormation would.
+// Resource types it does not model are kept in Model.Resources and listed in
+// Model.Warnings. Errors about the template's content are *Error values wrapping one of the
+// package's sentinel errors.
 func Parse(data []byte, opts Options) (*Model, error) {
 	r, err := newResolver(data, opts)
 	if err != nil {
@@ -138,11 +162,13 @@ func Parse(data []byte, opts Options) (*Model, error) {
 		Region:    r.region,
 		AccountID: r.account,
 		Resources: r.resources,
+		Warnings:  r.warnings,
 		res:       r,
 	}
 	if err := m.build(); err != nil {
 		return nil, err
 	}
+	m.Warnings = append(m.Warnings, m.typeWarnings()...)
 	return m, nil
 }
 
@@ -166,11 +192,15 @@ func newResolver(data []byte, opts Options) (*resolver, error) {
 		opts.APIEndpoint = func(string) string { return DefaultEdgeURL }
 	}
 
+	data, warnings, err := expand(data, opts.Dir)
+	if err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // keep numbers as written: 256 stays "256", not "256.000000"
 	var doc document
 	if err := dec.Decode(&doc); err != nil {
-		return nil, &Error{Err: fmt.Errorf("%w: not a JSON template: %v", ErrInvalid, err)}
+		return nil, &Error{Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
 	}
 	if doc.Resources == nil {
 		return nil, &Error{Path: "Resources", Err: fmt.Errorf("%w: the template has no Resources section", ErrInvalid)}
@@ -210,6 +240,7 @@ func newResolver(data []byte, opts Options) (*resolver, error) {
 		conditions:   doc.Conditions,
 		resources:    doc.Resources,
 		outputs:      doc.Outputs,
+		warnings:     warnings,
 		condValues:   map[string]bool{},
 		condBusy:     map[string]bool{},
 		names:        map[string]string{},

@@ -1,4 +1,5 @@
-// Command devcloud runs a CDK app's synthesized template on this machine without Docker:
+// Command devcloud runs a CloudFormation template (a CDK app's synthesized template, or a
+// SAM or CloudFormation template in YAML or JSON) on this machine without Docker:
 //
 //	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
 //	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	tmpl := fs.String("template", "", templateFlagHelp)
 	apiAddr := fs.String("api-addr", runtime.DefaultAPIAddr, "address of the first HTTP API")
 	edgeAddr := fs.String("edge-addr", runtime.DefaultEdgeAddr, "address of the AWS endpoint (DynamoDB, ...)")
 	siteAddr := fs.String("site-addr", runtime.DefaultSiteAddr, "address of the web site (the template's bucket deployment, served as CloudFront would); empty: none")
@@ -77,7 +78,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(params, "parameter", "template parameter override NAME=VALUE (repeatable)")
 	hot := fs.Bool("watch", true, "rebuild a function when its Go source changes and swap its processes")
 	faultFile := fs.String("faults", "", "inject the faults of this YAML or JSON file (docs/reliability.md, Faults)")
+	schedules := fs.Bool("schedules", true, "fire scheduled rules and Scheduler schedules on time; false: only on demand (POST <edge>/_console/api/schedules/<name>/fire)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
+	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,13 +103,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, APIAddr: *apiAddr, EdgeAddr: *edgeAddr, SiteAddr: *siteAddr, Log: stdout,
 		DynamoDBEndpoint: *ddb, DynamoDBEngine: *engine, DataDir: *dataDir, AutoConfirm: *autoConfirm, Watch: *hot, Parameters: params,
-		Faults:     inj,
-		RecordSize: *recordSize,
+		Faults:          inj,
+		RecordSize:      *recordSize,
+		NoScheduleTimer: !*schedules,
+		Region:          *region,
 	})
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
+	printWarnings(stdout, rt.Model())
 	t := rt.Timings()
 	served := 0 // deploy-time handlers (no GoPackage) are not run
 	for _, fn := range rt.Model().Functions {
@@ -167,7 +173,7 @@ func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout
 func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tmpl := fs.String("template", "", "synthesized template (default: the only cdk.out/*.template.json)")
+	tmpl := fs.String("template", "", templateFlagHelp)
 	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
 	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
 	if err := fs.Parse(args); err != nil {
@@ -191,6 +197,7 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer rt.Close()
+	printWarnings(stderr, rt.Model())
 	res, err := rt.Invoke(ctx, fs.Arg(0), payload)
 	if err != nil {
 		return err
@@ -213,16 +220,48 @@ func readEvent(path string) ([]byte, error) {
 	}
 }
 
-// templatePath returns path, or the only template in cdk.out when path is empty.
+// templatePath returns path, or else the template found in the working directory (see
+// findTemplate).
 func templatePath(path string) (string, error) {
 	if path != "" {
 		return path, nil
 	}
-	matches, _ := filepath.Glob(filepath.Join("cdk.out", "*.template.json"))
-	if len(matches) != 1 {
-		return "", fmt.Errorf("give --template: found %d templates in cdk.out (run `make synth` first)", len(matches))
+	return findTemplate(".")
+}
+
+// templateFlagHelp is the --template flag's help.
+const templateFlagHelp = "template, JSON or YAML, CloudFormation or SAM (default: template.yaml, template.yml or template.json here, " +
+	"else .aws-sam/build/template.yaml, else the only cdk.out/*.template.json)"
+
+// findTemplate looks in dir for, in order, a SAM or CloudFormation template (template.yaml,
+// template.yml, template.json), SAM's build output (.aws-sam/build/template.yaml) and a CDK
+// cloud assembly's single template (cdk.out/*.template.json).
+func findTemplate(dir string) (string, error) {
+	for _, name := range []string{"template.yaml", "template.yml", "template.json", filepath.Join(".aws-sam", "build", "template.yaml")} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
 	}
-	return matches[0], nil
+	matches, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "*.template.json"))
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return "", errors.New("no template found: looked for template.yaml, template.yml, template.json, " +
+			".aws-sam/build/template.yaml and cdk.out/*.template.json in the working directory; " +
+			"give --template, or run `cdk synth` / `make synth` first")
+	default:
+		return "", fmt.Errorf("give --template: found %d templates in cdk.out (%s)", len(matches), strings.Join(matches, ", "))
+	}
+}
+
+// printWarnings lists, once, what the template asks for that runs differently or not at
+// all locally.
+func printWarnings(w io.Writer, m *template.Model) {
+	for _, warning := range m.Warnings {
+		fmt.Fprintf(w, "devcloud: warning: %s\n", warning)
+	}
 }
 
 // paramFlag collects --parameter NAME=VALUE.
