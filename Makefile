@@ -156,6 +156,9 @@ bench: synth ## print the performance figures the issues ask for
 	go test -run '^$$' -bench 'PutEventsToDelivery' -benchtime 3000x -count 1 ./local/eventbus/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'SendToInvoke' -benchtime 3000x -count 1 ./local/sqsqueue/ | grep -E '^(Benchmark|ok|FAIL)'
 	go test -run '^$$' -bench 'WriteToInvoke' -benchtime 3000x -count 1 ./local/streamsource/ | grep -E '^(Benchmark|ok|FAIL)'
+	@echo "== local console: recording on vs off (HTTP request to a function + PutItem, 16 clients, alternating rounds; target cost < 5 %) =="
+	go test -run '^$$' -bench 'Recording' -benchtime 40x -count 1 ./local/runtime/ | grep -E '^(Benchmark|ok|FAIL)'
+	go test -run '^$$' -bench 'RecordInvocation' -benchmem -count 1 ./local/record/ | grep -E '^(Benchmark|ok|FAIL)'
 	@echo "== Lambda binary sizes (linux/arm64, stripped; target <= 8 MB) =="
 	@for f in build/lambda/*/bootstrap; do awk -v n="$$(basename $$(dirname $$f))" -v s="$$(stat -c %s $$f)" 'BEGIN{printf "  %-32s %9d bytes = %5.2f MiB\n", n, s, s/1048576}'; done
 

@@ -1,9 +1,11 @@
 // Package apigw serves an API Gateway HTTP API (AWS::ApiGatewayV2::Api, protocol HTTP) locally:
 // it selects a route for each request the way API Gateway does, sends the route's Lambda
-// function a payload format 2.0 event, and turns the function's answer into the HTTP response.
-// It is wired into the local runtime by local/runtime; New is the only way in, and Err
-// reports the routes it could not set up (payload format 1.0, a non-Lambda integration, a
-// malformed or conflicting route key): requests selecting such a route get a 500.
+// function a payload format 2.0 event (or 1.0, the REST API shape, for routes whose
+// integration says so), and turns the function's answer into the HTTP response. NewRest
+// serves REST APIs (see "REST APIs" below). Both are wired into the local runtime by
+// local/runtime; New is the only way in for HTTP APIs, and Err reports the routes it could
+// not set up (an unknown payload format version, a non-Lambda integration, a malformed or
+// conflicting route key): requests selecting such a route get a 500.
 //
 // Behaviour follows API Gateway, not a generic router. Where AWS documents nothing, the choice
 // below comes from captured real events (aws-lambda-go's events/testdata and published
@@ -93,4 +95,73 @@
 // One line per request goes to Options.Log, e.g.
 //
 //	GET /products/abc 200 1.2ms GET /products/{id} -> catalog-get-product (cold start, init 85.0ms)
+//
+// # REST APIs
+//
+// NewRest serves a REST API (AWS::ApiGateway::RestApi, from its resources or its OpenAPI
+// Body; see local/template) with the Lambda proxy integration, payload format 1.0
+// (events.APIGatewayProxyRequest). What differs from the HTTP API server above:
+//
+//   - Stages: a path whose first segment names one of the API's stages is served as that
+//     stage without the segment (requestContext.path keeps it: "/prod/items"); any other path
+//     is served as the API's first stage (the Stage resources first, then the Deployments'
+//     StageName), as `sam local start-api` serves every path, and requestContext.path is then
+//     the path as sent, as behind a custom domain. A path that matches nothing once its stage
+//     segment is removed is tried whole (chosen), so "/prod" reaches a {proxy+} as "prod".
+//   - Method selection is the same trie: literal, then {param}, then {proxy+}; an exact method
+//     before ANY; one trailing slash ignored. A path no method matches is 403
+//     {"message":"Missing Authentication Token"}, as REST APIs answer.
+//   - Event: header names as Go's HTTP server canonicalizes them ("Cache-Control"; AWS keeps
+//     the client's spelling); headers and queryStringParameters hold the last value of a
+//     repeated key, multiValueHeaders and multiValueQueryStringParameters all of them; maps
+//     with nothing in them are null. API Gateway's own headers (Host, X-Forwarded-For with the
+//     client address appended, X-Forwarded-Port, X-Forwarded-Proto, X-Amzn-Trace-Id) are set.
+//     requestContext carries accountId, apiId, resourceId, resourcePath, operationName,
+//     stage, path, httpMethod, protocol, requestId (a UUID, also the x-amzn-RequestId response
+//     header), extendedRequestId (x-amz-apigw-id), requestTime, requestTimeEpoch, domainName,
+//     domainPrefix, identity.sourceIp and identity.userAgent; the other identity fields are
+//     only filled by IAM authorization and stay empty.
+//   - Bodies are base64-encoded (isBase64Encoded) only when the Content-Type matches one of
+//     the API's binary media types ("image/png", "image/*", "*/*"; "~1" read as "/"), else
+//     passed as text. A response with isBase64Encoded is decoded when the request's first
+//     Accept type or the response's Content-Type is a binary media type, else its base64
+//     text is sent as it is, as on AWS.
+//   - Response: a JSON object with a numeric statusCode, headers, multiValueHeaders (merged;
+//     a key in both keeps multiValueHeaders' values), a string body and isBase64Encoded;
+//     content-type defaults to application/json. Anything else, and a function error, is 502
+//     {"message": "Internal server error"}; an integration timeout (default 29 s) is 504
+//     {"message": "Endpoint request timed out"}.
+//   - Lambda authorizers (TOKEN, REQUEST): the authorizer function gets
+//     events.APIGatewayCustomAuthorizerRequest (TOKEN) or ...RequestTypeRequest (REQUEST) with
+//     the methodArn arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>. No
+//     token (or one failing IdentityValidationExpression), a REQUEST identity source missing
+//     while caching is on, or the function failing with "Unauthorized": 401
+//     {"message":"Unauthorized"}. Its policy is evaluated like IAM (Action and Resource
+//     wildcards; an explicit Deny wins): a Deny is 403 "User is not authorized to access this
+//     resource with an explicit deny", no matching Allow 403 "User is not authorized to access
+//     this resource". A failing or malformed authorizer is 500 {"message": null}. The
+//     function sees requestContext.authorizer with principalId, the context values as
+//     strings (numbers and booleans as their JSON text) and integrationLatency. Answers are
+//     cached by token (TOKEN) or identity source values (REQUEST) for
+//     AuthorizerResultTtlInSeconds (default 300, 0 = off) and the cached policy is evaluated
+//     against each request's methodArn, as on AWS.
+//   - COGNITO_USER_POOLS: the token in the identity source header (default Authorization; a
+//     "Bearer " prefix is accepted) must be signed by the local issuer (RestOptions.Tokens,
+//     the one the local user pools sign with), unexpired, issued by a pool of ProviderARNs,
+//     and an ID token when the method has no AuthorizationScopes, else an access token with
+//     one of them: otherwise 401. The claims reach requestContext.authorizer.claims as
+//     strings.
+//   - MOCK integrations (how the CDK's defaultCorsPreflightOptions and SAM's Cors answer
+//     OPTIONS) return their default integration response: its status, the literal ('...')
+//     header values of its ResponseParameters and its application/json ResponseTemplate as
+//     the body, unevaluated (VTL is not run). Authorizers on the method apply first.
+//   - AWS_IAM methods are served without a signature check (as sam local does), with a
+//     warning at start; API keys and usage plans are not enforced.
+//
+// HTTP API routes with payload format 1.0 get the same event shape (proxyEventV1) with
+// header names in lower case, resource and resourcePath the route's path (the request's
+// path for $default), resourceId the route key, the HTTP API's base64 rule for bodies, and
+// a JWT authorizer's claims as requestContext.authorizer.claims; their response is read as
+// a 1.0 response (every isBase64Encoded body decoded) and failures answer as HTTP APIs do
+// (500 Internal Server Error).
 package apigw

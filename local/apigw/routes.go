@@ -19,6 +19,8 @@ type route struct {
 	// auth is true when the route's AuthorizationType asks for an authorizer.
 	auth bool
 	src  *template.Route
+	// rest is the REST API method the route serves (RestServer only).
+	rest *template.RestMethod
 	// params are the route's {name} segments; greedy the {name+} one, if any.
 	params []pathParam
 	greedy *pathParam

@@ -202,7 +202,7 @@ func TestNamedStage(t *testing.T) {
 
 func TestBrokenRoutes(t *testing.T) {
 	api := &template.HTTPAPI{LogicalID: "HttpApi", ID: "abcde12345", Routes: []*template.Route{
-		{Key: "GET /v1", Method: "GET", Path: "/v1", Function: "Fn", PayloadFormatVersion: "1.0"},
+		{Key: "GET /v1", Method: "GET", Path: "/v1", Function: "Fn", PayloadFormatVersion: "3.0"},
 		{Key: "GET /gone", Method: "GET", Path: "/gone", Function: "Missing", PayloadFormatVersion: "2.0"},
 		{Key: "GET /http", Method: "GET", Path: "/http", PayloadFormatVersion: "1.0"},
 		{Key: "GET /a/{proxy+}/b", Method: "GET", Path: "/a/{proxy+}/b", Function: "Fn", PayloadFormatVersion: "2.0"},

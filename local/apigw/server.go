@@ -65,7 +65,7 @@ type Server struct {
 
 // New compiles api's route table. functions maps a route's Function (a logical ID) to the
 // function name given to inv. New never fails: a route it cannot serve (a malformed key, an
-// unknown function, payload format 1.0) is reported in the log and by Err, and requests that
+// unknown function, a payload format other than 1.0 and 2.0) is reported in the log and by Err, and requests that
 // select it get a 500 rather than silently reaching another route.
 func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invoker, opts Options) *Server {
 	if api == nil {
@@ -111,8 +111,8 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		} else {
 			rt.broken = fmt.Errorf("route %q: integration target %q is not a known function", rt.key, src.Function)
 		}
-		if v := src.PayloadFormatVersion; v != "" && v != "2.0" {
-			rt.broken = fmt.Errorf("route %q: payload format version %s is not supported locally (only 2.0)", rt.key, v)
+		if v := src.PayloadFormatVersion; v != "" && v != "2.0" && v != "1.0" {
+			rt.broken = fmt.Errorf("route %q: payload format version %s is not supported (1.0 or 2.0)", rt.key, v)
 		}
 		if err := s.routes.add(rt); err != nil {
 			s.errs = append(s.errs, err)
@@ -195,11 +195,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out o
 			return fail(fmt.Errorf("authorizer: %w", err))
 		}
 	}
-	ev := s.buildEvent(&incoming{
+	in := &incoming{
 		r: r, rawPath: rawPath, route: rt, params: params, body: body,
 		requestID: id, now: s.opts.Now(), authorizer: authz,
-	})
-	payload, err := ev.marshal()
+	}
+	v1 := rt.src.PayloadFormatVersion == "1.0"
+	var payload []byte
+	if v1 {
+		payload, err = marshalNoEscape(s.buildEventV1(in))
+	} else {
+		payload, err = s.buildEvent(in).marshal()
+	}
 	if err != nil {
 		return fail(fmt.Errorf("encode event: %w", err))
 	}
@@ -208,7 +214,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out o
 	if err != nil {
 		return fail(err)
 	}
-	resp, err := parseResponse(res.Payload)
+	var resp *response
+	if v1 {
+		// HTTP APIs decode every isBase64Encoded body: any media type is binary.
+		resp, err = parseRestResponse(res.Payload, r, []string{"*/*"})
+	} else {
+		resp, err = parseResponse(res.Payload)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -260,6 +272,12 @@ func readBody(r *http.Request) ([]byte, error) {
 // ends too, and what that does to a running function is the Invoker's business. A client
 // that goes away does not cancel the invocation, as on AWS.
 func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambdahost.Result, error) {
+	return invokeRoute(ctx, s.inv, rt, payload)
+}
+
+// invokeRoute is Server.invoke for any invoker: the REST API server and its authorizers
+// use it too.
+func invokeRoute(ctx context.Context, inv lambdahost.Invoker, rt *route, payload []byte) (*lambdahost.Result, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.timeout)
 	defer cancel()
 	type reply struct {
@@ -268,7 +286,7 @@ func (s *Server) invoke(ctx context.Context, rt *route, payload []byte) (*lambda
 	}
 	done := make(chan reply, 1)
 	go func() {
-		res, err := s.inv.Invoke(ctx, rt.function, payload)
+		res, err := inv.Invoke(ctx, rt.function, payload)
 		done <- reply{res, err}
 	}()
 	select {

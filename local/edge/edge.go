@@ -86,11 +86,15 @@ func (e *Edge) update(change func(*routes)) {
 }
 
 // HandlePrefix serves every request whose path starts with prefix with h, before any service
-// dispatch: local-only endpoints such as the token issuer's JWKS.
+// dispatch: local-only endpoints such as the token issuer's JWKS. The longest matching
+// prefix wins.
 func (e *Edge) HandlePrefix(prefix string, h http.Handler) {
 	e.update(func(r *routes) {
 		r.prefixes = slices.DeleteFunc(r.prefixes, func(p prefixRoute) bool { return p.prefix == prefix })
 		r.prefixes = append(r.prefixes, prefixRoute{prefix, h})
+		// Longest first: a more specific prefix (/_console/api/mail) wins over a shorter one
+		// (/_console/) whatever the order they were registered in.
+		slices.SortStableFunc(r.prefixes, func(a, b prefixRoute) int { return len(b.prefix) - len(a.prefix) })
 	})
 }
 

@@ -222,3 +222,26 @@ func TestHandleRegions(t *testing.T) {
 		t.Errorf("service sets made (-want +got):\n%s", diff)
 	}
 }
+
+func TestLongestPrefixWins(t *testing.T) {
+	e := edge.New()
+	answer := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, name) })
+	}
+	// The shorter prefix first: registration order must not decide.
+	e.HandlePrefix("/_console/", answer("console"))
+	e.HandlePrefix("/_console/api/mail", answer("mail"))
+	e.HandlePrefix("/_console/api/schedules/", answer("schedules"))
+	for path, want := range map[string]string{
+		"/_console/":                   "console",
+		"/_console/api/functions":      "console",
+		"/_console/api/mail?to=a@b.c":  "mail",
+		"/_console/api/schedules/x/fi": "schedules",
+	} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if got := rec.Body.String(); got != want {
+			t.Errorf("GET %s served by %q, want %q", path, got, want)
+		}
+	}
+}

@@ -71,6 +71,25 @@ type ManagerOptions struct {
 	// log stream of the process it concerns (one per process, as Lambda has one per
 	// execution environment).
 	Record LogRecorder
+	// Observe, when set, is told about every invocation once it ends, and about every one
+	// refused as throttled (Err wraps ErrThrottled), on the invoking goroutine: it must be
+	// cheap. It is how the local console records invocations (local/record).
+	Observe func(Observation)
+}
+
+// Observation is one invocation as ManagerOptions.Observe sees it.
+type Observation struct {
+	Function  string
+	RequestID string
+	// TraceID is the invocation's Lambda-Runtime-Trace-Id (the function's SDK sends it on
+	// as X-Amzn-Trace-Id).
+	TraceID string
+	// Start is when Invoke was called.
+	Start   time.Time
+	Payload []byte
+	// Result is the outcome; nil when Err is set.
+	Result *Result
+	Err    error
 }
 
 // Faults the Manager injects when ManagerOptions.Faults asks (the kinds of local/faults).
@@ -304,16 +323,21 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	began := time.Now()
 	inv := &invocation{id: newRequestID(), payload: payload, opts: opts, done: make(chan struct{})}
 	if m.opts.Faults != nil {
 		fault, latency := m.opts.Faults(name)
 		switch fault {
 		case FaultThrottle:
-			return nil, fmt.Errorf("%w: %s (injected fault)", ErrThrottled, name)
+			err := fmt.Errorf("%w: %s (injected fault)", ErrThrottled, name)
+			m.observe(name, inv, began, nil, err)
+			return nil, err
 		case FaultError:
 			msg := "RequestId: " + inv.id + " Error: injected fault"
 			fe := &FunctionError{Type: "FaultInjected", Message: msg, Kind: KindUnhandled}
-			return &Result{RequestID: inv.id, Payload: errorDocument(fe.Type, msg), Error: fe}, nil
+			res := &Result{RequestID: inv.id, Payload: errorDocument(fe.Type, msg), Error: fe}
+			m.observe(name, inv, began, res, nil)
+			return res, nil
 		case FaultLatency:
 			t := time.NewTimer(latency)
 			select {
@@ -334,7 +358,9 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	f.mu.Lock()
 	if f.spec.Throttled {
 		f.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s has a reserved concurrency of 0", ErrThrottled, name)
+		err := fmt.Errorf("%w: %s has a reserved concurrency of 0", ErrThrottled, name)
+		m.observe(name, inv, began, nil, err)
+		return nil, err
 	}
 	if f.closed {
 		f.mu.Unlock()
@@ -373,7 +399,14 @@ func (m *Manager) InvokeWithOptions(ctx context.Context, name string, payload []
 	// still in the pipes when the response arrived land here.
 	inv.res.inv = inv
 	m.reportEnd(f, inv)
+	m.observe(name, inv, began, inv.res, nil)
 	return inv.res, nil
+}
+
+func (m *Manager) observe(name string, inv *invocation, began time.Time, res *Result, err error) {
+	if m.opts.Observe != nil {
+		m.opts.Observe(Observation{Function: name, RequestID: inv.id, TraceID: inv.traceID, Start: began, Payload: inv.payload, Result: res, Err: err})
+	}
 }
 
 var emptyEvent = []byte("{}")

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/microshop/microshop/local/console"
 )
@@ -25,9 +24,6 @@ import (
 // DefaultEventLogSize is how many events the console's event log keeps when
 // Config.RecordSize is 0.
 const DefaultEventLogSize = 1000
-
-// liveInterval is how often the pages' server-sent event streams look for changes.
-const liveInterval = 500 * time.Millisecond
 
 // registerOpsPages adds the operations pages and their API routes to the console.
 func (rt *Runtime) registerOpsPages() {

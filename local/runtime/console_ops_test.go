@@ -17,8 +17,8 @@ import (
 	"github.com/microshop/microshop/local/sdk"
 )
 
-// consoleAPI sends a request to the console's JSON API and returns the status and the body.
-func consoleAPI(t *testing.T, rt *runtime.Runtime, method, path, body string) (int, string) {
+// opsAPI sends a request to the console's JSON API and returns the status and the body.
+func opsAPI(t *testing.T, rt *runtime.Runtime, method, path, body string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, rt.ConsoleURL()+"api/"+path, strings.NewReader(body))
 	if err != nil {
@@ -59,7 +59,7 @@ func TestConsoleOpsAPI(t *testing.T) {
 			t.Fatalf("PutEvents: %v %+v", err, out)
 		}
 	}
-	status, body := consoleAPI(t, rt, "GET", "events?q=OrderPlaced", "")
+	status, body := opsAPI(t, rt, "GET", "events?q=OrderPlaced", "")
 	var events struct {
 		Events []struct {
 			Source, DetailType string
@@ -103,7 +103,7 @@ func TestConsoleOpsAPI(t *testing.T) {
 
 	// Tables: put three items, query one by key, scan with a filter two per page.
 	for _, id := range []string{"a", "b", "c"} {
-		status, body = consoleAPI(t, rt, "PUT", "tables/OrdersTable/items", `{"item":{"pk":{"S":"`+id+`"},"total":{"N":"`+map[string]string{"a": "1", "b": "2", "c": "3"}[id]+`"}}}`)
+		status, body = opsAPI(t, rt, "PUT", "tables/OrdersTable/items", `{"item":{"pk":{"S":"`+id+`"},"total":{"N":"`+map[string]string{"a": "1", "b": "2", "c": "3"}[id]+`"}}}`)
 		if status != http.StatusOK {
 			t.Fatalf("PUT item %s: %d %s", id, status, body)
 		}
@@ -114,7 +114,7 @@ func TestConsoleOpsAPI(t *testing.T) {
 		Count            int
 		LastEvaluatedKey map[string]map[string]string
 	}
-	status, body = consoleAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"b"}`)
+	status, body = opsAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"b"}`)
 	decodeInto(t, body, &res)
 	if status != http.StatusOK || res.Operation != "Query" || res.Count != 1 || res.Items[0]["pk"]["S"] != "b" {
 		t.Errorf("query pk=b: %d %s", status, body)
@@ -122,7 +122,7 @@ func TestConsoleOpsAPI(t *testing.T) {
 	var pages []string
 	start := "null"
 	for range 3 {
-		status, body = consoleAPI(t, rt, "POST", "tables/OrdersTable/query", `{"filter":"#t >= :min","names":{"#t":"total"},"values":{":min":2},"limit":2,"startKey":`+start+`}`)
+		status, body = opsAPI(t, rt, "POST", "tables/OrdersTable/query", `{"filter":"#t >= :min","names":{"#t":"total"},"values":{":min":2},"limit":2,"startKey":`+start+`}`)
 		res.LastEvaluatedKey, res.Items = nil, nil
 		decodeInto(t, body, &res)
 		if status != http.StatusOK || res.Operation != "Scan" {
@@ -140,25 +140,25 @@ func TestConsoleOpsAPI(t *testing.T) {
 	if diff := cmp.Diff([]string{"b", "c"}, sorted(pages)); diff != "" {
 		t.Errorf("scanned with total >= 2 over pages (-want +got):\n%s", diff)
 	}
-	if status, body = consoleAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"a","sortOp":"="}`); status != http.StatusBadRequest || !strings.Contains(body, "ValidationException") {
+	if status, body = opsAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"a","sortOp":"="}`); status != http.StatusBadRequest || !strings.Contains(body, "ValidationException") {
 		t.Errorf("a sort condition on a table without a sort key: %d %s, want 400 ValidationException", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "PUT", "tables/OrdersTable/items", `{"item":{"nokey":{"S":"x"}}}`); status != http.StatusBadRequest || !strings.Contains(body, "ValidationException") {
+	if status, body = opsAPI(t, rt, "PUT", "tables/OrdersTable/items", `{"item":{"nokey":{"S":"x"}}}`); status != http.StatusBadRequest || !strings.Contains(body, "ValidationException") {
 		t.Errorf("an item without its key: %d %s, want the engine's 400 ValidationException", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "DELETE", "tables/OrdersTable/items", `{"key":{"pk":{"S":"a"}}}`); status != http.StatusBadRequest || !strings.Contains(body, "ConfirmationRequired") {
+	if status, body = opsAPI(t, rt, "DELETE", "tables/OrdersTable/items", `{"key":{"pk":{"S":"a"}}}`); status != http.StatusBadRequest || !strings.Contains(body, "ConfirmationRequired") {
 		t.Errorf("delete without confirmation: %d %s, want 400 ConfirmationRequired", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "DELETE", "tables/OrdersTable/items", `{"key":{"pk":{"S":"a"}},"confirm":true}`); status != http.StatusOK || !strings.Contains(body, `"deleted"`) {
+	if status, body = opsAPI(t, rt, "DELETE", "tables/OrdersTable/items", `{"key":{"pk":{"S":"a"}},"confirm":true}`); status != http.StatusOK || !strings.Contains(body, `"deleted"`) {
 		t.Errorf("delete: %d %s", status, body)
 	}
-	_, body = consoleAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"a"}`)
+	_, body = opsAPI(t, rt, "POST", "tables/OrdersTable/query", `{"partition":"a"}`)
 	if decodeInto(t, body, &res); res.Count != 0 {
 		t.Errorf("item a after the delete: %s, want gone", body)
 	}
 
 	// Streams: the puts and the delete, newest first.
-	status, body = consoleAPI(t, rt, "GET", "streams/OrdersTable", "")
+	status, body = opsAPI(t, rt, "GET", "streams/OrdersTable", "")
 	var recs struct {
 		Records []struct {
 			EventName string
@@ -175,21 +175,21 @@ func TestConsoleOpsAPI(t *testing.T) {
 	}
 
 	// Queues: the list has counts; purge needs the queue's name.
-	status, body = consoleAPI(t, rt, "GET", "queues", "")
+	status, body = opsAPI(t, rt, "GET", "queues", "")
 	if status != http.StatusOK || !strings.Contains(body, `"name":"`) || !strings.Contains(body, `"inFlight"`) {
 		t.Errorf("GET queues: %d %s", status, body)
 	}
 	q := rt.Model().Queues[0].Name
-	if status, body = consoleAPI(t, rt, "POST", "queues/"+q+"/purge", `{}`); status != http.StatusBadRequest || !strings.Contains(body, "ConfirmationRequired") {
+	if status, body = opsAPI(t, rt, "POST", "queues/"+q+"/purge", `{}`); status != http.StatusBadRequest || !strings.Contains(body, "ConfirmationRequired") {
 		t.Errorf("purge without confirmation: %d %s, want 400", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "POST", "queues/"+q+"/purge", `{"confirm":"`+q+`"}`); status != http.StatusOK {
+	if status, body = opsAPI(t, rt, "POST", "queues/"+q+"/purge", `{"confirm":"`+q+`"}`); status != http.StatusOK {
 		t.Errorf("purge: %d %s", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "GET", "queues/nope", ""); status != http.StatusBadRequest || !strings.Contains(body, "QueueDoesNotExist") {
+	if status, body = opsAPI(t, rt, "GET", "queues/nope", ""); status != http.StatusBadRequest || !strings.Contains(body, "QueueDoesNotExist") {
 		t.Errorf("unknown queue: %d %s, want 400 QueueDoesNotExist", status, body)
 	}
-	if status, body = consoleAPI(t, rt, "POST", "queues/"+q+"/redrive", `{}`); status != http.StatusBadRequest || !strings.Contains(body, "InvalidParameterValue") {
+	if status, body = opsAPI(t, rt, "POST", "queues/"+q+"/redrive", `{}`); status != http.StatusBadRequest || !strings.Contains(body, "InvalidParameterValue") {
 		t.Errorf("redrive of a queue that is no DLQ: %d %s, want 400 InvalidParameterValue", status, body)
 	}
 }

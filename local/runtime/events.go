@@ -12,6 +12,7 @@ import (
 	"github.com/microshop/microshop/local/edge"
 	"github.com/microshop/microshop/local/eventbus"
 	"github.com/microshop/microshop/local/lambdahost"
+	"github.com/microshop/microshop/local/record"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/streamsource"
 	"github.com/microshop/microshop/local/template"
@@ -55,7 +56,7 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt.log = log
 	rt.sqs = sqsqueue.New(sqsqueue.Options{Region: rt.model.Region, AccountID: rt.model.AccountID, BaseURL: rt.edgeURL, Log: log})
-	gw.Handle(edge.SQS, rt.sqs)
+	gw.Handle(edge.SQS, rt.recordEdge(record.KindSend, map[string]bool{"SendMessage": true, "SendMessageBatch": true}, rt.sqs))
 	if err := rt.createQueues(); err != nil {
 		return err
 	}
@@ -64,18 +65,22 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	if rt.noScheduleTimer {
 		interval = -1
 	}
+	var recordEvent func(eventbus.Put) // the console's event log, off with Config.NoRecording
+	if rt.rec != nil {
+		recordEvent = rt.eventLog.add
+	}
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		Clock: rt.clock, ScheduleInterval: interval,
 		DeadLetter: rt.deadLetter(log),
-		Record:     rt.eventLog.add,
+		Record:     recordEvent,
 		// Targets added with PutTargets reach the same functions and queues as the template's.
 		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
-			return rt.deliverTo(t.ARN, t.MessageGroupID)
+			return rt.recordTarget("", t.ARN, rt.deliverTo(t.ARN, t.MessageGroupID))
 		},
 	})
 	rt.closers = append(rt.closers, rt.events.Close)
-	gw.Handle(edge.EventBridge, rt.faults.EventBridge(rt.events))
+	gw.Handle(edge.EventBridge, rt.recordEdge(record.KindPutEvents, map[string]bool{"PutEvents": true}, rt.faults.EventBridge(rt.events)))
 	if err := rt.addRules(); err != nil {
 		return err
 	}
@@ -159,7 +164,7 @@ func (rt *Runtime) addRules() error {
 			if tr := t.InputTransformer; tr != nil {
 				target.InputTransformer = &eventbus.InputTransformer{InputPathsMap: tr.InputPathsMap, InputTemplate: tr.InputTemplate}
 			}
-			target.Deliver = rt.deliverTo(t.ARN, t.MessageGroupID)
+			target.Deliver = rt.recordTarget(r.Name, t.ARN, rt.deliverTo(t.ARN, t.MessageGroupID))
 			rule.Targets = append(rule.Targets, target)
 		}
 		if err := rt.events.AddRule(rule); err != nil {
@@ -277,7 +282,7 @@ func (rt *Runtime) startMappings(log *slog.Logger) error {
 			continue
 		}
 		m, err := sqsqueue.NewMapping(rt.sqs, sqsqueue.MappingConfig{
-			QueueName: queue, Function: fn, Invoker: rt.faults.Source(queue, rt.manager), BatchSize: p.BatchSize,
+			QueueName: queue, Function: fn, Invoker: rt.sourceInvoker(record.KindQueue, queue), BatchSize: p.BatchSize,
 			MaximumBatchingWindow:   p.MaximumBatchingWindow,
 			ReportBatchItemFailures: p.ReportsBatchItemFailures(),
 			Enabled:                 p.Enabled,
@@ -338,7 +343,7 @@ func (rt *Runtime) startStreamMapping(table string, p *template.EventSourceMappi
 		return nil
 	}
 	cfg := streamsource.Config{
-		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.faults.Source(table, rt.manager),
+		Engine: rt.ddb, Table: table, Function: fn, Invoker: rt.sourceInvoker(record.KindStream, table),
 		BatchSize: p.BatchSize, MaximumBatchingWindow: p.MaximumBatchingWindow,
 		StartingPosition:           p.StartingPosition,
 		MaximumRetryAttempts:       p.MaximumRetryAttempts,

@@ -45,7 +45,7 @@ import (
 	"time"
 
 	"github.com/microshop/microshop/local/apigw"
-	"github.com/microshop/microshop/local/build"
+	"github.com/microshop/microshop/local/code"
 	"github.com/microshop/microshop/local/console"
 	"github.com/microshop/microshop/local/cwlogs"
 	"github.com/microshop/microshop/local/ddbengine"
@@ -55,12 +55,11 @@ import (
 	"github.com/microshop/microshop/local/faults"
 	"github.com/microshop/microshop/local/lambdaapi"
 	"github.com/microshop/microshop/local/lambdahost"
-	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/record"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/local/stsapi"
 	"github.com/microshop/microshop/local/template"
-	"github.com/microshop/microshop/local/watch"
 )
 
 // Defaults for the fixed development ports.
@@ -93,8 +92,15 @@ type Config struct {
 	// (regions.go). Default template.DefaultRegion.
 	Region string
 	// Root is the Go module root the functions' GoPackage paths are relative to; default: the
-	// module holding the template.
+	// module holding the template, if any.
 	Root string
+	// Sources maps functions (logical ID, name or CDK construct ID: code.Names) to the folder
+	// of their main package, built instead of what the template says (`devcloud serve
+	// --source`, devcloud.yaml).
+	Sources map[string]string
+	// CacheDir receives builds of code outside Root and extracted .zip packages; default
+	// code.DefaultCacheDir().
+	CacheDir string
 	// APIAddr is where the first HTTP API listens ("127.0.0.1:0" for a free port). Further
 	// APIs listen on free ports. Empty: serve no HTTP API.
 	APIAddr string
@@ -142,8 +148,14 @@ type Config struct {
 
 	// RecordSize is how many records each in-memory ring keeps: log events per log group
 	// and messages in the mailbox. 0 means the packages' defaults (cwlogs.DefaultSize,
-	// sesmail.DefaultSize); recording never grows past it.
+	// sesmail.DefaultSize); recording never grows past it. The console's recorder
+	// (local/record) keeps RecordSize invocations per function (record.DefaultSize when 0)
+	// and 16 × RecordSize trace spans.
 	RecordSize int
+	// NoRecording turns the console's recording (invocations, function counters, traces)
+	// off: its hooks are not installed and its pages show nothing. CloudWatch Logs and the
+	// mailbox are still kept.
+	NoRecording bool
 }
 
 // Timings are what starting took, for the benchmarks and the startup banner.
@@ -164,17 +176,20 @@ type Runtime struct {
 	async     map[string]asyncTarget // function name → where failed async invocations go
 	lambdaAPI *lambdaapi.Handler
 	manager   *lambdahost.Manager
+	running   []*template.Function // the functions run, by logical ID
 	faults    *faults.Injector
 	// clock and noScheduleTimer are Config.Clock and Config.NoScheduleTimer (schedules.go).
 	clock           func() time.Time
 	noScheduleTimer bool
 
+	rec      *record.Recorder // nil with Config.NoRecording
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
 	console  *console.Console
 	eventLog *eventLog // the console's EventBridge event log
 	edgeURL  string
 	apiURLs  []string
+	restURLs []RestAPIURL // see restapi.go
 	siteURL  string
 	servers  []*http.Server
 	closers  []func() error
@@ -190,13 +205,14 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	root := cfg.Root
-	if root == "" {
-		if root, err = modroot.Find(filepath.Dir(cfg.Template)); err != nil {
-			return nil, fmt.Errorf("start local runtime: %w", err)
-		}
+	root, err := moduleRoot(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt := &Runtime{faults: cfg.Faults, clock: cfg.Clock, noScheduleTimer: cfg.NoScheduleTimer}
+	if !cfg.NoRecording {
+		rt.rec = record.New(cfg.RecordSize)
+	}
 	defer func() {
 		if err != nil {
 			_ = rt.Close()
@@ -248,7 +264,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.timings.Engine = time.Since(engineStart)
 
-	fns, skipped, err := rt.selectFunctions(cfg.Functions)
+	fns, skipped, err := rt.selectFunctions(cfg.Functions, cfg.Sources)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -256,15 +272,20 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		fmt.Fprintf(logw, "devcloud: not running %s (runtime %s, no LocalRuntime.GoPackage: a deploy-time handler such as a custom resource's)\n", fn.Name, fn.Runtime)
 	}
 	buildStart := time.Now()
-	binaries, err := buildFunctions(ctx, root, fns, logw)
+	plans, err := locateCode(model, fns, root, cfg, logw)
 	if err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
+	binaries, err := code.Build(ctx, plans, logw)
+	if err != nil {
+		return nil, fmt.Errorf("start local runtime: %w", err)
+	}
+	rt.running = fns
 	rt.timings.Build = time.Since(buildStart)
 
 	rt.startLogsAndMail(gw, fns, cfg.RecordSize)
 	rt.console = console.New()
-	gw.HandlePrefix(console.Prefix, rt.console) // after the mailbox's more specific prefix
+	gw.HandlePrefix(console.Prefix, rt.console)
 	gw.Handle(edge.STS, stsapi.New(stsapi.Options{AccountID: model.AccountID, Region: model.Region}))
 	managerOpts := lambdahost.ManagerOptions{
 		Logs:    logw,
@@ -272,6 +293,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		Env:     endpointEnv(rt.edgeURL),
 		Reports: true,
 		Record:  rt.logs,
+	}
+	if rt.rec != nil {
+		managerOpts.Record = logTee{rt.logs, rt.rec}
+		managerOpts.Observe = rt.observe
 	}
 	if cfg.Faults != nil {
 		managerOpts.Faults = cfg.Faults.InvocationFault
@@ -283,8 +308,8 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		spec := lambdahost.FunctionSpec{
 			Name:                fn.Name,
 			ARN:                 fn.ARN,
-			Binary:              binaries[fn.GoPackage],
-			Environment:         fn.Environment,
+			Binary:              binaries[fn.Name],
+			Environment:         rt.callerEnv(fn),
 			Timeout:             fn.Timeout,
 			MemoryMB:            fn.MemoryMB,
 			ReservedConcurrency: max(fn.ReservedConcurrency, 0),
@@ -296,7 +321,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		specs[fn.Name] = spec
 	}
 	if cfg.Watch {
-		if err := rt.watch(ctx, root, fns, specs, logw); err != nil {
+		if err := rt.watch(ctx, plans, specs, logw); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
@@ -313,7 +338,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.startRegions(gw, cfg)
 	keyDir := cfg.KeyDir
 	if keyDir == "" {
-		keyDir = DefaultKeyDir(root)
+		keyDir = defaultKeyDir(root, cfg)
 	}
 	auth, iss, err := rt.startIdentity(gw, keyDir)
 	if err != nil {
@@ -345,9 +370,16 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			u := "http://" + ln.Addr().String()
 			apiEndpoints[api.ID] = u
 			api.Endpoint = u
-			h := apigw.New(localCORS(api, siteLn), names, rt.manager, opts)
+			var inv lambdahost.Invoker = rt.manager
+			if rt.rec != nil {
+				inv = httpInvoker{rt.manager}
+			}
+			h := apigw.New(localCORS(api, siteLn), names, inv, opts)
 			rt.apiURLs = append(rt.apiURLs, u)
-			rt.serve(ln, h)
+			rt.serve(ln, rt.recordHTTP(h))
+		}
+		if err := rt.startRestAPIs(cfg.APIAddr, len(model.APIs) == 0, iss, logw); err != nil {
+			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
 	if siteLn != nil {
@@ -355,6 +387,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("start local runtime: %w", err)
 		}
 	}
+	rt.registerConsole()
 	rt.timings.Total = time.Since(began)
 	return rt, nil
 }
@@ -379,7 +412,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 		}
 		rt.ddb = e
 		rt.closers = append(rt.closers, rt.ddb.Close)
-		gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(rt.ddb))
+		gw.Handle(edge.DynamoDB, rt.recordEdge(record.KindDynamoDB, dynamoDBWrites, rt.faults.DynamoDB(rt.ddb)))
 		gw.Handle(edge.DynamoDBStreams, rt.ddb)
 		return rt.edgeURL, nil
 	default:
@@ -389,7 +422,7 @@ func (rt *Runtime) startDynamoDB(ctx context.Context, cfg Config, gw *edge.Edge,
 	if err != nil {
 		return "", fmt.Errorf("dynamodb endpoint %q: %w", endpoint, err)
 	}
-	gw.Handle(edge.DynamoDB, rt.faults.DynamoDB(edge.Proxy(u)))
+	gw.Handle(edge.DynamoDB, rt.recordEdge(record.KindDynamoDB, dynamoDBWrites, rt.faults.DynamoDB(edge.Proxy(u))))
 	return endpoint, nil
 }
 
@@ -429,35 +462,6 @@ func (rt *Runtime) serve(ln net.Listener, h http.Handler) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// watch rebuilds functions whose sources change and registers the new binaries, which
-// replaces the warm processes (busy ones after their current invocation).
-func (rt *Runtime) watch(ctx context.Context, root string, fns []*template.Function, specs map[string]lambdahost.FunctionSpec, logw io.Writer) error {
-	pkgs := map[string][]string{}
-	for _, fn := range fns {
-		pkgs[fn.GoPackage] = append(pkgs[fn.GoPackage], fn.Name)
-	}
-	w, err := watch.New(watch.Options{
-		Root: root, Packages: pkgs, Log: logw,
-		Rebuild: watch.Builder(root, filepath.Join(root, ".local", "functions"), "-ldflags=-s -w"),
-		Replace: func(name, binary string) error {
-			s := specs[name]
-			s.Binary = binary
-			specs[name] = s
-			fmt.Fprintf(logw, "devcloud: %s rebuilt, new processes start on the next invocation\n", name)
-			return rt.manager.Register(s)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	if err := w.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	// Closers run last-first: the watcher stops before the manager it registers with.
-	rt.closers = append(rt.closers, w.Close)
-	return nil
-}
-
 // endpointEnv points every AWS SDK in a function at the edge port, so nothing a function does
 // leaves the machine.
 func endpointEnv(edgeURL string) map[string]string {
@@ -469,14 +473,14 @@ func endpointEnv(edgeURL string) map[string]string {
 }
 
 // selectFunctions returns the functions to run, and those of the template skipped because
-// they are not Go functions the runtime can build: without GoPackage metadata and with a
-// managed runtime (python, nodejs, ...), such as CDK's custom resource handlers, which only
-// run at deploy time. A named function, or an OS-only (provided.*) one, without GoPackage is
-// an error.
-func (rt *Runtime) selectFunctions(names []string) (fns, skipped []*template.Function, err error) {
+// they are not Go functions: without GoPackage metadata or a --source mapping, and with a
+// managed runtime other than go1.x (python, nodejs, ...), such as CDK's custom resource
+// handlers, which only run at deploy time. A function named in names is always run; where
+// its code is, and whether it runs here, is local/code's to say.
+func (rt *Runtime) selectFunctions(names []string, sources map[string]string) (fns, skipped []*template.Function, err error) {
 	if len(names) == 0 {
 		for _, fn := range rt.model.Functions {
-			if fn.GoPackage == "" && fn.Runtime != "" && !strings.HasPrefix(fn.Runtime, "provided") {
+			if fn.GoPackage == "" && !goRuntime(fn.Runtime) && !hasSource(fn, sources) {
 				skipped = append(skipped, fn)
 				continue
 			}
@@ -492,29 +496,7 @@ func (rt *Runtime) selectFunctions(names []string) (fns, skipped []*template.Fun
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].LogicalID < fns[j].LogicalID })
 	sort.Slice(skipped, func(i, j int) bool { return skipped[i].LogicalID < skipped[j].LogicalID })
-	for _, fn := range fns {
-		if fn.GoPackage == "" {
-			return nil, nil, fmt.Errorf("function %s has no LocalRuntime.GoPackage metadata: the runtime cannot tell which Go package to build", fn.LogicalID)
-		}
-	}
 	return fns, skipped, nil
-}
-
-func buildFunctions(ctx context.Context, root string, fns []*template.Function, logw io.Writer) (map[string]string, error) {
-	pkgs := make([]string, 0, len(fns)) // build.Build drops repeats
-	for _, fn := range fns {
-		pkgs = append(pkgs, fn.GoPackage)
-	}
-	if len(pkgs) == 0 {
-		return map[string]string{}, nil
-	}
-	return build.Build(ctx, build.Options{
-		Root:     root,
-		OutDir:   filepath.Join(root, ".local", "functions"),
-		Packages: pkgs,
-		Stdout:   logw,
-		Stderr:   logw,
-	})
 }
 
 // Lookup finds a function by its name, logical ID, or Go package base name (for example

@@ -94,7 +94,10 @@ func (m *Model) build() error {
 	if err := m.buildSites(); err != nil {
 		return err
 	}
-	return m.buildEventsAndAuthorizers()
+	if err := m.buildEventsAndAuthorizers(); err != nil {
+		return err
+	}
+	return m.buildRestAPIs() // restapi.go, and the OpenAPI Bodies of HTTP APIs (openapi.go)
 }
 
 func (r *resolver) function(id string) (*Function, error) {
@@ -105,6 +108,9 @@ func (r *resolver) function(id string) (*Function, error) {
 	}
 	fn.ARN = r.functionARN(fn.Name)
 	if fn.GoPackage, err = r.goPackage(id); err != nil {
+		return nil, err
+	}
+	if fn.Code, err = r.code(id); err != nil {
 		return nil, err
 	}
 	if fn.Handler, err = r.propString(id, "Handler"); err != nil {

@@ -2,10 +2,12 @@
 // template written by hand in JSON or YAML, AWS SAM templates included (expanded by package
 // sam) — and builds the typed model the local runtime serves, with the intrinsics in their
 // properties resolved to local values: functions (with their dead-letter queues), HTTP APIs
-// with their routes and authorizers, DynamoDB tables, SQS queues, EventBridge buses and rules
-// with their targets, Lambda event source mappings (with FilterCriteria) and asynchronous
-// invocation configs. Consumers read these types, never raw properties; a template whose
-// modelled properties have the wrong shape fails to load with ErrInvalid.
+// with their routes and authorizers, REST APIs with their methods, stages and authorizers
+// (restapi.go; both kinds also from an OpenAPI Body, openapi.go), DynamoDB tables, SQS
+// queues, EventBridge buses and rules with their targets, Lambda event source mappings
+// (with FilterCriteria) and asynchronous invocation configs. Consumers read these types,
+// never raw properties; a template whose modelled properties have the wrong shape fails to
+// load with ErrInvalid.
 //
 // Nothing here is specific to one application: any template of this shape loads, and
 // resource types it does not model are kept in Model.Resources and named in Model.Warnings.
@@ -29,6 +31,9 @@ type Model struct {
 	Functions map[string]*Function
 	// APIs are the HTTP APIs (AWS::ApiGatewayV2::Api, ProtocolType HTTP), in logical-ID order.
 	APIs []*HTTPAPI
+	// RestAPIs are the REST APIs (AWS::ApiGateway::RestApi), in logical-ID order (see
+	// restapi.go; their OpenAPI Bodies and those of HTTP APIs are read in openapi.go).
+	RestAPIs []*RestAPI
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table
@@ -71,7 +76,10 @@ type Function struct {
 	// GoPackage is the Go package (relative to the module root, e.g.
 	// "./functions/catalog/cmd/catalog-get-product") recorded in the resource's
 	// Metadata as {"LocalRuntime": {"GoPackage": "..."}}. Empty when absent.
-	GoPackage    string
+	GoPackage string
+	// Code is where else the template says the function's code is: a CDK asset, a SAM
+	// CodeUri (see Code). local/code decides from it, and GoPackage, what to run.
+	Code         Code
 	Handler      string
 	Runtime      string
 	Architecture string        // "arm64" or "x86_64"

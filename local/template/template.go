@@ -94,6 +94,7 @@ type resolver struct {
 	apiEndpoint  func(apiID string) string
 	distDomain   string
 	assetDir     string
+	assets       map[string]string // object key -> staged asset path; read on first use
 
 	overrides  map[string]string
 	params     map[string]*parameter

@@ -3,6 +3,7 @@ package template
 import (
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -33,6 +34,10 @@ func TestLoadShop(t *testing.T) {
 	}
 
 	ordersARN := "arn:aws:dynamodb:us-east-1:" + acct + ":table/orders"
+	getOrderAsset, err := filepath.Abs("testdata/asset.0f2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809")
+	if err != nil {
+		t.Fatal(err)
+	}
 	eventsARN := "arn:aws:dynamodb:us-east-1:" + acct + ":table/EventsTable2D1C3B4A"
 	jwt := func(r *Route) *Route {
 		r.AuthorizationType = "JWT"
@@ -49,6 +54,7 @@ func TestLoadShop(t *testing.T) {
 				Name:                "orders-get",
 				ARN:                 "arn:aws:lambda:us-east-1:" + acct + ":function:orders-get",
 				GoPackage:           "./functions/orders/cmd/orders-get",
+				Code:                Code{AssetPath: getOrderAsset, CDKPath: "Shop/Orders/GetOrder/Resource"},
 				Handler:             "bootstrap",
 				Runtime:             "provided.al2023",
 				Architecture:        "arm64",
@@ -73,6 +79,7 @@ func TestLoadShop(t *testing.T) {
 				LogicalID:           "ListOrders4F1D2E3C",
 				Name:                "ListOrders4F1D2E3C",
 				ARN:                 "arn:aws:lambda:us-east-1:" + acct + ":function:ListOrders4F1D2E3C",
+				Code:                Code{CDKPath: "Shop/Orders/ListOrders/Resource"},
 				Handler:             "bootstrap",
 				Runtime:             "provided.al2023",
 				Architecture:        "x86_64",
@@ -87,6 +94,7 @@ func TestLoadShop(t *testing.T) {
 				Name:                "Shop-create-order",
 				ARN:                 "arn:aws:lambda:us-east-1:" + acct + ":function:Shop-create-order",
 				GoPackage:           "./functions/orders/cmd/orders-create",
+				Code:                Code{CDKPath: "Shop/Orders/CreateOrder/Resource"},
 				Handler:             "bootstrap",
 				Runtime:             "provided.al2023",
 				Architecture:        "x86_64",

@@ -1,8 +1,11 @@
 // Package awsconfig builds AWS SDK configuration from the environment Lambda gives every
 // function: AWS_REGION, the execution role's credentials in AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and the SDK's standard endpoint overrides
-// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (which the local runtime sets), and
-// AWS_XRAY_DAEMON_ADDRESS (active tracing) for the SDK calls' X-Ray subsegments.
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (which the local runtime sets),
+// AWS_SDK_UA_APP_ID (the app id the SDK sends in its User-Agent, as config.LoadDefaultConfig
+// reads it; the local runtime sets it to the function's name so its console knows which
+// function made a call), and AWS_XRAY_DAEMON_ADDRESS (active tracing) for the SDK calls' X-Ray
+// subsegments.
 //
 // It replaces config.LoadDefaultConfig in functions because that package links every
 // credential source (SSO, STS, IMDS, login), which a Lambda function never uses and which
@@ -53,6 +56,7 @@ func Load(getenv Getenv) (aws.Config, error) {
 	cfg := aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, getenv("AWS_SESSION_TOKEN")),
+		AppID:       getenv("AWS_SDK_UA_APP_ID"),
 	}
 	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
 		cfg.BaseEndpoint = aws.String(u)

@@ -19,6 +19,7 @@ func TestLoad(t *testing.T) {
 		"AWS_ACCESS_KEY_ID":     "ASIAEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "secret",
 		"AWS_SESSION_TOKEN":     "token",
+		"AWS_SDK_UA_APP_ID":     "orders-place-order",
 	}
 	cfg, err := awsconfig.Load(env(lambdaEnv))
 	if err != nil {
@@ -28,8 +29,8 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []string{cfg.Region, creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken}
-	if diff := cmp.Diff([]string{"eu-west-1", "ASIAEXAMPLE", "secret", "token"}, got); diff != "" {
+	got := []string{cfg.Region, creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken, cfg.AppID}
+	if diff := cmp.Diff([]string{"eu-west-1", "ASIAEXAMPLE", "secret", "token", "orders-place-order"}, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
 	if cfg.BaseEndpoint != nil {

@@ -1,8 +1,8 @@
 // Command devcloud runs a CloudFormation template (a CDK app's synthesized template, or a
 // SAM or CloudFormation template in YAML or JSON) on this machine without Docker:
 //
-//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD]
-//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] FUNCTION
+//	devcloud serve  [--template T] [--api-addr A] [--edge-addr A] [--site-addr A] [--dynamodb-endpoint URL] [--data-dir D] [--auto-confirm] [--faults FILE] [--after-start CMD] [--source NAME=DIR ...] [--config FILE] [--cache-dir D]
+//	devcloud invoke [--template T] [--event FILE|-] [--dynamodb-endpoint URL] [--source NAME=DIR ...] [--config FILE] [--cache-dir D] FUNCTION
 //	devcloud token  --user SUB [--groups G1,G2] [--scopes S1,S2]
 //
 // serve runs every function, HTTP API and table until interrupted; invoke runs one function
@@ -81,11 +81,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	schedules := fs.Bool("schedules", true, "fire scheduled rules and Scheduler schedules on time; false: only on demand (POST <edge>/_console/api/schedules/<name>/fire)")
 	recordSize := fs.Int("record-size", 0, "records each in-memory ring keeps: log events per log group, messages in the mailbox (0: 10000 events, 1000 messages)")
 	region := fs.String("region", "", "the template's region (AWS::Region, its ARNs); requests signed for other regions see their own resources (default us-east-1)")
+	record := fs.Bool("record", true, "record invocations, function figures and traces for the console (in rings of -record-size invocations per function); false turns it off")
 	after := fs.String("after-start", "", "shell command to run once serving (env: API_URL, EDGE_URL, SITE_URL, AWS_ENDPOINT_URL)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	path, err := templatePath(*tmpl)
+	if err != nil {
+		return err
+	}
+	sources, err := src.sources()
 	if err != nil {
 		return err
 	}
@@ -107,6 +113,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		RecordSize:      *recordSize,
 		NoScheduleTimer: !*schedules,
 		Region:          *region,
+		Sources:         sources, CacheDir: *src.cacheDir,
+		NoRecording: !*record,
 	})
 	if err != nil {
 		return err
@@ -114,16 +122,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer rt.Close()
 	printWarnings(stdout, rt.Model())
 	t := rt.Timings()
-	served := 0 // deploy-time handlers (no GoPackage) are not run
-	for _, fn := range rt.Model().Functions {
-		if fn.GoPackage != "" {
-			served++
-		}
-	}
+	served := len(rt.Running()) // deploy-time handlers are not run
 	fmt.Fprintf(stdout, "\ndevcloud: serving %d functions, %d tables (build %s, engine %s, total %s)\n",
 		served, len(rt.Model().Tables), round(t.Build), round(t.Engine), round(t.Total))
 	for i, u := range rt.APIURLs() {
 		fmt.Fprintf(stdout, "  HTTP API %-20s %s\n", rt.Model().APIs[i].Name, u)
+	}
+	for _, a := range rt.RestAPIURLs() {
+		fmt.Fprintf(stdout, "  REST API %-20s %s  (stage %s: also %s/%s)\n", a.Name, a.URL, a.Stage, a.URL, a.Stage)
 	}
 	fmt.Fprintf(stdout, "  AWS endpoint              %s   (export AWS_ENDPOINT_URL=%s)\n", rt.EdgeURL(), rt.EdgeURL())
 	fmt.Fprintf(stdout, "  console                   %s\n", rt.ConsoleURL())
@@ -158,8 +164,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func afterStart(ctx context.Context, command string, rt *runtime.Runtime, stdout, stderr io.Writer) error {
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	restURL := ""
+	if r := rt.RestAPIURLs(); len(r) > 0 {
+		restURL = r[0].URL
+	}
 	cmd.Env = append(os.Environ(),
 		"API_URL="+rt.APIURL(),
+		"REST_API_URL="+restURL, // the first REST API, served without (or with) its stage prefix
 		"EDGE_URL="+rt.EdgeURL(),
 		"SITE_URL="+rt.SiteURL(),
 		"AWS_ENDPOINT_URL="+rt.EdgeURL(),
@@ -176,7 +187,12 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tmpl := fs.String("template", "", templateFlagHelp)
 	eventPath := fs.String("event", "", "event JSON file, or - for standard input (default: {})")
 	ddb := fs.String("dynamodb-endpoint", "", "DynamoDB endpoint, e.g. a running `devcloud serve` edge http://127.0.0.1:4566 (default: a fresh engine)")
+	src := addSourceFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sources, err := src.sources()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -192,6 +208,7 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	rt, err := runtime.Start(ctx, runtime.Config{
 		Template: path, DynamoDBEndpoint: *ddb, Functions: []string{fs.Arg(0)}, Log: stderr,
+		Sources: sources, CacheDir: *src.cacheDir,
 	})
 	if err != nil {
 		return err

@@ -166,3 +166,44 @@ func TestServeRefusesABadFaultFile(t *testing.T) {
 		t.Errorf("serve started the runtime before checking the fault file:\n%s", stdout.String())
 	}
 }
+
+// devcloud serve prints each REST API's URL with its stage, and the API answers there with
+// and without the stage prefix.
+func TestServePrintsTheRestAPIURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lineWriter{want: "Ctrl-C stops", seen: make(chan struct{})}
+	seen := out.seen
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve",
+			"--template", filepath.Join("..", "..", "testdata", "ownstacks", "restapi", "RestApiStack.template.json"),
+			"--api-addr", "127.0.0.1:0", "--edge-addr", "127.0.0.1:0", "--watch=false",
+		}, out, out)
+	}()
+	select {
+	case <-seen:
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v\n%s", err, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("no banner after 2 minutes:\n%s", out.String())
+	}
+	m := regexp.MustCompile(`REST API shop-rest\s+(http://127\.0\.0\.1:\d+)  \(stage prod: also (http://127\.0\.0\.1:\d+/prod)\)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no REST API line in the banner:\n%s", out.String())
+	}
+	for _, u := range []string{m[1] + "/items", m[2] + "/items"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s", u, resp.Status)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
