@@ -347,7 +347,6 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.startCognito(gw, iss, cfg, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
-	rt.registerOpsPages()
 
 	if cfg.APIAddr != "" {
 		names := map[string]string{}
@@ -388,6 +387,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 	rt.registerConsole()
+	rt.registerOpsPages() // after Stack, Functions and Traces in the navigation
 	rt.timings.Total = time.Since(began)
 	return rt, nil
 }
