@@ -23,7 +23,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: help deps build synth dev test lint bench invoke token diagram deploy devcloud clean \
-	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser fuzz chaos
+	synth-stage package diff destroy bootstrap cfn-lint e2e-aws browser awscli fuzz chaos
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,9 +72,18 @@ browser: ## install Debian's chromium-headless-shell for the browser tests when 
 	else echo "chromium-headless-shell is missing: install it as root (apt-get install chromium-headless-shell)"; exit 1; fi; \
 	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell
 
+# Debian's AWS CLI v2 (/usr/bin/aws, apt package awscli) for the tests of `aws logs tail` and
+# `aws sesv2 send-email` (CLI v1, often first on PATH, has no `logs tail`): installed here when
+# missing, as the browser is.
+awscli: ## install Debian's AWS CLI v2 (/usr/bin/aws) for the CLI tests when missing
+	@if [ -x /usr/bin/aws ] && /usr/bin/aws --version 2>&1 | grep -q '^aws-cli/2'; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "the AWS CLI v2 is missing: install it as root (apt-get install awscli)"; exit 1; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli
+
 # E2E_API_URL is cleared so the end-to-end suite runs against the local runtime here
 # (make e2e-aws runs it against a deployed stage).
-test: synth lint cfn-lint browser ## run every test (unit, integration, end to end, infra, browser)
+test: synth lint cfn-lint browser awscli ## run every test (unit, integration, end to end, infra, browser)
 	E2E_API_URL= go test -count=1 ./...
 	go test -count=1 -race ./local/lambdahost/... ./local/edge/... ./local/sqsqueue/... ./local/streamsource/... ./local/eventbus/... ./local/cognito/...
 	go test -count=1 -race -skip 'TestDifferential' ./local/ddbengine/...

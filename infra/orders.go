@@ -34,9 +34,11 @@ func defineOrders(s *Service) {
 	// The cart replica: conditional puts of cart copies only.
 	s.AddConsumer(ordersspec.OnCart, ItemActions("dynamodb:PutItem"))
 	// The confirmation email: read the order; claim it (conditional put of its
-	// processed# row), delete the claim when the send fails; send from the mailFrom identity.
+	// processed# row), delete the claim when the send fails; send from the mailFrom identity;
+	// read the customer's email from the user pool when the order has none.
 	s.AddConsumer(ordersspec.SendConfirmation, Grants(
 		ItemActions("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),
 		SendEmailAs(contextString(s, MailFromContext), ordersspec.DefaultMailFrom),
+		ReadUsers(),
 	))
 }

@@ -102,3 +102,32 @@ func TestConfirmationSendsAsMailFromOnly(t *testing.T) {
 		t.Errorf("with mailFrom: identity %q MAIL_FROM %q, want shop@example.com and the sender as given", identity, from)
 	}
 }
+
+// The confirmation consumer may read single users of the shop's user pool and nothing
+// else of Cognito (an order placed with an access token has no email), and is told the pool.
+func TestConfirmationReadsUsersOfTheShopPoolOnly(t *testing.T) {
+	_, _, doc := synth(t)
+	pools := doc.ofType("AWS::Cognito::UserPool")
+	if len(pools) != 1 {
+		t.Fatalf("%d user pools, want 1", len(pools))
+	}
+	fnID := doc.function(t, ordersspec.SendConfirmation)
+	var got []statement
+	for _, st := range doc.statements(t, fnID) {
+		for _, a := range st.Actions {
+			if strings.HasPrefix(a, "cognito-idp:") {
+				got = append(got, st)
+				break
+			}
+		}
+	}
+	want := []statement{{[]string{"cognito-idp:AdminGetUser"}, map[string]any{"Fn::GetAtt": []any{pools[0], "Arn"}}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Cognito statements (-want +got):\n%s", diff)
+	}
+	env, _ := doc.Resources[fnID].Properties["Environment"].(map[string]any)
+	vars, _ := env["Variables"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"Ref": pools[0]}, vars[infra.UserPoolEnv]); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", infra.UserPoolEnv, diff)
+	}
+}

@@ -78,3 +78,22 @@ func TestOrderConfirmationEmailOnce(t *testing.T) {
 		}
 	}
 }
+
+// An order placed with an access token, as the storefront places them (it carries no email
+// claim), gets its confirmation too: the consumer finds the customer's email in the user
+// pool (AdminGetUser by the customer's sub).
+func TestOrderConfirmationEmailWithAccessToken(t *testing.T) {
+	shoptest.AfterScenario(t)
+	p := shoptest.NewProduct(t, "Access Mug", 1200, 5)
+	c := shoptest.Customer(t)
+	o := shoptest.PlaceOrder(t, c, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)))
+	shoptest.AwaitStatus(t, c, o.ID, shoptest.Confirmed)
+	var got []sesmail.Message
+	shoptest.Eventually(t, shoptest.SagaTimeout, "the confirmation email", func() (bool, string) {
+		got = inbox(t, c.Email)
+		return len(got) > 0, fmt.Sprintf("%d messages", len(got))
+	})
+	if len(got) != 1 || !strings.Contains(got[0].Subject, o.ID) || !strings.Contains(got[0].Text, "Access Mug") {
+		t.Fatalf("mailbox of %s: %+v, want one confirmation of %s", c.Email, got, o.ID)
+	}
+}

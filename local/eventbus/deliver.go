@@ -97,7 +97,11 @@ func (s *Service) put(e Event, received time.Time) (string, error) {
 	}
 	s.m.entries.Add(1)
 	s.archive(b, ev, t)
-	s.dispatch(s.matching(b, ev, nil))
+	jobs := s.matching(b, ev, nil)
+	if s.opts.Record != nil {
+		s.opts.Record(s.record(ev, b, e, jobs))
+	}
+	s.dispatch(jobs)
 	return env.ID, nil
 }
 

@@ -93,6 +93,9 @@ type Options struct {
 	// runtime resolves its ARN to a Lambda function or an SQS queue it serves. Nil, or a nil
 	// result, means events to that target fail and go to its dead-letter queue.
 	Connect func(t Target) func(ctx context.Context, payload []byte) error
+	// Record, when set, is called with every accepted event and the rules it matched (the
+	// local console's event log), before its deliveries start.
+	Record func(Put)
 	// ScheduleInterval is how often the schedule timer calls Tick (default 1s); negative
 	// turns the timer off, so schedules fire only through Tick and Fire.
 	ScheduleInterval time.Duration

@@ -65,10 +65,15 @@ func (rt *Runtime) startEvents(gw *edge.Edge, logw io.Writer) error {
 	if rt.noScheduleTimer {
 		interval = -1
 	}
+	var recordEvent func(eventbus.Put) // the console's event log, off with Config.NoRecording
+	if rt.rec != nil {
+		recordEvent = rt.eventLog.add
+	}
 	rt.events = eventbus.New(eventbus.Options{
 		Region: rt.model.Region, AccountID: rt.model.AccountID, Log: log,
 		Clock: rt.clock, ScheduleInterval: interval,
 		DeadLetter: rt.deadLetter(log),
+		Record:     recordEvent,
 		// Targets added with PutTargets reach the same functions and queues as the template's.
 		Connect: func(t eventbus.Target) func(context.Context, []byte) error {
 			return rt.recordTarget("", t.ARN, rt.deliverTo(t.ARN, t.MessageGroupID))

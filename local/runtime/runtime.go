@@ -29,6 +29,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -188,6 +189,7 @@ type Runtime struct {
 	logs     *cwlogs.Store
 	mailbox  *sesmail.Mailbox
 	console  *console.Console
+	eventLog *eventLog // the console's EventBridge event log
 	edgeURL  string
 	apiURLs  []string
 	restURLs []RestAPIURL // see restapi.go
@@ -335,6 +337,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
 	rt.startLambdaAPI(gw, logw)
+	rt.eventLog = newRing[eventbus.Put](cmp.Or(cfg.RecordSize, DefaultEventLogSize))
 	if err := rt.startEvents(gw, logw); err != nil {
 		return nil, fmt.Errorf("start local runtime: %w", err)
 	}
@@ -390,6 +393,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		}
 	}
 	rt.registerConsole()
+	rt.registerOpsPages() // after Stack, Functions and Traces in the navigation
 	rt.timings.Total = time.Since(began)
 	return rt, nil
 }

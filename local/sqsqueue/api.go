@@ -107,6 +107,9 @@ var operations = map[string]operation{
 	"UntagQueue":                   untagQueue,
 	"ListQueueTags":                listQueueTags,
 	"ListDeadLetterSourceQueues":   listDeadLetterSourceQueues,
+	"StartMessageMoveTask":         startMessageMoveTask,
+	"ListMessageMoveTasks":         listMessageMoveTasks,
+	"CancelMessageMoveTask":        cancelMessageMoveTask,
 	"AddPermission":                addPermission,
 	"RemovePermission":             removePermission,
 }

@@ -259,7 +259,7 @@ func TestAPIErrors(t *testing.T) {
 			apiError{400, "com.amazonaws.sqs#BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct;Sender"}},
 		{"invalid id", "SendMessageBatch", map[string]any{"QueueUrl": url, "Entries": []any{entry("a b")}},
 			apiError{400, "com.amazonaws.sqs#InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId;Sender"}},
-		{"unknown operation", "StartMessageMoveTask", map[string]any{"QueueUrl": url},
+		{"unknown operation", "CreateTopic", map[string]any{"QueueUrl": url},
 			apiError{400, "com.amazonaws.sqs#InvalidAction", "InvalidAction;Sender"}},
 	}
 	for _, tt := range tests {

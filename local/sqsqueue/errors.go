@@ -43,6 +43,7 @@ var (
 	ErrInvalidAttributeValue    = &Error{Code: "InvalidAttributeValue", QueryCode: "InvalidAttributeValue", Status: 400, Sender: true}
 	ErrInvalidMessageContents   = &Error{Code: "InvalidMessageContents", QueryCode: "InvalidMessageContents", Status: 400, Sender: true}
 	ErrUnsupportedOperation     = &Error{Code: "UnsupportedOperation", QueryCode: "AWS.SimpleQueueService.UnsupportedOperation", Status: 400, Sender: true}
+	ErrResourceNotFound         = &Error{Code: "ResourceNotFoundException", QueryCode: "ResourceNotFoundException", Status: 404, Sender: true}
 	ErrPurgeQueueInProgress     = &Error{Code: "PurgeQueueInProgress", QueryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", Status: 403, Sender: true}
 	ErrOverLimit                = &Error{Code: "OverLimit", QueryCode: "OverLimit", Status: 403, Sender: true}
 	// Common (unmodelled) errors: the SDKs see them as generic API errors with these codes.

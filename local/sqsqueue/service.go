@@ -42,6 +42,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	queues map[string]*queue
+	moves  map[string][]*moveTask // message move tasks by source queue ARN, newest first
 }
 
 // New returns a Service with no queues.
@@ -53,6 +54,7 @@ func New(o Options) *Service {
 		now:     o.Clock,
 		log:     o.Log,
 		queues:  map[string]*queue{},
+		moves:   map[string][]*moveTask{},
 	}
 	if s.region == "" {
 		s.region = "us-east-1"

@@ -1,7 +1,8 @@
 // Command orders-send-confirmation emails the customer their order confirmation on
 // OrderConfirmed, from its queue, once per order.
-// TABLE_NAME names the orders table and MAIL_FROM the sender (a verified SES identity on
-// AWS); the AWS SDK takes its region, credentials and endpoint overrides (set by the local
+// TABLE_NAME names the orders table, MAIL_FROM the sender (a verified SES identity on
+// AWS) and USER_POOL_ID the user pool holding the email of an order placed without one; the
+// AWS SDK takes its region, credentials and endpoint overrides (set by the local
 // runtime) from the environment.
 package main
 

@@ -85,7 +85,8 @@ func customerID(r *http.Request) string {
 }
 
 // callerEmail is the email claim of the caller's token: Cognito puts it in ID tokens only,
-// so an order placed with an access token has none (and gets no confirmation email).
+// so an order placed with an access token has none (its confirmation finds the address in
+// the user pool, see confirm.Customers).
 func callerEmail(r *http.Request) string {
 	id, _ := httpapi.Claims(r.Context())
 	return id.Email

@@ -35,6 +35,15 @@ type Claims interface {
 	Release(ctx context.Context, key string) error
 }
 
+// ErrUnknownCustomer: the directory has no such customer, or none with an email address.
+var ErrUnknownCustomer = errors.New("unknown customer")
+
+// Customers finds a customer's email address by their ID (the token's sub) in the user
+// directory: ErrUnknownCustomer when there is none.
+type Customers interface {
+	Email(ctx context.Context, customerID string) (string, error)
+}
+
 // Email is one plain-text email.
 type Email struct {
 	From, To, Subject, Text string
@@ -50,13 +59,18 @@ type Deps struct {
 	Orders Orders
 	Claims Claims
 	Mailer Mailer
+	// Customers finds the address of an order placed without one (with an access token,
+	// which carries no email claim); nil sends such orders nothing.
+	Customers Customers
 	// From is the sender; DefaultFrom when empty.
 	From string
 	Log  *slog.Logger
 }
 
-// Handler returns the consumer of OrderConfirmed. An order without an email (placed with a
-// token that carries none) is done without sending, and logged.
+// Handler returns the consumer of OrderConfirmed. An order without an email (placed with an
+// access token, which carries none) is sent to the customer's address in the user directory
+// (Deps.Customers); a customer the directory does not know is done without sending, and
+// logged.
 func Handler(d Deps) consume.Handler {
 	if d.From == "" {
 		d.From = DefaultFrom
@@ -81,8 +95,17 @@ func Handler(d Deps) consume.Handler {
 		if err != nil {
 			return fmt.Errorf("confirmation of %s: %w", data.OrderID, err)
 		}
-		if o.Email() == "" {
-			d.Log.InfoContext(ctx, "no confirmation email: the order has no email", "orderId", data.OrderID)
+		to := o.Email()
+		if to == "" && d.Customers != nil {
+			switch to, err = d.Customers.Email(ctx, o.CustomerID()); {
+			case errors.Is(err, ErrUnknownCustomer):
+				to = ""
+			case err != nil:
+				return fmt.Errorf("confirmation of %s: %w", data.OrderID, err)
+			}
+		}
+		if to == "" {
+			d.Log.InfoContext(ctx, "no confirmation email: neither the order nor the directory has the customer's email", "orderId", data.OrderID)
 			return nil
 		}
 		key := "confirmation-email#" + data.OrderID
@@ -94,7 +117,7 @@ func Handler(d Deps) consume.Handler {
 			d.Log.InfoContext(ctx, "confirmation email sent before", "orderId", data.OrderID)
 			return nil
 		}
-		if err := d.Mailer.Send(ctx, message(o, d.From)); err != nil {
+		if err := d.Mailer.Send(ctx, message(o, d.From, to)); err != nil {
 			if rerr := d.Claims.Release(ctx, key); rerr != nil {
 				return errors.Join(fmt.Errorf("confirmation of %s: %w", data.OrderID, err), rerr)
 			}
@@ -105,12 +128,12 @@ func Handler(d Deps) consume.Handler {
 	}
 }
 
-// message is the confirmation email of o.
-func message(o *order.Order, from string) Email {
+// message is the confirmation email of o, to the address to.
+func message(o *order.Order, from, to string) Email {
 	text := fmt.Sprintf("Thank you for your order %s.\n\n", o.ID())
 	for _, l := range o.Lines() {
 		text += fmt.Sprintf("  %d x %s  %s\n", l.Quantity, l.Name, l.LineTotal)
 	}
 	text += fmt.Sprintf("  shipping  %s\n  total     %s\n\nWe will tell you when it ships.\n", o.Shipping(), o.Total())
-	return Email{From: from, To: o.Email(), Subject: "Your order " + string(o.ID()) + " is confirmed", Text: text}
+	return Email{From: from, To: to, Subject: "Your order " + string(o.ID()) + " is confirmed", Text: text}
 }

@@ -131,3 +131,56 @@ func TestHandler(t *testing.T) {
 		t.Errorf("unknown order: %v, want ErrNotFound (retried, then the DLQ)", err)
 	}
 }
+
+// fakeCustomers is a user directory: customer ID → email.
+type fakeCustomers map[string]string
+
+func (f fakeCustomers) Email(_ context.Context, id string) (string, error) {
+	if e, ok := f[id]; ok {
+		return e, nil
+	}
+	return "", confirm.ErrUnknownCustomer
+}
+
+// An order placed without an email (an access token has none) is confirmed to the address
+// the user directory holds for its customer; a customer the directory does not know gets
+// nothing, and the event is done; a directory failure is retried.
+func TestHandlerFindsTheEmailInTheDirectory(t *testing.T) {
+	orders := fakeOrders{"o-1": newOrder(t, "o-1", "")}
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		customers confirm.Customers
+		wantTo    []string
+	}{
+		{"known customer", fakeCustomers{"c-1": "cy@example.com"}, []string{"cy@example.com"}},
+		{"unknown customer", fakeCustomers{}, nil},
+		{"no directory", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mailer := &fakeMailer{}
+			h := confirm.Handler(confirm.Deps{Orders: orders, Claims: fakeClaims{}, Mailer: mailer, Customers: tt.customers})
+			if err := h(ctx, confirmed(t, "o-1")); err != nil {
+				t.Fatal(err)
+			}
+			var to []string
+			for _, e := range mailer.sent {
+				to = append(to, e.To)
+			}
+			if diff := cmp.Diff(tt.wantTo, to); diff != "" {
+				t.Errorf("sent to (-want +got):\n%s", diff)
+			}
+		})
+	}
+	failing := confirm.Handler(confirm.Deps{Orders: orders, Claims: fakeClaims{}, Mailer: &fakeMailer{}, Customers: brokenCustomers{}})
+	if err := failing(ctx, confirmed(t, "o-1")); !errors.Is(err, errDirectoryDown) {
+		t.Errorf("directory failure: %v, want it returned (retried)", err)
+	}
+}
+
+var errDirectoryDown = errors.New("directory down")
+
+type brokenCustomers struct{}
+
+func (brokenCustomers) Email(context.Context, string) (string, error) { return "", errDirectoryDown }

@@ -1,0 +1,39 @@
+// The Streams page: a table's DynamoDB stream records, newest first, refreshed every 2 s.
+import { api, el } from './console.js';
+import { plainItem } from './ddbjson.js';
+
+const form = document.getElementById('pick');
+const sel = document.getElementById('table');
+const count = document.getElementById('count');
+const tbody = document.querySelector('#records tbody');
+
+const show = (img) => (img ? el('pre', {}, JSON.stringify(plainItem(img), null, 1)) : '');
+
+let asked = 0; // the latest request: answers to earlier ones are dropped
+
+async function refresh() {
+  if (!sel.value) return;
+  const mine = ++asked;
+  try {
+    const { records } = await api('streams/' + encodeURIComponent(sel.value));
+    if (mine !== asked) return;
+    const q = new FormData(form).get('q');
+    const kept = q ? records.filter((r) => JSON.stringify(r).includes(q)) : records;
+    count.textContent = `${kept.length} record${kept.length === 1 ? '' : 's'} (newest first)`;
+    tbody.replaceChildren(...kept.map((r) => el('tr', {},
+      el('td', { class: 'mono' }, new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toLocaleTimeString(), el('br'),
+        el('span', { class: 'muted' }, r.dynamodb.SequenceNumber)),
+      el('td', {}, el('span', { class: r.eventName === 'REMOVE' ? 'tag bad' : 'tag' }, r.eventName)),
+      el('td', {}, show(r.dynamodb.Keys)), el('td', {}, show(r.dynamodb.NewImage)), el('td', {}, show(r.dynamodb.OldImage)))));
+  } catch (err) {
+    count.textContent = err.message;
+  }
+}
+
+const { streams } = await api('streams');
+sel.replaceChildren(...streams.map((s) => el('option', { value: s.table }, `${s.table} (${s.viewType})`)));
+form.addEventListener('change', refresh);
+form.addEventListener('input', refresh);
+form.addEventListener('submit', (ev) => { ev.preventDefault(); refresh(); });
+refresh();
+setInterval(refresh, 2000);
