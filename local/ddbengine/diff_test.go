@@ -403,7 +403,7 @@ func normalize(target string, b []byte) any {
 	}
 	for _, k := range []string{"TableDescription", "Table"} {
 		if td, ok := m[k].(map[string]any); ok {
-			for _, f := range []string{"CreationDateTime", "TableId", "ItemCount", "TableSizeBytes", "TableThroughputModeSummary", "BillingModeSummary", "TableStatus", "DeletionProtectionEnabled"} {
+			for _, f := range []string{"CreationDateTime", "TableId", "ItemCount", "TableSizeBytes", "TableThroughputModeSummary", "BillingModeSummary", "TableStatus", "DeletionProtectionEnabled", "WarmThroughput"} {
 				delete(td, f)
 			}
 			for _, ix := range []string{"GlobalSecondaryIndexes", "LocalSecondaryIndexes"} {
@@ -413,6 +413,7 @@ func normalize(target string, b []byte) any {
 						delete(xm, "ItemCount")
 						delete(xm, "IndexSizeBytes")
 						delete(xm, "IndexStatus")
+						delete(xm, "WarmThroughput") // dynalite predates it
 					}
 				}
 			}

@@ -371,6 +371,20 @@ type indexDescription struct {
 	IndexSizeBytes        int64
 	ItemCount             int64
 	IndexArn              string
+	WarmThroughput        *warmThroughput `json:",omitempty"`
+}
+
+// warmThroughput is what an on-demand table or index is ready to serve at once; DynamoDB
+// reports 12 000 read and 4 000 write units per second for a new on-demand table and each of
+// its GSIs. Provisioned tables report none here (their figure depends on their history).
+type warmThroughput struct {
+	ReadUnitsPerSecond  int64
+	WriteUnitsPerSecond int64
+	Status              string
+}
+
+func onDemandWarmThroughput(status string) *warmThroughput {
+	return &warmThroughput{ReadUnitsPerSecond: 12000, WriteUnitsPerSecond: 4000, Status: status}
 }
 
 type streamSpecification struct {
@@ -398,6 +412,7 @@ type tableDescription struct {
 	// DeletionProtectionEnabled is always reported, as DynamoDB does.
 	DeletionProtectionEnabled bool
 	RestoreSummary            *restoreSummary `json:",omitempty"`
+	WarmThroughput            *warmThroughput `json:",omitempty"`
 }
 
 // restoreSummary is reported by tables restored from a backup.
@@ -419,12 +434,20 @@ func (t *table) snapshot(status string) *tableDescription {
 	d.TableStatus = status
 	d.ItemCount = int64(t.items.len())
 	d.TableSizeBytes = t.size
+	onDemand := d.BillingModeSummary != nil && d.BillingModeSummary.BillingMode == "PAY_PER_REQUEST"
+	d.WarmThroughput = nil
+	if onDemand {
+		d.WarmThroughput = onDemandWarmThroughput(status)
+	}
 	d.GlobalSecondaryIndexes = nil
 	for _, ix := range t.gsis {
 		c := *ix.desc
 		c.ItemCount = int64(ix.store.len())
 		if status == "CREATING" {
 			c.IndexStatus = "CREATING" // a new table's indexes are created with it
+		}
+		if onDemand {
+			c.WarmThroughput = onDemandWarmThroughput(c.IndexStatus)
 		}
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, &c)
 	}

@@ -361,12 +361,14 @@ func TestOnDemandDescription(t *testing.T) {
 				"IndexName": "gsi", "KeySchema": []any{map[string]any{"AttributeName": "g", "KeyType": "HASH"}},
 				"Projection": map[string]any{"ProjectionType": "ALL"}, "IndexStatus": indexStatus,
 				"ProvisionedThroughput": zero, "IndexSizeBytes": 0.0, "ItemCount": 0.0, "IndexArn": arn + "/index/gsi",
+				"WarmThroughput": map[string]any{"ReadUnitsPerSecond": 12000.0, "WriteUnitsPerSecond": 4000.0, "Status": indexStatus},
 			}},
 			"LocalSecondaryIndexes": []any{map[string]any{
 				"IndexName": "lsi", "KeySchema": []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}, map[string]any{"AttributeName": "g", "KeyType": "RANGE"}},
 				"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"}, "IndexSizeBytes": 0.0, "ItemCount": 0.0, "IndexArn": arn + "/index/lsi",
 			}},
 			"DeletionProtectionEnabled": false,
+			"WarmThroughput":            map[string]any{"ReadUnitsPerSecond": 12000.0, "WriteUnitsPerSecond": 4000.0, "Status": status},
 		}
 	}
 	decode := func(body []byte, member string) map[string]any {

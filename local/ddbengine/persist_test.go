@@ -62,7 +62,8 @@ func readState(t *testing.T, c *dynamodb.Client) tableState {
 var stateOpts = cmp.Options{
 	cmpopts.IgnoreUnexported(types.TableDescription{}, types.AttributeDefinition{}, types.KeySchemaElement{}, types.GlobalSecondaryIndexDescription{},
 		types.Projection{}, types.ProvisionedThroughputDescription{}, types.StreamSpecification{}, types.BillingModeSummary{},
-		types.TimeToLiveDescription{}, types.Tag{}, types.AttributeValueMemberS{}, types.AttributeValueMemberN{}),
+		types.TimeToLiveDescription{}, types.Tag{}, types.AttributeValueMemberS{}, types.AttributeValueMemberN{},
+		types.TableWarmThroughputDescription{}, types.GlobalSecondaryIndexWarmThroughputDescription{}),
 }
 
 func openServed(t *testing.T, opts Options) (*Engine, *dynamodb.Client) {
