@@ -325,6 +325,20 @@ func (p page) window(n int) (start, end int, next string, err error) {
 	return start, end, next, nil
 }
 
+// pageOf answers p's page of list as the member named member ("Rules"), with NextToken when
+// more follow; an empty page is [], never null.
+func pageOf[T any](p page, member string, list []T) (any, error) {
+	start, end, next, err := p.window(len(list))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{member: append([]T{}, list[start:end]...)}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
 func (s *Service) listRules(body []byte) (any, error) {
 	var in struct {
 		NamePrefix, EventBusName string
@@ -345,15 +359,7 @@ func (s *Service) listRules(body []byte) (any, error) {
 			rules = append(rules, s.ruleOut(r))
 		}
 	}
-	start, end, next, err := in.window(len(rules))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Rules": append([]ruleOut{}, rules[start:end]...)}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOf(in.page, "Rules", rules)
 }
 
 // findRule returns the rule named name on a bus; callers hold s.mu.

@@ -248,15 +248,7 @@ func (s *Service) listArchives(body []byte) (any, error) {
 	}
 	s.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].ArchiveName < list[j].ArchiveName })
-	start, end, next, err := in.window(len(list))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Archives": append([]archiveOut{}, list[start:end]...)}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOf(in.page, "Archives", list)
 }
 
 func (s *Service) updateArchive(body []byte) (any, error) {
@@ -507,15 +499,7 @@ func (s *Service) listReplays(body []byte) (any, error) {
 	}
 	s.mu.RUnlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].ReplayName < list[j].ReplayName })
-	start, end, next, err := in.window(len(list))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Replays": append([]replayOut{}, list[start:end]...)}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOf(in.page, "Replays", list)
 }
 
 func (s *Service) cancelReplay(body []byte) (any, error) {

@@ -172,15 +172,7 @@ func (s *Service) listEventBuses(body []byte) (any, error) {
 	}
 	s.mu.RUnlock()
 	sort.Slice(buses, func(i, j int) bool { return buses[i].Name < buses[j].Name })
-	start, end, next, err := in.window(len(buses))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"EventBuses": append([]busOut{}, buses[start:end]...)}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return pageOf(in.page, "EventBuses", buses)
 }
 
 func (s *Service) describeEventBus(body []byte) (any, error) {
