@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/microshop/microshop/local/lambdahost"
@@ -59,7 +58,7 @@ type RestServer struct {
 	defStage  *template.RestStage
 	auths     map[string]*restAuthorizer
 	errs      []error
-	logMu     sync.Mutex
+	log       accessLog
 }
 
 // NewRest compiles api's methods. functions maps a function's logical ID to the name given
@@ -79,7 +78,7 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &RestServer{api: api, inv: inv, opts: opts, functions: functions,
+	s := &RestServer{api: api, inv: inv, opts: opts, log: accessLog{w: opts.Log}, functions: functions,
 		stages: map[string]*template.RestStage{}, auths: map[string]*restAuthorizer{}}
 	for _, st := range api.Stages {
 		s.stages[st.Name] = st
@@ -139,10 +138,10 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 		}
 	}
 	for _, err := range s.errs {
-		s.logf("apigw: %s: %v\n", api.LogicalID, err)
+		s.log.printf("apigw: %s: %v\n", api.LogicalID, err)
 	}
 	if len(iam) > 0 {
-		s.logf("apigw: %s: AWS_IAM authorization is not enforced locally (as sam local) for %s\n", api.LogicalID, strings.Join(iam, ", "))
+		s.log.printf("apigw: %s: AWS_IAM authorization is not enforced locally (as sam local) for %s\n", api.LogicalID, strings.Join(iam, ", "))
 	}
 	return s
 }
@@ -175,7 +174,7 @@ func (s *RestServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", req.requestID)
 	w.Header().Set("X-Amz-Apigw-Id", req.extendedID)
 	out := s.serve(w, req)
-	s.logRequest(r, out, time.Since(began))
+	s.log.request(r, out, time.Since(began))
 }
 
 func (s *RestServer) serve(w http.ResponseWriter, req *restRequest) (out outcome) {
@@ -313,27 +312,4 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-func (s *RestServer) logRequest(r *http.Request, out outcome, d time.Duration) {
-	line := fmt.Appendf(nil, "%s %s %d %.1fms", r.Method, r.URL.Path, out.status, float64(d)/float64(time.Millisecond))
-	if out.route != nil {
-		line = fmt.Appendf(line, " %s -> %s", out.route.key, out.route.function)
-	}
-	if res := out.result; res != nil && res.InitDuration > 0 {
-		line = fmt.Appendf(line, " (cold start, init %.1fms)", float64(res.InitDuration)/float64(time.Millisecond))
-	}
-	if out.err != nil {
-		line = fmt.Appendf(line, ": %v", out.err)
-	}
-	line = append(line, '\n')
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = s.opts.Log.Write(line)
-}
-
-func (s *RestServer) logf(format string, args ...any) {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = fmt.Fprintf(s.opts.Log, format, args...)
 }

@@ -59,7 +59,7 @@ type Server struct {
 	errs   []error
 	cors   *cors // nil without a CorsConfiguration
 
-	logMu  sync.Mutex
+	log    accessLog
 	warned sync.Map // function name -> struct{}: multiValueHeaders warning given
 }
 
@@ -89,7 +89,7 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 	if opts.RequestID == nil {
 		opts.RequestID = newRequestID
 	}
-	s := &Server{api: api, inv: inv, opts: opts}
+	s := &Server{api: api, inv: inv, opts: opts, log: accessLog{w: opts.Log}}
 	if api.CORS != nil {
 		s.cors = &cors{cfg: api.CORS}
 	}
@@ -126,10 +126,10 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		}
 	}
 	for _, err := range s.errs {
-		s.logf("apigw: %s: %v\n", api.LogicalID, err)
+		s.log.printf("apigw: %s: %v\n", api.LogicalID, err)
 	}
 	if len(unenforced) > 0 {
-		s.logf("apigw: %s: authorization is not enforced locally yet for %s\n", api.LogicalID, strings.Join(unenforced, ", "))
+		s.log.printf("apigw: %s: authorization is not enforced locally yet for %s\n", api.LogicalID, strings.Join(unenforced, ", "))
 	}
 	return s
 }
@@ -153,13 +153,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors != nil {
 		if isPreflight(r) {
 			s.cors.preflight(w, r)
-			s.logRequest(r, outcome{status: http.StatusNoContent}, time.Since(began))
+			s.log.request(r, outcome{status: http.StatusNoContent}, time.Since(began))
 			return
 		}
 		w = s.cors.wrap(w, r)
 	}
 	out := s.serve(w, r, id)
-	s.logRequest(r, out, time.Since(began))
+	s.log.request(r, out, time.Since(began))
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out outcome) {
@@ -226,7 +226,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out o
 	}
 	if resp.multiValueHeaders {
 		if _, warned := s.warned.LoadOrStore(rt.function, struct{}{}); !warned {
-			s.logf("apigw: %s returned multiValueHeaders, which payload format 2.0 ignores: use headers (values joined with \",\") or cookies\n", rt.function)
+			s.log.printf("apigw: %s returned multiValueHeaders, which payload format 2.0 ignores: use headers (values joined with \",\") or cookies\n", rt.function)
 		}
 	}
 	resp.write(w)
@@ -305,29 +305,4 @@ func invokeRoute(ctx context.Context, inv lambdahost.Invoker, rt *route, payload
 		}
 		return rep.res, nil
 	}
-}
-
-// logRequest writes the request's line:
-// "GET /products/abc 200 1.2ms GET /products/{id} -> catalog-get-product".
-func (s *Server) logRequest(r *http.Request, out outcome, d time.Duration) {
-	line := fmt.Appendf(nil, "%s %s %d %.1fms", r.Method, r.URL.Path, out.status, float64(d)/float64(time.Millisecond))
-	if out.route != nil {
-		line = fmt.Appendf(line, " %s -> %s", out.route.key, out.route.function)
-	}
-	if res := out.result; res != nil && res.InitDuration > 0 {
-		line = fmt.Appendf(line, " (cold start, init %.1fms)", float64(res.InitDuration)/float64(time.Millisecond))
-	}
-	if out.err != nil {
-		line = fmt.Appendf(line, ": %v", out.err)
-	}
-	line = append(line, '\n')
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = s.opts.Log.Write(line)
-}
-
-func (s *Server) logf(format string, args ...any) {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	_, _ = fmt.Fprintf(s.opts.Log, format, args...)
 }
