@@ -72,6 +72,10 @@ browser: ## install Debian's chromium-headless-shell for the browser tests when 
 	else echo "chromium-headless-shell is missing: install it as root (apt-get install chromium-headless-shell)"; exit 1; fi; \
 	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell
 
+.PHONY: screenshots
+screenshots: synth browser ## retake the README's screenshots (docs/screenshots) with the browser tests
+	SCREENSHOTS=docs go test -count=1 ./web/browsertest/
+
 # Debian's AWS CLI v2 (/usr/bin/aws, apt package awscli) for the tests of `aws logs tail` and
 # `aws sesv2 send-email` (CLI v1, often first on PATH, has no `logs tail`): installed here when
 # missing, as the browser is.

@@ -5,7 +5,8 @@
 // clicking, the keyboard alone), and they fail on any console error or failed request.
 //
 // One browser serves the whole package; each test has a fresh browser context (empty cache,
-// storage and cookies). The screenshots of the main pages land in docs/screenshots/.
+// storage and cookies). The screenshots of the main pages land in build/screenshots/, or in
+// docs/screenshots/ with SCREENSHOTS=docs (`make screenshots`).
 package browsertest
 
 import (

@@ -277,7 +277,17 @@ func (p *page) text(css string) string {
 	return eval[string](p, fmt.Sprintf(`document.querySelector(%q)?.textContent ?? ""`, css))
 }
 
-// screenshot writes the viewport to docs/screenshots/name.png.
+// screenshotDir is where screenshots go: build/screenshots, so that `make test` leaves the
+// checkout as it was, or docs/screenshots (the README's pictures) when SCREENSHOTS=docs, as
+// `make screenshots` sets it.
+func screenshotDir() string {
+	if os.Getenv("SCREENSHOTS") == "docs" {
+		return filepath.Join(root, "docs", "screenshots")
+	}
+	return filepath.Join(root, "build", "screenshots")
+}
+
+// screenshot writes the viewport to name.png in screenshotDir.
 func (p *page) screenshot(name string) {
 	p.t.Helper()
 	eval[bool](p, `(window.scrollTo(0, 0), document.activeElement?.blur?.(), true)`)
@@ -287,7 +297,7 @@ func (p *page) screenshot(name string) {
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := filepath.Join(root, "docs", "screenshots")
+	dir := screenshotDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		p.t.Fatal(err)
 	}
