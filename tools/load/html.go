@@ -135,7 +135,7 @@ figure{margin:0 0 1em 0}figcaption{font-size:13px;color:#555}
 <h1>Microshop load report</h1>
 <p><code>{{.R.Command}}</code><br>
 {{.R.Mode}} run, started {{.R.Started.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.1f" .R.ElapsedS}} s recorded{{if .R.WarmupS}} after a {{.R.WarmupS}} s warm-up{{end}},
-{{.R.Concurrency}} {{if eq .R.Mode "flash"}}buyers{{else}}virtual customers{{end}}{{if .R.Rate}}, limited to {{.R.Rate}} req/s{{end}}{{if .R.Mix}}, mix {{.R.Mix}}{{end}}, seed {{.R.Seed}}, load average {{.R.LoadAverage}}.</p>
+{{.R.Concurrency}} {{if eq .R.Mode "flash"}}buyers{{else}}virtual customers{{end}}{{if .R.Rate}}, limited to {{.R.Rate}} req/s{{end}}{{if .R.Mix}}, mix {{.R.Mix}}{{end}}, seed {{.R.Seed}}, load average {{.R.LoadAverage}}.{{with .R.MachineCPU}} {{.}}.{{end}}</p>
 <p>{{.R.Total.Requests}} requests, {{printf "%.1f" .R.Total.Rate}} req/s, {{.R.Total.Errors}} errors; p50 {{printf "%.1f" .R.Total.P50}} ms, p95 {{printf "%.1f" .R.Total.P95}} ms, p99 {{printf "%.1f" .R.Total.P99}} ms.
 {{.R.Accepted}} orders accepted.</p>
 {{with .R.Flash}}<p>Flash sale: {{.Buyers}} buyers, {{.Units}} units, {{.Accepted}} orders accepted;

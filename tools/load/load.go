@@ -142,6 +142,10 @@ type Result struct {
 	Flash      *Flash
 	Orders     int      // orders accepted
 	Violations []string // invariants broken (none: they hold)
+
+	// The machine's CPU times when the recorded part of a mixed run began and ended.
+	cpuFrom, cpuTo     cpuTimes
+	cpuFromOK, cpuToOK bool
 }
 
 // Run sets the run up (customers, products), runs it, waits for its orders and checks the
@@ -308,6 +312,13 @@ func (r *runner) mixed(ctx context.Context, users []*shoptest.User, res *Result)
 	live.Go(func() { r.rec.Live(r.cfg.Out, r.cfg.Terminal, r.cfg.Refresh, stop) })
 	end := res.Started.Add(r.cfg.Duration)
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-time.After(time.Until(res.Started)):
+			res.cpuFrom, res.cpuFromOK = readCPUTimes()
+		case <-ctx.Done():
+		}
+	})
 	for _, u := range users {
 		wg.Go(func() {
 			for time.Now().Before(end) && ctx.Err() == nil {
@@ -316,6 +327,7 @@ func (r *runner) mixed(ctx context.Context, users []*shoptest.User, res *Result)
 		})
 	}
 	wg.Wait()
+	res.cpuTo, res.cpuToOK = readCPUTimes()
 	close(stop)
 	live.Wait()
 	res.Elapsed = time.Since(res.Started)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/net/html"
 
 	"github.com/microshop/microshop/e2e/shoptest"
@@ -117,6 +119,10 @@ func TestMixedRun(t *testing.T) {
 	}
 	if sum != back.Total.Requests || sum == 0 || len(back.Seconds) < 2 {
 		t.Errorf("results.json: routes add to %d, total %d, %d seconds", sum, back.Total.Requests, len(back.Seconds))
+	}
+	// The run kept the runtime and its functions busy, so the machine was busy too.
+	if c := back.MachineCPU; c == nil || c.Cores != runtime.NumCPU() || c.Busy <= 0 || c.Busy > 1 || c.MsPerRequest <= 0 {
+		t.Errorf("results.json machineCPU = %+v, want this machine's %d cores, some busy, CPU per request", c, runtime.NumCPU())
 	}
 	checkSelfContained(t, filepath.Join(dir, "index.html"), 4+len(back.Routes))
 }
@@ -300,6 +306,43 @@ func TestParseMix(t *testing.T) {
 		got, err := ParseMix(tc.in)
 		if (err != nil) != tc.err || !cmp.Equal(got, tc.want) {
 			t.Errorf("ParseMix(%q) = %+v, %v; want %+v, error %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestMachineCPU(t *testing.T) {
+	const stat = "cpu  1000 50 250 7000 100 20 30 40 0 0\ncpu0 500 25 125 3500 50 10 15 20 0 0\n"
+	from, ok := parseCPUTimes(strings.NewReader(stat))
+	if want := (cpuTimes{busy: 1000 + 50 + 250 + 20 + 30, idle: 7000 + 100, steal: 40}); !ok || from != want {
+		t.Fatalf("parseCPUTimes = %+v, %v; want %+v", from, ok, want)
+	}
+	// 1.5 s of two cores: 270 ticks busy, 20 idle, 10 stolen, over 600 requests.
+	to := cpuTimes{busy: from.busy + 270, idle: from.idle + 20, steal: from.steal + 10}
+	got := machineCPU(from, to, true, true, 600)
+	want := &MachineCPU{Cores: runtime.NumCPU(), Busy: 0.9, Steal: 10.0 / 300, MsPerRequest: 4.5}
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("machineCPU (-want +got):\n%s", diff)
+	}
+	for _, s := range []string{"90% busy", "3% stolen", "4.50 ms of CPU per request", "saturated"} {
+		if !strings.Contains(got.String(), s) {
+			t.Errorf("%q does not say %q", got, s)
+		}
+	}
+	if s := machineCPU(from, cpuTimes{busy: from.busy + 50, idle: from.idle + 250, steal: from.steal}, true, true, 10).String(); strings.Contains(s, "saturated") || strings.Contains(s, "stolen") {
+		t.Errorf("17%% busy, nothing stolen: %q", s)
+	}
+	for name, c := range map[string]*MachineCPU{
+		"no first reading":   machineCPU(cpuTimes{}, to, false, true, 1),
+		"no time passed":     machineCPU(from, from, true, true, 1),
+		"counters went back": machineCPU(to, from, true, true, 1),
+	} {
+		if c != nil {
+			t.Errorf("%s: machineCPU = %+v, want nil", name, c)
+		}
+	}
+	for _, bad := range []string{"", "intr 1 2 3\n", "cpu 1 2 3\n", "cpu a b c d e f g h\n"} {
+		if _, ok := parseCPUTimes(strings.NewReader(bad)); ok {
+			t.Errorf("parseCPUTimes(%q) ok", bad)
 		}
 	}
 }

@@ -57,6 +57,7 @@ type Report struct {
 	Mix         string         `json:"mix"`
 	Seed        uint64         `json:"seed"`
 	LoadAverage string         `json:"loadAverage"`
+	MachineCPU  *MachineCPU    `json:"machineCPU,omitempty"`
 	Total       RouteSummary   `json:"total"`
 	Routes      []RouteSummary `json:"routes"`
 	Seconds     []Second       `json:"seconds"`
@@ -99,6 +100,7 @@ func NewReport(res *Result, command string) *Report {
 	}
 	rep.Total = summarize("all", rec.all)
 	rep.Total.Errors = rec.errors
+	rep.MachineCPU = machineCPU(res.cpuFrom, res.cpuTo, res.cpuFromOK, res.cpuToOK, rep.Total.Requests)
 	routes := make([]string, 0, len(rec.routes))
 	for r := range rec.routes {
 		routes = append(routes, r)
@@ -156,6 +158,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "orders: %d accepted, by status %s\n", rep.Accepted, statusCounts(rep.Orders))
+	if rep.MachineCPU != nil {
+		fmt.Fprintln(w, rep.MachineCPU)
+	}
 	if f := rep.Flash; f != nil {
 		fmt.Fprintf(w, "flash sale: %d buyers, %d units: %d accepted, by status %s, oversold %d (stock now available %d, reserved %d)\n",
 			f.Buyers, f.Units, f.Accepted, statusCounts(f.ByStatus), f.Oversold, f.Available, f.Reserved)
