@@ -53,7 +53,8 @@ func toQueueOut(v sqsqueue.QueueView) queueOut {
 
 func (rt *Runtime) registerQueues(c *console.Console) {
 	shell(c, console.Page{Path: "queues", Title: "Queues", Summary: "every SQS queue with its messages and dead-letter queue; redrive and purge"},
-		"queues.js", `<div class="scroll"><table id="queues"><thead><tr><th>queue</th><th>waiting</th><th>in flight</th><th>delayed</th><th>dead-letter queue</th></tr></thead><tbody></tbody></table></div>
+		"queues.js", `<p id="queue-missing" class="bad" role="status" hidden></p>
+<div class="scroll"><table id="queues"><thead><tr><th>queue</th><th>waiting</th><th>in flight</th><th>delayed</th><th>dead-letter queue</th></tr></thead><tbody></tbody></table></div>
 <section id="queue" hidden><h2 id="queue-name"></h2><p id="queue-info" class="muted"></p>
 <p class="actions"><button id="redrive" hidden>Redrive to source queue</button> <button id="purge" class="danger">Purge…</button> <span id="queue-status" role="status"></span></p>
 <div id="tasks"></div>

@@ -25,6 +25,7 @@ func (rt *Runtime) registerTables(c *console.Console) {
 	shell(c, console.Page{Path: "tables", Title: "Tables", Summary: "browse and query the items of every table and index; edit or delete an item"},
 		"tables.js", `<form class="inline" id="query">
 <label>Table <select name="table" id="table"></select></label>
+<a id="stream-link" href="streams" hidden>Stream records</a>
 <label>Index <select name="index" id="index"></select></label>
 <label><span id="pk-label">Partition key</span> <input name="partition" id="partition" placeholder="empty: scan"></label>
 <label>Sort key <span class="row"><select name="sortOp"><option value="">any</option><option>=</option><option>&lt;</option><option>&lt;=</option><option>&gt;</option><option>&gt;=</option><option>begins_with</option><option>between</option></select>

@@ -23,6 +23,22 @@ export function live(path, render) {
   return es;
 }
 
+// param is the value of name in the page's URL query ("" when it has none): the state a
+// link into a page carries, such as the table of streams?table=NAME.
+export function param(name) {
+  return new URLSearchParams(location.search).get(name) || '';
+}
+
+// keepParam keeps the page's URL in step with its state: name=value in the query, dropped
+// when value is "". It replaces the history entry rather than adding one, so a reload or a
+// copied link shows what the page shows and Back still leaves the page.
+export function keepParam(name, value) {
+  const q = new URLSearchParams(location.search);
+  if (value) q.set(name, value); else q.delete(name);
+  const s = q.toString();
+  history.replaceState(null, '', location.pathname + (s ? '?' + s : '') + location.hash);
+}
+
 // el builds an element: el('td', {class: 'mono'}, 'text', child, ...).
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

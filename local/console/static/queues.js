@@ -1,13 +1,16 @@
 // The Queues page: every queue with its counts, live; a queue's messages (read without
-// receiving them), its dead-letter queue, redrive and purge.
-import { api, live, el } from './console.js';
+// receiving them), its dead-letter queue, redrive and purge. The queue shown is the one the
+// URL names (queues?queue=NAME); the URL follows the queue picked.
+import { api, live, el, param, keepParam } from './console.js';
 
 const tbody = document.querySelector('#queues tbody');
 const section = document.getElementById('queue');
 const status = document.getElementById('queue-status');
 const redrive = document.getElementById('redrive');
 const purge = document.getElementById('purge');
-let selected = new URLSearchParams(location.search).get('queue');
+const missing = document.getElementById('queue-missing');
+let selected = param('queue');
+let looked = false; // whether the queue the URL names was looked for in the list
 let detailStream;
 
 function link(name) {
@@ -15,6 +18,16 @@ function link(name) {
 }
 
 function renderList({ queues }) {
+  if (!looked) {
+    looked = true;
+    if (queues.some((q) => q.name === selected)) {
+      select(selected);
+    } else if (selected) {
+      missing.hidden = false;
+      missing.textContent = `No queue named “${selected}” in this stack: pick one below.`;
+      selected = '';
+    }
+  }
   tbody.replaceChildren(...queues.map((q) => el('tr', { 'data-queue': q.name, class: q.name === selected ? 'selected' : null },
     el('td', {}, link(q.name), q.sources.length ? el('span', { class: 'tag bad' }, 'DLQ') : null),
     el('td', { class: 'num' }, q.waiting), el('td', { class: 'num' }, q.inFlight), el('td', { class: 'num' }, q.delayed),
@@ -48,7 +61,8 @@ function pretty(body) {
 
 function select(name) {
   selected = name;
-  history.replaceState(null, '', '?queue=' + encodeURIComponent(name));
+  keepParam('queue', name);
+  missing.hidden = true;
   status.textContent = '';
   purge.textContent = 'Purge…';
   purge.dataset.armed = '';
@@ -87,4 +101,3 @@ purge.addEventListener('click', async () => {
 });
 
 live('queues/stream', renderList);
-if (selected) select(selected);

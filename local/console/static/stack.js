@@ -29,8 +29,9 @@ live('stack/live', (s) => {
       el('div', { class: 'title' }, q.name),
       el('div', { class: 'to' }, byQueue[q.name] ? `→ ${byQueue[q.name]}` : (q.isDlq ? 'dead-letter queue' : ''), q.dlq ? ` · DLQ ${q.dlq}` : ''),
       figs(['waiting', q.waiting, q.isDlq && q.waiting ? 'bad' : ''], ['in flight', q.inFlight])))),
-    column('Tables', 'tables', (s.tables || []).map((t) => el('div', { class: 'node table' },
-      el('div', { class: 'title' }, t.name),
-      el('div', { class: 'to' }, t.stream ? (byTable[t.name] ? `stream → ${byTable[t.name]}` : 'stream') : '')))),
+    column('Tables', 'tables', (s.tables || []).map((t) => el('div', { class: 'node table', 'data-table': t.name },
+      el('a', { class: 'title', href: '/_console/tables?table=' + encodeURIComponent(t.name) }, t.name),
+      el('div', { class: 'to' }, t.stream ? [el('a', { href: '/_console/streams?table=' + encodeURIComponent(t.name) }, 'stream'),
+        byTable[t.name] ? ` → ${byTable[t.name]}` : ''] : '')))),
   );
 });

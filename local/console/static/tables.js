@@ -1,6 +1,8 @@
 // The Tables page: query or scan any table or index through the DynamoDB API, page with
-// LastEvaluatedKey, open an item's JSON, save (PutItem) or delete it after a confirmation.
-import { api, el } from './console.js';
+// LastEvaluatedKey, open an item's JSON, save (PutItem) or delete it after a confirmation. The
+// table is the one the URL names (tables?table=NAME), else the first; the URL follows the
+// table picked, and a table with a stream links to its records on the Streams page.
+import { api, el, param, keepParam } from './console.js';
 import { plainItem } from './ddbjson.js';
 
 const form = document.getElementById('query');
@@ -13,6 +15,7 @@ const itemJSON = document.getElementById('item-json');
 const itemStatus = document.getElementById('item-status');
 const confirmBox = document.getElementById('confirm');
 const confirmYes = document.getElementById('confirm-yes');
+const streamLink = document.getElementById('stream-link');
 let tables = [];
 let lastKey = null;
 let current = null; // the item open in the editor
@@ -27,8 +30,16 @@ function keySchema() {
   return (idx || t).KeySchema;
 }
 
+// say writes the result line; bad marks a problem rather than a result.
+function say(text, bad = false) {
+  info.textContent = text;
+  info.className = bad ? 'bad' : 'muted';
+}
+
 function fillIndexes() {
   const t = table();
+  streamLink.hidden = !(t.StreamSpecification && t.StreamSpecification.StreamEnabled);
+  streamLink.href = 'streams?table=' + encodeURIComponent(t.TableName);
   indexSel.replaceChildren(el('option', { value: '' }, 'table'),
     ...[...(t.GlobalSecondaryIndexes || []), ...(t.LocalSecondaryIndexes || [])].map((i) => el('option', { value: i.IndexName }, i.IndexName)));
   labelKeys();
@@ -48,6 +59,10 @@ function json(text, what) {
 }
 
 async function run(page) {
+  if (!table()) {
+    say('Pick a table.', true);
+    return;
+  }
   const f = new FormData(form);
   if (!page) lastKey = null;
   try {
@@ -56,14 +71,14 @@ async function run(page) {
       filter: f.get('filter'), names: json(f.get('names'), 'Names'), values: json(f.get('values'), 'Values'),
       limit: Number(f.get('limit')) || 25, startKey: page ? lastKey : undefined,
     };
-    info.textContent = 'Querying…';
+    say('Querying…');
     const res = await api('tables/' + encodeURIComponent(tableSel.value) + '/query', { method: 'POST', body: JSON.stringify(body) });
     lastKey = res.lastEvaluatedKey || null;
     more.hidden = !lastKey;
-    info.textContent = `${res.operation}: ${res.count} item${res.count === 1 ? '' : 's'} (${res.scannedCount} read)${lastKey ? ', more on the next page' : ''}`;
+    say(`${res.operation}: ${res.count} item${res.count === 1 ? '' : 's'} (${res.scannedCount} read)${lastKey ? ', more on the next page' : ''}`);
     render(res.items);
   } catch (err) {
-    info.textContent = err.message;
+    say(err.message, true);
   }
 }
 
@@ -116,11 +131,16 @@ document.getElementById('confirm-no').addEventListener('click', () => { confirmB
 
 form.addEventListener('submit', (ev) => { ev.preventDefault(); run(false); });
 more.addEventListener('click', () => run(true));
-tableSel.addEventListener('change', () => { fillIndexes(); run(false); });
+tableSel.addEventListener('change', () => { keepParam('table', tableSel.value); fillIndexes(); run(false); });
 indexSel.addEventListener('change', labelKeys);
 
 ({ tables } = await api('tables'));
 tableSel.replaceChildren(...tables.map((t) => el('option', { value: t.TableName }, `${t.TableName} (${t.ItemCount ?? '?'} items)`)));
-const want = new URLSearchParams(location.search).get('table');
-if (want) tableSel.value = want;
-if (tables.length) { fillIndexes(); run(false); }
+const wanted = param('table');
+if (tables.some((t) => t.TableName === wanted)) {
+  tableSel.value = wanted;
+} else if (wanted) {
+  tableSel.value = ''; // no option: nothing is picked until the user picks a table
+  say(`No table named “${wanted}” in this stack: pick one of its ${tables.length} tables.`, true);
+}
+if (table()) { fillIndexes(); run(false); }

@@ -55,7 +55,11 @@ function attrsText(n) {
 }
 
 function renderTrace(t) {
-  if (!t || !t.nodes) return;
+  if (!t || !t.nodes) { // the id is not (yet) recorded: say so rather than show nothing
+    traceBox.replaceChildren(el('p', { class: 'muted', id: 'no-trace' },
+      `No recorded hop carries “${id}” yet: its trace appears here when one does.`));
+    return;
+  }
   const total = Math.max(t.durationMs, 0.001);
   traceBox.replaceChildren(
     el('h2', {}, 'Trace ', el('span', { class: 'mono', id: 'trace-id' }, t.correlationId)),
