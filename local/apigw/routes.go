@@ -18,6 +18,8 @@ type route struct {
 	timeout  time.Duration
 	// auth is true when the route's AuthorizationType asks for an authorizer.
 	auth bool
+	// lambdaAuth is the Lambda authorizer of a CUSTOM route, if the API has it.
+	lambdaAuth *httpLambdaAuthorizer
 	src  *template.Route
 	// rest is the REST API method the route serves (RestServer only).
 	rest *template.RestMethod
