@@ -20,7 +20,7 @@ type route struct {
 	auth bool
 	// lambdaAuth is the Lambda authorizer of a CUSTOM route, if the API has it.
 	lambdaAuth *httpLambdaAuthorizer
-	src  *template.Route
+	src        *template.Route
 	// rest is the REST API method the route serves (RestServer only).
 	rest *template.RestMethod
 	// params are the route's {name} segments; greedy the {name+} one, if any.
