@@ -18,9 +18,7 @@ type route struct {
 	timeout  time.Duration
 	// auth is true when the route's AuthorizationType asks for an authorizer.
 	auth bool
-	// lambdaAuth is the Lambda authorizer of a CUSTOM route, if the API has it.
-	lambdaAuth *httpLambdaAuthorizer
-	src        *template.Route
+	src  *template.Route
 	// rest is the REST API method the route serves (RestServer only).
 	rest *template.RestMethod
 	// params are the route's {name} segments; greedy the {name+} one, if any.
@@ -29,6 +27,9 @@ type route struct {
 	// broken, when set, is why the route cannot be served: requests that select it get a 500
 	// and the reason in the log, rather than silently falling through to another route.
 	broken error
+
+	// lambdaAuth is the Lambda authorizer of a CUSTOM route, if the API has it.
+	lambdaAuth *httpLambdaAuthorizer
 }
 
 type pathParam struct {
