@@ -125,7 +125,7 @@ func (a *httpLambdaAuthorizer) identity(ev *event) ([]string, error) {
 		default:
 			v = contextVariables[src.name](ev)
 		}
-		if v == "" {
+		if strings.TrimSpace(v) == "" { // as a header of blanks reads once it crossed the wire
 			return nil, fmt.Errorf("%w: identity source %s is missing", ErrUnauthorized, a.cfg.IdentitySource[i])
 		}
 		values = append(values, v)
