@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // Lambda authorizers of HTTP APIs are read from AWS::ApiGatewayV2::Authorizer (as the CDK's
@@ -20,6 +21,10 @@ func TestLambdaAuthorizers(t *testing.T) {
 			"IdentitySource": ["$request.header.Authorization", "$context.routeKey"],
 			"AuthorizerUri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
 				":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["AuthFn", "Arn"]}, "/invocations"]]}}},
+		"Integ": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Api"}, "IntegrationType": "AWS_PROXY",
+			"IntegrationUri": {"Fn::GetAtt": ["AuthFn", "Arn"]}, "PayloadFormatVersion": "2.0"}},
+		"Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"}, "RouteKey": "GET /y",
+			"AuthorizationType": "CUSTOM", "AuthorizerId": {"Ref": "Cdk"}, "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Integ"}]]}}},
 		"Body": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Body": {
 			"openapi": "3.0.1",
 			"paths": {"/x": {"get": {"security": [{"Keys": []}], "x-amazon-apigateway-integration": {
@@ -53,13 +58,40 @@ func TestLambdaAuthorizers(t *testing.T) {
 	if diff := cmp.Diff(want, m.Authorizers); diff != "" {
 		t.Errorf("Authorizers (-want +got):\n%s", diff)
 	}
-	var route *Route
+	var got []string
 	for _, api := range m.APIs {
-		if api.LogicalID == "Body" && len(api.Routes) == 1 {
-			route = api.Routes[0]
+		for _, r := range api.Routes {
+			got = append(got, api.LogicalID+" "+r.Key+" "+r.AuthorizationType+" "+r.AuthorizerID)
 		}
 	}
-	if route == nil || route.AuthorizationType != "CUSTOM" || route.AuthorizerID != "Body:Keys" {
-		t.Errorf("the Body's route = %+v, want CUSTOM with authorizer Body:Keys", route)
+	if diff := cmp.Diff([]string{"Api GET /y CUSTOM Cdk", "Body GET /x CUSTOM Body:Keys"}, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("routes (-want +got):\n%s", diff)
+	}
+}
+
+// The SAM app's HttpApi Auth (FunctionArn) loads as a Lambda authorizer guarding the
+// routes its events give it: DefaultAuthorizer, except Auth.Authorizer NONE.
+func TestLambdaAuthorizerOfSAMApp(t *testing.T) {
+	m, err := Load(ownstacks+"sam-httpapi-auth/template.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.APIs) != 1 {
+		t.Fatalf("%d APIs, want WhoAmIApi", len(m.APIs))
+	}
+	want := []*Authorizer{{
+		LogicalID: "WhoAmIApi:TokenAuthorizer", APIID: m.APIs[0].ID, Name: "TokenAuthorizer", Type: "REQUEST",
+		IdentitySource: []string{"$request.header.Authorization"},
+		Function:       "AuthorizerFunction", PayloadFormatVersion: "2.0", EnableSimpleResponses: true,
+	}}
+	if diff := cmp.Diff(want, m.Authorizers); diff != "" {
+		t.Errorf("Authorizers (-want +got):\n%s", diff)
+	}
+	var got []string
+	for _, r := range m.APIs[0].Routes {
+		got = append(got, r.Key+" "+r.AuthorizationType+" "+r.AuthorizerID)
+	}
+	if diff := cmp.Diff([]string{"GET /public NONE ", "GET /whoami CUSTOM WhoAmIApi:TokenAuthorizer"}, got); diff != "" {
+		t.Errorf("routes (-want +got):\n%s", diff)
 	}
 }
