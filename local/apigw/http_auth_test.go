@@ -322,6 +322,14 @@ func TestLambdaAuthorizerContextPayloadV1Route(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"user": "alice"}, ev.RequestContext.Authorizer); diff != "" {
 		t.Errorf("requestContext.authorizer (-want +got):\n%s", diff)
 	}
+	// The request had no trace ID: the authorizer's event and the route's carry the same one.
+	var auth events.APIGatewayV2CustomAuthorizerV2Request
+	if err := json.Unmarshal(inv.callsTo(authorizerFn)[0], &auth); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ev.Headers["x-amzn-trace-id"], auth.Headers["x-amzn-trace-id"]; got == "" || got != want {
+		t.Errorf("the route's x-amzn-trace-id = %q, the authorizer's %q: want one trace ID", got, want)
+	}
 }
 
 // A missing or empty identity source is 401 without calling the authorizer; the complete

@@ -217,6 +217,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out o
 		r: r, rawPath: rawPath, route: rt, params: params, body: body,
 		requestID: id, now: s.opts.Now(),
 	}
+	if rt.lambdaAuth != nil && r.Header.Get("X-Amzn-Trace-Id") == "" {
+		// One trace ID in the authorizer's event and the route's, as on AWS.
+		r.Header.Set("X-Amzn-Trace-Id", traceID(in.now))
+	}
 	v1 := rt.src.PayloadFormatVersion == "1.0"
 	var ev *event // the payload format 2.0 event, built once for the route and its authorizer
 	if !v1 || rt.lambdaAuth != nil {
