@@ -91,10 +91,47 @@
 //     does: "[admin users]"). Tokens come from the local Cognito user pools or
 //     `devcloud token`, both signed by the runtime's issuer. An API with no Authorizer
 //     serves such routes as if NONE.
+//   - Routes whose AuthorizationType is CUSTOM go through their Lambda authorizer, one of
+//     Options.Authorizers (see "Lambda authorizers of HTTP APIs" below).
 //
 // One line per request goes to Options.Log, e.g.
 //
 //	GET /products/abc 200 1.2ms GET /products/{id} -> catalog-get-product (cold start, init 85.0ms)
+//
+// # Lambda authorizers of HTTP APIs
+//
+// Options.Authorizers with AuthorizerType REQUEST (AWS::ApiGatewayV2::Authorizer, or a Body's
+// x-amazon-apigateway-authorizer as SAM's HttpApi Auth writes it) guard the CUSTOM routes
+// that name them. The function is invoked through the server's Invoker, as routes are, so
+// it is logged and recorded like any invocation. In order:
+//
+//   - Identity sources ($request.header.<name>, case-insensitive; $request.querystring.<name>,
+//     case-sensitive; $context.<variable>; $stageVariables.<name>) must all be present and not
+//     empty, else 401 {"message":"Unauthorized"} without calling the function. With none
+//     configured the function is always called.
+//   - Cache: with AuthorizerResultTtlInSeconds above 0 (at most 3600; 0 or omitted is off),
+//     answers are kept by the identity source values and shared by every route of the
+//     authorizer, as on AWS; a cached IAM policy is matched against each request's route ARN.
+//   - The function gets events.APIGatewayV2CustomAuthorizerV2Request (payload format 2.0:
+//     the route event's fields, routeArn, routeKey, identitySource as a list) or
+//     events.APIGatewayV2CustomAuthorizerV1Request (1.0: the REST API shape with methodArn,
+//     identitySource and authorizationToken the values joined with ","). The route ARN is
+//     arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD><path>, the path as
+//     requested without the stage segment.
+//   - With EnableSimpleResponses (2.0 only) the answer is {"isAuthorized": bool, "context":
+//     {...}}; otherwise an IAM policy (principalId, policyDocument, context) evaluated like the
+//     REST API's: execute-api:Invoke on the route ARN, wildcards, an explicit Deny wins. No:
+//     403 {"message":"Forbidden"}. A function error "Unauthorized" is 401 (as REST APIs and
+//     sam local do: chosen); any other failure, a timeout (30 s) or an answer of the wrong
+//     shape is 500 {"message":"Internal Server Error"}.
+//   - The route's function sees the context, its values as the authorizer returned them
+//     (numbers, booleans, lists and objects kept), as requestContext.authorizer.lambda; after
+//     an IAM policy answer the principalId is added to it (chosen, as sam local does). A 1.0
+//     route gets the same map as requestContext.authorizer.
+//   - A configuration API Gateway refuses (no function, a payload format other than 1.0 and
+//     2.0, simple responses with 1.0, caching without an identity source, an unknown identity
+//     source or context variable) is reported by Err, and its routes answer 500. So does a
+//     CUSTOM route whose authorizer is not among Options.Authorizers when that is set.
 //
 // # REST APIs
 //

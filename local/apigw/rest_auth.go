@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,17 +26,11 @@ type restAuthorizer struct {
 	sources []identitySource
 	broken  error
 
-	mu    sync.Mutex
-	cache map[string]cachedPolicy
+	cache authCache[*authorizerPolicy]
 }
 
 type identitySource struct {
 	where, name string // header, querystring, stageVariables, context
-}
-
-type cachedPolicy struct {
-	policy  *authorizerPolicy
-	expires time.Time
 }
 
 // authorizerPolicy is a Lambda authorizer's answer. Action and Resource may be a string or
@@ -71,7 +64,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 }
 
 func newRestAuthorizer(cfg *template.RestAuthorizer, functions map[string]string) *restAuthorizer {
-	a := &restAuthorizer{cfg: cfg, cache: map[string]cachedPolicy{}}
+	a := &restAuthorizer{cfg: cfg}
 	src := cfg.IdentitySource
 	if src == "" && cfg.Type != "REQUEST" {
 		src = "method.request.header.Authorization"
@@ -151,15 +144,7 @@ func (src identitySource) value(r *http.Request, ev *events.APIGatewayProxyReque
 
 // methodArn is the ARN a Lambda authorizer's policy is checked against.
 func (s *RestServer) methodArn(req *restRequest) string {
-	partition := "aws"
-	switch {
-	case strings.HasPrefix(s.opts.Region, "cn-"):
-		partition = "aws-cn"
-	case strings.HasPrefix(s.opts.Region, "us-gov-"):
-		partition = "aws-us-gov"
-	}
-	return "arn:" + partition + ":execute-api:" + s.opts.Region + ":" + s.opts.AccountID + ":" +
-		s.api.ID + "/" + req.stage.Name + "/" + req.r.Method + req.path
+	return executeAPIARN(s.opts.Region, s.opts.AccountID, s.api.ID, req.stage.Name, req.r.Method, req.path)
 }
 
 // lambda runs a TOKEN or REQUEST authorizer (or takes its cached answer) and returns what
@@ -206,16 +191,22 @@ func (a *restAuthorizer) lambda(ctx context.Context, s *RestServer, req *restReq
 	}
 	now := s.opts.Now()
 	began := time.Now()
-	pol, cached := a.cached(key, now)
+	caching := a.cfg.TTL > 0 && key != ""
+	var pol *authorizerPolicy
+	cached := false
+	if caching {
+		pol, cached = a.cache.get(key, now)
+	}
 	if !cached {
-		var err error
-		if pol, err = a.invoke(ctx, s, payload); err != nil {
+		b, err := callAuthorizer(ctx, s.inv, a.function, a.cfg.LogicalID, payload)
+		if err != nil {
 			return nil, err
 		}
-		if a.cfg.TTL > 0 && key != "" {
-			a.mu.Lock()
-			a.cache[key] = cachedPolicy{policy: pol, expires: now.Add(a.cfg.TTL)}
-			a.mu.Unlock()
+		if pol, err = parsePolicy(a.cfg.LogicalID, b); err != nil {
+			return nil, err
+		}
+		if caching {
+			a.cache.put(key, pol, now.Add(a.cfg.TTL))
 		}
 	}
 	if err := pol.allows(arn); err != nil {
@@ -235,42 +226,6 @@ func (a *restAuthorizer) lambda(ctx context.Context, s *RestServer, req *restReq
 		out["integrationLatency"] = time.Since(began).Milliseconds()
 	}
 	return out, nil
-}
-
-func (a *restAuthorizer) cached(key string, now time.Time) (*authorizerPolicy, bool) {
-	if a.cfg.TTL <= 0 || key == "" {
-		return nil, false
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.cache[key]
-	if !ok || !now.Before(c.expires) {
-		delete(a.cache, key)
-		return nil, false
-	}
-	return c.policy, true
-}
-
-// invoke calls the authorizer function. An error whose message is "Unauthorized" is a 401,
-// as on AWS; any other failure or a malformed answer is a 500.
-func (a *restAuthorizer) invoke(ctx context.Context, s *RestServer, payload any) (*authorizerPolicy, error) {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errAuthorizer, err)
-	}
-	rt := &route{function: a.function, timeout: 30 * time.Second}
-	res, err := invokeRoute(ctx, s.inv, rt, b)
-	if err != nil {
-		if res != nil && res.Error != nil && res.Error.Message == "Unauthorized" {
-			return nil, fmt.Errorf("%w: the authorizer %s answered Unauthorized", ErrUnauthorized, a.cfg.LogicalID)
-		}
-		return nil, fmt.Errorf("%w: %s: %v", errAuthorizer, a.cfg.LogicalID, err)
-	}
-	var pol authorizerPolicy
-	if err := json.Unmarshal(res.Payload, &pol); err != nil || pol.PrincipalID == "" || len(pol.PolicyDocument.Statement) == 0 {
-		return nil, fmt.Errorf("%w: %s returned no principalId and policyDocument: %s", errAuthorizer, a.cfg.LogicalID, res.Payload)
-	}
-	return &pol, nil
 }
 
 // allows evaluates the policy for arn as IAM does: an explicit Deny wins, then an Allow;

@@ -27,6 +27,9 @@ type route struct {
 	// broken, when set, is why the route cannot be served: requests that select it get a 500
 	// and the reason in the log, rather than silently falling through to another route.
 	broken error
+
+	// lambdaAuth is the Lambda authorizer of a CUSTOM route, if the API has it.
+	lambdaAuth *httpLambdaAuthorizer
 }
 
 type pathParam struct {

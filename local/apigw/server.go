@@ -36,8 +36,15 @@ type Options struct {
 	// RequestID makes API Gateway request IDs; default: random IDs shaped like AWS's.
 	RequestID func() string
 	// Authorizer, when set, is asked about every request to a route whose AuthorizationType
-	// is not NONE, before the function is invoked. Nil serves such routes as if NONE.
+	// is not NONE and that no Lambda authorizer of Authorizers guards, before the function
+	// is invoked. Nil serves such routes as if NONE.
 	Authorizer Authorizer
+	// Authorizers are the template's HTTP API authorizers (those of other APIs are passed
+	// over). The server runs the Lambda authorizers among them (AuthorizerType REQUEST) for
+	// the routes whose AuthorizationType is CUSTOM, invoking their functions through the
+	// same Invoker as the routes; see the package doc. When set, a CUSTOM route whose
+	// authorizer is not one of them answers 500.
+	Authorizers []*template.Authorizer
 }
 
 // Authorizer decides whether a request may reach a protected route (JWT, Lambda or IAM
@@ -94,6 +101,18 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		s.cors = &cors{cfg: api.CORS}
 	}
 
+	lambdas := map[string]*httpLambdaAuthorizer{}
+	for _, a := range opts.Authorizers {
+		if a.Type != "REQUEST" || (a.APIID != "" && a.APIID != api.ID) {
+			continue
+		}
+		la := newHTTPLambdaAuthorizer(a, functions)
+		if la.broken != nil {
+			s.errs = append(s.errs, la.broken)
+		}
+		lambdas[a.LogicalID] = la
+	}
+
 	var unenforced []string
 	for _, src := range api.Routes {
 		rt := &route{key: src.Key, src: src, timeout: src.IntegrationTimeout}
@@ -114,6 +133,12 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		if v := src.PayloadFormatVersion; v != "" && v != "2.0" && v != "1.0" {
 			rt.broken = fmt.Errorf("route %q: payload format version %s is not supported (1.0 or 2.0)", rt.key, v)
 		}
+		if src.AuthorizationType == "CUSTOM" {
+			rt.lambdaAuth = lambdas[src.AuthorizerID]
+			if rt.lambdaAuth == nil && opts.Authorizers != nil && rt.broken == nil {
+				rt.broken = fmt.Errorf("route %q: authorizer %q is not a Lambda authorizer of this API", rt.key, src.AuthorizerID)
+			}
+		}
 		if err := s.routes.add(rt); err != nil {
 			s.errs = append(s.errs, err)
 			continue
@@ -121,7 +146,7 @@ func New(api *template.HTTPAPI, functions map[string]string, inv lambdahost.Invo
 		if rt.broken != nil {
 			s.errs = append(s.errs, rt.broken)
 		}
-		if rt.auth && opts.Authorizer == nil {
+		if rt.auth && rt.lambdaAuth == nil && opts.Authorizer == nil {
 			unenforced = append(unenforced, fmt.Sprintf("%q (%s)", rt.key, src.AuthorizationType))
 		}
 	}
@@ -188,23 +213,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id string) (out o
 	if err != nil {
 		return fail(err)
 	}
-	var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
-	if rt.auth && s.opts.Authorizer != nil {
-		authz, err = s.opts.Authorizer.Authorize(r.Context(), rt.src, r)
+	in := &incoming{
+		r: r, rawPath: rawPath, route: rt, params: params, body: body,
+		requestID: id, now: s.opts.Now(),
+	}
+	if rt.lambdaAuth != nil && r.Header.Get("X-Amzn-Trace-Id") == "" {
+		// One trace ID in the authorizer's event and the route's, as on AWS.
+		r.Header.Set("X-Amzn-Trace-Id", traceID(in.now))
+	}
+	v1 := rt.src.PayloadFormatVersion == "1.0"
+	var ev *event // the payload format 2.0 event, built once for the route and its authorizer
+	if !v1 || rt.lambdaAuth != nil {
+		ev = s.buildEvent(in)
+	}
+	if rt.auth {
+		switch {
+		case rt.lambdaAuth != nil:
+			in.authorizer, err = rt.lambdaAuth.authorize(r.Context(), s, in, ev, path)
+		case s.opts.Authorizer != nil:
+			in.authorizer, err = s.opts.Authorizer.Authorize(r.Context(), rt.src, r)
+		}
 		if err != nil {
 			return fail(fmt.Errorf("authorizer: %w", err))
 		}
 	}
-	in := &incoming{
-		r: r, rawPath: rawPath, route: rt, params: params, body: body,
-		requestID: id, now: s.opts.Now(), authorizer: authz,
-	}
-	v1 := rt.src.PayloadFormatVersion == "1.0"
 	var payload []byte
 	if v1 {
 		payload, err = marshalNoEscape(s.buildEventV1(in))
 	} else {
-		payload, err = s.buildEvent(in).marshal()
+		ev.RequestContext.Authorizer = in.authorizer
+		payload, err = ev.marshal()
 	}
 	if err != nil {
 		return fail(fmt.Errorf("encode event: %w", err))

@@ -73,12 +73,16 @@ func NewAuthorizer(iss *Issuer, configs ...Config) *Authorizer {
 }
 
 // FromModel builds an Authorizer from the template's HTTP API authorizers with
-// AuthorizerType JWT. Authorizers of another type (REQUEST, a Lambda authorizer) and
-// unusable ones (no issuer, a bad identity source) are kept as broken: requests to their
-// routes get 500, and Err lists them. Resources whose condition is false are not in the model.
+// AuthorizerType JWT. Lambda authorizers (REQUEST) are passed over: local/apigw runs them
+// (apigw.Options.Authorizers). Unusable ones (another type, no issuer, a bad identity
+// source) are kept as broken: requests to their routes get 500, and Err lists them.
+// Resources whose condition is false are not in the model.
 func FromModel(m *template.Model, iss *Issuer) *Authorizer {
 	a := NewAuthorizer(iss)
 	for _, ma := range m.Authorizers {
+		if ma.Type == "REQUEST" {
+			continue
+		}
 		c, err := configFromModel(ma)
 		if err != nil {
 			a.broken[ma.LogicalID] = err

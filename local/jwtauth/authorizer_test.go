@@ -29,9 +29,10 @@ func TestFromModel(t *testing.T) {
 	if diff := cmp.Diff(want, a.Configs()); diff != "" {
 		t.Errorf("Configs() mismatch (-want +got):\n%s", diff)
 	}
-	// The REQUEST (Lambda) authorizer cannot be enforced; the prod-only one does not exist.
-	if err := a.Err(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "LambdaAuthorizer") || strings.Contains(err.Error(), "ProdOnly") {
-		t.Errorf("Err() = %v, want ErrConfig naming LambdaAuthorizer only", err)
+	// The REQUEST (Lambda) authorizer is local/apigw's to run, not a broken JWT one; the
+	// prod-only one does not exist.
+	if err := a.Err(); err != nil {
+		t.Errorf("Err() = %v, want nil", err)
 	}
 }
 

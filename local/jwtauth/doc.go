@@ -37,7 +37,9 @@
 //
 // A route whose AuthorizationType is not JWT (AWS_IAM, CUSTOM) or whose authorizer is not a
 // JWT authorizer of the template gets a plain error, which apigw answers with 500: the
-// local runtime does not pretend to enforce what it cannot.
+// local runtime does not pretend to enforce what it cannot. (The runtime gives CUSTOM routes
+// to apigw's own Lambda authorizers, so they reach this Authorizer only when apigw is used
+// without them.)
 //
 // # What the function sees
 //

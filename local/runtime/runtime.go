@@ -368,7 +368,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			if err != nil {
 				return nil, fmt.Errorf("start local runtime: HTTP API %s: %w", api.LogicalID, err)
 			}
-			opts := apigw.Options{Region: model.Region, AccountID: model.AccountID, Log: logw}
+			opts := apigw.Options{Region: model.Region, AccountID: model.AccountID, Log: logw, Authorizers: model.Authorizers}
 			if auth != nil {
 				opts.Authorizer = auth
 			}

@@ -62,7 +62,7 @@ func (m *Model) buildEventsAndAuthorizers() error {
 			}
 			m.EventInvokeConfigs = append(m.EventInvokeConfigs, c)
 		case "AWS::ApiGatewayV2::Authorizer":
-			a, err := r.authorizer(id, apis)
+			a, err := r.authorizer(id, apis, fns)
 			if err != nil {
 				return err
 			}

@@ -119,7 +119,9 @@ func TestLoadEventsAndAuthorizers(t *testing.T) {
 		Authorizers: []*Authorizer{
 			{
 				LogicalID: "HttpApiKeyAuthorizer4D5E6F7A", APIID: apiID, Name: "KeyAuthorizer", Type: "REQUEST",
-				IdentitySource: []string{"$request.header.X-Api-Key"},
+				IdentitySource: []string{"$request.header.X-Api-Key"}, PayloadFormatVersion: "2.0",
+				// Its AuthorizerUri names a function "auth" the template does not have.
+				Function: "",
 			},
 			{
 				LogicalID: "HttpApiUserPoolAuthorizer2C4A1B3D", APIID: apiID, Name: "UserPoolAuthorizer", Type: "JWT",

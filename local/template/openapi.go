@@ -365,7 +365,14 @@ func (m *Model) buildHTTPBodies(fns functionIndex) error {
 				}
 				if !added[o.scheme] {
 					added[o.scheme] = true
-					m.Authorizers = append(m.Authorizers, httpSchemeAuthorizer(api, o.scheme, s))
+					a := httpSchemeAuthorizer(api, o.scheme, s)
+					if a.Type == "REQUEST" {
+						sat := at.key("components").key("securitySchemes").key(o.scheme).key("x-amazon-apigateway-authorizer")
+						if err := lambdaSchemeAuthorizer(a, s.auth, fns, sat); err != nil {
+							return err
+						}
+					}
+					m.Authorizers = append(m.Authorizers, a)
 				}
 			}
 			api.Routes = append(api.Routes, rt)

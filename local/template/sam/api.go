@@ -29,9 +29,6 @@ func apiRef(v any) (string, bool) {
 
 func (x *expander) httpAPIEvent(fnID, name, what string, props, res map[string]any) error {
 	x.unknownProps(what, props, "ApiId", "Path", "Method", "PayloadFormatVersion", "TimeoutInMillis", "Auth", "RouteSettings")
-	if props["Auth"] != nil {
-		x.warnf("%s: Auth is not enforced by the local SAM transform", what)
-	}
 	api := implicitHTTPAPI
 	if v, ok := props["ApiId"]; ok {
 		id, ok := apiRef(v)
@@ -142,9 +139,6 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 	dropNoValue(props)
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Tags", "CorsConfiguration", "Description",
 		"FailOnWarnings", "DisableExecuteApiEndpoint", "StageVariables", "Auth", "Name", "PropagateTags")
-	if props["Auth"] != nil {
-		x.warnf("%s: Auth is not enforced by the local SAM transform", what)
-	}
 	body := map[string]any{}
 	if b, ok := props["DefinitionBody"].(map[string]any); ok {
 		body = deepCopy(b).(map[string]any)
@@ -157,6 +151,10 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 	if paths == nil {
 		paths = map[string]any{}
 		body["paths"] = paths
+	}
+	auth, err := x.httpAPIAuth(id, what, props["Auth"], body, res)
+	if err != nil {
+		return err
 	}
 	for _, ev := range x.httpEvents[id] {
 		pathKey := ev.path
@@ -187,6 +185,13 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		}
 		if ev.path == "$default" {
 			op["isDefaultRoute"] = true
+		}
+		security, err := auth.security("function "+ev.function+" event "+ev.event, ev)
+		if err != nil {
+			return err
+		}
+		if security != nil {
+			op["security"] = security
 		}
 		item[ev.method] = op
 	}

@@ -2,7 +2,8 @@
 // plain CloudFormation template AWS's own transform (aws-sam-translator) would produce, for the
 // parts Go serverless apps use: Globals, AWS::Serverless::Function with its implicit role and
 // its HttpApi, Api, SQS, DynamoDB, EventBridgeRule, Schedule and ScheduleV2 events,
-// AWS::Serverless::SimpleTable, AWS::Serverless::HttpApi and AWS::Serverless::Api. The
+// AWS::Serverless::SimpleTable, AWS::Serverless::HttpApi (with its Lambda authorizers,
+// httpauth.go) and AWS::Serverless::Api. The
 // generated logical IDs are the translator's (ServerlessRestApi, ServerlessHttpApi,
 // <Function>Role, <Function><Event>Permission, ...), so templates can Ref and GetAtt them.
 //

@@ -103,7 +103,6 @@ Resources:
 		"resource Cond: event Get: the function has a Condition; locally its route on the API is there whatever the condition",
 		"resource Flow: AWS::Serverless::StateMachine is not expanded by the local SAM transform; it does not exist locally",
 		"resource Fn: property AutoPublishAlias is not expanded by the local SAM transform",
-		"resource Fn: event Get: Auth is not enforced by the local SAM transform",
 		"resource Fn: event Upload: event type S3 is not expanded by the local SAM transform; the function will not receive these events",
 	}
 	if diff := cmp.Diff(want, warnings); diff != "" {
