@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -29,15 +28,7 @@ func TestSAMHTTPAPILambdaAuthorizerApp(t *testing.T) {
 		if token != "" {
 			req.Header.Set("Authorization", token)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := send(t, req)
 		return resp.StatusCode, string(b)
 	}
 

@@ -121,7 +121,18 @@ func zipFile(t testing.TB, path, file string) {
 // httpGet returns the status and body of GET url.
 func httpGet(t testing.TB, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b := send(t, req)
+	return resp.StatusCode, string(b)
+}
+
+// send does req and returns the response with its whole body read (and closed).
+func send(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +141,7 @@ func httpGet(t testing.TB, url string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, string(b)
+	return resp, b
 }
 
 // files lists the regular files under dir.

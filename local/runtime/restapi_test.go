@@ -61,16 +61,7 @@ func TestRestAPIApp(t *testing.T) {
 		for k, vs := range header {
 			req.Header[k] = vs
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
+		return send(t, req)
 	}
 	echo := func(method, path string, header map[string][]string) echoed {
 		t.Helper()

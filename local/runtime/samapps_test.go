@@ -66,15 +66,7 @@ func do(t *testing.T, method, url, body string) (int, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json") // else HTTP APIs base64-encode it
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := send(t, req)
 	return resp.StatusCode, string(b)
 }
 
