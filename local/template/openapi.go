@@ -355,8 +355,11 @@ func (m *Model) buildHTTPBodies(fns functionIndex) error {
 			if timeout > 0 {
 				rt.IntegrationTimeout = timeout
 			}
-			if o.scheme != "" {
-				s := schemes[o.scheme]
+			if s := schemes[o.scheme]; o.scheme != "" && strings.EqualFold(str(s.auth, "type"), "awsSigv4") {
+				// x-amazon-apigateway-authtype awsSigv4 (SAM's EnableIamAuthorizer): IAM
+				// authorization, no authorizer resource.
+				rt.AuthorizationType = "AWS_IAM"
+			} else if o.scheme != "" {
 				rt.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 				rt.AuthorizationScopes = o.scopes
 				rt.AuthorizationType = "CUSTOM"

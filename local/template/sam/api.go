@@ -126,7 +126,7 @@ func (x *expander) restAPIEvent(fnID, name, what string, props, res map[string]a
 
 // httpAPI builds an AWS::ApiGatewayV2::Api whose OpenAPI Body holds the routes of its
 // HttpApi events, and its stage.
-func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
+func (x *expander) httpAPI(id string, res map[string]any) error {
 	what := "resource " + id
 	props, err := object(what, res, "Properties")
 	if err != nil {
@@ -195,6 +195,7 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		}
 		item[ev.method] = op
 	}
+	auth.applyDefault(paths)
 	if tags, ok := body["tags"].([]any); ok || body["tags"] == nil {
 		body["tags"] = append(tags, map[string]any{"name": "httpapi:createdBy", "x-amazon-apigateway-tag-value": "SAM"})
 	}
@@ -220,14 +221,10 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		return err
 	}
 
+	// Every HttpApi gets a stage, $default unless StageName says otherwise: the translator
+	// defaults StageName before it decides whether a stage is needed.
 	stage, hasStage := props["StageName"]
-	if implicit && !hasStage {
-		stage, hasStage = "$default", true
-	}
-	if !hasStage && props["StageVariables"] == nil {
-		return nil
-	}
-	if !hasStage {
+	if !hasStage || stage == "" {
 		stage = "$default"
 	}
 	stageID := id + "ApiGatewayDefaultStage"

@@ -113,7 +113,7 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 		res := resources[id].(map[string]any)
 		switch res["Type"] {
 		case "AWS::Serverless::HttpApi":
-			if err := x.httpAPI(id, res, false); err != nil {
+			if err := x.httpAPI(id, res); err != nil {
 				return nil, err
 			}
 		case "AWS::Serverless::Api":
@@ -123,7 +123,7 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 		}
 	}
 	if len(x.httpEvents[implicitHTTPAPI]) > 0 {
-		if err := x.httpAPI(implicitHTTPAPI, map[string]any{"Type": "AWS::Serverless::HttpApi"}, true); err != nil {
+		if err := x.httpAPI(implicitHTTPAPI, map[string]any{"Type": "AWS::Serverless::HttpApi"}); err != nil {
 			return nil, err
 		}
 	}
