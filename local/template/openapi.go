@@ -157,6 +157,13 @@ func openAPISchemes(body map[string]any) map[string]openAPIScheme {
 	return out
 }
 
+// isIAMScheme reports whether s is x-amazon-apigateway-authtype awsSigv4 (IAM
+// authorization, what SAM writes for AWS_IAM), which is no authorizer.
+func isIAMScheme(s openAPIScheme) bool {
+	_, custom := s.auth["authorizerUri"]
+	return strings.EqualFold(str(s.auth, "type"), "awsSigv4") && !custom
+}
+
 func mapKeys(m map[string]any) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
@@ -202,6 +209,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 		}
 	}) {
 		s := schemes[name]
+		if isIAMScheme(s) {
+			continue
+		}
 		sat := at.key("securityDefinitions").key(name).key("x-amazon-apigateway-authorizer")
 		a := &RestAuthorizer{
 			LogicalID:                    openAPIAuthorizerID(api.LogicalID, name),
@@ -257,8 +267,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			IntegrationTimeout: defaultRestIntegrationTimeout,
 			OperationName:      o.operationID,
 		}
-		if o.scheme != "" {
-			s := schemes[o.scheme]
+		if s := schemes[o.scheme]; o.scheme != "" && isIAMScheme(s) {
+			m.AuthorizationType = "AWS_IAM"
+		} else if o.scheme != "" {
 			m.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 			m.AuthorizationScopes = o.scopes
 			m.AuthorizationType = "CUSTOM"
@@ -355,7 +366,7 @@ func (m *Model) buildHTTPBodies(fns functionIndex) error {
 			if timeout > 0 {
 				rt.IntegrationTimeout = timeout
 			}
-			if s := schemes[o.scheme]; o.scheme != "" && strings.EqualFold(str(s.auth, "type"), "awsSigv4") {
+			if s := schemes[o.scheme]; o.scheme != "" && isIAMScheme(s) {
 				// x-amazon-apigateway-authtype awsSigv4 (SAM's EnableIamAuthorizer): IAM
 				// authorization, no authorizer resource.
 				rt.AuthorizationType = "AWS_IAM"

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,6 +70,48 @@ func TestIAMSchemeOfSAMApp(t *testing.T) {
 		names = append(names, a.Name+" "+a.Type)
 	}
 	if diff := cmp.Diff([]string{"Customers JWT", "Keys REQUEST", "Partners JWT"}, names); diff != "" {
+		t.Errorf("authorizers (-want +got):\n%s", diff)
+	}
+}
+
+// A SAM Api's Auth, expanded by the local transform, loads as API Gateway imports it:
+// Cognito and Lambda (TOKEN, REQUEST) authorizers guarding the methods their events or
+// DefaultAuthorizer name, with scopes; NONE methods open; AWS_IAM methods (an awsSigv4
+// definition, no authorizer).
+func TestRestAuthorizersOfSAMApp(t *testing.T) {
+	m, err := Load("sam/testdata/templates/restapi-auth.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type method struct{ Type, Authorizer, Scopes string }
+	got := map[string]method{}
+	var authorizers []string
+	for _, api := range m.RestAPIs {
+		for _, mt := range api.Methods {
+			got[api.LogicalID+" "+mt.HTTPMethod+" "+mt.Path] = method{mt.AuthorizationType, mt.AuthorizerID, fmt.Sprint(mt.AuthorizationScopes)}
+		}
+		for _, a := range api.Authorizers {
+			authorizers = append(authorizers, fmt.Sprintf("%s %s %s fn=%s", a.LogicalID, a.Type, a.IdentitySource, a.Function))
+		}
+	}
+	want := map[string]method{
+		"AdminApi GET /default":      {"COGNITO_USER_POOLS", "AdminApi:Users", "[admin/read]"},
+		"AdminApi GET /scoped":       {"COGNITO_USER_POOLS", "AdminApi:Users", "[admin/write]"},
+		"AdminApi GET /token":        {"CUSTOM", "AdminApi:Tok", "[]"},
+		"AdminApi ANY /request/{id}": {"CUSTOM", "AdminApi:Req", "[]"},
+		"AdminApi POST /open":        {"NONE", "", "[]"},
+		"AdminApi GET /signed":       {"AWS_IAM", "", "[]"},
+		"IamApi GET /iam":            {"AWS_IAM", "", "[]"},
+		"IamApi GET /iam/none":       {"NONE", "", "[]"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("methods (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{
+		"AdminApi:Req REQUEST method.request.header.X-Key, method.request.querystring.tenant fn=AuthFn",
+		"AdminApi:Tok TOKEN method.request.header.X-Token fn=AuthFn",
+		"AdminApi:Users COGNITO_USER_POOLS method.request.header.X-Id-Token fn=",
+	}, authorizers); diff != "" {
 		t.Errorf("authorizers (-want +got):\n%s", diff)
 	}
 }
