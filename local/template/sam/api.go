@@ -346,6 +346,7 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		item[method] = op
 	}
 	if auth.applyDefault(paths) || iam {
+		x.warnf("%s: AWS_IAM authorization is not checked locally; its AWS_IAM methods are served without a signature check (as sam local serves them)", what)
 		if _, ok := auth.schemes[iamAuthorizer]; !ok {
 			auth.schemes[iamAuthorizer] = iamScheme()
 		}

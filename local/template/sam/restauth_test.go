@@ -70,3 +70,15 @@ Resources:
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
+
+// IAM authorization is named: the local runtime serves AWS_IAM methods without a check.
+func TestRestAPIIAMWarning(t *testing.T) {
+	_, warnings := expand(t, "testdata/templates/restapi-auth.yaml")
+	want := []string{
+		"resource AdminApi: AWS_IAM authorization is not checked locally; its AWS_IAM methods are served without a signature check (as sam local serves them)",
+		"resource IamApi: AWS_IAM authorization is not checked locally; its AWS_IAM methods are served without a signature check (as sam local serves them)",
+	}
+	if diff := cmp.Diff(want, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
