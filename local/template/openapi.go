@@ -12,7 +12,8 @@ import (
 // puts DefinitionBody and the routes of Api/HttpApi events) into the same model as the
 // resources: paths and methods with their x-amazon-apigateway-integration become
 // RestMethods or Routes, and security schemes with x-amazon-apigateway-authorizer become
-// RestAuthorizers or Authorizers. Swagger 2.0 (securityDefinitions) and OpenAPI 3
+// RestAuthorizers or Authorizers (an awsSigv4 scheme, SAM's AWS_IAM, makes its operations
+// AWS_IAM instead). Swagger 2.0 (securityDefinitions) and OpenAPI 3
 // (components.securitySchemes) are both read. Intrinsics inside the Body (the Fn::Sub
 // integration URIs SAM writes) are resolved like any property.
 
