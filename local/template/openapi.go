@@ -12,7 +12,8 @@ import (
 // puts DefinitionBody and the routes of Api/HttpApi events) into the same model as the
 // resources: paths and methods with their x-amazon-apigateway-integration become
 // RestMethods or Routes, and security schemes with x-amazon-apigateway-authorizer become
-// RestAuthorizers or Authorizers. Swagger 2.0 (securityDefinitions) and OpenAPI 3
+// RestAuthorizers or Authorizers (an awsSigv4 scheme, SAM's AWS_IAM, makes its operations
+// AWS_IAM instead). Swagger 2.0 (securityDefinitions) and OpenAPI 3
 // (components.securitySchemes) are both read. Intrinsics inside the Body (the Fn::Sub
 // integration URIs SAM writes) are resolved like any property.
 
@@ -157,6 +158,13 @@ func openAPISchemes(body map[string]any) map[string]openAPIScheme {
 	return out
 }
 
+// isIAMScheme reports whether s is x-amazon-apigateway-authtype awsSigv4 (IAM
+// authorization, what SAM writes for AWS_IAM), which is no authorizer.
+func isIAMScheme(s openAPIScheme) bool {
+	_, custom := s.auth["authorizerUri"]
+	return strings.EqualFold(str(s.auth, "type"), "awsSigv4") && !custom
+}
+
 func mapKeys(m map[string]any) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
@@ -202,6 +210,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 		}
 	}) {
 		s := schemes[name]
+		if isIAMScheme(s) {
+			continue
+		}
 		sat := at.key("securityDefinitions").key(name).key("x-amazon-apigateway-authorizer")
 		a := &RestAuthorizer{
 			LogicalID:                    openAPIAuthorizerID(api.LogicalID, name),
@@ -257,8 +268,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			IntegrationTimeout: defaultRestIntegrationTimeout,
 			OperationName:      o.operationID,
 		}
-		if o.scheme != "" {
-			s := schemes[o.scheme]
+		if s := schemes[o.scheme]; o.scheme != "" && isIAMScheme(s) {
+			m.AuthorizationType = "AWS_IAM"
+		} else if o.scheme != "" {
 			m.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 			m.AuthorizationScopes = o.scopes
 			m.AuthorizationType = "CUSTOM"
@@ -355,8 +367,11 @@ func (m *Model) buildHTTPBodies(fns functionIndex) error {
 			if timeout > 0 {
 				rt.IntegrationTimeout = timeout
 			}
-			if o.scheme != "" {
-				s := schemes[o.scheme]
+			if s := schemes[o.scheme]; o.scheme != "" && isIAMScheme(s) {
+				// x-amazon-apigateway-authtype awsSigv4 (SAM's EnableIamAuthorizer): IAM
+				// authorization, no authorizer resource.
+				rt.AuthorizationType = "AWS_IAM"
+			} else if o.scheme != "" {
 				rt.AuthorizerID = openAPIAuthorizerID(api.LogicalID, o.scheme)
 				rt.AuthorizationScopes = o.scopes
 				rt.AuthorizationType = "CUSTOM"

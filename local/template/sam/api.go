@@ -80,7 +80,7 @@ var (
 
 func (x *expander) restAPIEvent(fnID, name, what string, props, res map[string]any) error {
 	x.unknownProps(what, props, "RestApiId", "Path", "Method", "Auth", "RequestModel", "RequestParameters", "TimeoutInMillis")
-	for _, k := range []string{"Auth", "RequestModel", "RequestParameters"} {
+	for _, k := range []string{"RequestModel", "RequestParameters"} {
 		if props[k] != nil {
 			x.warnf("%s: %s is not applied by the local SAM transform", what, k)
 		}
@@ -126,7 +126,7 @@ func (x *expander) restAPIEvent(fnID, name, what string, props, res map[string]a
 
 // httpAPI builds an AWS::ApiGatewayV2::Api whose OpenAPI Body holds the routes of its
 // HttpApi events, and its stage.
-func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
+func (x *expander) httpAPI(id string, res map[string]any) error {
 	what := "resource " + id
 	props, err := object(what, res, "Properties")
 	if err != nil {
@@ -195,6 +195,7 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		}
 		item[ev.method] = op
 	}
+	auth.applyDefault(paths)
 	if tags, ok := body["tags"].([]any); ok || body["tags"] == nil {
 		body["tags"] = append(tags, map[string]any{"name": "httpapi:createdBy", "x-amazon-apigateway-tag-value": "SAM"})
 	}
@@ -220,14 +221,10 @@ func (x *expander) httpAPI(id string, res map[string]any, implicit bool) error {
 		return err
 	}
 
+	// Every HttpApi gets a stage, $default unless StageName says otherwise: the translator
+	// defaults StageName before it decides whether a stage is needed.
 	stage, hasStage := props["StageName"]
-	if implicit && !hasStage {
-		stage, hasStage = "$default", true
-	}
-	if !hasStage && props["StageVariables"] == nil {
-		return nil
-	}
-	if !hasStage {
+	if !hasStage || stage == "" {
 		stage = "$default"
 	}
 	stageID := id + "ApiGatewayDefaultStage"
@@ -291,10 +288,8 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Name", "Description", "Variables",
 		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
 		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
-	for _, k := range []string{"Auth", "Cors"} {
-		if props[k] != nil {
-			x.warnf("%s: %s is not applied by the local SAM transform", what, k)
-		}
+	if props["Cors"] != nil {
+		x.warnf("%s: Cors is not applied by the local SAM transform", what)
 	}
 	stage := any("Prod")
 	if !implicit {
@@ -321,6 +316,11 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		paths = map[string]any{}
 		body["paths"] = paths
 	}
+	auth, err := x.restAPIAuth(id, what, props["Auth"], res)
+	if err != nil {
+		return err
+	}
+	iam := false
 	for _, ev := range x.restEvents[id] {
 		item, _ := paths[ev.path].(map[string]any)
 		if item == nil {
@@ -337,7 +337,41 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 			"uri":        map[string]any{"Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + ev.function + ".Arn}/invocations"},
 		}
 		copyIntegration(integ, ev.props, "TimeoutInMillis", "timeoutInMillis")
-		item[method] = map[string]any{"x-amazon-apigateway-integration": integ, "responses": map[string]any{}}
+		op := map[string]any{"x-amazon-apigateway-integration": integ, "responses": map[string]any{}}
+		usesIAM, err := auth.method(x, "function "+ev.function+" event "+ev.event, ev, op)
+		if err != nil {
+			return err
+		}
+		iam = iam || usesIAM
+		item[method] = op
+	}
+	if auth.applyDefault(paths) || iam {
+		x.warnf("%s: AWS_IAM authorization is not checked locally; its AWS_IAM methods are served without a signature check (as sam local serves them)", what)
+		if _, ok := auth.schemes[iamAuthorizer]; !ok {
+			auth.schemes[iamAuthorizer] = iamScheme()
+		}
+	}
+	if len(auth.schemes) > 0 {
+		defs, _ := body["securityDefinitions"].(map[string]any)
+		if _, openapi := body["openapi"]; openapi {
+			comps, _ := body["components"].(map[string]any)
+			if comps == nil {
+				comps = map[string]any{}
+				body["components"] = comps
+			}
+			if defs, _ = comps["securitySchemes"].(map[string]any); defs == nil {
+				defs = map[string]any{}
+				comps["securitySchemes"] = defs
+			}
+		} else if defs == nil {
+			defs = map[string]any{}
+			body["securityDefinitions"] = defs
+		}
+		for name, scheme := range auth.schemes {
+			if _, ok := defs[name]; !ok || name != iamAuthorizer {
+				defs[name] = scheme
+			}
+		}
 	}
 	api := map[string]any{"Body": body}
 	copyProps(api, props, "Name", "Description", "BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration")

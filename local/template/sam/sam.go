@@ -2,8 +2,9 @@
 // plain CloudFormation template AWS's own transform (aws-sam-translator) would produce, for the
 // parts Go serverless apps use: Globals, AWS::Serverless::Function with its implicit role and
 // its HttpApi, Api, SQS, DynamoDB, EventBridgeRule, Schedule and ScheduleV2 events,
-// AWS::Serverless::SimpleTable, AWS::Serverless::HttpApi (with its Lambda authorizers,
-// httpauth.go) and AWS::Serverless::Api. The
+// AWS::Serverless::SimpleTable, AWS::Serverless::HttpApi (with its JWT, Lambda and IAM
+// authorizers, httpauth.go) and AWS::Serverless::Api (with its Cognito, Lambda and IAM
+// authorizers, restauth.go). The
 // generated logical IDs are the translator's (ServerlessRestApi, ServerlessHttpApi,
 // <Function>Role, <Function><Event>Permission, ...), so templates can Ref and GetAtt them.
 //
@@ -113,7 +114,7 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 		res := resources[id].(map[string]any)
 		switch res["Type"] {
 		case "AWS::Serverless::HttpApi":
-			if err := x.httpAPI(id, res, false); err != nil {
+			if err := x.httpAPI(id, res); err != nil {
 				return nil, err
 			}
 		case "AWS::Serverless::Api":
@@ -123,7 +124,7 @@ func Transform(doc map[string]any, opts Options) (warnings []string, err error) 
 		}
 	}
 	if len(x.httpEvents[implicitHTTPAPI]) > 0 {
-		if err := x.httpAPI(implicitHTTPAPI, map[string]any{"Type": "AWS::Serverless::HttpApi"}, true); err != nil {
+		if err := x.httpAPI(implicitHTTPAPI, map[string]any{"Type": "AWS::Serverless::HttpApi"}); err != nil {
 			return nil, err
 		}
 	}

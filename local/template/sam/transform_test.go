@@ -92,7 +92,7 @@ Resources:
       AutoPublishAlias: live
       Events:
         Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: s3:ObjectCreated:*}}
-        Get: {Type: HttpApi, Properties: {Path: /x, Method: get, Auth: {Authorizer: NONE}}}
+        Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}
 `)
 	warnings, err := Transform(doc, Options{})
 	if err != nil {
