@@ -56,6 +56,7 @@ type stack struct {
 	eb     *eventbridge.Client
 	faults *faults
 	queue  string // URL
+	bus    *eventbus.Service
 }
 
 func newStack(t *testing.T) *stack {
@@ -99,7 +100,7 @@ func newStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 
-	s := &stack{engine: engine, ddb: sdk.DynamoDB(srv.URL), sqs: sdk.SQS(srv.URL), queue: queueURL}
+	s := &stack{engine: engine, ddb: sdk.DynamoDB(srv.URL), sqs: sdk.SQS(srv.URL), queue: queueURL, bus: eb}
 	s.faults = &faults{next: http.DefaultTransport, sent: map[string]int{}}
 	s.eb = eventbridge.New(eventbridge.Options{
 		Region: sdk.Region, BaseEndpoint: aws.String(srv.URL), Credentials: sdk.Credentials,
@@ -201,7 +202,8 @@ func (s *stack) received(t *testing.T, n int) []envelope.Envelope {
 	deadline := time.Now().Add(10 * time.Second)
 	for len(got) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("queue holds %d events after 10s, want %d", len(got), n)
+			// What the bus did with them tells a lost delivery from a late one.
+			t.Fatalf("queue holds %d events after 10s, want %d; the bus: %+v", len(got), n, s.bus.Metrics())
 		}
 		out, err := s.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(s.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
