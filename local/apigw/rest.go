@@ -106,8 +106,11 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	for _, a := range api.Authorizers {
 		s.auths[a.LogicalID] = newRestAuthorizer(a, functions)
 	}
-	var iam []string
+	var iam, keyed []string
 	for _, m := range api.Methods {
+		if m.APIKeyRequired {
+			keyed = append(keyed, strconv.Quote(m.HTTPMethod+" "+m.Path))
+		}
 		rt := &route{
 			key:     m.HTTPMethod + " " + m.Path,
 			timeout: m.IntegrationTimeout,
@@ -153,6 +156,9 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	}
 	for _, err := range s.errs {
 		s.log.printf("apigw: %s: %v\n", api.LogicalID, err)
+	}
+	if len(keyed) > 0 && len(s.keys.byValue) == 0 {
+		s.log.printf("apigw: %s: no usage plan with an API key covers this API: %s require an API key and answer 403\n", api.LogicalID, strings.Join(keyed, ", "))
 	}
 	if len(iam) > 0 {
 		s.log.printf("apigw: %s: AWS_IAM authorization is not enforced locally (as sam local) for %s\n", api.LogicalID, strings.Join(iam, ", "))
