@@ -1,13 +1,17 @@
 package apigw_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/microshop/microshop/local/apigw"
+	"github.com/microshop/microshop/local/lambdahost"
 	"github.com/microshop/microshop/local/template"
 )
 
@@ -199,5 +203,103 @@ func TestRestUsageMeterShared(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{200, 429}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+// With the AUTHORIZER key source the key is the Lambda authorizer's usageIdentifierKey, not
+// the x-api-key header; a request the authorizer refuses is 401 before any key check.
+func TestRestAPIKeyFromAuthorizer(t *testing.T) {
+	api, fns, plans := keyedAPI(nil, nil)
+	api.APIKeySource = "AUTHORIZER"
+	api.Authorizers = []*template.RestAuthorizer{{LogicalID: "Auth", Type: "TOKEN", Function: "AuthFn",
+		IdentitySource: "method.request.header.Authorization"}}
+	api.Methods[0].AuthorizationType, api.Methods[0].AuthorizerID = "CUSTOM", "Auth"
+	fns["AuthFn"] = "authorizer"
+	reply := func(_ context.Context, name string, payload []byte) (*lambdahost.Result, error) {
+		if name != "authorizer" {
+			return &lambdahost.Result{Payload: []byte(`{"statusCode":200,"body":"ok"}`)}, nil
+		}
+		var in struct {
+			AuthorizationToken string `json:"authorizationToken"`
+		}
+		_ = json.Unmarshal(payload, &in)
+		out, _ := json.Marshal(map[string]any{
+			"principalId": "p",
+			"policyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
+				map[string]any{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}}},
+			"usageIdentifierKey": in.AuthorizationToken,
+		})
+		return &lambdahost.Result{Payload: out}, nil
+	}
+	srv := apigw.NewRest(api, fns, &fakeInvoker{reply: reply}, apigw.RestOptions{UsagePlans: plans})
+	if err := srv.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, token, header string
+		want                int
+	}{
+		{"authorizer returns a plan's key", "good-key-value-0123456789", "", 200},
+		{"authorizer returns a disabled key", "off-key-value-0123456789", "", 403},
+		{"the header is not read", "nothing", "good-key-value-0123456789", 403},
+		{"no token: the authorizer's 401 first", "", "good-key-value-0123456789", 401},
+	} {
+		r := httptest.NewRequest("GET", "/keyed", nil)
+		if tt.token != "" {
+			r.Header.Set("Authorization", tt.token)
+		}
+		if tt.header != "" {
+			r.Header.Set("X-Api-Key", tt.header)
+		}
+		if resp := do(t, srv, r); resp.StatusCode != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, resp.StatusCode, readAll(t, resp.Body), tt.want)
+		}
+	}
+}
+
+// The server says at start-up when methods require a key that no usage plan gives.
+func TestRestAPIKeyWithoutPlanLogged(t *testing.T) {
+	api, fns, _ := keyedAPI(nil, nil)
+	var log strings.Builder
+	srv := apigw.NewRest(api, fns, &fakeInvoker{}, apigw.RestOptions{Log: &log})
+	if !strings.Contains(log.String(), `no usage plan with an API key covers this API: "GET /keyed"`) {
+		t.Errorf("log %q does not name GET /keyed", log.String())
+	}
+	r := httptest.NewRequest("GET", "/keyed", nil)
+	r.Header.Set("X-Api-Key", "good-key-value-0123456789")
+	if resp := do(t, srv, r); resp.StatusCode != 403 {
+		t.Errorf("%d, want 403", resp.StatusCode)
+	}
+}
+
+// A quota's period starts at 00:00 UTC: each day, each Sunday (WEEK), the 1st (MONTH).
+func TestRestUsagePlanQuotaPeriods(t *testing.T) {
+	for _, tt := range []struct {
+		period         string
+		start, samePer time.Time // the first request, one still in its period
+		nextPer        time.Time // one in the next period
+	}{
+		{"DAY", time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 4, 23, 59, 59, 0, time.UTC), time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)},
+		// 2026-03-07 is a Saturday.
+		{"WEEK", time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 7, 23, 0, 0, 0, time.UTC), time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC)},
+		{"MONTH", time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		// A local time zone does not move the period: 2026-03-05 01:00 in +02:00 is still the 4th in UTC.
+		{"DAY", time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 5, 1, 0, 0, 0, time.FixedZone("x", 2*3600)), time.Date(2026, 3, 5, 0, 0, 1, 0, time.UTC)},
+	} {
+		t.Run(tt.period, func(t *testing.T) {
+			api, fns, plans := keyedAPI(nil, &template.UsageQuota{Limit: 1, Period: tt.period})
+			clock := &fakeClock{now: tt.start}
+			srv := apigw.NewRest(api, fns, &fakeInvoker{}, apigw.RestOptions{UsagePlans: plans, Now: clock.Now})
+			var got []int
+			for _, at := range []time.Time{tt.start, tt.samePer, tt.nextPer} {
+				clock.now = at
+				r := httptest.NewRequest("GET", "/keyed", nil)
+				r.Header.Set("X-Api-Key", "good-key-value-0123456789")
+				got = append(got, do(t, srv, r).StatusCode)
+			}
+			if diff := cmp.Diff([]int{200, 429, 200}, got); diff != "" {
+				t.Errorf("statuses at start, same period, next period (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
