@@ -18,7 +18,8 @@ import (
 // an unknown key and the disabled key are 403 Forbidden; the generated key and the partner
 // key reach the function with requestContext.identity.apiKey and apiKeyId; the partner's
 // fourth request of the day is 429 Limit Exceeded while the generated key still has its
-// own quota; the method with ApiKeyRequired: false takes no key.
+// own quota; the method with ApiKeyRequired: false takes no key, and neither does the CORS
+// preflight SAM's Cors adds.
 func TestSAMRestAPIKeysApp(t *testing.T) {
 	ctx := context.Background()
 	rt := startRuntime(t, runtime.Config{
@@ -101,5 +102,28 @@ func TestSAMRestAPIKeysApp(t *testing.T) {
 	}
 	if status, body := call("/items", generated.Value); status != 200 {
 		t.Errorf("the generated key counts apart: %d %s, want 200", status, body)
+	}
+
+	// SAM Cors: the preflight is the MOCK integration's literal headers, without a key
+	// (AddApiKeyRequiredToCorsPreflight: false).
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, rest[0].URL+"/items", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", "http://localhost:5173")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	gotCORS := map[string]string{"status": resp.Status}
+	for _, h := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age"} {
+		gotCORS[h] = resp.Header.Get(h)
+	}
+	wantCORS := map[string]string{"status": "200 OK", "Access-Control-Allow-Origin": "http://localhost:5173",
+		"Access-Control-Allow-Methods": "GET,OPTIONS", "Access-Control-Allow-Headers": "Content-Type,X-Api-Key", "Access-Control-Max-Age": "600"}
+	if diff := cmp.Diff(wantCORS, gotCORS); diff != "" {
+		t.Errorf("OPTIONS /items (-want +got):\n%s", diff)
 	}
 }

@@ -82,7 +82,7 @@ type RestMethod struct {
 
 // MockResponse is what a MOCK integration answers: its default integration response (the
 // one without a SelectionPattern), with the literal header values of its
-// ResponseParameters ('...' quoted in the template) and its application/json
+// ResponseParameters ('...' quoted in the template; a number as its text) and its application/json
 // ResponseTemplate as the body, served as written (VTL is not evaluated).
 type MockResponse struct {
 	StatusCode int
@@ -124,8 +124,13 @@ func mockResponse(v any) *MockResponse {
 		for k, v := range params {
 			name, ok := strings.CutPrefix(k, "method.response.header.")
 			val, _ := scalar(v)
-			if ok && len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'' {
+			_, isText := v.(string)
+			switch {
+			case ok && len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'':
 				out.Headers[name] = val[1 : len(val)-1]
+			case ok && val != "" && !isText:
+				// A number, as SAM writes Cors MaxAge (Access-Control-Max-Age): its text.
+				out.Headers[name] = val
 			}
 		}
 	}

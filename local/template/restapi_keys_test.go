@@ -45,7 +45,9 @@ func TestUsagePlansOfSAMApp(t *testing.T) {
 	for _, mt := range api.Methods {
 		got[mt.HTTPMethod+" "+mt.Path] = mt.APIKeyRequired
 	}
-	if diff := cmp.Diff(map[string]bool{"GET /items": true, "GET /health": false}, got); diff != "" {
+	// SAM's Cors preflight, kept off the key by AddApiKeyRequiredToCorsPreflight: false.
+	want := map[string]bool{"GET /items": true, "GET /health": false, "OPTIONS /items": false, "OPTIONS /health": false}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("APIKeyRequired (-want +got):\n%s", diff)
 	}
 	if api.APIKeySource != "HEADER" {
@@ -132,5 +134,47 @@ func TestUsagePlanErrors(t *testing.T) {
 				t.Errorf("error %q does not name %s", err, tt.where)
 			}
 		})
+	}
+}
+
+// SAM Cors on an Api becomes OPTIONS methods with MOCK integrations the runtime serves: the
+// literal origin, headers, methods (the path's, sorted, with OPTIONS; every method for ANY),
+// Max-Age as its number and Allow-Credentials; an OPTIONS event is left alone; preflight
+// takes the default authorizer and the API key unless the Auth keeps them off it.
+func TestCORSOfSAMApi(t *testing.T) {
+	m, err := Load("sam/testdata/templates/restapi-cors.yaml", Options{})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	type preflight struct {
+		Function, Auth string
+		Key            bool
+		Mock           *MockResponse
+	}
+	got := map[string]preflight{}
+	for _, api := range m.RestAPIs {
+		for _, mt := range api.Methods {
+			if mt.HTTPMethod == "OPTIONS" {
+				got[api.LogicalID+" "+mt.Path] = preflight{mt.Function, mt.AuthorizationType, mt.APIKeyRequired, mt.Mock}
+			}
+		}
+	}
+	shop := func(methods string) *MockResponse {
+		return &MockResponse{StatusCode: 200, Body: "{}\n", Headers: map[string]string{
+			"Access-Control-Allow-Origin": "https://shop.example", "Access-Control-Allow-Methods": methods}}
+	}
+	want := map[string]preflight{
+		"ShopApi /items":      {Auth: "NONE", Mock: shop("GET,OPTIONS,POST")},
+		"ShopApi /items/{id}": {Auth: "NONE", Mock: shop("DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")},
+		"ShopApi /own":        {Function: "Fn", Auth: "NONE"},
+		"PartnerApi /orders": {Auth: "NONE", Mock: &MockResponse{StatusCode: 200, Body: "{}\n", Headers: map[string]string{
+			"Access-Control-Allow-Origin": "https://partner.example", "Access-Control-Allow-Methods": "GET,POST",
+			"Access-Control-Allow-Headers": "Content-Type,X-Api-Key", "Access-Control-Max-Age": "600",
+			"Access-Control-Allow-Credentials": "true"}}},
+		"GuardedApi /g": {Auth: "CUSTOM", Key: true, Mock: &MockResponse{StatusCode: 200, Body: "{}\n", Headers: map[string]string{
+			"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "DELETE,OPTIONS"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("OPTIONS methods (-want +got):\n%s", diff)
 	}
 }

@@ -288,9 +288,6 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Name", "Description", "Variables",
 		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
 		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
-	if props["Cors"] != nil {
-		x.warnf("%s: Cors is not applied by the local SAM transform", what)
-	}
 	stage := any("Prod")
 	if !implicit {
 		s, ok := props["StageName"]
@@ -344,6 +341,13 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		}
 		iam = iam || usesIAM
 		item[method] = op
+	}
+	if c := props["Cors"]; c != nil {
+		if _, openapi := body["openapi"]; openapi {
+			x.warnf("%s: Cors is not applied by the local SAM transform to an OpenAPI 3 definition", what)
+		} else if err := x.restCORS(what, c, paths); err != nil { // restcors.go
+			return err
+		}
 	}
 	iamDefault := auth.applyDefault(paths)
 	auth.applyAPIKeyDefault(paths)

@@ -77,6 +77,9 @@ func (a *restAuth) applyAPIKeyDefault(paths map[string]any) {
 				continue
 			}
 			existing, _ := op["security"].([]any)
+			if existing == nil {
+				existing = []any{} // the translator's method_definition.get("security", [])
+			}
 			var others []any
 			optOut := false
 			for _, s := range existing {
@@ -103,7 +106,7 @@ func (a *restAuth) applyAPIKeyDefault(paths map[string]any) {
 					security = []any{}
 				}
 			}
-			if len(existing) != len(security) || !equalJSON(existing, security) {
+			if !equalJSON(existing, security) {
 				op["security"] = security
 			}
 		}
