@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -137,14 +138,18 @@ func (m *Model) buildUsagePlans() error {
 			if v, _, err := r.property(id, "Throttle"); err != nil {
 				return err
 			} else if v != nil {
-				var t struct {
-					RateLimit  float64
-					BurstLimit int
+				t := &UsageThrottle{}
+				if rate, err := r.propString(id, "Throttle", "RateLimit"); err != nil {
+					return err
+				} else if rate != "" {
+					if t.RateLimit, err = strconv.ParseFloat(rate, 64); err != nil {
+						return loc{id, "Properties.Throttle.RateLimit"}.fail(ErrInvalid, "want a number, got %q", rate)
+					}
 				}
-				if err := r.propDecode(&t, id, "Throttle"); err != nil {
+				if t.BurstLimit, err = r.propInt(id, 0, "Throttle", "BurstLimit"); err != nil {
 					return err
 				}
-				p.Throttle = &UsageThrottle{RateLimit: t.RateLimit, BurstLimit: t.BurstLimit}
+				p.Throttle = t
 			}
 			if v, _, err := r.property(id, "Quota"); err != nil {
 				return err

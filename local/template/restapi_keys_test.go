@@ -60,7 +60,7 @@ func TestUsagePlansOfSAMApp(t *testing.T) {
 
 // Resources as CloudFormation (or the CDK) writes them: a Method's ApiKeyRequired, the
 // API's ApiKeySourceType, a key without Enabled (CloudFormation's default: disabled), a
-// quota period in lower case; an OpenAPI Body's x-amazon-apigateway-api-key-source and an
+// quota period in lower case, throttle numbers as strings; an OpenAPI Body's x-amazon-apigateway-api-key-source and an
 // api_key scheme under another name.
 func TestUsagePlansFromResources(t *testing.T) {
 	doc := `{"Resources": {
@@ -78,7 +78,7 @@ func TestUsagePlansFromResources(t *testing.T) {
 		"Key": {"Type": "AWS::ApiGateway::ApiKey", "Properties": {"Value": "k-0123456789abcdefghij"}},
 		"Plan": {"Type": "AWS::ApiGateway::UsagePlan", "Properties": {
 			"ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": {"Ref": "Stage"}}, {"ApiId": "elsewhere", "Stage": "x"}],
-			"Quota": {"Limit": 10, "Period": "week"}}},
+			"Quota": {"Limit": 10, "Period": "week"}, "Throttle": {"RateLimit": "0.5", "BurstLimit": "2"}}},
 		"PlanKey": {"Type": "AWS::ApiGateway::UsagePlanKey", "Properties": {"KeyId": {"Ref": "Key"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "Plan"}}}}}`
 	m, err := Parse([]byte(doc), Options{})
 	if err != nil {
@@ -101,8 +101,8 @@ func TestUsagePlansFromResources(t *testing.T) {
 		t.Errorf("APIs (-want +got):\n%s", diff)
 	}
 	wantPlan := &UsagePlan{LogicalID: "Plan", Stages: []UsagePlanStage{{API: "Api", Stage: "live"}},
-		Quota: &UsageQuota{Limit: 10, Period: "WEEK"},
-		Keys:  []*APIKey{{LogicalID: "Key", Value: "k-0123456789abcdefghij", Enabled: false}}}
+		Quota: &UsageQuota{Limit: 10, Period: "WEEK"}, Throttle: &UsageThrottle{RateLimit: 0.5, BurstLimit: 2},
+		Keys: []*APIKey{{LogicalID: "Key", Value: "k-0123456789abcdefghij", Enabled: false}}}
 	if diff := cmp.Diff([]*UsagePlan{wantPlan}, m.UsagePlans, cmpopts.IgnoreFields(UsagePlan{}, "ID"), cmpopts.IgnoreFields(APIKey{}, "ID")); diff != "" {
 		t.Errorf("UsagePlans (-want +got):\n%s", diff)
 	}
