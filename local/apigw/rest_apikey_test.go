@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,5 +302,34 @@ func TestRestUsagePlanQuotaPeriods(t *testing.T) {
 				t.Errorf("statuses at start, same period, next period (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Concurrent requests of one key never get past the quota: exactly Limit of them succeed.
+func TestRestUsagePlanQuotaConcurrent(t *testing.T) {
+	api, fns, plans := keyedAPI(nil, &template.UsageQuota{Limit: 7, Period: "DAY"})
+	inv := &fakeInvoker{}
+	srv := apigw.NewRest(api, fns, inv, apigw.RestOptions{UsagePlans: plans})
+	var wg sync.WaitGroup
+	statuses := make([]int, 20)
+	for i := range statuses {
+		wg.Go(func() {
+			r := httptest.NewRequest("GET", "/keyed", nil)
+			r.Header.Set("X-Api-Key", "good-key-value-0123456789")
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, r)
+			statuses[i] = rec.Code
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	if diff := cmp.Diff(map[int]int{200: 7, 429: 13}, count); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if n := inv.count(); n != 7 {
+		t.Errorf("%d invocations, want 7", n)
 	}
 }
