@@ -193,7 +193,15 @@
 //     header values of its ResponseParameters and its application/json ResponseTemplate as
 //     the body, unevaluated (VTL is not run). Authorizers on the method apply first.
 //   - AWS_IAM methods are served without a signature check (as sam local does), with a
-//     warning at start; API keys and usage plans are not enforced.
+//     warning at start.
+//   - API keys (rest_apikey.go): a method with APIKeyRequired, after its authorizer, takes
+//     the x-api-key header (or the Lambda authorizer's usageIdentifierKey when the API's key
+//     source is AUTHORIZER); it must be an enabled key of a usage plan
+//     (RestOptions.UsagePlans) covering the request's stage, else 403
+//     {"message":"Forbidden"}. The plan's throttle (a token bucket per key) answers 429
+//     {"message":"Too Many Requests"}, its quota (per key, per UTC DAY/WEEK/MONTH) 429
+//     {"message":"Limit Exceeded"}; counts live in RestOptions.Usage, shared by the servers
+//     of one runtime. The event carries requestContext.identity.apiKey and apiKeyId.
 //
 // HTTP API routes with payload format 1.0 get the same event shape (proxyEventV1) with
 // header names in lower case, resource and resourcePath the route's path (the request's

@@ -36,6 +36,12 @@ type RestOptions struct {
 	// Tokens verifies the tokens of COGNITO_USER_POOLS authorizers; nil answers their
 	// methods with 500 and a line in the log.
 	Tokens TokenVerifier
+	// UsagePlans are the template's usage plans; those covering the API's stages hold the
+	// keys its ApiKeyRequired methods take. Without any, such methods answer 403.
+	UsagePlans []*template.UsagePlan
+	// Usage counts the plans' throttles and quotas; nil gives the server a meter of its
+	// own. Servers of APIs that share a plan should share one.
+	Usage *UsageMeter
 }
 
 // REST API failures (see restStatus).
@@ -57,6 +63,8 @@ type RestServer struct {
 	stages    map[string]*template.RestStage
 	defStage  *template.RestStage
 	auths     map[string]*restAuthorizer
+	keys      restKeys
+	usage     *UsageMeter
 	errs      []error
 	log       accessLog
 }
@@ -78,8 +86,14 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Usage == nil {
+		opts.Usage = NewUsageMeter()
+	}
 	s := &RestServer{api: api, inv: inv, opts: opts, log: accessLog{w: opts.Log}, functions: functions,
-		stages: map[string]*template.RestStage{}, auths: map[string]*restAuthorizer{}}
+		stages: map[string]*template.RestStage{}, auths: map[string]*restAuthorizer{}, usage: opts.Usage}
+	var keyErrs []error
+	s.keys, keyErrs = newRestKeys(api, opts.UsagePlans)
+	s.errs = append(s.errs, keyErrs...)
 	for _, st := range api.Stages {
 		s.stages[st.Name] = st
 	}
@@ -92,8 +106,11 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	for _, a := range api.Authorizers {
 		s.auths[a.LogicalID] = newRestAuthorizer(a, functions)
 	}
-	var iam []string
+	var iam, keyed []string
 	for _, m := range api.Methods {
+		if m.APIKeyRequired {
+			keyed = append(keyed, strconv.Quote(m.HTTPMethod+" "+m.Path))
+		}
 		rt := &route{
 			key:     m.HTTPMethod + " " + m.Path,
 			timeout: m.IntegrationTimeout,
@@ -140,6 +157,9 @@ func NewRest(api *template.RestAPI, functions map[string]string, inv lambdahost.
 	for _, err := range s.errs {
 		s.log.printf("apigw: %s: %v\n", api.LogicalID, err)
 	}
+	if len(keyed) > 0 && len(s.keys.byValue) == 0 {
+		s.log.printf("apigw: %s: no usage plan with an API key covers this API: %s require an API key and answer 403\n", api.LogicalID, strings.Join(keyed, ", "))
+	}
 	if len(iam) > 0 {
 		s.log.printf("apigw: %s: AWS_IAM authorization is not enforced locally (as sam local) for %s\n", api.LogicalID, strings.Join(iam, ", "))
 	}
@@ -165,6 +185,7 @@ type restRequest struct {
 	extendedID string
 	now        time.Time
 	authorizer map[string]any
+	usageKey   string // the Lambda authorizer's usageIdentifierKey
 }
 
 // ServeHTTP serves one request as a REST API's stage would.
@@ -207,6 +228,19 @@ func (s *RestServer) serve(w http.ResponseWriter, req *restRequest) (out outcome
 		if req.authorizer, err = s.auths[rt.rest.AuthorizerID].cognito(s.opts.Tokens, rt.rest, r); err != nil {
 			return fail(err)
 		}
+	}
+	if rt.rest.APIKeyRequired {
+		// After the authorizer, as API Gateway does: with the AUTHORIZER key source the key
+		// is the authorizer's usageIdentifierKey.
+		value := r.Header.Get("X-Api-Key")
+		if s.api.APIKeySource == "AUTHORIZER" {
+			value = req.usageKey
+		}
+		key, err := s.checkAPIKey(req, value)
+		if err != nil {
+			return fail(err)
+		}
+		ev.RequestContext.Identity.APIKey, ev.RequestContext.Identity.APIKeyID = key.Value, key.ID
 	}
 	if mock := rt.rest.Mock; mock != nil {
 		h := w.Header()
@@ -279,6 +313,12 @@ func restStatus(err error) (int, string) {
 		return http.StatusForbidden, `{"Message":"User is not authorized to access this resource with an explicit deny"}`
 	case errors.Is(err, errNotAuthorized):
 		return http.StatusForbidden, `{"Message":"User is not authorized to access this resource"}`
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden, `{"message":"Forbidden"}`
+	case errors.Is(err, errTooManyRequest):
+		return http.StatusTooManyRequests, `{"message":"Too Many Requests"}`
+	case errors.Is(err, errLimitExceeded):
+		return http.StatusTooManyRequests, `{"message":"Limit Exceeded"}`
 	case errors.Is(err, errAuthorizer):
 		return http.StatusInternalServerError, `{"message": null}`
 	case errors.Is(err, errFunction), errors.Is(err, errInvalidResponse):
@@ -296,8 +336,15 @@ func writeRestError(w http.ResponseWriter, err error) int {
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
 		h.Set("X-Amzn-Errortype", map[int]string{401: "UnauthorizedException", 403: "AccessDeniedException"}[status])
 	}
-	if errors.Is(err, errMissingToken) {
+	switch {
+	case errors.Is(err, errMissingToken):
 		h.Set("X-Amzn-Errortype", "MissingAuthenticationTokenException")
+	case errors.Is(err, errForbidden):
+		h.Set("X-Amzn-Errortype", "ForbiddenException")
+	case errors.Is(err, errTooManyRequest):
+		h.Set("X-Amzn-Errortype", "TooManyRequestsException")
+	case errors.Is(err, errLimitExceeded):
+		h.Set("X-Amzn-Errortype", "LimitExceededException")
 	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)

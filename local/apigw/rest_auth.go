@@ -45,6 +45,8 @@ type authorizerPolicy struct {
 		} `json:"Statement"`
 	} `json:"policyDocument"`
 	Context map[string]json.RawMessage `json:"context"`
+	// UsageIdentifierKey is the API key of an API whose key source is AUTHORIZER.
+	UsageIdentifierKey string `json:"usageIdentifierKey"`
 }
 
 // stringList is a JSON string or list of strings.
@@ -212,6 +214,7 @@ func (a *restAuthorizer) lambda(ctx context.Context, s *RestServer, req *restReq
 	if err := pol.allows(arn); err != nil {
 		return nil, err
 	}
+	req.usageKey = pol.UsageIdentifierKey
 	out := map[string]any{"principalId": pol.PrincipalID}
 	for k, raw := range pol.Context {
 		v, ok, err := headerValue(raw) // strings as they are, numbers and booleans as text

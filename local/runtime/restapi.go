@@ -37,6 +37,7 @@ func (rt *Runtime) startRestAPIs(addr string, first bool, iss *jwtauth.Issuer, l
 			fmt.Fprintf(logw, "devcloud: warning: %s: BodyS3Location (an OpenAPI definition in S3, SAM's DefinitionUri) is not read locally: inline it as Body/DefinitionBody\n", id)
 		}
 	}
+	usage := apigw.NewUsageMeter() // one for every API: a usage plan counts across its APIs
 	for i, api := range rt.model.RestAPIs {
 		if len(api.Methods) == 0 {
 			fmt.Fprintf(logw, "devcloud: warning: REST API %s has no methods: every request answers 403 Missing Authentication Token\n", api.LogicalID)
@@ -49,7 +50,8 @@ func (rt *Runtime) startRestAPIs(addr string, first bool, iss *jwtauth.Issuer, l
 		if err != nil {
 			return fmt.Errorf("REST API %s: %w", api.LogicalID, err)
 		}
-		opts := apigw.RestOptions{Region: rt.model.Region, AccountID: rt.model.AccountID, Log: logw}
+		opts := apigw.RestOptions{Region: rt.model.Region, AccountID: rt.model.AccountID, Log: logw,
+			UsagePlans: rt.model.UsagePlans, Usage: usage}
 		if iss != nil {
 			opts.Tokens = iss
 		}

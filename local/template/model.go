@@ -34,6 +34,10 @@ type Model struct {
 	// RestAPIs are the REST APIs (AWS::ApiGateway::RestApi), in logical-ID order (see
 	// restapi.go; their OpenAPI Bodies and those of HTTP APIs are read in openapi.go).
 	RestAPIs []*RestAPI
+	// APIKeys and UsagePlans are the REST APIs' API keys and usage plans, in logical-ID
+	// order (see restapi_keys.go).
+	APIKeys    []*APIKey
+	UsagePlans []*UsagePlan
 	// Tables are the DynamoDB tables (AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable),
 	// in logical-ID order.
 	Tables []*Table

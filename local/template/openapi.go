@@ -26,6 +26,8 @@ type openAPIOp struct {
 	// name and scopes; empty name for none.
 	scheme string
 	scopes []string
+	// apiKey: a security requirement names an API key scheme (SAM's api_key).
+	apiKey bool
 }
 
 // openAPIScheme is a security scheme with x-amazon-apigateway-authorizer.
@@ -64,6 +66,7 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 	paths, _ := body["paths"].(map[string]any)
 	authorizers := openAPISchemes(body)
 	defined := openAPIDefinitions(body)
+	keys := openAPIKeySchemes(body)
 	var global []any
 	if s, ok := body["security"].([]any); ok {
 		global = s
@@ -93,6 +96,9 @@ func openAPIOps(body map[string]any, at loc) ([]openAPIOp, error) {
 			for _, req := range sec {
 				reqMap, _ := req.(map[string]any)
 				for _, name := range slices.Sorted(mapKeys(reqMap)) {
+					if keys[name] {
+						o.apiKey = true
+					}
 					if _, ok := authorizers[name]; ok && o.scheme == "" {
 						o.scheme = name
 						if l, ok := reqMap[name].([]any); ok {
@@ -124,6 +130,27 @@ func openAPIDefinitions(body map[string]any) map[string]bool {
 	out := map[string]bool{}
 	for k := range defs {
 		out[k] = true
+	}
+	return out
+}
+
+// openAPIKeySchemes are the names of the Body's API key schemes: type apiKey, in header,
+// name x-api-key, and no API Gateway authorizer (SAM's api_key).
+func openAPIKeySchemes(body map[string]any) map[string]bool {
+	defs, _ := body["securityDefinitions"].(map[string]any)
+	if comps, ok := body["components"].(map[string]any); ok {
+		if s, ok := comps["securitySchemes"].(map[string]any); ok {
+			defs = s
+		}
+	}
+	out := map[string]bool{}
+	for name, v := range defs {
+		def, _ := v.(map[string]any)
+		_, auth := def["x-amazon-apigateway-authorizer"]
+		_, authType := def["x-amazon-apigateway-authtype"]
+		if str(def, "type") == "apiKey" && str(def, "in") == "header" && strings.EqualFold(str(def, "name"), "x-api-key") && !auth && !authType {
+			out[name] = true
+		}
 	}
 	return out
 }
@@ -201,6 +228,9 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			}
 		}
 	}
+	if src := str(body, "x-amazon-apigateway-api-key-source"); src != "" && api.APIKeySource == "" {
+		api.APIKeySource = strings.ToUpper(src)
+	}
 	schemes := openAPISchemes(body)
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range schemes {
@@ -267,6 +297,7 @@ func (r *resolver) restBody(api *RestAPI, fns functionIndex) error {
 			AuthorizationType:  defaultAuthorizationType,
 			IntegrationTimeout: defaultRestIntegrationTimeout,
 			OperationName:      o.operationID,
+			APIKeyRequired:     o.apiKey,
 		}
 		if s := schemes[o.scheme]; o.scheme != "" && isIAMScheme(s) {
 			m.AuthorizationType = "AWS_IAM"

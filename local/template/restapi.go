@@ -32,6 +32,11 @@ type RestAPI struct {
 	Methods []*RestMethod
 	// Authorizers in logical-ID order.
 	Authorizers []*RestAuthorizer
+	// APIKeySource is where methods that require an API key take it from: HEADER (the
+	// x-api-key header, the default) or AUTHORIZER (a Lambda authorizer's
+	// usageIdentifierKey); ApiKeySourceType, or the Body's
+	// x-amazon-apigateway-api-key-source.
+	APIKeySource string
 }
 
 // RestStage is a stage of a REST API.
@@ -64,6 +69,9 @@ type RestMethod struct {
 	// AuthorizerID is the logical ID of the method's RestAuthorizer.
 	AuthorizerID        string
 	AuthorizationScopes []string
+	// APIKeyRequired is the method's ApiKeyRequired (a Body operation's api_key security
+	// requirement).
+	APIKeyRequired bool
 	// OperationName is the method's OperationName (a Body operation's operationId), sent
 	// as requestContext.operationName; empty when unset.
 	OperationName string
@@ -74,7 +82,7 @@ type RestMethod struct {
 
 // MockResponse is what a MOCK integration answers: its default integration response (the
 // one without a SelectionPattern), with the literal header values of its
-// ResponseParameters ('...' quoted in the template) and its application/json
+// ResponseParameters ('...' quoted in the template; a number as its text) and its application/json
 // ResponseTemplate as the body, served as written (VTL is not evaluated).
 type MockResponse struct {
 	StatusCode int
@@ -116,8 +124,13 @@ func mockResponse(v any) *MockResponse {
 		for k, v := range params {
 			name, ok := strings.CutPrefix(k, "method.response.header.")
 			val, _ := scalar(v)
-			if ok && len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'' {
+			_, isText := v.(string)
+			switch {
+			case ok && len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'':
 				out.Headers[name] = val[1 : len(val)-1]
+			case ok && val != "" && !isText:
+				// A number, as SAM writes Cors MaxAge (Access-Control-Max-Age): its text.
+				out.Headers[name] = val
 			}
 		}
 	}
@@ -215,8 +228,14 @@ func (m *Model) buildRestAPIs() error {
 			if api.BinaryMediaTypes, err = r.propStrings(id, "BinaryMediaTypes"); err != nil {
 				return err
 			}
+			if api.APIKeySource, err = r.propString(id, "ApiKeySourceType"); err != nil {
+				return err
+			}
 			if err := r.restBody(api, fns); err != nil {
 				return err
+			}
+			if api.APIKeySource == "" {
+				api.APIKeySource = "HEADER"
 			}
 			m.RestAPIs = append(m.RestAPIs, api)
 			apis[api.ID] = api
@@ -236,7 +255,7 @@ func (m *Model) buildRestAPIs() error {
 		return err
 	}
 	if len(apis) == 0 {
-		return nil
+		return m.buildUsagePlans()
 	}
 	apiOf := func(id string) (*RestAPI, error) {
 		s, err := r.propString(id, "RestApiId")
@@ -357,7 +376,7 @@ func (m *Model) buildRestAPIs() error {
 	for _, api := range m.RestAPIs {
 		sortRestMethods(api.Methods)
 	}
-	return nil
+	return m.buildUsagePlans() // restapi_keys.go
 }
 
 func sortRestMethods(ms []*RestMethod) {
@@ -398,6 +417,9 @@ func (r *resolver) restMethod(id string, fns functionIndex, authByRef map[string
 		return nil, err
 	}
 	if m.OperationName, err = r.propString(id, "OperationName"); err != nil {
+		return nil, err
+	}
+	if m.APIKeyRequired, err = r.propBool(id, false, "ApiKeyRequired"); err != nil {
 		return nil, err
 	}
 	if m.IntegrationType, err = r.propString(id, "Integration", "Type"); err != nil {

@@ -145,6 +145,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout)
 	}
+	for _, k := range rt.Model().APIKeys {
+		fmt.Fprintf(stdout, "  API key %-17s %s%s\n", k.LogicalID, k.Value, apiKeyNote(k))
+	}
 	if len(rt.APIURLs()) > 0 {
 		if path := sampleGET(rt.Model().APIs[0]); path != "" {
 			fmt.Fprintf(stdout, "  try:  curl -s %s%s\n", rt.APIURL(), path)
@@ -272,6 +275,18 @@ func findTemplate(dir string) (string, error) {
 	default:
 		return "", fmt.Errorf("give --template: found %d templates in cdk.out (%s)", len(matches), strings.Join(matches, ", "))
 	}
+}
+
+// apiKeyNote says how a printed API key came to be and whether it is refused.
+func apiKeyNote(k *template.APIKey) string {
+	note := "  (send as x-api-key"
+	if k.Generated {
+		note += "; generated: the template gives no Value"
+	}
+	if !k.Enabled {
+		note += "; disabled: refused"
+	}
+	return note + ")"
 }
 
 // printWarnings lists, once, what the template asks for that runs differently or not at

@@ -207,3 +207,67 @@ func TestServePrintsTheRestAPIURL(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// devcloud serve prints the API keys, the generated one among them, and the printed key
+// opens the REST API's methods that require one.
+func TestServePrintsTheAPIKeys(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lineWriter{want: "Ctrl-C stops", seen: make(chan struct{})}
+	seen := out.seen
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve",
+			"--template", filepath.Join("..", "..", "testdata", "ownstacks", "sam-restapi-keys", "template.yaml"),
+			"--api-addr", "127.0.0.1:0", "--edge-addr", "127.0.0.1:0", "--watch=false", "--cache-dir", t.TempDir(),
+		}, out, out)
+	}()
+	select {
+	case <-seen:
+	case err := <-done:
+		t.Fatalf("serve ended before serving: %v\n%s", err, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("no banner after 2 minutes:\n%s", out.String())
+	}
+	banner := out.String()
+	key := regexp.MustCompile(`API key PartnerApiApiKey\s+([A-Za-z0-9]{40})  \(send as x-api-key; generated: the template gives no Value\)`).FindStringSubmatch(banner)
+	if key == nil {
+		t.Fatalf("no generated key line in the banner:\n%s", banner)
+	}
+	for _, want := range []string{
+		`API key PartnerKey\s+partner-key-0123456789abcdef  \(send as x-api-key\)\n`,
+		`API key RetiredKey\s+retired-key-0123456789abcdef  \(send as x-api-key; disabled: refused\)\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(banner) {
+			t.Errorf("banner lacks %s:\n%s", want, banner)
+		}
+	}
+	u := regexp.MustCompile(`REST API \S+\s+(http://127\.0\.0\.1:\d+)`).FindStringSubmatch(banner)
+	if u == nil {
+		t.Fatalf("no REST API line in the banner:\n%s", banner)
+	}
+	for _, tt := range []struct {
+		key  string
+		want int
+	}{{"", http.StatusForbidden}, {key[1], http.StatusOK}} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u[1]+"/items", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.key != "" {
+			req.Header.Set("X-Api-Key", tt.key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET /items with key %q: %s, want %d", tt.key, resp.Status, tt.want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}

@@ -288,9 +288,6 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 	x.unknownProps(what, props, "StageName", "DefinitionBody", "Name", "Description", "Variables",
 		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
 		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
-	if props["Cors"] != nil {
-		x.warnf("%s: Cors is not applied by the local SAM transform", what)
-	}
 	stage := any("Prod")
 	if !implicit {
 		s, ok := props["StageName"]
@@ -345,7 +342,26 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 		iam = iam || usesIAM
 		item[method] = op
 	}
-	if auth.applyDefault(paths) || iam {
+	if c := props["Cors"]; c != nil {
+		if _, openapi := body["openapi"]; openapi {
+			x.warnf("%s: Cors is not applied by the local SAM transform to an OpenAPI 3 definition", what)
+		} else if err := x.restCORS(what, c, paths); err != nil { // restcors.go
+			return err
+		}
+	}
+	iamDefault := auth.applyDefault(paths)
+	auth.applyAPIKeyDefault(paths)
+	if auth.apiKeyUsed {
+		defs, _ := body["securityDefinitions"].(map[string]any)
+		if _, openapi := body["openapi"]; openapi {
+			comps, _ := body["components"].(map[string]any)
+			defs, _ = comps["securitySchemes"].(map[string]any)
+		}
+		if _, ok := defs[apiKeyScheme]; !ok {
+			auth.schemes[apiKeyScheme] = apiKeyDefinition()
+		}
+	}
+	if iamDefault || iam {
 		x.warnf("%s: AWS_IAM authorization is not checked locally; its AWS_IAM methods are served without a signature check (as sam local serves them)", what)
 		if _, ok := auth.schemes[iamAuthorizer]; !ok {
 			auth.schemes[iamAuthorizer] = iamScheme()
@@ -400,7 +416,10 @@ func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 	x.refs[id+".Deployment"] = deployment
 	st := map[string]any{"DeploymentId": ref(deployment), "RestApiId": ref(id), "StageName": stage}
 	copyProps(st, props, "Variables", "TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings")
-	return x.add(stageID, "AWS::ApiGateway::Stage", st, res)
+	if err := x.add(stageID, "AWS::ApiGateway::Stage", st, res); err != nil {
+		return err
+	}
+	return x.usagePlan(id, what, auth, stageID, res) // restkeys.go
 }
 
 func isAlnum(s string) bool {

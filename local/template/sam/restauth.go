@@ -34,6 +34,11 @@ type restAuth struct {
 	hasInvokeRole bool
 	// schemes are the security definitions the Body gets.
 	schemes map[string]any
+	// apiKeyRequired is Auth.ApiKeyRequired; apiKeyPreflight AddApiKeyRequiredToCorsPreflight
+	// (default true); apiKeyUsed whether a method asks for the api_key definition;
+	// usagePlan is Auth.UsagePlan (restkeys.go).
+	apiKeyRequired, apiKeyPreflight, apiKeyUsed bool
+	usagePlan                                   any
 }
 
 // iamScheme is the security definition of the built-in AWS_IAM authorizer.
@@ -43,7 +48,7 @@ func iamScheme() map[string]any {
 
 // restAPIAuth reads auth (an Api's Auth) and writes its authorizers' permissions.
 func (x *expander) restAPIAuth(id, what string, auth any, res map[string]any) (*restAuth, error) {
-	out := &restAuth{scopes: map[string][]any{}, preflight: true, schemes: map[string]any{}}
+	out := &restAuth{scopes: map[string][]any{}, preflight: true, apiKeyPreflight: true, schemes: map[string]any{}}
 	if auth == nil {
 		return out, nil
 	}
@@ -52,7 +57,17 @@ func (x *expander) restAPIAuth(id, what string, auth any, res map[string]any) (*
 		return nil, fmt.Errorf("%w: %s: Auth must be an object", ErrInvalid, what)
 	}
 	what += ".Auth"
-	x.unknownProps(what, a, "Authorizers", "DefaultAuthorizer", "InvokeRole", "AddDefaultAuthorizerToCorsPreflight")
+	x.unknownProps(what, a, "Authorizers", "DefaultAuthorizer", "InvokeRole", "AddDefaultAuthorizerToCorsPreflight",
+		"ApiKeyRequired", "AddApiKeyRequiredToCorsPreflight", "UsagePlan")
+	if v, ok := a["ApiKeyRequired"]; ok && v != nil {
+		if out.apiKeyRequired, ok = v.(bool); !ok {
+			return nil, fmt.Errorf("%w: %s: ApiKeyRequired must be a boolean", ErrInvalid, what)
+		}
+	}
+	if a["AddApiKeyRequiredToCorsPreflight"] == false {
+		out.apiKeyPreflight = false
+	}
+	out.usagePlan = a["UsagePlan"]
 	if v, ok := a["DefaultAuthorizer"]; ok && !isNoValue(v) {
 		if out.fallback, ok = v.(string); !ok {
 			return nil, fmt.Errorf("%w: %s: DefaultAuthorizer must be a string", ErrInvalid, what)
@@ -215,7 +230,7 @@ func (a *restAuth) method(x *expander, what string, ev httpEvent, op map[string]
 			return false, fmt.Errorf("%w: %s: Auth must be an object", ErrInvalid, what)
 		}
 	}
-	x.unknownProps(what+".Auth", auth, "Authorizer", "AuthorizationScopes", "InvokeRole")
+	x.unknownProps(what+".Auth", auth, "Authorizer", "AuthorizationScopes", "InvokeRole", "ApiKeyRequired")
 	name, _ := auth["Authorizer"].(string)
 	if v, ok := auth["Authorizer"]; ok && v != nil && name == "" {
 		return false, fmt.Errorf("%w: %s: Auth.Authorizer must be a string", ErrInvalid, what)
@@ -255,7 +270,7 @@ func (a *restAuth) method(x *expander, what string, ev httpEvent, op map[string]
 		return false, fmt.Errorf("%w: %s: AuthorizationScopes works only when Authorizer is set", ErrInvalid, what)
 	}
 	if name == "" {
-		return false, nil
+		return false, a.methodAPIKey(what, auth, op)
 	}
 	req := []any{}
 	// The translator looks the scopes up in Auth.Authorizers as written, where neither NONE
@@ -267,7 +282,7 @@ func (a *restAuth) method(x *expander, what string, ev httpEvent, op map[string]
 		}
 	}
 	op["security"] = []any{map[string]any{name: deepCopy(req)}}
-	return name == iamAuthorizer, nil
+	return name == iamAuthorizer, a.methodAPIKey(what, auth, op)
 }
 
 // applyDefault gives the methods of paths that have an integration the DefaultAuthorizer,

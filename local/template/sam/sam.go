@@ -191,6 +191,8 @@ type expander struct {
 	httpEvents, restEvents map[string][]httpEvent
 	// refs maps SAM's "<Api>.Stage" and "<Api>.Deployment" to the generated logical IDs.
 	refs map[string]string
+	// shared is the SHARED usage plan being built (restkeys.go).
+	shared *sharedPlan
 }
 
 // rewriteRefs replaces {"Ref": "<Api>.Stage"} (and .Deployment) with a Ref of the generated

@@ -20,7 +20,7 @@ import (
 func goldenCases(t *testing.T) map[string]string {
 	t.Helper()
 	cases := map[string]string{}
-	for _, app := range []string{"sam-hello", "sam-httpapi-table", "sam-scheduled", "sam-events", "sam-httpapi-auth", "sam-httpapi-jwt"} {
+	for _, app := range []string{"sam-hello", "sam-httpapi-table", "sam-scheduled", "sam-events", "sam-httpapi-auth", "sam-httpapi-jwt", "sam-restapi-keys"} {
 		cases[app] = filepath.Join("..", "..", "testdata", "ownstacks", app, "template.yaml")
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "templates", "*.yaml"))

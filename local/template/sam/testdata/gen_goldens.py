@@ -27,7 +27,8 @@ OWNSTACKS = os.path.join(ROOT, "local", "testdata", "ownstacks")
 # case name -> template path
 CASES = {name: os.path.join(OWNSTACKS, name, "template.yaml")
          for name in ("sam-hello", "sam-httpapi-table", "sam-scheduled", "sam-events",
-                      "sam-httpapi-auth", "sam-httpapi-jwt")}
+                      "sam-httpapi-auth", "sam-httpapi-jwt",
+                      "sam-restapi-keys")}
 for f in sorted(os.listdir(os.path.join(HERE, "templates"))):
     if f.endswith(".yaml"):
         CASES[f[:-len(".yaml")]] = os.path.join(HERE, "templates", f)
