@@ -68,7 +68,6 @@ func init() {
 	kinds["AWS::ApiGateway::ApiKey"] = kind{ref: keyID, attrs: map[string]attrFunc{"APIKeyId": constAttr(keyID)}}
 	kinds["AWS::ApiGateway::UsagePlan"] = kind{ref: ref6, attrs: map[string]attrFunc{"Id": constAttr(ref6)}}
 	kinds["AWS::ApiGateway::UsagePlanKey"] = kind{ref: ref6, attrs: map[string]attrFunc{"Id": constAttr(ref6)}}
-	emulated = append(emulated, "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey")
 }
 
 // generatedKeyValue is the value of a key whose template gives none: 40 alphanumerics (the
