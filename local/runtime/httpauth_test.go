@@ -21,15 +21,7 @@ func TestSAMHTTPAPILambdaAuthorizerApp(t *testing.T) {
 	})
 	call := func(path, token string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, rt.APIURL()+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		resp, b := send(t, req)
-		return resp.StatusCode, string(b)
+		return getWith(t, rt.APIURL()+path, "Authorization", token)
 	}
 
 	tests := []struct {

@@ -129,6 +129,21 @@ func httpGet(t testing.TB, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// getWith returns the status and body of GET url with the header name: value, sent only
+// when value is not empty.
+func getWith(t testing.TB, url, name, value string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value != "" {
+		req.Header.Set(name, value)
+	}
+	resp, b := send(t, req)
+	return resp.StatusCode, string(b)
+}
+
 // send does req and returns the response with its whole body read (and closed).
 func send(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()

@@ -204,15 +204,7 @@ func TestOpenAPIBodyApp(t *testing.T) {
 		for k, v := range header {
 			req.Header.Set(k, v)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := send(t, req)
 		return resp.StatusCode, b
 	}
 	echoOf := func(status int, b []byte) echoed {

@@ -3,7 +3,6 @@ package runtime_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -29,23 +28,10 @@ func TestSAMHTTPAPIJWTAuthorizerApp(t *testing.T) {
 	})
 	call := func(path, token string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rt.APIURL()+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+			token = "Bearer " + token
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
+		return getWith(t, rt.APIURL()+path, "Authorization", token)
 	}
 
 	pool := rt.Model().UserPools[0]
@@ -112,23 +98,7 @@ func TestSAMHTTPAPIJWTAuthorizerApp(t *testing.T) {
 	}
 	restCall := func(path, token string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rest[0].URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
+		return getWith(t, rest[0].URL+path, "Authorization", token)
 	}
 	if status, body := restCall("/prod/me", ""); status != http.StatusUnauthorized {
 		t.Errorf("REST GET /prod/me without a token = %d %s, want 401", status, body)
