@@ -208,16 +208,7 @@ func (x *expander) lambdaScheme(id, at, name string, def, res map[string]any) (m
 		ext["identitySource"] = sources
 	}
 	if def["EnableFunctionDefaultPermissions"] == true {
-		err := x.add(id+name+"AuthorizerPermission", "AWS::Lambda::Permission", map[string]any{
-			"Action":       "lambda:InvokeFunction",
-			"FunctionName": arn,
-			"Principal":    "apigateway.amazonaws.com",
-			"SourceArn": map[string]any{"Fn::Sub": []any{
-				"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*",
-				map[string]any{"__ApiId__": ref(id)},
-			}},
-		}, res)
-		if err != nil {
+		if err := x.authorizerPermission(id, name, arn, "${AWS::Partition}", res); err != nil {
 			return nil, err
 		}
 	}
@@ -305,4 +296,19 @@ func (a *httpAuth) applyDefault(paths map[string]any) {
 func isNoValue(v any) bool {
 	m, ok := v.(map[string]any)
 	return ok && len(m) == 1 && m["Ref"] == "AWS::NoValue"
+}
+
+// authorizerPermission adds <api><name>AuthorizerPermission, the Lambda permission that lets
+// API Gateway invoke the authorizer function arn of API id, as the translator writes it: for
+// HTTP APIs with ${AWS::Partition} in its source ARN, for REST APIs with "aws".
+func (x *expander) authorizerPermission(id, name string, arn any, partition string, res map[string]any) error {
+	return x.add(id+name+"AuthorizerPermission", "AWS::Lambda::Permission", map[string]any{
+		"Action":       "lambda:InvokeFunction",
+		"FunctionName": arn,
+		"Principal":    "apigateway.amazonaws.com",
+		"SourceArn": map[string]any{"Fn::Sub": []any{
+			"arn:" + partition + ":execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*",
+			map[string]any{"__ApiId__": ref(id)},
+		}},
+	}, res)
 }

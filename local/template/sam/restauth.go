@@ -171,16 +171,7 @@ func (x *expander) restScheme(id, at, name string, def, res map[string]any) (map
 			}
 		}
 		if def["DisableFunctionDefaultPermissions"] != true {
-			err := x.add(id+name+"AuthorizerPermission", "AWS::Lambda::Permission", map[string]any{
-				"Action":       "lambda:InvokeFunction",
-				"FunctionName": arn,
-				"Principal":    "apigateway.amazonaws.com",
-				"SourceArn": map[string]any{"Fn::Sub": []any{
-					"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*",
-					map[string]any{"__ApiId__": ref(id)},
-				}},
-			}, res)
-			if err != nil {
+			if err := x.authorizerPermission(id, name, arn, "aws", res); err != nil {
 				return nil, err
 			}
 		}
