@@ -203,14 +203,21 @@ func (s *Service) createArchive(body []byte) (any, error) {
 
 // findArchive returns the archive named name; callers hold s.mu.
 func (s *Service) findArchive(name string) (*archive, error) {
+	return findNamed(s.archives, name, "archiveName", "Archive")
+}
+
+// findNamed returns m[name] as EventBridge looks an archive or a replay up: a
+// ValidationException naming field when name is empty, ResourceNotFoundException "<kind>
+// <name> does not exist." when there is none.
+func findNamed[T any](m map[string]*T, name, field, kind string) (*T, error) {
 	if name == "" {
-		return nil, required("archiveName")
+		return nil, required(field)
 	}
-	a, ok := s.archives[name]
+	v, ok := m[name]
 	if !ok {
-		return nil, notFound("Archive %s does not exist.", name)
+		return nil, notFound("%s %s does not exist.", kind, name)
 	}
-	return a, nil
+	return v, nil
 }
 
 func (s *Service) describeArchive(body []byte) (any, error) {
@@ -453,15 +460,9 @@ func (r *replay) out() replayOut {
 	return o
 }
 
+// findReplay returns the replay named name; callers hold s.mu.
 func (s *Service) findReplay(name string) (*replay, error) {
-	if name == "" {
-		return nil, required("replayName")
-	}
-	r, ok := s.replays[name]
-	if !ok {
-		return nil, notFound("Replay %s does not exist.", name)
-	}
-	return r, nil
+	return findNamed(s.replays, name, "replayName", "Replay")
 }
 
 func (s *Service) describeReplay(body []byte) (any, error) {
