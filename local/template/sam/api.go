@@ -128,17 +128,11 @@ func (x *expander) restAPIEvent(fnID, name, what string, props, res map[string]a
 // HttpApi events, and its stage.
 func (x *expander) httpAPI(id string, res map[string]any) error {
 	what := "resource " + id
-	props, err := object(what, res, "Properties")
+	props, err := x.properties(id, res, "HttpApi", "StageName", "DefinitionBody", "Tags", "CorsConfiguration", "Description",
+		"FailOnWarnings", "DisableExecuteApiEndpoint", "StageVariables", "Auth", "Name", "PropagateTags")
 	if err != nil {
 		return err
 	}
-	if props == nil {
-		props = map[string]any{}
-	}
-	props = x.withGlobals("HttpApi", props)
-	dropNoValue(props)
-	x.unknownProps(what, props, "StageName", "DefinitionBody", "Tags", "CorsConfiguration", "Description",
-		"FailOnWarnings", "DisableExecuteApiEndpoint", "StageVariables", "Auth", "Name", "PropagateTags")
 	body := map[string]any{}
 	if b, ok := props["DefinitionBody"].(map[string]any); ok {
 		body = deepCopy(b).(map[string]any)
@@ -276,18 +270,12 @@ func copyIntegration(integ, props map[string]any, from, to string) {
 // its Api events, with a Deployment and the stage (Prod for the implicit API).
 func (x *expander) restAPI(id string, res map[string]any, implicit bool) error {
 	what := "resource " + id
-	props, err := object(what, res, "Properties")
+	props, err := x.properties(id, res, "Api", "StageName", "DefinitionBody", "Name", "Description", "Variables",
+		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
+		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
 	if err != nil {
 		return err
 	}
-	if props == nil {
-		props = map[string]any{}
-	}
-	props = x.withGlobals("Api", props)
-	dropNoValue(props)
-	x.unknownProps(what, props, "StageName", "DefinitionBody", "Name", "Description", "Variables",
-		"BinaryMediaTypes", "MinimumCompressionSize", "EndpointConfiguration", "Tags", "Cors", "Auth",
-		"TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "MethodSettings", "OpenApiVersion")
 	stage := any("Prod")
 	if !implicit {
 		s, ok := props["StageName"]
@@ -462,16 +450,10 @@ func deepCopy(v any) any {
 // {Name: id, Type: String}), on demand unless ProvisionedThroughput is given.
 func (x *expander) simpleTable(id string, res map[string]any) error {
 	what := "resource " + id
-	props, err := object(what, res, "Properties")
+	props, err := x.properties(id, res, "SimpleTable", "PrimaryKey", "ProvisionedThroughput", "TableName", "Tags", "SSESpecification", "PointInTimeRecoverySpecification")
 	if err != nil {
 		return err
 	}
-	if props == nil {
-		props = map[string]any{}
-	}
-	props = x.withGlobals("SimpleTable", props)
-	dropNoValue(props)
-	x.unknownProps(what, props, "PrimaryKey", "ProvisionedThroughput", "TableName", "Tags", "SSESpecification", "PointInTimeRecoverySpecification")
 	name, typ := any("id"), "String"
 	if pk, ok := props["PrimaryKey"].(map[string]any); ok {
 		name = pk["Name"]

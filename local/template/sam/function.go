@@ -26,16 +26,10 @@ var acceptedFunctionProps = []string{
 
 func (x *expander) function(id string, res map[string]any) error {
 	what := "resource " + id
-	props, err := object(what, res, "Properties")
+	props, err := x.properties(id, res, "Function", append(slices.Clone(functionProps), acceptedFunctionProps...)...)
 	if err != nil {
 		return err
 	}
-	if props == nil {
-		props = map[string]any{}
-	}
-	props = x.withGlobals("Function", props)
-	dropNoValue(props)
-	x.unknownProps(what, props, append(slices.Clone(functionProps), acceptedFunctionProps...)...)
 
 	fn := map[string]any{}
 	copyProps(fn, props, functionProps...)

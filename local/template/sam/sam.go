@@ -345,6 +345,23 @@ func dropNoValue(props map[string]any) {
 
 func ref(id string) map[string]any { return map[string]any{"Ref": id} }
 
+// properties returns resource id's Properties (empty when it has none) merged over the
+// template's Globals of kind, without AWS::NoValue, warning once about each name not in known.
+func (x *expander) properties(id string, res map[string]any, kind string, known ...string) (map[string]any, error) {
+	what := "resource " + id
+	props, err := object(what, res, "Properties")
+	if err != nil {
+		return nil, err
+	}
+	if props == nil {
+		props = map[string]any{}
+	}
+	props = x.withGlobals(kind, props)
+	dropNoValue(props)
+	x.unknownProps(what, props, known...)
+	return props, nil
+}
+
 func getAtt(id, attr string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{id, attr}}
 }
