@@ -57,6 +57,7 @@ type stack struct {
 	faults *faults
 	queue  string // URL
 	bus    *eventbus.Service
+	queues *sqsqueue.Service
 }
 
 func newStack(t *testing.T) *stack {
@@ -100,7 +101,7 @@ func newStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 
-	s := &stack{engine: engine, ddb: sdk.DynamoDB(srv.URL), sqs: sdk.SQS(srv.URL), queue: queueURL, bus: eb}
+	s := &stack{engine: engine, ddb: sdk.DynamoDB(srv.URL), sqs: sdk.SQS(srv.URL), queue: queueURL, bus: eb, queues: queues}
 	s.faults = &faults{next: http.DefaultTransport, sent: map[string]int{}}
 	s.eb = eventbridge.New(eventbridge.Options{
 		Region: sdk.Region, BaseEndpoint: aws.String(srv.URL), Credentials: sdk.Credentials,
@@ -202,8 +203,11 @@ func (s *stack) received(t *testing.T, n int) []envelope.Envelope {
 	deadline := time.Now().Add(10 * time.Second)
 	for len(got) < n {
 		if time.Now().After(deadline) {
-			// What the bus did with them tells a lost delivery from a late one.
-			t.Fatalf("queue holds %d events after 10s, want %d; the bus: %+v", len(got), n, s.bus.Metrics())
+			// What the bus did with them tells a lost delivery from a late one, and the queue's
+			// counts a message received by a call whose answer never came back (in flight).
+			v, _, err := s.queues.Inspect(queue)
+			t.Fatalf("queue holds %d events after 10s, want %d; the bus: %+v; the queue: %d waiting, %d in flight, %d delayed (%v)",
+				len(got), n, s.bus.Metrics(), v.Waiting, v.InFlight, v.Delayed, err)
 		}
 		out, err := s.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(s.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
