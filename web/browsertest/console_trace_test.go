@@ -73,7 +73,10 @@ type sagaStep struct{ kind, function, name string }
 var orderSaga = []sagaStep{
 	{"http", "orders-place-order", "POST /orders"},
 	{"invoke", "orders-place-order", "orders-place-order"},
-	{"dynamodb", "", "TransactWriteItems"},
+	// The order and its idempotency rows share the orders table, and a stream batch is
+	// linked to the table's latest write before it: the order's TransactWriteItems, or the
+	// PutItem that stores the response when the batch began after it.
+	{"dynamodb", "", ""},
 	{"stream", "orders-publish-events", "OrdersTable"},
 	{"invoke", "orders-publish-events", ""},
 	{"putevents", "", "OrderPlaced"},
@@ -114,28 +117,34 @@ func (s sagaStep) matches(h hop) bool {
 func (s sagaStep) String() string { return fmt.Sprintf("%s %s %q", s.kind, s.function, s.name) }
 
 // followSaga matches the steps, in order, against the hops, each step against a descendant
-// of the previous step's hop. It returns the index of each step's hop, and the first step
-// not found (len(steps) when all are).
+// of the previous step's hop, trying every candidate hop of a step before giving up on it (a
+// step that names no operation may match several writes, and only one of them leads on). It
+// returns the index of each step's hop on the deepest path found, and the first step not
+// found (len(steps) when all are).
 func followSaga(hops []hop, steps []sagaStep) (at []int, missing int) {
-	prev := -1
-	for i, s := range steps {
-		found := -1
+	var best []int
+	var walk func(prev int, path []int)
+	walk = func(prev int, path []int) {
+		if len(path) > len(best) || best == nil {
+			best = append([]int{}, path...)
+		}
+		if len(path) == len(steps) {
+			return
+		}
 		for j := prev + 1; j < len(hops); j++ {
 			if prev >= 0 && hops[j].Depth <= hops[prev].Depth {
-				break // left the previous step's subtree
+				return // left the previous step's subtree
 			}
-			if s.matches(hops[j]) {
-				found = j
-				break
+			if steps[len(path)].matches(hops[j]) {
+				walk(j, append(path, j))
+				if len(best) == len(steps) {
+					return
+				}
 			}
 		}
-		if found < 0 {
-			return at, i
-		}
-		at = append(at, found)
-		prev = found
 	}
-	return at, len(steps)
+	walk(-1, nil)
+	return best, len(best)
 }
 
 // waitConfirmed polls the order as its customer until the saga confirmed it.
@@ -310,4 +319,28 @@ func TestConsoleStack(t *testing.T) {
 		t.Errorf("the stack page is %v px wide at 375 px: it scrolls sideways", w)
 	}
 	narrow.screenshot("console-stack-375")
+}
+
+// TestFollowSagaTriesEveryCandidate: a stream batch under the place-order invocation's last
+// write (as CI once saw it) is found, and one under no write of it is not.
+func TestFollowSagaTriesEveryCandidate(t *testing.T) {
+	steps := orderSaga[:6]
+	tree := func(streamDepth int) []hop {
+		return []hop{
+			{Kind: "http", Function: "orders-place-order", Name: "POST /orders", Depth: 0},
+			{Kind: "invoke", Function: "orders-place-order", Name: "orders-place-order", Depth: 1},
+			{Kind: "dynamodb", Name: "PutItem", Depth: 2},
+			{Kind: "dynamodb", Name: "TransactWriteItems", Depth: 2},
+			{Kind: "dynamodb", Name: "PutItem", Depth: 2},
+			{Kind: "stream", Function: "orders-publish-events", Name: "OrdersTable1F8332C7 → orders-publish-events", Depth: streamDepth},
+			{Kind: "invoke", Function: "orders-publish-events", Depth: streamDepth + 1},
+			{Kind: "putevents", Name: "PutEvents OrderPlaced", Depth: streamDepth + 2},
+		}
+	}
+	if at, missing := followSaga(tree(3), steps); missing != len(steps) || at[2] != 4 {
+		t.Errorf("under the last write: steps %v, missing %d; want all, the write at 4", at, missing)
+	}
+	if _, missing := followSaga(tree(1), steps); missing != 3 {
+		t.Errorf("beside the writes: missing %d, want 3 (the stream)", missing)
+	}
 }
