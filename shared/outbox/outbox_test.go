@@ -320,6 +320,7 @@ func TestCrashBetweenWriteAndPublish(t *testing.T) {
 	if diff := cmp.Diff(sorted(want), ids(s.received(t, 3))); diff != "" {
 		t.Errorf("events on the queue (-want +got):\n%s", diff)
 	}
+	s.faults.waitAccepted(t, len(want))
 	if diff := cmp.Diff(want[:2], s.faults.acceptedOf(t, "a")); diff != "" {
 		t.Errorf("a's accepted events (-want +got):\n%s", diff)
 	}
