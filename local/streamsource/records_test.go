@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/microshop/microshop/local/ddbengine"
 	"github.com/microshop/microshop/local/streamsource"
@@ -22,7 +23,8 @@ const everyType = `{"id":{"S":"x"},"n":{"N":"1.50"},"neg":{"N":"-0.000001"},"big
 
 // TestEngineRecordsDecodeLosslessly checks that every engine record, including a TTL delete,
 // survives decoding into events.DynamoDBEventRecord: re-encoded, it is the engine's JSON plus
-// eventSourceARN, with userIdentity spelled Lambda's way.
+// eventSourceARN, with userIdentity spelled Lambda's way; and that the mapping, which skips
+// events' types, writes that same record.
 func TestEngineRecordsDecodeLosslessly(t *testing.T) {
 	e := newEngine(t, "NEW_AND_OLD_IMAGES", ddbengine.Options{TTLInterval: 5 * time.Millisecond})
 	do(t, e, "UpdateTimeToLive", `{"TableName":"orders","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"exp"}}`)
@@ -67,6 +69,14 @@ func TestEngineRecordsDecodeLosslessly(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, decode(t, lambdaJSON)); diff != "" {
 			t.Errorf("%s record changed through events.DynamoDBEventRecord (-engine +lambda):\n%s", name, diff)
+		}
+		// The mapping writes the same record without going through events' types.
+		mapped, err := streamsource.LambdaJSON(r, "arn:unused")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(decode(t, lambdaJSON), decode(t, mapped), cmpopts.EquateApprox(0, 1e-6)); diff != "" {
+			t.Errorf("%s record as the mapping writes it (-through events +mapping):\n%s", name, diff)
 		}
 		if (r.UserIdentity != nil) != (i == 4) {
 			t.Errorf("record %d userIdentity %+v; want it only on the TTL delete", i, r.UserIdentity)
