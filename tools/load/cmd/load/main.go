@@ -4,6 +4,9 @@
 //	go run ./tools/load/cmd/load [-duration 60s] [-concurrency 16] [-rate 0] [-mix browse=50,cart=20,order=20,cancel=10] [-seed N]
 //	go run ./tools/load/cmd/load -flash 500 [-units 25]
 //
+// -cpuprofile FILE writes a CPU profile of the process (go tool pprof FILE): the generator's
+// and, when it runs here, the local runtime's; the functions are processes of their own.
+//
 // Where it runs against:
 //   - nothing named: it starts the local runtime on cdk.out's template (the runtime
 //     devcloud serve runs, on free ports, in this process), seeds it as make dev does
@@ -25,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -69,8 +73,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	edge := fs.String("edge", "", "a running local stack's AWS endpoint (with -api)")
 	tmpl := fs.String("template", "cdk.out/Microshop.template.json", "the synthesized template the local stack serves")
 	deployed := fs.Bool("deployed", false, "run against the deployed stage the E2E_* variables describe")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the generator, and the local runtime when it runs here) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	m, err := load.ParseMix(*mix)
 	if err != nil {

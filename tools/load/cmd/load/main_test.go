@@ -11,12 +11,12 @@ import (
 
 // The command as make load runs it, shortened: it starts the local runtime on free ports,
 // seeds it, runs a mixed load, prints the live view as lines (not a terminal), the table and
-// the report, and exits 0 because the invariants hold.
+// the report, and exits 0 because the invariants hold. -cpuprofile leaves a CPU profile.
 func TestRunLocal(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-duration", "2s", "-warmup", "1s", "-concurrency", "4", "-products", "2", "-seed", "3",
-		"-refresh", "300ms", "-report", dir}, &out, &errOut, false)
+		"-refresh", "300ms", "-report", dir, "-cpuprofile", filepath.Join(dir, "cpu.pprof")}, &out, &errOut, false)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
@@ -33,6 +33,10 @@ func TestRunLocal(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The profile is written when the run ends: a gzipped pprof protobuf.
+	if prof, err := os.ReadFile(filepath.Join(dir, "cpu.pprof")); err != nil || len(prof) < 100 || prof[0] != 0x1f || prof[1] != 0x8b {
+		t.Errorf("cpu.pprof: %d bytes, %v; want a gzipped profile", len(prof), err)
 	}
 }
 
