@@ -23,17 +23,20 @@ type response struct {
 // errInvalidResponse.
 func parseResponse(payload []byte) (*response, error) {
 	payload = bytes.TrimSpace(payload)
-	if len(payload) == 0 || !json.Valid(payload) {
+	if len(payload) == 0 {
 		return nil, fmt.Errorf("%w: not JSON", errInvalidResponse)
 	}
 	if payload[0] == '{' {
 		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(payload, &fields); err != nil {
-			return nil, fmt.Errorf("%w: %v", errInvalidResponse, err)
+		if err := json.Unmarshal(payload, &fields); err != nil { // it checks the JSON first
+			return nil, fmt.Errorf("%w: not JSON", errInvalidResponse)
 		}
 		if _, ok := fields["statusCode"]; ok {
 			return structured(fields)
 		}
+	}
+	if payload[0] != '{' && !json.Valid(payload) {
+		return nil, fmt.Errorf("%w: not JSON", errInvalidResponse)
 	}
 	// The inferred format: any valid JSON without a statusCode is the body of a 200.
 	body := payload

@@ -147,6 +147,7 @@ func TestResponseMapping(t *testing.T) {
 		},
 		{name: "invalid: not JSON", payload: `Hello`, wantStatus: 500, wantBody: internalError},
 		{name: "invalid: empty", payload: ``, wantStatus: 500, wantBody: internalError},
+		{name: "invalid: a broken object", payload: `{"statusCode":200,"body":"x"`, wantStatus: 500, wantBody: internalError},
 		{name: "invalid: statusCode is a string", payload: `{"statusCode":"200","body":"x"}`, wantStatus: 500, wantBody: internalError},
 		{name: "invalid: statusCode is null", payload: `{"statusCode":null,"body":"x"}`, wantStatus: 500, wantBody: internalError},
 		{name: "invalid: statusCode is not an integer", payload: `{"statusCode":200.5}`, wantStatus: 500, wantBody: internalError},
