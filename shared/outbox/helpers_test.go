@@ -27,6 +27,7 @@ import (
 	"github.com/microshop/microshop/local/sdk"
 	"github.com/microshop/microshop/local/sqsqueue"
 	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/outbox/publish"
 )
 
 const (
@@ -122,8 +123,8 @@ func newStack(t *testing.T) *stack {
 }
 
 // publisher returns a publisher to the stack's bus with fast retries.
-func (s *stack) publisher(attempts int) *outbox.Publisher {
-	return outbox.NewPublisher(s.eb, bus, outbox.Options{Attempts: attempts, Backoff: time.Millisecond})
+func (s *stack) publisher(attempts int) *publish.Publisher {
+	return publish.New(s.eb, bus, publish.Options{Attempts: attempts, Backoff: time.Millisecond})
 }
 
 // write stores change n of aggregate and its event in one transaction, as a service does, and

@@ -1,7 +1,7 @@
 // Package outbox makes a service's events leave it exactly when its state changes: the service
 // writes its state change and an outbox row in one DynamoDB TransactWriteItems (Row), and a
 // publisher Lambda on the table's stream sends each outbox row's event to EventBridge
-// (Publisher). A crash after the write loses nothing: the row is in the stream until the
+// (shared/outbox/publish). A crash after the write loses nothing: the row is in the stream until the
 // publisher has sent it.
 //
 // There is one outbox row per aggregate (e.g. per product), overwritten by each write of that

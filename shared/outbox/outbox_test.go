@@ -25,6 +25,7 @@ import (
 	"github.com/microshop/microshop/local/streamsource"
 	"github.com/microshop/microshop/shared/metrics"
 	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/outbox/publish"
 	"github.com/microshop/microshop/shared/tracing"
 )
 
@@ -332,7 +333,7 @@ func TestCrashBetweenWriteAndPublish(t *testing.T) {
 // publisherFunction runs a Publisher as the stream mapping's function, in process; its first
 // invocations crash before publishing anything.
 type publisherFunction struct {
-	p       *outbox.Publisher
+	p       *publish.Publisher
 	mu      sync.Mutex
 	calls   int
 	crashes int

@@ -21,7 +21,7 @@ import (
 	"github.com/microshop/microshop/local/sdk"
 	"github.com/microshop/microshop/local/streamsource"
 	"github.com/microshop/microshop/shared/money"
-	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/outbox/publish"
 )
 
 // The catalog's writes reach a rule on the bus as ProductCreated, ProductChanged and
@@ -57,7 +57,7 @@ func TestWritesArePublished(t *testing.T) {
 	client := sdk.DynamoDB(srv.URL)
 	table := newTable(t, client)
 	store := ddb.New(client, table)
-	publisher := outbox.NewPublisher(sdk.EventBridge(srv.URL), "shop", outbox.Options{})
+	publisher := publish.New(sdk.EventBridge(srv.URL), "shop", publish.Options{})
 	m, err := streamsource.New(streamsource.Config{
 		Engine: engine, Table: table, Function: "catalog-publish-events", Invoker: inProcess(publisher.Handle),
 		StartingPosition: streamsource.TrimHorizon, ReportBatchItemFailures: true,

@@ -1,19 +1,18 @@
 // Package function builds what the inventory's Lambda functions share, once per process: the
-// DynamoDB store on the table named by TABLE_NAME, and the outbox publisher on the bus named
-// by EVENT_BUS_NAME. Each main package names its trigger and its handler, and nothing else.
+// DynamoDB store on the table named by TABLE_NAME. Each main package names its trigger and its
+// handler, and nothing else; the outbox publisher (cmd/inventory-publish-events) builds its
+// own EventBridge client, so the other functions do not link it.
 package function
 
 import (
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/microshop/microshop/functions/inventory/internal/api"
 	"github.com/microshop/microshop/functions/inventory/internal/app"
 	"github.com/microshop/microshop/functions/inventory/internal/ddb"
 	"github.com/microshop/microshop/shared/consume"
-	"github.com/microshop/microshop/shared/outbox"
 	"github.com/microshop/microshop/shared/start"
 )
 
@@ -55,18 +54,4 @@ func Consumer(handler func(*app.Inventory) consume.Handler) start.Build[consume.
 		}
 		return handler(app.New(store, nil)), nil
 	}
-}
-
-// Publisher builds the outbox publisher (shared/outbox) on EVENT_BUS_NAME.
-func Publisher(env *start.Env) (start.StreamHandler, error) {
-	bus, err := env.Var(outbox.EnvBusName)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := env.AWS()
-	if err != nil {
-		return nil, err
-	}
-	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = env.Endpoint("EVENTBRIDGE") })
-	return outbox.NewPublisher(client, bus, outbox.Options{Log: env.Log}).Handle, nil
 }

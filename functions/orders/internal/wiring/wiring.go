@@ -8,16 +8,11 @@ import (
 	"fmt"
 	"net/http"
 
-	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/microshop/microshop/functions/orders/internal/api"
 	"github.com/microshop/microshop/functions/orders/internal/app"
-	"github.com/microshop/microshop/functions/orders/internal/confirm"
-	"github.com/microshop/microshop/functions/orders/internal/customers"
 	"github.com/microshop/microshop/functions/orders/internal/ddb"
-	"github.com/microshop/microshop/functions/orders/internal/ses"
 	ordersspec "github.com/microshop/microshop/functions/orders/spec"
 	"github.com/microshop/microshop/functions/shipping/quote"
 	"github.com/microshop/microshop/shared/consume"
@@ -104,28 +99,13 @@ func Consumer(handler func(*app.Service) consume.Handler) start.Build[consume.Ha
 // email of an order placed without one.
 const UserPoolEnv = "USER_POOL_ID"
 
-// Confirmation returns the build function of the order confirmation email consumer: SES v2
-// (its endpoint overridable as AWS_ENDPOINT_URL_SESV2), the sender from MAIL_FROM, and the
-// user pool USER_POOL_ID (AdminGetUser, endpoint AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER).
-func Confirmation() start.Build[consume.Handler] {
-	return func(env *start.Env) (consume.Handler, error) {
-		d, err := build(env)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := env.AWS()
-		if err != nil {
-			return nil, err
-		}
-		client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = env.Endpoint("SESV2") })
-		from, _ := env.Var(MailFromEnv) // unset: confirm.DefaultFrom
-		pool, err := env.Var(UserPoolEnv)
-		if err != nil {
-			return nil, err
-		}
-		users := idp.NewFromConfig(cfg, func(o *idp.Options) { o.BaseEndpoint = env.Endpoint("COGNITO_IDENTITY_PROVIDER") })
-		return confirm.Handler(confirm.Deps{
-			Orders: d.store, Claims: d.store, Mailer: ses.New(client), Customers: customers.New(users, pool), From: from, Log: env.Log,
-		}), nil
+// Store returns the store on TABLE_NAME, for the confirmation consumer
+// (cmd/orders-send-confirmation). That main builds its SES and Cognito clients itself, so that
+// no other orders function links them (about 600 KB of each binary).
+func Store(env *start.Env) (*ddb.Store, error) {
+	d, err := build(env)
+	if err != nil {
+		return nil, err
 	}
+	return d.store, nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/microshop/microshop/shared/outbox"
+	"github.com/microshop/microshop/shared/outbox/publish"
 	"github.com/microshop/microshop/shared/start"
 )
 
@@ -20,7 +20,7 @@ func main() {
 }
 
 func build(env *start.Env) (start.StreamHandler, error) {
-	bus, err := env.Var(outbox.EnvBusName)
+	bus, err := env.Var(publish.EnvBusName)
 	if err != nil {
 		return nil, err
 	}
@@ -29,5 +29,5 @@ func build(env *start.Env) (start.StreamHandler, error) {
 		return nil, err
 	}
 	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = env.Endpoint("EVENTBRIDGE") })
-	return outbox.NewPublisher(client, bus, outbox.Options{Log: env.Log}).Handle, nil
+	return publish.New(client, bus, publish.Options{Log: env.Log}).Handle, nil
 }

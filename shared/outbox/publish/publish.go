@@ -1,4 +1,8 @@
-package outbox
+// Package publish is the sending half of the outbox (shared/outbox): the handler of a
+// service's publisher Lambda, on its table's stream, that sends each outbox row's event to
+// EventBridge. It is a package of its own so that the functions writing outbox rows do not
+// link the EventBridge client (about 200 KB of each binary).
+package publish
 
 import (
 	"context"
@@ -16,6 +20,7 @@ import (
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/shared/correlation"
 	"github.com/microshop/microshop/shared/metrics"
+	"github.com/microshop/microshop/shared/outbox"
 	"github.com/microshop/microshop/shared/tracing"
 )
 
@@ -59,8 +64,8 @@ type Publisher struct {
 	log      *slog.Logger
 }
 
-// NewPublisher returns a publisher sending to the bus named bus (a name or ARN).
-func NewPublisher(client EventBridgeAPI, bus string, opts Options) *Publisher {
+// New returns a publisher sending to the bus named bus (a name or ARN).
+func New(client EventBridgeAPI, bus string, opts Options) *Publisher {
 	p := &Publisher{client: client, bus: bus, attempts: opts.Attempts, backoff: opts.Backoff, log: opts.Log}
 	if p.attempts < 1 {
 		p.attempts = 4
@@ -85,7 +90,7 @@ type pending struct {
 }
 
 // Handle publishes the batch's outbox events in stream order. Records that are REMOVEs (TTL
-// deletions) or whose NewImage has no AttrEvent are skipped.
+// deletions) or whose NewImage has no outbox.AttrEvent are skipped.
 //
 // Events go in PutEvents requests of at most ten entries, never two of one aggregate in one
 // request, and each request's failed entries (FailedEntryCount, per-entry ErrorCode) are resent
@@ -149,12 +154,12 @@ func (p *Publisher) pendingOf(ctx context.Context, i int, rec events.DynamoDBEve
 	if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
 		return pending{}, false, nil
 	}
-	attr, ok := rec.Change.NewImage[AttrEvent]
+	attr, ok := rec.Change.NewImage[outbox.AttrEvent]
 	if !ok || attr.DataType() == events.DataTypeNull {
 		return pending{}, false, nil
 	}
 	if attr.DataType() != events.DataTypeString {
-		return pending{}, false, fmt.Errorf("%s is not a string", AttrEvent)
+		return pending{}, false, fmt.Errorf("%s is not a string", outbox.AttrEvent)
 	}
 	detail := attr.String()
 	env, err := envelope.Decode([]byte(detail))
@@ -175,7 +180,7 @@ func (p *Publisher) pendingOf(ctx context.Context, i int, rec events.DynamoDBEve
 	ctx = correlation.With(ctx, env.CorrelationID)
 	// The entry continues the trace of the work that wrote the event; EventBridge passes it
 	// to its targets (SQS: the AWSTraceHeader attribute).
-	if t, ok := rec.Change.NewImage[AttrTraceHeader]; ok && t.DataType() == events.DataTypeString {
+	if t, ok := rec.Change.NewImage[outbox.AttrTraceHeader]; ok && t.DataType() == events.DataTypeString {
 		if _, valid := tracing.Parse(t.String()); valid {
 			entry.TraceHeader = aws.String(t.String())
 			ctx = tracing.WithHeader(ctx, t.String())
