@@ -297,7 +297,9 @@ func TestPoisonMessageToDLQ(t *testing.T) {
 	o := placeOrder(t, u, shoptest.OrderBody("tok_visa", shoptest.LineOf(p.ID, 1)))
 	var body string
 	shoptest.Eventually(t, 30*time.Second, "the poison message in "+dlq, func() (bool, string) {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: dlqURL, MaxNumberOfMessages: 10, VisibilityTimeout: 30})
+		// A 2 s visibility timeout: a receive whose answer is lost in transit (the SDK retries
+		// it) leaves the message in flight for that long, not for the whole 30 s wait.
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: dlqURL, MaxNumberOfMessages: 10, VisibilityTimeout: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,10 @@ func newTap(ctx context.Context) (*tap, error) {
 	go func() {
 		defer close(b.done)
 		for ctx.Err() == nil {
-			out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+			// A short visibility timeout: a receive whose answer is lost in transit (the SDK
+			// retries it) leaves its messages in flight for that long only, not for the
+			// queue's 30 s, longer than a saga's bound; distinct counts a redelivery once.
+			out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3})
 			if err != nil {
 				continue
 			}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/microshop/microshop/e2e/shoptest"
 	"github.com/microshop/microshop/local/sdk"
@@ -40,22 +42,49 @@ func tap(t *testing.T, pattern string) string {
 }
 
 // countEvents drains the tap queue and counts the events whose data names orderID.
+//
+// It reads at least once: a receive whose answer is lost in transit (the SDK retries it)
+// leaves its messages in flight, so an empty receive ends the drain only once the queue
+// holds nothing waiting or in flight; a 2 s visibility timeout brings such messages back
+// soon, and a message id counts once.
 func countEvents(t *testing.T, queueURL, orderID string) int {
 	t.Helper()
 	ctx := context.Background()
 	c := sdk.SQS(rt.EdgeURL())
 	n := 0
+	seen := map[string]bool{}
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 2,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(out.Messages) == 0 {
-			return n
+			attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{
+				sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := attrs.Attributes
+			if a[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] == "0" && a[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)] == "0" {
+				return n
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("tap queue not drained after 20 s: %v", a)
+			}
+			continue
 		}
 		for _, m := range out.Messages {
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+			if seen[aws.ToString(m.MessageId)] {
+				continue
+			}
+			seen[aws.ToString(m.MessageId)] = true
 			var ev struct {
 				Detail struct {
 					Data struct {
@@ -68,9 +97,6 @@ func countEvents(t *testing.T, queueURL, orderID string) int {
 			}
 			if ev.Detail.Data.OrderID == orderID {
 				n++
-			}
-			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatal(err)
 			}
 		}
 	}

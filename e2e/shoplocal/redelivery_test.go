@@ -205,7 +205,10 @@ func (b *busTap) collect(t *testing.T, keep func(envelope.Envelope) bool, want m
 	ctx := context.Background()
 	q := sdk.SQS(rt.EdgeURL())
 	shoptest.Eventually(t, shoptest.SagaTimeout, "events on the bus", func() (bool, string) {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		// A short visibility timeout: a receive whose answer is lost in transit (the SDK
+		// retries it) leaves its messages in flight for that long, not for the queue's 30 s,
+		// longer than SagaTimeout; seen counts such a message once when it comes again.
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3})
 		if err != nil {
 			t.Fatal(err)
 		}

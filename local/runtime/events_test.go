@@ -200,13 +200,15 @@ func receiveOne(t *testing.T, rt *runtime.Runtime, name string, within time.Dura
 }
 
 // receiveMessage waits up to within for a message (with its attributes) in the named queue.
+// Its receives have a 2 s visibility timeout: one whose answer is lost in transit (the SDK
+// retries it) leaves its message in flight for that long, not for the queue's 30 s.
 func receiveMessage(t *testing.T, rt *runtime.Runtime, name string, within time.Duration) sqstypes.Message {
 	t.Helper()
 	q, url := queue(t, rt, name)
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 1, MessageAttributeNames: []string{"All"},
+			QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 1, MessageAttributeNames: []string{"All"}, VisibilityTimeout: 2,
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -34,21 +34,27 @@ func awsCLI(t *testing.T, rt *runtime.Runtime, args ...string) string {
 	return string(out)
 }
 
-// receiveBodies long-polls queueURL until it has n messages or 10 seconds pass.
+// receiveBodies long-polls queueURL until it has n messages or 10 seconds pass. Its receives
+// have a 2 s visibility timeout: one whose answer is lost in transit (the SDK retries it)
+// leaves its messages in flight for that long, not for the queue's 30 s, past the deadline.
 func receiveBodies(t *testing.T, rt *runtime.Runtime, queueURL string, n int) []string {
 	t.Helper()
 	q := sdk.SQS(rt.EdgeURL())
 	var bodies []string
+	seen := map[string]bool{} // message ids: a message received again counts once
 	deadline := time.Now().Add(10 * time.Second)
 	for len(bodies) < n && time.Now().Before(deadline) {
 		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 2,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range out.Messages {
-			bodies = append(bodies, aws.ToString(m.Body))
+			if !seen[aws.ToString(m.MessageId)] {
+				seen[aws.ToString(m.MessageId)] = true
+				bodies = append(bodies, aws.ToString(m.Body))
+			}
 		}
 	}
 	return bodies
