@@ -136,6 +136,13 @@ type FunctionSpec struct {
 	// ReservedConcurrency caps the function's processes; 0 means
 	// ManagerOptions.MaxConcurrency.
 	ReservedConcurrency int
+	// Background marks a function no caller waits on: one invoked only by event source
+	// mappings (a queue's or a stream's poller). On Linux its processes run in the
+	// SCHED_BATCH class: they get their fair share of the CPU but do not preempt another
+	// task when they wake, so on a laptop's few cores a burst of asynchronous work does not
+	// cut into the requests a caller is waiting for. On AWS every function has CPUs of its
+	// own; this keeps a local run closer to that.
+	Background bool
 }
 
 // InvokeOptions carry the optional parts of an invocation.

@@ -3,8 +3,12 @@ package lambdahost
 import (
 	"bytes"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // sysProcAttr puts a function's process in its own process group, so it and anything it
@@ -36,4 +40,28 @@ func peakMemoryMB(pid int) int {
 		return 0
 	}
 	return (kb + 1023) / 1024
+}
+
+// startCmd starts cmd, in the SCHED_BATCH scheduling class when background (see
+// FunctionSpec.Background). A child takes the class of the thread that forks it, and every
+// thread it makes inherits it: the starting thread switches to the class for the fork and
+// back at once, locked so no other goroutine runs there meanwhile, and never left locked
+// (its exit would fire the child's Pdeathsig). A kernel refusing the class only costs the
+// preference: the process starts as any other.
+func startCmd(cmd *exec.Cmd, background bool) error {
+	if !background {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := setSchedPolicy(unix.SCHED_BATCH); err != nil {
+		return cmd.Start()
+	}
+	defer func() { _ = setSchedPolicy(unix.SCHED_NORMAL) }()
+	return cmd.Start()
+}
+
+// setSchedPolicy sets the calling thread's scheduling policy, at nice 0.
+func setSchedPolicy(policy uint32) error {
+	return unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: policy}, 0)
 }

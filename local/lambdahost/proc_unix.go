@@ -2,7 +2,10 @@
 
 package lambdahost
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
 // sysProcAttr puts a function's process in its own process group, so it and anything it
 // starts can be killed together.
@@ -12,3 +15,6 @@ func killGroup(pid int, sig syscall.Signal) error { return syscall.Kill(-pid, si
 
 // peakMemoryMB is not measured outside Linux.
 func peakMemoryMB(int) int { return 0 }
+
+// startCmd starts cmd; background processes get no other treatment outside Linux.
+func startCmd(cmd *exec.Cmd, _ bool) error { return cmd.Start() }

@@ -222,7 +222,7 @@ func (p *process) start() (*exec.Cmd, error) {
 	f.mu.Lock()
 	p.spawned = time.Now()
 	f.mu.Unlock()
-	err = cmd.Start()
+	err = startCmd(cmd, p.spec.Background)
 	outW.Close()
 	errW.Close()
 	if err != nil {

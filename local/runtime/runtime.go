@@ -310,6 +310,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	rt.manager = lambdahost.NewManager(managerOpts)
 	rt.closers = append(rt.closers, rt.manager.Close)
 	specs := map[string]lambdahost.FunctionSpec{}
+	background := backgroundFunctions(model)
 	for _, fn := range fns {
 		spec := lambdahost.FunctionSpec{
 			Name:                fn.Name,
@@ -320,6 +321,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			MemoryMB:            fn.MemoryMB,
 			ReservedConcurrency: max(fn.ReservedConcurrency, 0),
 			Throttled:           fn.ReservedConcurrency == 0,
+			Background:          background[fn.LogicalID],
 		}
 		if err := rt.manager.Register(spec); err != nil {
 			return nil, fmt.Errorf("start local runtime: %w", err)
