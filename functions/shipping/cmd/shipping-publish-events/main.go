@@ -7,27 +7,12 @@ package main
 import (
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-
 	"github.com/microshop/microshop/shared/outbox/publish"
 	"github.com/microshop/microshop/shared/start"
 )
 
 func main() {
-	if err := start.DynamoDBStream("shipping", build); err != nil {
+	if err := start.DynamoDBStream("shipping", publish.Build); err != nil {
 		os.Exit(1) // start has logged why
 	}
-}
-
-func build(env *start.Env) (start.StreamHandler, error) {
-	bus, err := env.Var(publish.EnvBusName)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := env.AWS()
-	if err != nil {
-		return nil, err
-	}
-	client := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = env.Endpoint("EVENTBRIDGE") })
-	return publish.New(client, bus, publish.Options{Log: env.Log}).Handle, nil
 }
