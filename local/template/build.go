@@ -2,7 +2,6 @@ package template
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -26,15 +25,11 @@ func (m *Model) build() error {
 	m.Functions = map[string]*Function{}
 	apis := map[string]*HTTPAPI{} // by local API ID
 	var routes []string
-	// Sorted, so the first error reported is the same on every run.
-	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
-		on, err := r.active(id)
-		if err != nil {
-			return err
-		}
-		if !on {
-			continue
-		}
+	ids, err := r.activeIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		switch r.resources[id].Type {
 		case "AWS::Lambda::Function":
 			fn, err := r.function(id)

@@ -1,10 +1,5 @@
 package template
 
-import (
-	"maps"
-	"slices"
-)
-
 // This file builds the Model's typed view of event buses, rules, queues, event source
 // mappings, asynchronous invocation configs and HTTP API authorizers, after build has read
 // functions and APIs.
@@ -16,14 +11,11 @@ func (m *Model) buildEventsAndAuthorizers() error {
 	for _, api := range m.APIs {
 		apis[api.ID] = api
 	}
-	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
-		on, err := r.active(id)
-		if err != nil {
-			return err
-		}
-		if !on {
-			continue
-		}
+	ids, err := r.activeIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		switch r.resources[id].Type {
 		case "AWS::Events::EventBus":
 			b, err := r.eventBus(id)

@@ -3,8 +3,6 @@ package template
 import (
 	"cmp"
 	"crypto/sha256"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 )
@@ -204,14 +202,11 @@ func (m *Model) buildUserPools() error {
 	r := m.res
 	pools := map[string]*UserPool{} // by pool ID
 	var clients, groups []string
-	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
-		on, err := r.active(id)
-		if err != nil {
-			return err
-		}
-		if !on {
-			continue
-		}
+	ids, err := r.activeIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		switch r.resources[id].Type {
 		case "AWS::Cognito::UserPool":
 			p, err := r.userPool(id)

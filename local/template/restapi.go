@@ -3,7 +3,6 @@ package template
 import (
 	"cmp"
 	"crypto/sha256"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -211,14 +210,11 @@ func (m *Model) buildRestAPIs() error {
 	fns := newFunctionIndex(m.Functions)
 	apis := map[string]*RestAPI{} // by local API ID
 	var resources, methods, stages, deployments, authorizers []string
-	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
-		on, err := r.active(id)
-		if err != nil {
-			return err
-		}
-		if !on {
-			continue
-		}
+	ids, err := r.activeIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		switch r.resources[id].Type {
 		case "AWS::ApiGateway::RestApi":
 			api := &RestAPI{LogicalID: id, ID: apiID(id)}

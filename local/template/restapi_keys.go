@@ -2,7 +2,6 @@ package template
 
 import (
 	"crypto/sha256"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,14 +94,11 @@ func (m *Model) buildUsagePlans() error {
 		apis[api.ID] = api.LogicalID
 	}
 	var planKeys []string
-	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
-		on, err := r.active(id)
-		if err != nil {
-			return err
-		}
-		if !on {
-			continue
-		}
+	ids, err := r.activeIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		switch r.resources[id].Type {
 		case "AWS::ApiGateway::ApiKey":
 			k := &APIKey{LogicalID: id, ID: apiID("apikey:" + id)}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -247,6 +249,22 @@ func newResolver(data []byte, opts Options) (*resolver, error) {
 		names:        map[string]string{},
 		nameBusy:     map[string]bool{},
 	}, nil
+}
+
+// activeIDs returns the logical IDs of the resources whose Condition holds, sorted so that
+// the first error a build reports is the same on every run.
+func (r *resolver) activeIDs() ([]string, error) {
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(r.resources)) {
+		on, err := r.active(id)
+		if err != nil {
+			return nil, err
+		}
+		if on {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // active reports whether resource id exists once its condition is evaluated.
