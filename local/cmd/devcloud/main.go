@@ -29,9 +29,15 @@ import (
 	"github.com/microshop/microshop/local/runtime"
 	"github.com/microshop/microshop/local/sesmail"
 	"github.com/microshop/microshop/local/template"
+	"github.com/microshop/microshop/local/timerslack"
 )
 
 func main() {
+	// A millisecond of timer slack for this process and the functions it runs (or
+	// DEVCLOUD_TIMER_SLACK): a re-execution, so before anything else.
+	if err := timerslack.Ensure(); err != nil {
+		fmt.Fprintln(os.Stderr, "devcloud: warning:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

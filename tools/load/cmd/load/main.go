@@ -35,11 +35,17 @@ import (
 	"github.com/microshop/microshop/e2e/shoptest"
 	"github.com/microshop/microshop/local/modroot"
 	"github.com/microshop/microshop/local/template"
+	"github.com/microshop/microshop/local/timerslack"
 	"github.com/microshop/microshop/tools/devseed"
 	"github.com/microshop/microshop/tools/load"
 )
 
 func main() {
+	// The generator and the runtime it may start in this process, with the slack devcloud
+	// runs with (local/timerslack): a re-execution, so before anything else.
+	if err := timerslack.Ensure(); err != nil {
+		fmt.Fprintln(os.Stderr, "load: warning:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout))
 	stop()

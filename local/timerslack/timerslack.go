@@ -1,0 +1,63 @@
+// Package timerslack gives a long-running local process (devcloud serve, the load generator
+// with its in-process runtime) and the function processes it starts a coarser Linux timer
+// slack, the time by which the kernel may delay a sleeping thread's timer to wake it together
+// with others.
+//
+// The default slack is 50 µs. A busy Go process's sysmon thread sleeps 20 µs at a time while
+// goroutines keep entering system calls, and the runtime's timers (deadlines, tickers, the
+// netpoller's waits) each wake a thread when they expire; on a two-core machine those wakeups
+// are a large share of the local runtime's CPU. With a slack of a millisecond the kernel
+// batches them; the cost is that a timer may fire up to that much late, which nothing local
+// depends on (Lambda, queue and batching deadlines are whole milliseconds or seconds).
+//
+// The slack is a per-thread attribute, inherited by the threads and processes a thread creates
+// and kept across execve, and Go starts sysmon before main runs, so Ensure sets it on one
+// thread and re-executes the program from there: every thread of the new image, and every
+// function process it forks, starts with it. docs/decisions.md, "Timer slack", has the figures.
+package timerslack
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// Default is the slack Ensure gives a process when EnvVar does not say otherwise.
+const Default = time.Millisecond
+
+// EnvVar overrides Default with a Go duration ("200us", "5ms"); "0" keeps the slack the
+// process inherited (and so does any platform but Linux).
+const EnvVar = "DEVCLOUD_TIMER_SLACK"
+
+// Want is the slack EnvVar asks for, Default when it is unset.
+func Want() (time.Duration, error) {
+	v, ok := os.LookupEnv(EnvVar)
+	if !ok || v == "" {
+		return Default, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s=%q: want a duration such as 1ms, or 0 to keep the inherited slack", EnvVar, v)
+	}
+	return d, nil
+}
+
+// Ensure makes the process run with the timer slack Want gives. When the calling thread's
+// slack is already at least that, or the wanted slack is 0, or off Linux, it returns nil and
+// does nothing. Otherwise it sets the slack and re-executes the program in place (same PID,
+// executable, arguments and environment) and does not return; it returns an error only when
+// that fails, and the process then carries on with the slack it had. Call it first in main,
+// before anything that must not run twice.
+func Ensure() error {
+	want, err := Want()
+	if err != nil {
+		return err
+	}
+	if want == 0 {
+		return nil
+	}
+	return ensure(want)
+}
+
+// Current is the calling thread's timer slack (0 and nil off Linux).
+func Current() (time.Duration, error) { return current() }
