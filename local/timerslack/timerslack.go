@@ -3,12 +3,15 @@
 // slack, the time by which the kernel may delay a sleeping thread's timer to wake it together
 // with others.
 //
-// The default slack is 50 µs. A busy Go process's sysmon thread sleeps 20 µs at a time while
-// goroutines keep entering system calls, and the runtime's timers (deadlines, tickers, the
-// netpoller's waits) each wake a thread when they expire; on a two-core machine those wakeups
-// are a large share of the local runtime's CPU. With a slack of a millisecond the kernel
-// batches them; the cost is that a timer may fire up to that much late, which nothing local
-// depends on (Lambda, queue and batching deadlines are whole milliseconds or seconds).
+// Linux's default slack is 50 µs. A busy Go process's sysmon thread sleeps 20 µs at a time
+// while goroutines keep entering system calls, an idle scheduler thread sleeps a few µs before
+// stealing work, and each of the runtime's timers (deadlines, tickers, the netpoller's waits)
+// wakes a thread when it expires; on a two-core machine, with the runtime, ~60 function
+// processes and a load generator all Go, those wakeups were a third of the CPU. With a slack
+// of a few milliseconds the kernel lets each of them sleep on and wakes them together. The
+// cost is that a sleeping timer may fire up to that much late, which nothing local depends on:
+// Lambda timeouts, queue visibility, delays and batching windows are whole seconds, and a
+// thread waiting on a socket or a lock still wakes when it is ready.
 //
 // The slack is a per-thread attribute, inherited by the threads and processes a thread creates
 // and kept across execve, and Go starts sysmon before main runs, so Ensure sets it on one
@@ -23,9 +26,9 @@ import (
 )
 
 // Default is the slack Ensure gives a process when EnvVar does not say otherwise.
-const Default = time.Millisecond
+const Default = 4 * time.Millisecond
 
-// EnvVar overrides Default with a Go duration ("200us", "5ms"); "0" keeps the slack the
+// EnvVar overrides Default with a Go duration ("1ms", "10ms"); "0" keeps the slack the
 // process inherited (and so does any platform but Linux).
 const EnvVar = "DEVCLOUD_TIMER_SLACK"
 

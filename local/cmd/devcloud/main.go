@@ -33,7 +33,7 @@ import (
 )
 
 func main() {
-	// A millisecond of timer slack for this process and the functions it runs (or
+	// A 4 ms timer slack for this process and the functions it runs (or
 	// DEVCLOUD_TIMER_SLACK): a re-execution, so before anything else.
 	if err := timerslack.Ensure(); err != nil {
 		fmt.Fprintln(os.Stderr, "devcloud: warning:", err)
