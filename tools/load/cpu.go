@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/microshop/microshop/local/timerslack"
 )
 
 // MachineCPU is how busy the machine's CPUs were over the recorded part of a run, from
@@ -23,6 +26,9 @@ type MachineCPU struct {
 	Steal float64 `json:"steal"`
 	// MsPerRequest is the busy CPU time divided by the requests recorded, in milliseconds.
 	MsPerRequest float64 `json:"cpuMsPerRequest"`
+	// TimerSlackMs is the generator's Linux timer slack, which a runtime it started and that
+	// runtime's functions share (local/timerslack): it changes the CPU a run takes.
+	TimerSlackMs float64 `json:"timerSlackMs,omitempty"`
 }
 
 // cpuTimes is the first line of /proc/stat: each state's time, summed over every CPU, in
@@ -69,6 +75,9 @@ func machineCPU(from, to cpuTimes, okFrom, okTo bool, requests uint64) *MachineC
 		return nil
 	}
 	c := &MachineCPU{Cores: runtime.NumCPU(), Busy: float64(busy) / float64(total), Steal: float64(steal) / float64(total)}
+	if slack, err := timerslack.Current(); err == nil {
+		c.TimerSlackMs = float64(slack) / float64(time.Millisecond)
+	}
 	if requests > 0 {
 		// /proc/stat counts USER_HZ ticks, 100 a second on Linux whatever the kernel's HZ.
 		c.MsPerRequest = float64(busy) * 10 / float64(requests)
@@ -83,6 +92,9 @@ func (c *MachineCPU) String() string {
 	}
 	if c.MsPerRequest > 0 {
 		s += fmt.Sprintf(" (%.2f ms of CPU per request: generator, runtime and functions)", c.MsPerRequest)
+	}
+	if c.TimerSlackMs > 0 {
+		s += fmt.Sprintf("; timer slack %g ms", c.TimerSlackMs)
 	}
 	if c.Busy >= 0.85 {
 		s += "; saturated: latencies include waiting for a CPU"

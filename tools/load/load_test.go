@@ -21,6 +21,7 @@ import (
 
 	"github.com/microshop/microshop/e2e/shoptest"
 	"github.com/microshop/microshop/local/modroot"
+	"github.com/microshop/microshop/local/timerslack"
 	"github.com/microshop/microshop/tools/devseed"
 )
 
@@ -319,11 +320,16 @@ func TestMachineCPU(t *testing.T) {
 	// 1.5 s of two cores: 270 ticks busy, 20 idle, 10 stolen, over 600 requests.
 	to := cpuTimes{busy: from.busy + 270, idle: from.idle + 20, steal: from.steal + 10}
 	got := machineCPU(from, to, true, true, 600)
-	want := &MachineCPU{Cores: runtime.NumCPU(), Busy: 0.9, Steal: 10.0 / 300, MsPerRequest: 4.5}
+	slack, err := timerslack.Current() // this test process's: the machine line names it
+	if err != nil {
+		t.Fatal(err)
+	}
+	slackMs := float64(slack) / float64(time.Millisecond)
+	want := &MachineCPU{Cores: runtime.NumCPU(), Busy: 0.9, Steal: 10.0 / 300, MsPerRequest: 4.5, TimerSlackMs: slackMs}
 	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 		t.Errorf("machineCPU (-want +got):\n%s", diff)
 	}
-	for _, s := range []string{"90% busy", "3% stolen", "4.50 ms of CPU per request", "saturated"} {
+	for _, s := range []string{"90% busy", "3% stolen", "4.50 ms of CPU per request", "saturated", fmt.Sprintf("timer slack %g ms", slackMs)} {
 		if !strings.Contains(got.String(), s) {
 			t.Errorf("%q does not say %q", got, s)
 		}
