@@ -43,25 +43,22 @@ func tap(t *testing.T, pattern string) string {
 
 // countEvents drains the tap queue and counts the events whose data names orderID.
 //
-// It reads at least once: a receive whose answer is lost in transit (the SDK retries it)
-// leaves its messages in flight, so an empty receive ends the drain only once the queue
-// holds nothing waiting or in flight; a 2 s visibility timeout brings such messages back
-// soon, and a message id counts once.
+// It reads at least once (sdk.QueueReader): a receive whose answer is lost in transit leaves
+// its messages in flight, so an empty receive ends the drain only once the queue holds
+// nothing waiting or in flight.
 func countEvents(t *testing.T, queueURL, orderID string) int {
 	t.Helper()
 	ctx := context.Background()
 	c := sdk.SQS(rt.EdgeURL())
+	r := sdk.QueueReader{Client: c, URL: queueURL, VisibilityTimeout: 2, Delete: true}
 	n := 0
-	seen := map[string]bool{}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 2,
-		})
+		msgs, err := r.Receive(ctx, 10, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Messages) == 0 {
+		if len(msgs) == 0 {
 			attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{
 				sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
 			}})
@@ -77,14 +74,7 @@ func countEvents(t *testing.T, queueURL, orderID string) int {
 			}
 			continue
 		}
-		for _, m := range out.Messages {
-			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatal(err)
-			}
-			if seen[aws.ToString(m.MessageId)] {
-				continue
-			}
-			seen[aws.ToString(m.MessageId)] = true
+		for _, m := range msgs {
 			var ev struct {
 				Detail struct {
 					Data struct {

@@ -34,27 +34,20 @@ func awsCLI(t *testing.T, rt *runtime.Runtime, args ...string) string {
 	return string(out)
 }
 
-// receiveBodies long-polls queueURL until it has n messages or 10 seconds pass. Its receives
-// have a 2 s visibility timeout: one whose answer is lost in transit (the SDK retries it)
-// leaves its messages in flight for that long, not for the queue's 30 s, past the deadline.
+// receiveBodies long-polls queueURL until it has n messages or 10 seconds pass, reading at
+// least once (sdk.QueueReader, a 2 s visibility timeout: under the deadline).
 func receiveBodies(t *testing.T, rt *runtime.Runtime, queueURL string, n int) []string {
 	t.Helper()
-	q := sdk.SQS(rt.EdgeURL())
+	r := sdk.QueueReader{Client: sdk.SQS(rt.EdgeURL()), URL: queueURL, VisibilityTimeout: 2}
 	var bodies []string
-	seen := map[string]bool{} // message ids: a message received again counts once
 	deadline := time.Now().Add(10 * time.Second)
 	for len(bodies) < n && time.Now().Before(deadline) {
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 2,
-		})
+		msgs, err := r.Receive(context.Background(), 10, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range out.Messages {
-			if !seen[aws.ToString(m.MessageId)] {
-				seen[aws.ToString(m.MessageId)] = true
-				bodies = append(bodies, aws.ToString(m.Body))
-			}
+		for _, m := range msgs {
+			bodies = append(bodies, aws.ToString(m.Body))
 		}
 	}
 	return bodies

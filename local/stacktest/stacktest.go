@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/microshop/microshop/events/envelope"
 	"github.com/microshop/microshop/infra"
@@ -205,10 +204,8 @@ func (s *Stack) Put(t testing.TB, env envelope.Envelope) {
 
 // Tap is a queue receiving the shop's bus's events from one source.
 type Tap struct {
-	s    *Stack
-	url  string
+	r    sdk.QueueReader     // at least once, draining: a message received again counts once
 	seen []envelope.Envelope // received but not yet returned by Await
-	ids  map[string]bool     // message ids received, so a message received again counts once
 }
 
 // Tap returns a new queue receiving the bus's events from source.
@@ -218,34 +215,20 @@ func (s *Stack) Tap(t testing.TB, source string) *Tap {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Tap{s: s, url: url, ids: map[string]bool{}}
+	return &Tap{r: sdk.QueueReader{Client: sdk.SQS(s.rt.EdgeURL()), URL: url, VisibilityTimeout: 3, Delete: true}}
 }
 
-// Receive long-polls the queue once (up to a second) and returns the envelopes it got.
-//
-// It reads as an SQS consumer must, at least once: a receive whose answer is lost on the way
-// (the SDK then retries, and the first receive's messages stay in flight) is made good by a
-// short visibility timeout, each message is deleted once read, and a message received again
-// (same message id) is returned once. Duplicate deliveries by the bus are separate messages,
-// with their own ids, and are still returned.
+// Receive long-polls the queue once (up to a second) and returns the envelopes it got, each
+// once (sdk.QueueReader). Duplicate deliveries by the bus are separate messages, with their
+// own ids, and are still returned.
 func (tp *Tap) Receive(t testing.TB) []envelope.Envelope {
 	t.Helper()
-	client := sdk.SQS(tp.s.rt.EdgeURL())
-	out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(tp.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3,
-	})
+	msgs, err := tp.r.Receive(context.Background(), 10, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []envelope.Envelope
-	for _, m := range out.Messages {
-		if _, err := client.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(tp.url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-			t.Fatal(err)
-		}
-		if tp.ids[aws.ToString(m.MessageId)] {
-			continue
-		}
-		tp.ids[aws.ToString(m.MessageId)] = true
+	for _, m := range msgs {
 		var eb struct {
 			Detail json.RawMessage `json:"detail"`
 		}

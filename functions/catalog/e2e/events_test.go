@@ -47,42 +47,31 @@ type tappedEvent struct {
 	} `json:"detail"`
 }
 
-// receiveOne long-polls queueURL until one message not in seen arrives or the wait runs out,
-// deletes it, adds its id to seen and decodes it.
-//
-// It reads at least once, as an SQS consumer must: a receive whose answer is lost in transit
-// (the SDK retries it) leaves its message in flight for a short visibility timeout only, not
-// the queue's 30 s (longer than the wait), and a message received again after it was
-// returned (same message id) is deleted and not returned twice.
-func receiveOne(t testing.TB, client *sqs.Client, queueURL string, seen map[string]bool, wait time.Duration) (tappedEvent, bool) {
+// receiveOne long-polls the tap until a message it has not returned before arrives or the
+// wait runs out, and decodes it (r reads at least once and deletes what it reads).
+func receiveOne(t testing.TB, r *sdk.QueueReader, wait time.Duration) (tappedEvent, bool) {
 	t.Helper()
-	ctx := context.Background()
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
-		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 1, WaitTimeSeconds: 1, VisibilityTimeout: 2,
-		})
+		msgs, err := r.Receive(context.Background(), 1, 1)
 		if err != nil {
 			t.Fatalf("receive: %v", err)
 		}
-		if len(out.Messages) == 0 {
+		if len(msgs) == 0 {
 			continue
 		}
-		m := out.Messages[0]
-		if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-			t.Fatalf("delete: %v", err)
-		}
-		if seen[aws.ToString(m.MessageId)] {
-			continue
-		}
-		seen[aws.ToString(m.MessageId)] = true
 		var ev tappedEvent
-		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
-			t.Fatalf("decode %s: %v", aws.ToString(m.Body), err)
+		if err := json.Unmarshal([]byte(aws.ToString(msgs[0].Body)), &ev); err != nil {
+			t.Fatalf("decode %s: %v", aws.ToString(msgs[0].Body), err)
 		}
 		return ev, true
 	}
 	return tappedEvent{}, false
+}
+
+// tapReader reads the tap queue at queueURL: a 2 s visibility timeout, under the waits.
+func tapReader(client *sqs.Client, queueURL string) *sdk.QueueReader {
+	return &sdk.QueueReader{Client: client, URL: queueURL, VisibilityTimeout: 2, Delete: true}
 }
 
 // replacePrice PUTs p with a new price, as its current version.
@@ -130,8 +119,8 @@ func TestPriceChangeReachesATappedQueue(t *testing.T) {
 	}
 
 	changed := replacePrice(t, p, 4321)
-	seen := map[string]bool{}
-	ev, ok := receiveOne(t, queues, aws.ToString(q.QueueUrl), seen, 10*time.Second)
+	tap := tapReader(queues, aws.ToString(q.QueueUrl))
+	ev, ok := receiveOne(t, tap, 10*time.Second)
 	if !ok {
 		t.Fatal("no ProductChanged reached the tapped queue within 10s")
 	}
@@ -145,7 +134,7 @@ func TestPriceChangeReachesATappedQueue(t *testing.T) {
 	// The rule matched once: a second change arrives as a second event, so nothing before it
 	// (the create) was queued unseen.
 	replacePrice(t, changed, 99)
-	ev, ok = receiveOne(t, queues, aws.ToString(q.QueueUrl), seen, 10*time.Second)
+	ev, ok = receiveOne(t, tap, 10*time.Second)
 	if !ok || ev.Detail.Data.Price.Amount != 99 {
 		t.Fatalf("second change: got %+v (received %v), want the change to 99", ev, ok)
 	}
@@ -164,12 +153,12 @@ func BenchmarkWriteToTappedEvent(b *testing.B) {
 		b.Fatal(err)
 	}
 	took := make([]time.Duration, 0, b.N)
-	seen := map[string]bool{}
+	tap := tapReader(queues, queueURL)
 	b.ResetTimer()
 	for i := range b.N {
 		start := time.Now()
 		p = replacePrice(b, p, int64(1000+i))
-		ev, ok := receiveOne(b, queues, queueURL, seen, 10*time.Second)
+		ev, ok := receiveOne(b, tap, 10*time.Second)
 		if !ok || ev.Detail.Data.Price.Amount != int64(1000+i) {
 			b.Fatalf("change %d: got %+v (received %v)", i, ev, ok)
 		}
