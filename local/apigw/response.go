@@ -34,8 +34,7 @@ func parseResponse(payload []byte) (*response, error) {
 		if _, ok := fields["statusCode"]; ok {
 			return structured(fields)
 		}
-	}
-	if payload[0] != '{' && !json.Valid(payload) {
+	} else if !json.Valid(payload) {
 		return nil, fmt.Errorf("%w: not JSON", errInvalidResponse)
 	}
 	// The inferred format: any valid JSON without a statusCode is the body of a 200.
